@@ -1,0 +1,193 @@
+"""Hostico Billing: the application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date, format_datetime
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from hostico.config import default_config, from_environment
+from hostico.db import db
+from hostico.extensions import babel, csrf, limiter, login_manager
+from hostico.htmx import add_vary, is_htmx
+from hostico.security import is_public_endpoint, set_security_headers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUPPORTED_LOCALES = ("en", "ro")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app: defaults, instance/config.py, HOSTICO_* env, then test_config."""
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.update(default_config(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV") == "production":
+            raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if app.config.get("ENV") == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _development_secret(instance_path: str) -> str:
+    """Keep a random per-checkout secret in instance/ so development sessions survive restarts."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from hostico.models import Customer, StaffUser
+
+        try:
+            kind, pk, epoch = user_id.split(":")
+            model = {"c": Customer, "s": StaffUser}[kind]
+            user = db.session.get(model, int(pk))
+        except (ValueError, KeyError):
+            return None
+        if user is None or str(user.session_epoch) != epoch:
+            return None  # password changed or sessions revoked: this session is over
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hostico.auth import bp as auth_bp
+    from hostico.client import bp as client_bp
+    from hostico.maillogin import bp as maillogin_bp
+    from hostico.staff import bp as staff_bp
+
+    for bp in (auth_bp, client_bp, maillogin_bp, staff_bp):
+        app.register_blueprint(bp)
+
+
+def _login_url_for(endpoint: str | None) -> str:
+    if endpoint and endpoint.startswith("staff.") and "staff.login" in _endpoints():
+        return url_for("staff.login", next=request.full_path.rstrip("?"))
+    return url_for("auth.login", next=request.full_path.rstrip("?"))
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def default_deny():
+        """Every view requires a login unless it is marked @public."""
+        if is_public_endpoint(request.endpoint) or current_user.is_authenticated:
+            return None
+        target = _login_url_for(request.endpoint)
+        if request.headers.get("HX-Request") == "true":
+            # The login page must never land inside a table cell: make htmx navigate instead.
+            resp = app.make_response(("", 401))
+            resp.headers["HX-Redirect"] = target
+            return resp
+        if request.method != "GET":
+            return app.make_response(("Login required", 401))
+        return redirect(target)
+
+    app.after_request(set_security_headers)
+    app.after_request(add_vary)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        if is_htmx() or request.is_json:
+            return jsonify(error="The form expired or was sent from elsewhere. Reload the page and try again."), 400
+        return render_template("errors/400.html", message=err.description), 400
+
+    @app.errorhandler(404)
+    def not_found(err):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(err):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(429)
+    def too_many(err):
+        return render_template("errors/429.html"), 429
+
+    @app.errorhandler(500)
+    def server_error(err):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.template_filter("money")
+    def money(amount, currency: str = "RON"):
+        return format_currency(amount, currency)
+
+    @app.template_filter("date")
+    def date_filter(value):
+        return format_date(value, "medium") if value else ""
+
+    @app.template_filter("datetime")
+    def datetime_filter(value):
+        return format_datetime(value, "medium") if value else ""
+
+    @app.context_processor
+    def inject():
+        return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}
+
+
+HTMX_VERSION = "2.0.11"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+
+def _register_cli(app: Flask) -> None:
+    from hostico.commands import register
+
+    register(app)

@@ -1,0 +1,32 @@
+"""Write audit-log entries (used by every layer that changes data)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hostico.models import AuditLog
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_kind: str = "system",
+    actor_id: int | None = None,
+    obj: object | None = None,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    customer_id: int | None = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> AuditLog:
+    """Add an audit entry to the session (committed with the change it describes)."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    entry = AuditLog(
+        action=action, actor_kind=actor_kind, actor_id=actor_id, object_type=object_type,
+        object_id=None if object_id is None else str(object_id), customer_id=customer_id, ip=ip, data=data,
+    )
+    session.add(entry)
+    return entry

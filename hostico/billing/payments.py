@@ -1,0 +1,81 @@
+"""Payments: mark a proforma paid, issue its tax invoice, extend and reactivate its services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hostico.audit import record
+from hostico.billing.errors import PaymentRefused
+from hostico.billing.invoicing import add_event, issue_tax_invoice
+from hostico.billing.services import apply_payment_to_service
+from hostico.billing.settings import BillingSettings
+from hostico.models import Customer, Invoice, Payment, Service, utcnow
+from hostico.notify.events import notify
+
+
+def lock_invoice(session: Session, invoice_id: int) -> Invoice:
+    """Load an invoice holding its row lock (PostgreSQL) until the transaction ends."""
+    stmt = select(Invoice).where(Invoice.id == invoice_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one()
+
+
+def record_payment(
+    session: Session,
+    proforma_id: int,
+    *,
+    amount: Decimal,
+    method: str,
+    settings: BillingSettings,
+    today: dt.date,
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+    staff_id: int | None = None,
+    buyer: dict | None = None,
+) -> Payment:
+    """Record a payment of a proforma, issuing its tax invoice in the same transaction.
+
+    A payment with an idempotency key already recorded returns that payment and changes nothing.
+    """
+    if idempotency_key:
+        existing = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    proforma = lock_invoice(session, proforma_id)
+    if proforma.kind != "proforma":
+        raise PaymentRefused("Only proformas can be paid.")
+    if proforma.status != "unpaid":
+        raise PaymentRefused(f"Proforma {proforma.code} is {proforma.status}; it cannot be paid.")
+    amount = Decimal(amount)
+    if amount != proforma.total:
+        raise PaymentRefused(f"The amount {amount} does not match the proforma total {proforma.total}.")
+    payment = Payment(
+        invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
+        currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,
+        recorded_by_staff_id=staff_id,
+    )
+    session.add(payment)
+    proforma.status = "paid"
+    proforma.paid_at = utcnow()
+    session.flush()
+    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, buyer=buyer)
+    payment.tax_invoice_id = tax.id
+    add_event(session, proforma, "paid", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
+              note=f"{method}; tax invoice {tax.code}")
+    service_ids = {line.service_id for line in proforma.lines if line.service_id}
+    if service_ids:
+        for service in session.scalars(select(Service).where(Service.id.in_(service_ids))):
+            apply_payment_to_service(session, service)
+    customer = session.get(Customer, proforma.customer_id)
+    notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
+           timezone=settings.timezone, context={"proforma_code": proforma.code, "amount": str(amount)})
+    record(session, "payment.recorded", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
+           obj=payment, customer_id=proforma.customer_id,
+           data={"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(amount), "method": method})
+    session.flush()
+    return payment

@@ -1,0 +1,86 @@
+"""Service lifecycle: activation, due-date extension, suspension, unsuspension, termination."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from hostico.audit import record
+from hostico.billing.errors import InvalidTransition
+from hostico.models import CYCLE_MONTHS, Customer, Service, utcnow
+from hostico.notify.events import notify
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Add calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def apply_payment_to_service(session: Session, service: Service) -> None:
+    """Extend a paid service by its cycle; activate it, or lift a nonpayment (never an abuse) suspension."""
+    if service.status in ("terminated", "cancelled"):
+        return
+    service.next_due_date = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
+    if service.status == "pending":
+        service.status = "active"
+    elif service.status == "suspended" and service.suspension_reason == "nonpayment":
+        _lift(session, service, actor_kind="system", actor_id=None)
+
+
+def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int | None, **notify_kw) -> None:
+    reason = service.suspension_reason
+    service.status = "active"
+    service.suspension_reason = None
+    service.suspension_note = None
+    service.suspended_at = None
+    customer = session.get(Customer, service.customer_id)
+    notify(session, "unsuspension", customer, service=service, key=f"{service.id}:{utcnow().isoformat()}",
+           context={"previous_reason": reason}, **notify_kw)
+    record(session, "service.unsuspended", actor_kind=actor_kind, actor_id=actor_id, obj=service,
+           customer_id=service.customer_id, data={"reason": reason})
+
+
+def suspend_service(session: Session, service: Service, *, reason: str, note: str | None = None,
+                    actor_kind: str = "system", actor_id: int | None = None, sms_hours: str = "09:00-19:00",
+                    timezone: str = "Europe/Bucharest") -> None:
+    """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
+    if reason not in ("nonpayment", "abuse", "other"):
+        raise InvalidTransition(f"Unknown suspension reason {reason!r}.")
+    if service.status != "active":
+        raise InvalidTransition(f"Service {service.domain} is {service.status}; only active services can be suspended.")
+    now = utcnow()
+    service.status = "suspended"
+    service.suspension_reason = reason
+    service.suspension_note = note
+    service.suspended_at = now
+    session.flush()
+    customer = session.get(Customer, service.customer_id)
+    notify(session, "suspension", customer, service=service, key=f"{service.id}:{now.isoformat()}",
+           context={"reason": reason}, sms_hours=sms_hours, timezone=timezone, now=now)
+    record(session, "service.suspended", actor_kind=actor_kind, actor_id=actor_id, obj=service,
+           customer_id=service.customer_id, data={"reason": reason, "note": note})
+
+
+def unsuspend_service(session: Session, service: Service, *, actor_kind: str = "system",
+                      actor_id: int | None = None) -> None:
+    """Lift a suspension of any reason (staff decision); notifies by email."""
+    if service.status != "suspended":
+        raise InvalidTransition(f"Service {service.domain} is not suspended.")
+    _lift(session, service, actor_kind=actor_kind, actor_id=actor_id)
+
+
+def terminate_service(session: Session, service: Service, *, actor_kind: str = "system",
+                      actor_id: int | None = None) -> None:
+    """Terminate a service for good."""
+    if service.status in ("terminated", "cancelled"):
+        raise InvalidTransition(f"Service {service.domain} is already {service.status}.")
+    service.status = "terminated"
+    service.terminated_at = utcnow()
+    customer = session.get(Customer, service.customer_id)
+    notify(session, "termination", customer, service=service)
+    record(session, "service.terminated", actor_kind=actor_kind, actor_id=actor_id, obj=service,
+           customer_id=service.customer_id)

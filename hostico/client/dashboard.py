@@ -1,0 +1,22 @@
+"""The dashboard: what the customer owes and what they have."""
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from hostico.client import bp
+from hostico.db import db
+from hostico.models import Invoice, Service
+
+
+@bp.route("/")
+def dashboard():
+    """Show unpaid proformas and a count of services by status."""
+    unpaid = db.session.scalars(
+        select(Invoice).where(Invoice.customer_id == current_user.id, Invoice.kind == "proforma",
+                              Invoice.status == "unpaid").order_by(Invoice.id.desc()).limit(10)
+    ).all()
+    counts = dict(db.session.execute(
+        select(Service.status, func.count()).where(Service.customer_id == current_user.id).group_by(Service.status)
+    ).all())
+    return render_template("client/dashboard.html", unpaid=unpaid, counts=counts)

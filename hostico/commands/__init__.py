@@ -1,0 +1,13 @@
+"""The `flask --app wsgi ...` commands: thin wrappers that open a session and call the domain."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add every command group to the app's CLI."""
+    from hostico.commands.billing import billing_cli, service_cli
+    from hostico.commands.demo import demo_cli
+    from hostico.commands.worker import worker_command
+
+    for command in (demo_cli, billing_cli, service_cli, worker_command):
+        app.cli.add_command(command)

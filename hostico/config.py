@@ -1,0 +1,101 @@
+"""Defaults and HOSTICO_* environment settings, in one place."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+ENV_PREFIX = "HOSTICO_"
+
+# name -> (default, parser). Every setting can be overridden by HOSTICO_<NAME> or instance/config.py.
+_BOOL = ("1", "true", "yes", "on")
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in _BOOL
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _decimal(value: str) -> Decimal:
+    return Decimal(value)
+
+
+def _str(value: str) -> str:
+    return value
+
+
+SETTINGS: dict[str, tuple[object, object]] = {
+    "DATABASE_URL": (None, _str),
+    "SECRET_KEY": (None, _str),
+    "BASE_URL": ("http://127.0.0.1:5000", _str),
+    "ENV": ("development", _str),  # development | production | test
+    "SMTP_HOST": ("127.0.0.1", _str),
+    "SMTP_PORT": (1025, _int),
+    "SMTP_USER": ("", _str),
+    "SMTP_PASSWORD": ("", _str),
+    "SMTP_STARTTLS": (False, _bool),
+    "SMTP_TIMEOUT": (10, _int),
+    "MAIL_FROM": ("Hostico <billing@hostico.example>", _str),
+    "MAIL_BACKEND": ("smtp", _str),  # smtp | outbox-only (development: read mails in the staff outbox)
+    "SMS_BACKEND": ("log", _str),
+    "SMS_FILE": ("instance/sms.jsonl", _str),
+    "SMS_SENDER": ("Hostico", _str),
+    "SMS_HOURS": ("09:00-19:00", _str),
+    "SMS_MAX_SEGMENTS": (1, _int),
+    "SMS_API_URL": ("", _str),
+    "SMS_API_KEY": ("", _str),
+    "SMS_ACCOUNT_SID": ("", _str),
+    "TIMEZONE": ("Europe/Bucharest", _str),
+    "LOCALE": ("en", _str),
+    "CURRENCY": ("RON", _str),
+    "VAT_RATE": (Decimal("21"), _decimal),
+    "RENEWAL_DAYS_BEFORE": (14, _int),
+    "PROFORMA_DUE_DAYS": (14, _int),
+    "REMINDER_DAYS": ("3,0", _str),
+    "GRACE_DAYS": (7, _int),
+    "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
+    "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    "WEBHOOK_SECRET": ("dev-webhook-secret", _str),
+    "INLINE_WORKER": (False, _bool),
+    "SELLER_NAME": ("Hostico SRL", _str),
+    "SELLER_CUI": ("RO18547290", _str),
+    "SELLER_REG_COM": ("J40/12345/2006", _str),
+    "SELLER_ADDRESS": ("Str. Exemplu nr. 1, București, Sector 1, 010101, România", _str),
+    "SELLER_BANK": ("Banca Transilvania", _str),
+    "SELLER_IBAN": ("RO49AAAA1B31007593840000", _str),
+    "SELLER_VAT_PAYER": (True, _bool),
+    "PROFORMA_SERIES": ("HPF", _str),
+    "TAX_SERIES": ("HST", _str),
+    "CREDIT_SERIES": ("HCN", _str),
+}
+
+
+def default_config(instance_path: str) -> dict[str, object]:
+    """Return the default configuration, before instance/config.py and the environment."""
+    cfg: dict[str, object] = {name: default for name, (default, _) in SETTINGS.items()}
+    cfg["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "hostico.sqlite3")
+    cfg.update(
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_DEFAULT_TIMEZONE="Europe/Bucharest",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    return cfg
+
+
+def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dict[str, object]:
+    """Read every HOSTICO_* variable that names a known setting, parsed to its type."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, object] = {}
+    for name, (_, parse) in SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None:
+            out[name] = parse(raw)  # type: ignore[operator]
+    return out

@@ -1,0 +1,25 @@
+"""HTMX helpers: one place decides between a full page and a partial."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that wants a partial (not boosted, not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page_or_partial(page: str, partial: str, **context) -> str:
+    """Render the partial for htmx requests and the whole page otherwise."""
+    return render_template(partial if is_htmx() else page, **context)
+
+
+def add_vary(response):
+    """Responses differ by HX-Request; caches must know (after_request hook)."""
+    response.vary.add("HX-Request")
+    return response

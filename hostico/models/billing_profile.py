@@ -1,0 +1,68 @@
+"""Billing profiles: the person or legal entity an invoice is issued to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hostico.models.base import Base, TimestampMixin, UTCDateTime
+
+PROFILE_KINDS = ("person", "company")
+APPROVAL_STATES = ("approved", "pending", "rejected")
+
+
+class BillingProfile(TimestampMixin, Base):
+    __tablename__ = "billing_profiles"
+    __table_args__ = (
+        CheckConstraint("kind IN ('person', 'company')", name="kind"),
+        CheckConstraint("approval IN ('approved', 'pending', 'rejected')", name="approval"),
+        CheckConstraint("kind = 'person' OR (company_name IS NOT NULL AND cui IS NOT NULL)", name="company_fields"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    label: Mapped[str | None] = mapped_column(String(100))
+    # person
+    name: Mapped[str | None] = mapped_column(String(200))
+    cnp: Mapped[str | None] = mapped_column(String(13))
+    # legal entity
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    cui: Mapped[str | None] = mapped_column(String(20))
+    reg_com: Mapped[str | None] = mapped_column(String(40))
+    vat_number: Mapped[str | None] = mapped_column(String(20))  # set when the entity is VAT-registered
+    # address
+    address: Mapped[str] = mapped_column(String(300), nullable=False)
+    city: Mapped[str] = mapped_column(String(100), nullable=False)
+    county: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2), default="RO", nullable=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    approval: Mapped[str] = mapped_column(String(10), default="approved", nullable=False)
+    used_for_invoicing: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    customer = relationship("Customer", back_populates="billing_profiles")
+
+    @property
+    def display_name(self) -> str:
+        return (self.company_name if self.kind == "company" else self.name) or ""
+
+    def snapshot(self) -> dict[str, str | None]:
+        """Return the buyer data an invoice copies from this profile."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "cnp": self.cnp,
+            "company_name": self.company_name,
+            "cui": self.cui,
+            "reg_com": self.reg_com,
+            "vat_number": self.vat_number,
+            "address": self.address,
+            "city": self.city,
+            "county": self.county,
+            "postal_code": self.postal_code,
+            "country": self.country,
+        }

@@ -1,0 +1,58 @@
+"""Customers of the client area and their 2FA recovery codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hostico.models.base import Base, TimestampMixin, UTCDateTime
+
+
+class Customer(UserMixin, TimestampMixin, Base):
+    __tablename__ = "customers"
+    __table_args__ = (CheckConstraint("NOT sms_opt_in OR phone_e164 IS NOT NULL", name="sms_needs_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    sms_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str] = mapped_column(String(10), default="en", nullable=False)
+    # Bumped on password change, 2FA change and "log out everywhere": sessions carrying an older
+    # epoch stop being valid.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    billing_profiles = relationship(
+        "BillingProfile", back_populates="customer", order_by="BillingProfile.id", lazy="raise_on_sql"
+    )
+    services = relationship("Service", back_populates="customer", lazy="raise_on_sql")
+    recovery_codes = relationship("RecoveryCode", back_populates="customer", lazy="raise_on_sql")
+
+    kind = "customer"
+
+    def get_id(self) -> str:
+        """The session's user id; it carries the epoch so older sessions die on a password change."""
+        return f"c:{self.id}:{self.session_epoch}"
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.email}>"
+
+
+class RecoveryCode(TimestampMixin, Base):
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    customer = relationship("Customer", back_populates="recovery_codes")

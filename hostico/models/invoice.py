@@ -1,0 +1,167 @@
+"""Invoices (proforma, tax invoice, credit note), their lines, history and number counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hostico.models.base import Base, Money, Percent, Quantity, TimestampMixin, UTCDateTime, utcnow
+
+INVOICE_KINDS = ("proforma", "tax", "credit_note")
+INVOICE_STATUSES = ("unpaid", "paid", "cancelled", "issued")
+INVOICE_ORIGINS = ("order", "system", "manual")
+
+
+class Invoice(TimestampMixin, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("series", "number"),
+        CheckConstraint("kind IN ('proforma', 'tax', 'credit_note')", name="kind"),
+        CheckConstraint("status IN ('unpaid', 'paid', 'cancelled', 'issued')", name="status"),
+        CheckConstraint("origin IN ('order', 'system', 'manual')", name="origin"),
+        CheckConstraint("number > 0", name="number_positive"),
+        # A proforma is unpaid, paid or cancelled; a tax invoice or credit note is simply issued.
+        CheckConstraint(
+            "(kind = 'proforma' AND status IN ('unpaid', 'paid', 'cancelled'))"
+            " OR (kind <> 'proforma' AND status = 'issued')",
+            name="status_matches_kind",
+        ),
+        CheckConstraint("kind = 'credit_note' OR (subtotal >= 0 AND vat_total >= 0 AND total >= 0)",
+                        name="amounts_not_negative"),
+        CheckConstraint("total = subtotal + vat_total", name="total_adds_up"),
+        Index("ix_invoices_customer_created", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    series: Mapped[str] = mapped_column(String(10), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    code: Mapped[str] = mapped_column(String(24), unique=True, nullable=False)  # "HPF-000012", used in URLs
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    origin: Mapped[str] = mapped_column(String(10), nullable=False)
+    issue_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), default="RON", nullable=False)
+    buyer: Mapped[dict] = mapped_column(JSON, nullable=False)
+    seller: Mapped[dict] = mapped_column(JSON, nullable=False)
+    billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
+    reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    subtotal: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    vat_total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    proforma_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The billing-run key that created a renewal proforma ("renewal:<service>:<due date>"), so a
+    # resumed run never issues the same renewal twice.
+    renewal_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    lines = relationship(
+        "InvoiceLine", back_populates="invoice", order_by="InvoiceLine.position", lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    events = relationship("InvoiceEvent", back_populates="invoice", order_by="InvoiceEvent.id", lazy="raise_on_sql")
+    customer = relationship("Customer", lazy="raise_on_sql")
+    proforma = relationship("Invoice", foreign_keys=[proforma_id], remote_side=[id], lazy="raise_on_sql")
+    corrects = relationship("Invoice", foreign_keys=[corrects_id], remote_side=[id], lazy="raise_on_sql")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_editable(self) -> bool:
+        """Only an unpaid proforma may change its billing data."""
+        return self.kind == "proforma" and self.status == "unpaid"
+
+    @property
+    def buyer_name(self) -> str:
+        b = self.buyer or {}
+        return (b.get("company_name") if b.get("kind") == "company" else b.get("name")) or ""
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        CheckConstraint("vat_rate >= 0 AND vat_rate <= 10000", name="vat_rate_range"),
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    description: Mapped[str] = mapped_column(String(300), nullable=False)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
+    unit_price: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    vat_rate: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
+    net: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    vat: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+    invoice = relationship("Invoice", back_populates="lines")
+    service = relationship("Service", lazy="raise_on_sql")
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.vat
+
+
+class InvoiceEvent(Base):
+    """The history of an invoice: who did what, when, and the data before and after."""
+
+    __tablename__ = "invoice_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(10), nullable=False)  # customer | staff | system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    invoice = relationship("Invoice", back_populates="events")
+
+
+class InvoiceCounter(Base):
+    """The last number issued in a series; locked row by row so numbers are gapless."""
+
+    __tablename__ = "invoice_counters"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_number_not_negative"),)
+
+    series: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class PendingBillingEdit(TimestampMixin, Base):
+    """A proforma edit that waits for staff approval of a never-used billing profile (DESIGN 2.3)."""
+
+    __tablename__ = "pending_billing_edits"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    billing_profile_id: Mapped[int] = mapped_column(ForeignKey("billing_profiles.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,46 @@
+"""The notification outbox: emails and SMS written with the change that causes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hostico.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+
+CHANNELS = ("email", "sms")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+
+
+class OutboxMessage(TimestampMixin, Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(5), nullable=False)
+    event: Mapped[str] = mapped_column(String(40), nullable=False)  # proforma_system, suspension, ...
+    # "<event>:<object id>:<channel>": the database refuses a second notification of one event.
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True, nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    recipient: Mapped[str] = mapped_column(String(254), nullable=False)
+    template: Mapped[str] = mapped_column(String(60), nullable=False)
+    context: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(120))

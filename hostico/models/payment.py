@@ -1,0 +1,36 @@
+"""Payments received against proformas."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hostico.models.base import Base, Money, TimestampMixin
+
+PAYMENT_METHODS = ("card", "bank_transfer", "gateway")
+
+
+class Payment(TimestampMixin, Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("amount < 100000000", name="amount_sane"),
+        CheckConstraint("method IN ('card', 'bank_transfer', 'gateway')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True, nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True, nullable=False)
+    method: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), default="RON", nullable=False)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    # The gateway's event id (webhooks) or a client-generated key: a payment delivered twice is
+    # recorded once because the database refuses the second row.
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    recorded_by_staff_id: Mapped[int | None] = mapped_column(Integer)
+    tax_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+
+    invoice = relationship("Invoice", foreign_keys=[invoice_id], lazy="raise_on_sql")

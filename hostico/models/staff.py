@@ -1,0 +1,36 @@
+"""Staff users of /staff, with roles."""
+
+from __future__ import annotations
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hostico.models.base import Base, TimestampMixin
+
+STAFF_ROLES = ("admin", "billing", "support")
+
+
+class StaffUser(UserMixin, TimestampMixin, Base):
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'billing', 'support')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+
+    kind = "staff"
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"s:{self.id}:{self.session_epoch}"

@@ -1,0 +1,1 @@
+"""Notifications: the outbox (written with the business change), its worker, email and SMS delivery."""

@@ -1,0 +1,52 @@
+"""Security headers, public-view marking and the default-deny gate."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, request
+
+HTMX_CDN = "https://cdn.jsdelivr.net"
+
+
+def public(view):
+    """Mark a view as reachable without logging in (everything else requires a login)."""
+    view.is_public = True
+    return view
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    if endpoint is None or endpoint == "static":
+        return True
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "is_public", False))
+
+
+def set_security_headers(response):
+    """Add CSP, framing, sniffing and (in production) HSTS headers to every response."""
+    csp = (
+        "default-src 'self'; "
+        f"script-src 'self' {HTMX_CDN}; "
+        "style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def no_store(view):
+    """Forbid caching and referrers for a sensitive response (mail-login, 2FA)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    return wrapper

@@ -1,0 +1,209 @@
+"""Fixtures: a database per test session (SQLite or PostgreSQL), an app per test, factories, login helpers.
+
+Choose the engine with `pytest --db=postgres` (or HOSTICO_TEST_DB=postgres); `make test` runs both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from hostico import create_app
+from hostico.auth.passwords import use_fast_hashing
+from hostico.billing.settings import BillingSettings
+from hostico.db import db, upgrade
+from hostico.extensions import limiter
+from hostico.models import Base
+from tests import factories
+
+use_fast_hashing()
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=os.environ.get("HOSTICO_TEST_DB", "sqlite"), choices=("sqlite", "postgres"),
+                     help="database engine for the suite")
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("HOSTICO_TEST_POSTGRES_URL", PG_DEFAULT)
+
+
+def postgres_available() -> bool:
+    url = postgres_base_url()
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            pass
+        engine = create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def engine_name(request) -> str:
+    return request.config.getoption("--db")
+
+
+def _create_pg_database(name: str) -> str:
+    base = postgres_base_url()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(postgres_base_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(engine_name, tmp_path_factory):
+    """Return a factory of new, empty databases on the chosen engine (dropped at the end)."""
+    created: list[str] = []
+
+    def make() -> str:
+        if engine_name == "sqlite":
+            return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        name = "hostico_test_" + uuid.uuid4().hex[:12]
+        created.append(name)
+        return _create_pg_database(name)
+
+    yield make
+    for name in created:
+        _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    """One migrated database for the whole test session; tables are emptied after each test."""
+    url = fresh_database()
+    upgrade(url)
+    return url
+
+
+def _empty_tables(engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{t}"'))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+
+
+class CSRFClient(FlaskClient):
+    """A test client that can fetch a valid CSRF token and post forms with it."""
+
+    def csrf_token(self, url: str | None = None) -> str:
+        resp = self.get(url or "/login", follow_redirects=True)
+        match = CSRF_RE.search(resp.get_data(as_text=True))
+        assert match, f"no CSRF token on {url or '/login'}"
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url: str, data: dict | None = None, *, token_from: str | None = None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(token_from))
+        return self.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def test_config(database_url, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "ENV": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "SMS_BACKEND": "file",
+        "SMS_FILE": str(tmp_path / "sms.jsonl"),
+        "SMS_HOURS": "00:00-24:00",
+        "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "BASE_URL": "http://localhost",
+    }
+
+
+@pytest.fixture
+def app(test_config):
+    app = create_app(test_config)
+    app.test_client_class = CSRFClient
+    limiter.reset()
+    yield app
+    db.session.remove()
+    _empty_tables(db.engine)
+    db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """An independent session on the test database (no app context is kept pushed: requests must get
+    their own, as in production). Commit to make data visible to requests; call expire_all() to
+    read what a request changed."""
+    from sqlalchemy.orm import Session
+
+    s = Session(bind=db.engine)
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def settings(app) -> BillingSettings:
+    return BillingSettings.from_config(app.config)
+
+
+class Factories:
+    """Factories bound to the test session; each commits so the app sees the data."""
+
+    def __init__(self, session, settings):
+        self.session, self.settings = session, settings
+
+    def __getattr__(self, name):
+        fn = getattr(factories, name)
+
+        def call(*args, **kwargs):
+            if name == "make_proforma":
+                kwargs.setdefault("settings", self.settings)
+            obj = fn(self.session, *args, **kwargs)
+            self.session.commit()
+            return obj
+        return call
+
+
+@pytest.fixture
+def make(session, settings) -> Factories:
+    return Factories(session, settings)
+
+
+@pytest.fixture
+def login_as():
+    """Log a customer in through the real login form; returns the response."""
+    def do(client: CSRFClient, customer, password: str = factories.PASSWORD):
+        return client.post_form("/login", {"email": customer.email, "password": password})
+    return do

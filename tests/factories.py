@@ -1,0 +1,82 @@
+"""Test data factories: plain functions on a session, exposed as fixtures in conftest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+from hostico.auth.passwords import hash_password
+from hostico.billing.invoicing import LineSpec, create_proforma
+from hostico.billing.settings import BillingSettings
+from hostico.models import BillingProfile, Customer, Price, Product, Service, StaffUser
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password(password)
+    return _hash_cache[password]
+
+
+def make_customer(session, *, email=None, password=PASSWORD, name=None, **kw) -> Customer:
+    n = next(_seq)
+    customer = Customer(email=email or f"customer{n}@example.com", password_hash=_hash(password),
+                        name=name or f"Customer {n}", **kw)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def make_staff(session, *, email=None, role="admin", password=PASSWORD, **kw) -> StaffUser:
+    n = next(_seq)
+    staff = StaffUser(email=email or f"staff{n}@example.com", password_hash=_hash(password),
+                      name=f"Staff {n}", role=role, **kw)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def make_profile(session, customer, *, kind="person", **kw) -> BillingProfile:
+    data = dict(address="Str. Lungă nr. 5", city="Brașov", county="Brașov", postal_code="500001", country="RO")
+    if kind == "person":
+        data.update(name=customer.name, cnp="2850315123457")
+    else:
+        data.update(company_name="Exemplu SRL", cui="34567892", reg_com="J08/123/2010")
+    data.update(kw)
+    profile = BillingProfile(customer_id=customer.id, kind=kind, **data)
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def make_product(session, *, code=None, monthly="10.00", annual="100.00") -> Product:
+    n = next(_seq)
+    product = Product(code=code or f"plan{n}", name=f"Plan {n}", description="test plan")
+    product.prices = [Price(cycle="monthly", amount=Decimal(monthly)), Price(cycle="annual", amount=Decimal(annual))]
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_service(session, customer, *, product=None, domain=None, cycle="monthly", price="10.00",
+                 status="active", next_due_date=None, **kw) -> Service:
+    product = product or make_product(session)
+    n = next(_seq)
+    service = Service(customer_id=customer.id, product_id=product.id, domain=domain or f"site{n}.ro", cycle=cycle,
+                      price=Decimal(price), status=status,
+                      next_due_date=next_due_date or dt.date.today() + dt.timedelta(days=30), **kw)
+    session.add(service)
+    session.flush()
+    return service
+
+
+def make_proforma(session, customer, *, settings: BillingSettings | None = None, service=None, amount="100.00",
+                  origin="system", profile=None, today=None, description="Hosting"):
+    settings = settings or BillingSettings()
+    spec = LineSpec(description=description, unit_price=Decimal(amount), service_id=service.id if service else None)
+    return create_proforma(session, customer, [spec], origin=origin, settings=settings,
+                           today=today or dt.date.today(), profile=profile)
