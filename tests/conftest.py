@@ -207,3 +207,18 @@ def login_as():
     def do(client: CSRFClient, customer, password: str = factories.PASSWORD):
         return client.post_form("/login", {"email": customer.email, "password": password})
     return do
+
+
+@pytest.fixture
+def login_staff():
+    """Give the client a staff session that has passed 2FA (staff login itself is tested in tests/staff)."""
+    def do(client: CSRFClient, staff):
+        from hostico.staff import STAFF_MFA_KEY
+
+        with client.session_transaction() as sess:
+            sess.clear()
+            sess["_user_id"] = staff.get_id()
+            sess["_fresh"] = True
+            sess["sid"] = "test-staff-session"
+            sess[STAFF_MFA_KEY] = True
+    return do

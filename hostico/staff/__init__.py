@@ -1,9 +1,12 @@
 """The staff area under /staff (the staff issue builds it)."""
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# Set in the session once a staff user has passed the second factor.
+STAFF_MFA_KEY = "staff_mfa"
 
 
 @bp.before_request
@@ -17,6 +20,9 @@ def require_staff():
         return redirect(url_for("auth.login", next=request.full_path))
     if getattr(current_user, "kind", None) != "staff":
         abort(403)
+    if not session.get(STAFF_MFA_KEY):
+        # Staff must pass 2FA: a staff session without it is sent back to the staff login.
+        return redirect(url_for("auth.login", next=request.full_path))
     return None
 
 
@@ -24,3 +30,7 @@ def require_staff():
 def index():
     """The staff dashboard."""
     return "Staff area"
+
+
+# One module per area; each registers its views on bp.
+from hostico.staff import approvals, outbox  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Staff: the outbox page (the notifications issue builds it)."""

@@ -1,0 +1,45 @@
+"""Staff roles and what each may do. Every staff view declares its permission."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+# permission -> roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view": frozenset({"admin", "billing", "support"}),
+    "services.manage": frozenset({"admin", "billing", "support"}),
+    "invoices.manage": frozenset({"admin", "billing"}),
+    "payments.record": frozenset({"admin", "billing"}),
+    "credit_notes.issue": frozenset({"admin", "billing"}),
+    "outbox.manage": frozenset({"admin", "billing", "support"}),
+    "billing.run": frozenset({"admin", "billing"}),
+    "approvals.decide": frozenset({"admin", "billing"}),
+    "maillogin.revoke": frozenset({"admin", "billing", "support"}),
+    "staff.manage": frozenset({"admin"}),
+}
+
+
+def can(permission: str) -> bool:
+    """True when the logged-in staff user holds the permission."""
+    role = getattr(current_user, "role", None)
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def requires(permission: str):
+    """Refuse (403) a staff view to roles without the permission."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission}")
+
+    def decorator(view):
+        view.staff_permission = permission
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
