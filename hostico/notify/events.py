@@ -21,6 +21,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "unsuspension": ("email",),
     "termination": ("email",),
     "credit_note": ("email",),
+    "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
 }
 
 
