@@ -73,12 +73,14 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Money in minor units (bani, cents): Decimal('12.34') is stored as 1234."""
 
+    cache_ok = True
     SCALE = 100
 
 
 class Quantity(_ScaledDecimal):
     """A quantity with three decimals, stored in thousandths."""
 
+    cache_ok = True
     SCALE = 1000
 
 
@@ -86,6 +88,7 @@ class Percent(_ScaledDecimal):
     """A rate in percent with two decimals (21.00 %), stored in hundredths."""
 
     impl = Integer
+    cache_ok = True
     SCALE = 100
 
 
