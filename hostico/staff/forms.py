@@ -21,9 +21,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-SUSPENSION_REASONS = [("abuse", _l("Abuse")), ("nonpayment", _l("Nonpayment")), ("other", _l("Other"))]
+SUSPENSION_REASONS = [SelectChoice("abuse", _l("Abuse")), SelectChoice("nonpayment", _l("Nonpayment")),
+                      SelectChoice("other", _l("Other"))]
 
 
 class StaffLoginForm(FlaskForm):
@@ -64,17 +66,23 @@ class ProformaForm(FlaskForm):
                           validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("1000000"))])
 
     def validate_amount(self, field):
-        if bool(self.description.data) != (field.data is not None):
-            raise ValidationError(_l("Give both a description and an amount for the other line."))
         if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("At most two decimals."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also require the other line's description and amount together (Optional() skips inline checks)."""
+        ok = super().validate(extra_validators)
+        if bool((self.description.data or "").strip()) != (self.amount.data is not None) and not self.amount.errors:
+            self.amount.errors = [*self.amount.errors, _l("Give both a description and an amount for the other line.")]
+            ok = False
+        return ok
 
 
 class PaymentForm(FlaskForm):
     amount = DecimalField(_l("Amount received"), places=2,
                           validators=[DataRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("99999999.99"))])
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=120)])
-    payer = SelectField(_l("Issue the tax invoice on"))
+    payer = SelectField(_l("Issue the tax invoice on"), default="")
     payer_name = StringField(_l("Payer: name or company name"), validators=[Optional(), Length(max=200)])
     payer_cui = StringField(_l("Payer: CUI (companies)"), validators=[Optional(), Length(max=20)])
     payer_address = StringField(_l("Payer: address"), validators=[Optional(), Length(max=300)])
@@ -86,27 +94,27 @@ class PaymentForm(FlaskForm):
         if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("At most two decimals."))
 
-    def validate_payer_name(self, field):
-        if self.payer.data == "other" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the payer's name."))
-
-    def validate_payer_address(self, field):
-        if self.payer.data == "other" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the payer's address."))
-
-    def validate_payer_city(self, field):
-        if self.payer.data == "other" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the payer's city."))
-
-    def validate_payer_country(self, field):
-        if self.payer.data == "other" and not ((field.data or "").isalpha() and len(field.data) == 2):
-            raise ValidationError(_l("Use the two-letter country code, e.g. RO."))
-
-    def validate_payer_cui(self, field):
-        value = (field.data or "").strip().upper().removeprefix("RO")
-        if self.payer.data == "other" and value and (self.payer_country.data or "RO").upper() == "RO" \
-                and not ro_cui.is_valid(value):
-            raise ValidationError(_l("This CUI is not valid (check digit)."))
+    def validate(self, extra_validators=None) -> bool:
+        """Check another payer's data when staff chose one (Optional() fields skip inline checks)."""
+        ok = super().validate(extra_validators)
+        if self.payer.data != "other":
+            return ok
+        required = ((self.payer_name, _l("Enter the payer's name.")),
+                    (self.payer_address, _l("Enter the payer's address.")),
+                    (self.payer_city, _l("Enter the payer's city.")))
+        for f, message in required:
+            if not (f.data or "").strip():
+                f.errors = [*f.errors, message]
+                ok = False
+        country = (self.payer_country.data or "").strip().upper()
+        if not (country.isalpha() and len(country) == 2):
+            self.payer_country.errors = [*self.payer_country.errors, _l("Use the two-letter country code, e.g. RO.")]
+            ok = False
+        cui = (self.payer_cui.data or "").strip().upper().removeprefix("RO")
+        if cui and country == "RO" and not ro_cui.is_valid(cui):
+            self.payer_cui.errors = [*self.payer_cui.errors, _l("This CUI is not valid (check digit).")]
+            ok = False
+        return ok
 
     def other_payer(self) -> dict:
         """Return the buyer snapshot of a payer typed in by staff."""

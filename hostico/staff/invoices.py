@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
@@ -31,11 +32,11 @@ BILLABLE = ("pending", "active", "suspended")
 def proforma_form(customer: Customer, services: list[Service], profiles: list[BillingProfile]) -> ProformaForm:
     """Build the 'issue a proforma' form with the customer's billable services and profiles."""
     form = ProformaForm()
-    form.services.choices = [(s.id, f"{s.domain} — {s.price} {s.currency} / {s.cycle}")
+    form.services.choices = [SelectChoice(s.id, f"{s.domain} — {s.price} {s.currency} / {s.cycle}")
                              for s in services if s.status in BILLABLE]
     usable = [p for p in profiles if p.deleted_at is None and p.approval == "approved"]
-    form.profile.choices = [(0, _("No billing profile (the customer's name)"))] + [
-        (p.id, f"{p.display_name} ({p.label or p.kind})") for p in usable]
+    form.profile.choices = [SelectChoice(0, _("No billing profile (the customer's name)"))] + [
+        SelectChoice(p.id, f"{p.display_name} ({p.label or p.kind})") for p in usable]
     if form.profile.data is None:
         form.profile.data = next((p.id for p in usable if p.is_default), 0)
     return form
@@ -47,9 +48,9 @@ def payment_form(invoice: Invoice) -> PaymentForm:
         BillingProfile.customer_id == invoice.customer_id, BillingProfile.deleted_at.is_(None))
         .order_by(BillingProfile.id).limit(50)).all()
     form = PaymentForm()
-    form.payer.choices = [("", _("The proforma's billing data")), *[
-        (f"profile:{p.id}", f"{p.display_name} ({p.label or p.kind})") for p in profiles],
-        ("other", _("Another payer (fill in below)"))]
+    form.payer.choices = [SelectChoice("", _("The proforma's billing data")), *[
+        SelectChoice(f"profile:{p.id}", f"{p.display_name} ({p.label or p.kind})") for p in profiles],
+        SelectChoice("other", _("Another payer (fill in below)"))]
     form.profiles = {f"profile:{p.id}": p for p in profiles}
     if form.amount.data is None:
         form.amount.data = invoice.total
