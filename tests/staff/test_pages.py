@@ -4,7 +4,9 @@ import datetime as dt
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from hostico.audit import record
