@@ -110,6 +110,8 @@ def login():
                 staff.totp_secret = totp.new_secret()
                 staff.totp_enabled = False
                 staff.totp_last_counter = None
+                record(db.session, "staff.totp_enrolment_started", actor_kind="staff", actor_id=staff.id,
+                       obj=staff, ip=client_ip())
                 db.session.commit()
                 return redirect(url_for("staff.login_enrol"))
             return redirect(url_for("staff.login_code"))

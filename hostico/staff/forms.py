@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,7 +22,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
+
+
+def money(form, field) -> None:
+    """Refuse NaN, infinities and more than two decimals before any range check compares them."""
+    value = field.data
+    if value is None:
+        return
+    try:
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than any amount has
+        exact = False
+    if not exact:
+        field.errors[:] = []
+        raise StopValidation(_l("Enter an amount such as 120.50."))
+
 
 SUSPENSION_REASONS = [SelectChoice("abuse", _l("Abuse")), SelectChoice("nonpayment", _l("Nonpayment")),
                       SelectChoice("other", _l("Other"))]
@@ -63,11 +78,7 @@ class ProformaForm(FlaskForm):
     profile = SelectField(_l("Billing profile"), coerce=int)
     description = StringField(_l("Other line: description"), validators=[Optional(), Length(max=300)])
     amount = DecimalField(_l("Other line: net amount"), places=2,
-                          validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("1000000"))])
-
-    def validate_amount(self, field):
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
-            raise ValidationError(_l("At most two decimals."))
+                          validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=Decimal("1000000"))])
 
     def validate(self, extra_validators=None) -> bool:
         """Also require the other line's description and amount together (Optional() skips inline checks)."""
@@ -80,7 +91,8 @@ class ProformaForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     amount = DecimalField(_l("Amount received"), places=2,
-                          validators=[DataRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("99999999.99"))])
+                          validators=[DataRequired(), money,
+                                      NumberRange(min=Decimal("0.01"), max=Decimal("99999999.99"))])
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=120)])
     payer = SelectField(_l("Issue the tax invoice on"), default="")
     payer_name = StringField(_l("Payer: name or company name"), validators=[Optional(), Length(max=200)])
@@ -89,10 +101,6 @@ class PaymentForm(FlaskForm):
     payer_city = StringField(_l("Payer: city"), validators=[Optional(), Length(max=100)])
     payer_country = StringField(_l("Payer: country (2 letters)"), default="RO", validators=[Optional(), Length(max=2)])
     key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
-
-    def validate_amount(self, field):
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
-            raise ValidationError(_l("At most two decimals."))
 
     def validate(self, extra_validators=None) -> bool:
         """Check another payer's data when staff chose one (Optional() fields skip inline checks)."""

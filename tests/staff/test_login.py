@@ -173,3 +173,21 @@ def test_customer_login_page_does_not_log_staff_in(client, make_staff):
     resp = client.post_form("/login", {"email": staff.email, "password": "correct horse battery"})
     assert resp.status_code == 401
     assert client.get("/staff/").status_code == 302
+
+
+def test_demo_admin_logs_in_with_the_printed_totp_secret(app, client, runner):
+    out = runner.invoke(args=["demo", "seed"]).output
+    secret = re.search(r"admin@example\.com\s+password hostico-demo\s+TOTP secret ([A-Z2-7]+)", out).group(1)
+    client.post_form("/staff/login", {"email": "admin@example.com", "password": "hostico-demo"},
+                     token_from="/staff/login")
+    resp = client.post_form("/staff/login/code", {"code": pyotp.TOTP(secret).now()}, token_from="/staff/login/code")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/staff/"
+    assert client.get("/staff/customers?q=client%40example.com").status_code == 200
+
+
+def test_password_guessing_is_rate_limited_per_account(client, make_staff):
+    staff = make_staff()
+    token = client.csrf_token("/staff/login")
+    statuses = [client.post("/staff/login", data={"email": staff.email, "password": f"guess-{i}",
+                                                  "csrf_token": token}).status_code for i in range(11)]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429

@@ -194,3 +194,33 @@ def test_billing_run_page_shows_recent_runs_and_validates_the_date(app, client, 
     resp = client.post_form("/staff/billing-run", {"today": dt.date.today().isoformat()},
                             token_from="/staff/billing-run")
     assert resp.status_code == 422 and "Tick the box to confirm." in resp.get_data(as_text=True)
+
+
+ODD = st.one_of(st.text(max_size=400), st.sampled_from(["", "'", "%", "\x00", "<b>x</b>", "a" * 5000, "-1",
+                                                        "1e9999", "NaN", "Infinity", "ș" * 301]))
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ODD, number=ODD)
+def test_odd_input_in_every_staff_form_never_fails(app, client, make_staff, login_staff, make, text, number):
+    """Whatever staff type into a form, the answer is a page or a redirect with a message, never a 500."""
+    if not getattr(client, "_odd_world", None):
+        login_staff(client, make_staff("admin"))
+        customer = make.make_customer()
+        client._odd_world = (customer, make.make_service(customer), make.make_proforma(customer))
+        client._odd_token = client.csrf_token("/staff/")
+    customer, service, proforma = client._odd_world
+    posts = {
+        f"/staff/services/{service.id}/suspend": {"reason": text, "note": text},
+        f"/staff/customers/{customer.id}/proformas": {"services": number, "profile": number, "description": text,
+                                                     "amount": number},
+        f"/staff/invoices/{proforma.code}/payment": {"amount": number, "reference": text, "key": text,
+                                                    "payer": "other", "payer_name": text, "payer_cui": number,
+                                                    "payer_address": text, "payer_city": text,
+                                                    "payer_country": text},
+        f"/staff/invoices/{proforma.code}/resend": {"nonce": text},
+        "/staff/billing-run": {"today": text, "confirm": number},
+    }
+    for url, data in posts.items():
+        resp = client.post(url, data={**data, "csrf_token": client._odd_token})
+        assert resp.status_code < 500, (url, data)
