@@ -90,7 +90,7 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     mihai = Customer(email="client2fa@example.com", password_hash=pw, name="Mihai Ionescu",
                      totp_secret=pyotp.random_base32(), totp_enabled=True)
     session.add_all([ana, mihai, StaffUser(email="admin@example.com", password_hash=pw, name="Admin Hostico",
-                                           role="admin")])
+                                           role="admin", totp_secret=pyotp.random_base32(), totp_enabled=True)])
     session.flush()
     person = BillingProfile(customer_id=ana.id, kind="person", label="Personal", name="Ana Popescu",
                             cnp="2850315123457", address="Str. Memorandumului nr. 28, ap. 4", city="Cluj-Napoca",

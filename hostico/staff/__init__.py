@@ -1,6 +1,7 @@
-"""The staff area under /staff (the staff issue builds it)."""
+"""The staff area under /staff: one module per area, each registering its views on bp."""
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -8,29 +9,50 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # Set in the session once a staff user has passed the second factor.
 STAFF_MFA_KEY = "staff_mfa"
 
+# (endpoint, label, permission): an entry shows only when its endpoint exists (other areas add
+# theirs: outbox, approvals) and the staff user holds the permission.
+NAV = (
+    ("staff.index", _l("Dashboard"), "view"),
+    ("staff.customers", _l("Customers"), "view"),
+    ("staff.approvals", _l("Approvals"), "approvals.decide"),
+    ("staff.outbox", _l("Outbox"), "view"),
+    ("staff.billing_run", _l("Billing run"), "billing.run"),
+    ("staff.audit", _l("Audit log"), "view"),
+)
+
 
 @bp.before_request
 def require_staff():
-    """Only staff users may use /staff; customers get 403, anonymous visitors the staff login."""
+    """Only staff users who passed 2FA may use /staff; customers get 403, others the staff login."""
     from hostico.security import is_public_endpoint
 
-    if is_public_endpoint(request.endpoint):
+    if request.endpoint == "staff.login":
         return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path))
-    if getattr(current_user, "kind", None) != "staff":
+    if current_user.is_authenticated and getattr(current_user, "kind", None) != "staff":
         abort(403)
+    if is_public_endpoint(request.endpoint):
+        return None  # the second login steps: they check their own pending state
+    if not current_user.is_authenticated:
+        return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
     if not session.get(STAFF_MFA_KEY):
         # Staff must pass 2FA: a staff session without it is sent back to the staff login.
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
     return None
 
 
-@bp.route("/")
-def index():
-    """The staff dashboard."""
-    return "Staff area"
+@bp.context_processor
+def inject_staff_nav():
+    """Give staff templates their nav entries and the permission check."""
+    from hostico.staff.permissions import can
+
+    def nav():
+        if not (current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"):
+            return []
+        return [(ep, label) for ep, label, perm in NAV if ep in current_app.view_functions and can(perm)]
+
+    return {"staff_nav": nav, "can": can, "has_endpoint": lambda ep: ep in current_app.view_functions}
 
 
 # One module per area; each registers its views on bp.
-from hostico.staff import approvals, outbox  # noqa: E402,F401
+from hostico.staff import approvals, outbox  # noqa: E402,F401,I001
+from hostico.staff import audit, auth, billing_run, customers, dashboard, invoices, services  # noqa: E402,F401,I001

@@ -12,6 +12,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset({"admin", "billing", "support"}),
     "services.manage": frozenset({"admin", "billing", "support"}),
     "invoices.manage": frozenset({"admin", "billing"}),
+    "invoices.resend": frozenset({"admin", "billing", "support"}),
     "payments.record": frozenset({"admin", "billing"}),
     "credit_notes.issue": frozenset({"admin", "billing"}),
     "outbox.manage": frozenset({"admin", "billing", "support"}),

@@ -1,0 +1,136 @@
+"""Staff use cases the rest of the domain lacks: proformas on a customer's behalf, cancelling,
+credit notes with their notice, resending invoice emails. Flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hostico.audit import record
+from hostico.billing.errors import InvalidTransition
+from hostico.billing.invoicing import LineSpec, add_event, create_proforma, issue_credit_note
+from hostico.billing.payments import lock_invoice
+from hostico.billing.services import add_months
+from hostico.billing.settings import BillingSettings
+from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
+from hostico.notify.events import notify
+
+
+def service_line(service: Service) -> LineSpec:
+    """Bill one cycle of a service from its next due date."""
+    end = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
+    name = service.product.name if service.product is not None else "Hosting"
+    return LineSpec(description=f"{name} hosting — {service.domain} ({service.cycle})", unit_price=service.price,
+                    service_id=service.id, period_start=service.next_due_date,
+                    period_end=end - dt.timedelta(days=1))
+
+
+def _refuse_double_billing(session: Session, service_ids: list[int]) -> None:
+    if not service_ids:
+        return
+    open_code = session.scalar(
+        select(Invoice.code).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(InvoiceLine.service_id.in_(service_ids), Invoice.kind == "proforma", Invoice.status == "unpaid")
+        .limit(1)
+    )
+    if open_code:
+        raise InvalidTransition(f"A service on this proforma is already billed on unpaid proforma {open_code}; "
+                                "cancel that one first.")
+
+
+def issue_proforma_for_customer(
+    session: Session,
+    customer: Customer,
+    *,
+    services: list[Service] | None = None,
+    lines: list[LineSpec] | None = None,
+    settings: BillingSettings,
+    today: dt.date,
+    staff_id: int,
+    profile: BillingProfile | None = None,
+) -> Invoice:
+    """Issue a proforma on the customer's behalf (origin system): email + SMS like the renewal run."""
+    services = services or []
+    for service in services:
+        if service.customer_id != customer.id:
+            raise InvalidTransition("A service of another customer cannot be billed here.")
+        if service.status in ("terminated", "cancelled"):
+            raise InvalidTransition(f"Service {service.domain} is {service.status}; it cannot be billed.")
+    if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
+        raise InvalidTransition("The billing profile does not belong to this customer.")
+    specs = [service_line(s) for s in services] + list(lines or [])
+    if not specs:
+        raise InvalidTransition("Choose at least one service or add a line to bill.")
+    _refuse_double_billing(session, [s.id for s in services])
+    # A one-service proforma for the next period takes the renewal run's key, so the run does not
+    # bill the same period again.
+    renewal_key = (f"renewal:{services[0].id}:{services[0].next_due_date.isoformat()}"
+                   if len(services) == 1 and not lines else None)
+    if renewal_key and session.scalar(select(Invoice.id).where(Invoice.renewal_key == renewal_key)):
+        renewal_key = None  # that period was billed and paid or cancelled before: bill again on purpose
+    invoice = create_proforma(session, customer, specs, origin="system", settings=settings, today=today,
+                              profile=profile, renewal_key=renewal_key, actor_kind="staff", actor_id=staff_id)
+    notify(session, "proforma_system", customer, invoice=invoice, sms_hours=settings.sms_hours,
+           timezone=settings.timezone)
+    record(session, "invoice.proforma_issued", actor_kind="staff", actor_id=staff_id, obj=invoice,
+           customer_id=customer.id, data={"code": invoice.code, "total": str(invoice.total),
+                                          "services": [s.id for s in services]})
+    return invoice
+
+
+def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason: str) -> Invoice:
+    """Cancel an unpaid proforma and stop its notices not yet sent."""
+    invoice = lock_invoice(session, invoice.id)
+    if invoice.kind != "proforma" or invoice.status != "unpaid":
+        raise InvalidTransition(f"{invoice.code} is not an unpaid proforma; it cannot be cancelled.")
+    invoice.status = "cancelled"
+    invoice.cancelled_at = utcnow()
+    session.flush()
+    # Reminders still waiting for this proforma would ask the customer to pay a cancelled invoice.
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.invoice_id == invoice.id, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="proforma cancelled")
+    )
+    add_event(session, invoice, "cancelled", actor_kind="staff", actor_id=staff_id, note=reason)
+    record(session, "invoice.cancelled", actor_kind="staff", actor_id=staff_id, obj=invoice,
+           customer_id=invoice.customer_id, data={"code": invoice.code, "reason": reason})
+    return invoice
+
+
+def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
+                       staff_id: int, reason: str) -> Invoice:
+    """Issue the credit note of a tax invoice (once) and email it to the customer."""
+    tax_invoice = lock_invoice(session, tax_invoice.id)
+    if tax_invoice.kind != "tax":
+        raise InvalidTransition("Credit notes correct tax invoices only.")
+    existing = session.scalar(select(Invoice.code).where(Invoice.corrects_id == tax_invoice.id))
+    if existing:
+        raise InvalidTransition(f"{tax_invoice.code} was already corrected by credit note {existing}.")
+    note = issue_credit_note(session, tax_invoice, settings=settings, today=today, reason=reason,
+                             actor_kind="staff", actor_id=staff_id)
+    customer = session.get(Customer, tax_invoice.customer_id)
+    notify(session, "credit_note", customer, invoice=note, context={"corrects": tax_invoice.code, "reason": reason})
+    record(session, "invoice.credit_note_issued", actor_kind="staff", actor_id=staff_id, obj=note,
+           customer_id=note.customer_id, data={"code": note.code, "corrects": tax_invoice.code, "reason": reason,
+                                               "total": str(note.total)})
+    return note
+
+
+def resend_invoice_email(session: Session, invoice: Invoice, *, staff_id: int, nonce: str) -> bool:
+    """Queue the invoice email again; the nonce (one per form shown) makes a double submit send once.
+
+    Returns False when this resend was already queued.
+    """
+    if invoice.kind == "proforma" and invoice.status == "cancelled":
+        raise InvalidTransition(f"{invoice.code} is cancelled; it is not sent again.")
+    customer = session.get(Customer, invoice.customer_id)
+    queued = notify(session, "invoice_resend", customer, invoice=invoice, key=f"{invoice.id}:{nonce[:60]}",
+                    context={"kind": invoice.kind})
+    if not queued:
+        return False
+    record(session, "invoice.resent", actor_kind="staff", actor_id=staff_id, obj=invoice,
+           customer_id=invoice.customer_id, data={"code": invoice.code, "to": customer.email})
+    return True

@@ -1,0 +1,181 @@
+"""Staff login at /staff/login: password, then a TOTP code (enrolled at first login); logout."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import qrcode
+import qrcode.image.svg
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select, update
+
+from hostico.audit import record
+from hostico.auth import totp
+from hostico.auth.passwords import verify_password
+from hostico.auth.redirects import safe_next
+from hostico.auth.sessions import end_session, start_session
+from hostico.db import db
+from hostico.extensions import limiter
+from hostico.models import StaffUser
+from hostico.security import no_store, public
+from hostico.staff import STAFF_MFA_KEY, bp
+from hostico.staff.forms import StaffLoginForm, TotpForm
+from hostico.staff.lookups import client_ip
+from hostico.staff.permissions import requires
+
+# Between the password and the code the session holds only who passed the password, and when.
+PENDING_KEY = "staff_login_pending"
+PENDING_SECONDS = 300
+
+
+def _email_key() -> str:
+    return "staff-login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING_KEY) or {}
+    return f"staff-login-code:{pending.get('id')}"
+
+
+def _pending_staff() -> StaffUser | None:
+    """Return the staff user who passed the password step in this session, if recent and still valid."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    staff = db.session.get(StaffUser, int(pending.get("id", 0)))
+    if staff is None or not staff.active or staff.session_epoch != pending.get("epoch"):
+        return None
+    return staff
+
+
+def _accept_code(staff: StaffUser, code: str) -> bool:
+    """Check a code and mark its step used; one UPDATE so two requests cannot both use one code."""
+    try:
+        counter = totp.verify(staff.totp_secret or "", code, staff.totp_last_counter)
+    except totp.InvalidTOTP:
+        return False
+    result = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == staff.id,
+               or_(StaffUser.totp_last_counter.is_(None), StaffUser.totp_last_counter < counter))
+        .values(totp_last_counter=counter)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    staff.totp_last_counter = counter
+    return True
+
+
+def _finish_login(staff: StaffUser):
+    next_url = (session.get(PENDING_KEY) or {}).get("next")
+    start_session(staff)  # a brand-new session: nothing from before the login survives
+    session[STAFF_MFA_KEY] = True
+    db.session.commit()
+    return redirect(safe_next(next_url, url_for("staff.index")))
+
+
+def _qr_data_uri(uri: str) -> str:
+    """Return the QR code of uri as an SVG data: URI (the CSP allows data: images, not inline markup)."""
+    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    return "data:image/svg+xml;base64," + base64.b64encode(img.to_string()).decode("ascii")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_email_key)
+@no_store
+def login():
+    """Staff login, first step: email and password."""
+    next_url = request.values.get("next")
+    if (request.method == "GET" and current_user.is_authenticated
+            and getattr(current_user, "kind", None) == "staff" and session.get(STAFF_MFA_KEY)):
+        return redirect(safe_next(next_url, url_for("staff.index")))
+    form = StaffLoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        staff = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
+        ok = verify_password(staff.password_hash if staff else None, form.password.data)
+        if ok and staff is not None and staff.active:
+            session.clear()
+            session[PENDING_KEY] = {"id": staff.id, "epoch": staff.session_epoch, "at": time.time(),
+                                    "next": safe_next(next_url, "")}
+            if not (staff.totp_secret and staff.totp_enabled):
+                # First login (or an enrolment left unfinished): a fresh secret to scan.
+                staff.totp_secret = totp.new_secret()
+                staff.totp_enabled = False
+                staff.totp_last_counter = None
+                record(db.session, "staff.totp_enrolment_started", actor_kind="staff", actor_id=staff.id,
+                       obj=staff, ip=client_ip())
+                db.session.commit()
+                return redirect(url_for("staff.login_enrol"))
+            return redirect(url_for("staff.login_code"))
+        # One message for a wrong password, an unknown email and a disabled account.
+        form.password.errors.append(_("Wrong email or password."))
+    elif request.method == "POST" and not form.errors:
+        form.password.errors.append(_("Wrong email or password."))
+    status = 401 if request.method == "POST" else 200
+    return render_template("staff/login.html", form=form, next=safe_next(next_url, "")), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per 5 minutes", methods=["POST"])
+@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key)
+@no_store
+def login_code():
+    """Staff login, second step: the authenticator app's code."""
+    staff = _pending_staff()
+    if staff is None:
+        return redirect(url_for("staff.login"))
+    if not staff.totp_enabled:
+        return redirect(url_for("staff.login_enrol"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if _accept_code(staff, form.code.data):
+            return _finish_login(staff)
+        form.code.errors.append(_("Wrong or already used code."))
+    status = 401 if request.method == "POST" else 200
+    return render_template("staff/login_code.html", form=form), status
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per 5 minutes", methods=["POST"])
+@limiter.limit("5 per 5 minutes", methods=["POST"], key_func=_pending_key)
+@no_store
+def login_enrol():
+    """Staff login at first use: scan the QR code, confirm with a code, then get in."""
+    staff = _pending_staff()
+    if staff is None:
+        return redirect(url_for("staff.login"))
+    if staff.totp_enabled:
+        return redirect(url_for("staff.login_code"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if _accept_code(staff, form.code.data):
+            staff.totp_enabled = True
+            record(db.session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff,
+                   ip=client_ip())
+            return _finish_login(staff)
+        form.code.errors.append(_("Wrong or already used code."))
+    uri = totp.provisioning_uri(staff.totp_secret, staff.email)
+    status = 401 if request.method == "POST" else 200
+    return render_template("staff/login_enrol.html", form=form, qr=_qr_data_uri(uri), secret=staff.totp_secret), status
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("view")
+def logout():
+    """Log the staff user out (POST with CSRF)."""
+    record(db.session, "staff.logout", actor_kind="staff", actor_id=current_user.id, object_type="StaffUser",
+           object_id=current_user.id, ip=client_ip())
+    db.session.commit()
+    end_session()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("staff.login"))

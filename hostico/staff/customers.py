@@ -1,0 +1,117 @@
+"""Customers: search, the customer page, and revoking a customer's mail-login links."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from hostico.auth.forms import EmptyForm
+from hostico.db import db
+from hostico.maillogin.revoke import revoke_customer_links
+from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
+from hostico.staff import bp
+from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
+from hostico.staff.invoices import proforma_form
+from hostico.staff.lookups import customer_or_404
+from hostico.staff.permissions import requires
+
+PER_PAGE = 25
+MAX_PAGE = 400
+SECTION_LIMIT = 50
+
+
+def clean_query(raw: str | None, limit: int = 100) -> str:
+    """Drop control characters (PostgreSQL refuses NUL) and cap the length of a search term."""
+    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
+    return " ".join(text.split())[:limit]
+
+
+def like_pattern(term: str) -> str:
+    """Return a LIKE pattern matching term anywhere, with % and _ taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(column, term: str):
+    # lower() on both sides for ASCII on every engine; the raw pattern too, because SQLite's lower()
+    # leaves non-ASCII letters (Ș, Ă) as they are.
+    return or_(func.lower(column).like(like_pattern(term.lower()), escape="\\"),
+               column.like(like_pattern(term), escape="\\"))
+
+
+def search_customers(q: str, page: int) -> tuple[list[Customer], bool]:
+    """Find customers by name, email, company, CUI or invoice number; one page, newest first."""
+    stmt = select(Customer)
+    if q:
+        cui = q.upper().removeprefix("RO").strip() or q
+        profile_ids = select(BillingProfile.customer_id).where(or_(
+            _matches(BillingProfile.company_name, q), _matches(BillingProfile.name, q),
+            _matches(BillingProfile.cui, cui), _matches(BillingProfile.vat_number, q)))
+        invoice_ids = select(Invoice.customer_id).where(_matches(Invoice.code, q))
+        stmt = stmt.where(or_(_matches(Customer.name, q), _matches(Customer.email, q),
+                              Customer.id.in_(profile_ids), Customer.id.in_(invoice_ids)))
+    rows = db.session.scalars(
+        stmt.order_by(Customer.id.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    return list(rows[:PER_PAGE]), len(rows) > PER_PAGE
+
+
+@bp.route("/customers")
+@requires("view")
+def customers():
+    """Search customers (name, email, company, CUI, invoice number)."""
+    q = clean_query(request.args.get("q"))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    rows, has_next = search_customers(q, page)
+    return render_template("staff/customers.html", customers=rows, q=q, page=page, has_next=has_next)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@bp.route("/customers/<int:customer_id>")
+@requires("view")
+def customer(customer_id: int):
+    """Show a customer: details, billing profiles, services, invoices, notifications, audit trail."""
+    c = customer_or_404(customer_id)
+    s = db.session
+    profiles = s.scalars(select(BillingProfile).where(BillingProfile.customer_id == c.id)
+                         .order_by(BillingProfile.id).limit(SECTION_LIMIT)).all()
+    services = s.scalars(select(Service).where(Service.customer_id == c.id).order_by(Service.id)
+                         .limit(SECTION_LIMIT)).all()
+    invoices = s.scalars(select(Invoice).where(Invoice.customer_id == c.id).order_by(Invoice.id.desc())
+                         .limit(SECTION_LIMIT)).all()
+    messages = s.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == c.id)
+                         .order_by(OutboxMessage.id.desc()).limit(SECTION_LIMIT)).all()
+    audit = s.scalars(select(AuditLog).where(AuditLog.customer_id == c.id)
+                      .order_by(AuditLog.id.desc()).limit(20)).all()
+    counts = {
+        "invoices": _count(Invoice, Invoice.customer_id == c.id),
+        "messages": _count(OutboxMessage, OutboxMessage.customer_id == c.id),
+        "live_links": _count(MailLoginToken, MailLoginToken.customer_id == c.id,
+                             MailLoginToken.revoked_at.is_(None), MailLoginToken.expires_at > utcnow()),
+    }
+    return render_template(
+        "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
+        messages=messages, audit=audit, counts=counts, suspend_form=SuspendForm(), empty_form=EmptyForm(),
+        terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
+        resend_form=NonceForm(),
+    )
+
+
+@bp.route("/customers/<int:customer_id>/revoke-links", methods=["POST"])
+@requires("maillogin.revoke")
+def revoke_links(customer_id: int):
+    """Revoke every live mail-login link of the customer."""
+    c = customer_or_404(customer_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        count = revoke_customer_links(db.session, c.id, reason="staff", actor_kind="staff", actor_id=current_user.id)
+        db.session.commit()
+        flash(_("Revoked %(n)d mail-login links.", n=count), "success")
+    return redirect(url_for("staff.customer", customer_id=c.id), 303)

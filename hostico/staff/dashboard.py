@@ -1,0 +1,49 @@
+"""The staff dashboard: what needs attention now."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from hostico.db import db
+from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
+from hostico.staff import bp
+from hostico.staff.lookups import business_today
+from hostico.staff.permissions import requires
+
+LIST_LIMIT = 20
+
+
+@bp.route("/")
+@requires("view")
+def index():
+    """Show unpaid and overdue proformas, suspended services, dead messages and the last billing run."""
+    today = business_today()
+    s = db.session
+    unpaid = (Invoice.kind == "proforma", Invoice.status == "unpaid")
+    overdue = (*unpaid, Invoice.due_date < today)
+    counts = {
+        "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(*unpaid)),
+        "overdue": s.scalar(select(func.count()).select_from(Invoice).where(*overdue)),
+        "suspended": s.scalar(select(func.count()).select_from(Service).where(Service.status == "suspended")),
+        "dead": s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")),
+    }
+    overdue_rows = s.execute(
+        select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+        .where(*overdue).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+    ).all()
+    unpaid_rows = s.execute(
+        select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+        .where(*unpaid, Invoice.due_date >= today).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+    ).all()
+    suspended_rows = s.execute(
+        select(Service, Customer.name).join(Customer, Customer.id == Service.customer_id)
+        .where(Service.status == "suspended").order_by(Service.suspended_at.desc(), Service.id.desc())
+        .limit(LIST_LIMIT)
+    ).all()
+    dead_rows = s.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
+    ).all()
+    last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
+    return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,
+                           suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today)

@@ -1,0 +1,144 @@
+"""Forms of the staff area (each carries flask-wtf's CSRF token)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from stdnum.ro import cui as ro_cui
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
+
+
+def money(form, field) -> None:
+    """Refuse NaN, infinities and more than two decimals before any range check compares them."""
+    value = field.data
+    if value is None:
+        return
+    try:
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than any amount has
+        exact = False
+    if not exact:
+        field.errors[:] = []
+        raise StopValidation(_l("Enter an amount such as 120.50."))
+
+
+SUSPENSION_REASONS = [SelectChoice("abuse", _l("Abuse")), SelectChoice("nonpayment", _l("Nonpayment")),
+                      SelectChoice("other", _l("Other"))]
+
+
+class StaffLoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class TotpForm(FlaskForm):
+    code = StringField(_l("Authentication code"), validators=[DataRequired(), Length(max=12)])
+
+
+class SuspendForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=SUSPENSION_REASONS, validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class TerminateForm(FlaskForm):
+    confirm = BooleanField(_l("Terminate for good"), validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class ReasonForm(FlaskForm):
+    """Cancel a proforma or issue a credit note: the reason goes into the history."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class NonceForm(FlaskForm):
+    """A button whose repeated submission counts once (resend an email)."""
+
+    nonce = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
+
+
+class ProformaForm(FlaskForm):
+    services = SelectMultipleField(_l("Services"), coerce=int, validate_choice=True)
+    profile = SelectField(_l("Billing profile"), coerce=int)
+    description = StringField(_l("Other line: description"), validators=[Optional(), Length(max=300)])
+    amount = DecimalField(_l("Other line: net amount"), places=2,
+                          validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=Decimal("1000000"))])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also require the other line's description and amount together (Optional() skips inline checks)."""
+        ok = super().validate(extra_validators)
+        if bool((self.description.data or "").strip()) != (self.amount.data is not None) and not self.amount.errors:
+            self.amount.errors = [*self.amount.errors, _l("Give both a description and an amount for the other line.")]
+            ok = False
+        return ok
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(_l("Amount received"), places=2,
+                          validators=[DataRequired(), money,
+                                      NumberRange(min=Decimal("0.01"), max=Decimal("99999999.99"))])
+    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=120)])
+    payer = SelectField(_l("Issue the tax invoice on"), default="")
+    payer_name = StringField(_l("Payer: name or company name"), validators=[Optional(), Length(max=200)])
+    payer_cui = StringField(_l("Payer: CUI (companies)"), validators=[Optional(), Length(max=20)])
+    payer_address = StringField(_l("Payer: address"), validators=[Optional(), Length(max=300)])
+    payer_city = StringField(_l("Payer: city"), validators=[Optional(), Length(max=100)])
+    payer_country = StringField(_l("Payer: country (2 letters)"), default="RO", validators=[Optional(), Length(max=2)])
+    key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check another payer's data when staff chose one (Optional() fields skip inline checks)."""
+        ok = super().validate(extra_validators)
+        if self.payer.data != "other":
+            return ok
+        required = ((self.payer_name, _l("Enter the payer's name.")),
+                    (self.payer_address, _l("Enter the payer's address.")),
+                    (self.payer_city, _l("Enter the payer's city.")))
+        for f, message in required:
+            if not (f.data or "").strip():
+                f.errors = [*f.errors, message]
+                ok = False
+        country = (self.payer_country.data or "").strip().upper()
+        if not (country.isalpha() and len(country) == 2):
+            self.payer_country.errors = [*self.payer_country.errors, _l("Use the two-letter country code, e.g. RO.")]
+            ok = False
+        cui = (self.payer_cui.data or "").strip().upper().removeprefix("RO")
+        if cui and country == "RO" and not ro_cui.is_valid(cui):
+            self.payer_cui.errors = [*self.payer_cui.errors, _l("This CUI is not valid (check digit).")]
+            ok = False
+        return ok
+
+    def other_payer(self) -> dict:
+        """Return the buyer snapshot of a payer typed in by staff."""
+        cui = (self.payer_cui.data or "").strip().upper() or None
+        name = self.payer_name.data.strip()
+        return {"kind": "company" if cui else "person", "name": None if cui else name, "cnp": None,
+                "company_name": name if cui else None, "cui": cui, "reg_com": None, "vat_number": None,
+                "address": self.payer_address.data.strip(), "city": self.payer_city.data.strip(), "county": None,
+                "postal_code": None, "country": (self.payer_country.data or "RO").upper()}
+
+
+class BillingRunForm(FlaskForm):
+    today = DateField(_l("Run for the date"), validators=[DataRequired()], default=dt.date.today)
+    confirm = BooleanField(_l("I understand this issues proformas, reminders and suspensions now"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+    def validate_today(self, field):
+        if field.data and abs((field.data - dt.date.today()).days) > 366:
+            raise ValidationError(_l("Choose a date within a year of today."))

@@ -1,0 +1,222 @@
+"""Invoices: the staff invoice page; proformas on a customer's behalf, bank-transfer payments,
+cancelling proformas, credit notes, resending invoice emails."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from hostico.billing.errors import BillingError
+from hostico.billing.invoicing import LineSpec
+from hostico.billing.payments import record_payment
+from hostico.billing.staff_ops import (
+    cancel_proforma,
+    credit_tax_invoice,
+    issue_proforma_for_customer,
+    resend_invoice_email,
+)
+from hostico.db import db
+from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
+from hostico.staff import bp
+from hostico.staff.forms import NonceForm, PaymentForm, ProformaForm, ReasonForm
+from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
+from hostico.staff.permissions import requires
+
+BILLABLE = ("pending", "active", "suspended")
+
+
+def proforma_form(customer: Customer, services: list[Service], profiles: list[BillingProfile]) -> ProformaForm:
+    """Build the 'issue a proforma' form with the customer's billable services and profiles."""
+    form = ProformaForm()
+    form.services.choices = [SelectChoice(s.id, f"{s.domain} — {s.price} {s.currency} / {s.cycle}")
+                             for s in services if s.status in BILLABLE]
+    usable = [p for p in profiles if p.deleted_at is None and p.approval == "approved"]
+    form.profile.choices = [SelectChoice(0, _("No billing profile (the customer's name)"))] + [
+        SelectChoice(p.id, f"{p.display_name} ({p.label or p.kind})") for p in usable]
+    if form.profile.data is None:
+        form.profile.data = next((p.id for p in usable if p.is_default), 0)
+    return form
+
+
+def payment_form(invoice: Invoice) -> PaymentForm:
+    """Build the bank-transfer form; the tax invoice may go to a saved profile or another payer."""
+    profiles = db.session.scalars(select(BillingProfile).where(
+        BillingProfile.customer_id == invoice.customer_id, BillingProfile.deleted_at.is_(None))
+        .order_by(BillingProfile.id).limit(50)).all()
+    form = PaymentForm()
+    form.payer.choices = [SelectChoice("", _("The proforma's billing data")), *[
+        SelectChoice(f"profile:{p.id}", f"{p.display_name} ({p.label or p.kind})") for p in profiles],
+        SelectChoice("other", _("Another payer (fill in below)"))]
+    form.profiles = {f"profile:{p.id}": p for p in profiles}
+    if form.amount.data is None:
+        form.amount.data = invoice.total
+    return form
+
+
+def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, status: int = 200):
+    s = db.session
+    related = s.scalars(select(Invoice).where(or_(Invoice.proforma_id == invoice.id,
+                                                  Invoice.corrects_id == invoice.id)).order_by(Invoice.id)).all()
+    source = s.get(Invoice, invoice.proforma_id or invoice.corrects_id) if (
+        invoice.proforma_id or invoice.corrects_id) else None
+    events = s.scalars(select(InvoiceEvent).where(InvoiceEvent.invoice_id == invoice.id)
+                       .order_by(InvoiceEvent.id).limit(100)).all()
+    payments = s.scalars(select(Payment).where(or_(Payment.invoice_id == invoice.id,
+                                                   Payment.tax_invoice_id == invoice.id))
+                         .order_by(Payment.id).limit(20)).all()
+    messages = s.scalars(select(OutboxMessage).where(OutboxMessage.invoice_id == invoice.id)
+                         .order_by(OutboxMessage.id.desc()).limit(50)).all()
+    return render_template(
+        "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
+        source=source, events=events, payments=payments, messages=messages,
+        pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
+        credit_form=ReasonForm(prefix="credit"), resend_form=NonceForm(),
+    ), status
+
+
+def _back(invoice: Invoice):
+    return redirect(url_for("staff.invoice", code=invoice.code), 303)
+
+
+@bp.route("/invoices/<code>")
+@requires("view")
+def invoice(code: str):
+    """Show an invoice with its lines, history, payments, notices and the actions staff may take."""
+    return _invoice_page(invoice_or_404(code))
+
+
+@bp.route("/customers/<int:customer_id>/proformas", methods=["POST"])
+@requires("invoices.manage")
+def issue_proforma(customer_id: int):
+    """Issue a proforma on the customer's behalf (origin system: email + SMS like the renewal run)."""
+    customer = customer_or_404(customer_id)
+    services = db.session.scalars(select(Service).where(Service.customer_id == customer.id)
+                                  .order_by(Service.id).limit(200)).all()
+    profiles = db.session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id)
+                                  .order_by(BillingProfile.id).limit(50)).all()
+    form = proforma_form(customer, services, profiles)
+    back = redirect(url_for("staff.customer", customer_id=customer.id, _anchor="issue-proforma"), 303)
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            for error in errors:
+                flash(f"{getattr(form, field).label.text}: {error}", "error")
+        return back
+    chosen = [s for s in services if s.id in set(form.services.data or [])]
+    lines = [LineSpec(description=form.description.data.strip(), unit_price=form.amount.data)] \
+        if form.description.data else []
+    profile = next((p for p in profiles if p.id == form.profile.data), None)
+    try:
+        inv = issue_proforma_for_customer(db.session, customer, services=chosen, lines=lines,
+                                          settings=billing_settings(), today=business_today(),
+                                          staff_id=current_user.id, profile=profile)
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return back
+    db.session.commit()
+    flash(_("Proforma %(code)s issued; the customer is notified.", code=inv.code), "success")
+    return _back(inv)
+
+
+@bp.route("/invoices/<code>/payment", methods=["POST"])
+@requires("payments.record")
+def record_transfer(code: str):
+    """Record a bank transfer that pays a proforma; its tax invoice is issued at once."""
+    inv = invoice_or_404(code)
+    form = payment_form(inv)
+    if not form.validate_on_submit():
+        return _invoice_page(inv, pay_form=form, status=422)
+    key = f"staff-transfer:{form.key.data}"
+    if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+        flash(_("This payment was already recorded."), "info")
+        return _back(inv)
+    buyer = None
+    if form.payer.data == "other":
+        buyer = form.other_payer()
+    elif form.payer.data in form.profiles:
+        buyer = form.profiles[form.payer.data].snapshot()
+    try:
+        payment = record_payment(db.session, inv.id, amount=form.amount.data, method="bank_transfer",
+                                 settings=billing_settings(), today=business_today(),
+                                 reference=form.reference.data.strip(), idempotency_key=key,
+                                 staff_id=current_user.id, buyer=buyer)
+        db.session.commit()
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(inv)
+    except IntegrityError:
+        db.session.rollback()  # the same form sent twice at once: the other request recorded it
+        flash(_("This payment was already recorded."), "info")
+        return _back(inv)
+    tax = db.session.get(Invoice, payment.tax_invoice_id)
+    flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
+    return _back(inv)
+
+
+@bp.route("/invoices/<code>/cancel", methods=["POST"])
+@requires("invoices.manage")
+def cancel(code: str):
+    """Cancel an unpaid proforma."""
+    inv = invoice_or_404(code)
+    form = ReasonForm(prefix="cancel")
+    if not form.validate_on_submit():
+        flash(_("Give a reason for cancelling."), "error")
+        return _back(inv)
+    try:
+        cancel_proforma(db.session, inv, staff_id=current_user.id, reason=form.reason.data.strip())
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(inv)
+    db.session.commit()
+    flash(_("Proforma %(code)s is cancelled.", code=inv.code), "success")
+    return _back(inv)
+
+
+@bp.route("/invoices/<code>/credit-note", methods=["POST"])
+@requires("credit_notes.issue")
+def credit_note(code: str):
+    """Correct a tax invoice with a credit note."""
+    inv = invoice_or_404(code)
+    form = ReasonForm(prefix="credit")
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the credit note."), "error")
+        return _back(inv)
+    try:
+        note = credit_tax_invoice(db.session, inv, settings=billing_settings(), today=business_today(),
+                                  staff_id=current_user.id, reason=form.reason.data.strip())
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(inv)
+    db.session.commit()
+    flash(_("Credit note %(code)s issued.", code=note.code), "success")
+    return _back(note)
+
+
+@bp.route("/invoices/<code>/resend", methods=["POST"])
+@requires("invoices.resend")
+def resend(code: str):
+    """Send the invoice email to the customer again."""
+    inv = invoice_or_404(code)
+    form = NonceForm()
+    if not form.validate_on_submit():
+        flash(_("Reload the page and try again."), "error")
+        return _back(inv)
+    try:
+        queued = resend_invoice_email(db.session, inv, staff_id=current_user.id, nonce=form.nonce.data)
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(inv)
+    db.session.commit()
+    if queued:
+        flash(_("The email with %(code)s is queued.", code=inv.code), "success")
+    else:
+        flash(_("This resend was already queued."), "info")
+    return _back(inv)

@@ -1,0 +1,89 @@
+"""Services: suspend (with a reason and a note), unsuspend, terminate; each notifies the customer."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from hostico.auth.forms import EmptyForm
+from hostico.billing.errors import BillingError
+from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
+from hostico.db import db
+from hostico.staff import bp
+from hostico.staff.forms import SuspendForm, TerminateForm
+from hostico.staff.lookups import billing_settings, service_or_404
+from hostico.staff.permissions import requires
+
+
+def _back(service):
+    return redirect(url_for("staff.customer", customer_id=service.customer_id, _anchor=f"service-{service.id}"), 303)
+
+
+def _flash_form_errors(form: FlaskForm) -> None:
+    for field, errors in form.errors.items():
+        label = getattr(getattr(form, field, None), "label", None)
+        for error in errors:
+            flash(f"{label.text if label else field}: {error}", "error")
+
+
+@bp.route("/services/<int:service_id>/suspend", methods=["POST"])
+@requires("services.manage")
+def suspend(service_id: int):
+    """Suspend a service with a reason and a note (email + SMS to the customer)."""
+    service = service_or_404(service_id)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(service)
+    settings = billing_settings()
+    try:
+        suspend_service(db.session, service, reason=form.reason.data, note=(form.note.data or "").strip() or None,
+                        actor_kind="staff", actor_id=current_user.id, sms_hours=settings.sms_hours,
+                        timezone=settings.timezone)
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(service)
+    db.session.commit()
+    flash(_("%(domain)s is suspended (%(reason)s); the customer is notified.", domain=service.domain,
+            reason=form.reason.data), "success")
+    return _back(service)
+
+
+@bp.route("/services/<int:service_id>/unsuspend", methods=["POST"])
+@requires("services.manage")
+def unsuspend(service_id: int):
+    """Lift a service's suspension (email to the customer)."""
+    service = service_or_404(service_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            unsuspend_service(db.session, service, actor_kind="staff", actor_id=current_user.id)
+        except BillingError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+            return _back(service)
+        db.session.commit()
+        flash(_("%(domain)s is active again.", domain=service.domain), "success")
+    return _back(service)
+
+
+@bp.route("/services/<int:service_id>/terminate", methods=["POST"])
+@requires("services.manage")
+def terminate(service_id: int):
+    """Terminate a service for good (email to the customer)."""
+    service = service_or_404(service_id)
+    form = TerminateForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(service)
+    try:
+        terminate_service(db.session, service, actor_kind="staff", actor_id=current_user.id)
+    except BillingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(service)
+    db.session.commit()
+    flash(_("%(domain)s is terminated.", domain=service.domain), "success")
+    return _back(service)

@@ -1,0 +1,301 @@
+"""Staff actions: each changes what it says, notifies as DESIGN 2.1 says, and writes an audit entry."""
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from hostico.billing.payments import record_payment
+from hostico.models import AuditLog, Invoice, MailLoginToken, OutboxMessage, Payment, Service, utcnow
+from tests.staff.conftest import fill_url, staff_rules
+
+# The outbox and approvals pages belong to other areas, which test their own actions.
+OTHER_AREAS = ("hostico.staff.approvals", "hostico.staff.outbox")
+# The billing run's page is tested with the billing run itself (tests/staff/test_billing_run_page.py).
+TESTED_ELSEWHERE = {"staff.billing_run", "staff.login", "staff.login_code", "staff.login_enrol"}
+
+
+@pytest.fixture
+def world(make, session, settings):
+    """A customer opted in to SMS with an active service, an unpaid proforma and a tax invoice."""
+    customer = make.make_customer(phone_e164="+40722123456", sms_opt_in=True, sms_consent_at=utcnow())
+    service = make.make_service(customer, domain="spam-site.ro")
+    suspended = make.make_service(customer, domain="paused.ro", status="suspended", suspension_reason="other",
+                                  suspended_at=utcnow())
+    spare = make.make_service(customer, domain="billable.ro")
+    unpaid = make.make_proforma(customer, amount="40.00")
+    paid = make.make_proforma(customer, amount="10.00")
+    record_payment(session, paid.id, amount=paid.total, method="card", settings=settings, today=paid.issue_date)
+    session.commit()
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == paid.id))
+    session.add(MailLoginToken(jti="j1", customer_id=customer.id, invoice_id=paid.id,
+                               expires_at=utcnow() + dt.timedelta(days=7)))
+    session.commit()
+    return {"customer": customer, "service": service, "suspended": suspended, "spare": spare,
+            "unpaid": unpaid, "tax": tax}
+
+
+def _audit_count(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(AuditLog))
+
+
+def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, make_staff, login_staff, world,
+                                                                  session):
+    w = world
+    cases = {
+        "staff.suspend": (f"/staff/services/{w['service'].id}/suspend", {"reason": "abuse", "note": "phishing"}),
+        "staff.unsuspend": (f"/staff/services/{w['suspended'].id}/unsuspend", {}),
+        "staff.terminate": (f"/staff/services/{w['suspended'].id}/terminate", {"confirm": "y"}),
+        "staff.issue_proforma": (f"/staff/customers/{w['customer'].id}/proformas",
+                                 {"services": str(w["spare"].id), "profile": "0"}),
+        "staff.record_transfer": (f"/staff/invoices/{w['unpaid'].code}/payment",
+                                  {"amount": str(w["unpaid"].total), "reference": "OP 12", "key": "audit-1"}),
+        "staff.cancel": (None, {"cancel-reason": "duplicate"}),
+        "staff.credit_note": (f"/staff/invoices/{w['tax'].code}/credit-note", {"credit-reason": "refund"}),
+        "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
+        "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
+        "staff.logout": ("/staff/logout", {}),
+    }
+    post_endpoints = {r.endpoint for r in staff_rules(app) if "POST" in r.methods
+                      and app.view_functions[r.endpoint].__module__ not in OTHER_AREAS}
+    assert post_endpoints - TESTED_ELSEWHERE == set(cases), "add a case for each new staff action"
+    login_staff(client, staff := make_staff("admin"))
+    for endpoint, (url, data) in cases.items():
+        if endpoint == "staff.cancel":  # needs an unpaid proforma: issue_proforma made one
+            code = session.scalar(select(Invoice.code).where(Invoice.kind == "proforma", Invoice.status == "unpaid")
+                                  .order_by(Invoice.id.desc()))
+            url = f"/staff/invoices/{code}/cancel"
+        before = _audit_count(session)
+        resp = client.post_form(url, data, token_from="/staff/")
+        assert resp.status_code in (302, 303), f"{endpoint}: {resp.status_code}"
+        assert _audit_count(session) > before, f"{endpoint} wrote no audit entry"
+        entry = session.scalar(select(AuditLog).order_by(AuditLog.id.desc()))
+        assert entry.actor_kind == "staff" and entry.actor_id == staff.id, endpoint
+
+
+def test_suspending_for_abuse_sends_sms_and_email(client, make_staff, login_staff, world, session):
+    customer, service = world["customer"], world["service"]
+    login_staff(client, make_staff("support"))
+    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "abuse", "note": "phishing kit"},
+                            token_from=f"/staff/customers/{customer.id}")
+    assert resp.status_code == 303
+    session.expire_all()
+    svc = session.get(Service, service.id)
+    assert (svc.status, svc.suspension_reason, svc.suspension_note) == ("suspended", "abuse", "phishing kit")
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.service_id == service.id,
+                                                       OutboxMessage.event == "suspension")).all()
+    sms = [m for m in rows if m.channel == "sms"]
+    email = [m for m in rows if m.channel == "email"]
+    assert len(sms) == 1 and sms[0].recipient == "+40722123456"
+    assert len(email) == 1 and email[0].recipient == customer.email
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "service.suspended",
+                                                 AuditLog.object_id == str(service.id)))
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "is suspended (abuse)" in page
+
+
+def test_suspension_without_sms_consent_sends_email_only(client, make_staff, login_staff, make, session):
+    customer = make.make_customer(phone_e164="+40722000111")
+    service = make.make_service(customer)
+    login_staff(client, make_staff())
+    client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "other"}, token_from="/staff/")
+    channels = session.scalars(select(OutboxMessage.channel).where(OutboxMessage.service_id == service.id)).all()
+    assert channels == ["email"]
+
+
+def test_bad_suspension_reason_changes_nothing(client, make_staff, login_staff, world, session):
+    service = world["service"]
+    login_staff(client, make_staff())
+    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "because"}, token_from="/staff/")
+    assert resp.status_code == 303
+    assert "Not a valid choice" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Service, service.id).status == "active"
+    assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.service_id == service.id)) == 0
+
+
+def test_suspending_a_suspended_service_shows_the_domain_error(client, make_staff, login_staff, world):
+    login_staff(client, make_staff())
+    resp = client.post_form(f"/staff/services/{world['suspended'].id}/suspend", {"reason": "abuse"},
+                            token_from="/staff/")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "only active services can be suspended" in page
+
+
+def test_unsuspend_and_terminate(client, make_staff, login_staff, world, session):
+    login_staff(client, make_staff())
+    sid = world["suspended"].id
+    client.post_form(f"/staff/services/{sid}/unsuspend", {}, token_from="/staff/")
+    session.expire_all()
+    assert session.get(Service, sid).status == "active"
+    # Terminating needs the confirmation box.
+    client.post_form(f"/staff/services/{sid}/terminate", {}, token_from="/staff/")
+    session.expire_all()
+    assert session.get(Service, sid).status == "active"
+    client.post_form(f"/staff/services/{sid}/terminate", {"confirm": "y"}, token_from="/staff/")
+    session.expire_all()
+    assert session.get(Service, sid).status == "terminated"
+    events = set(session.scalars(select(OutboxMessage.event).where(OutboxMessage.service_id == sid)))
+    assert events == {"unsuspension", "termination"}
+
+
+def test_staff_proforma_is_origin_system_and_notifies_like_the_renewal_run(client, make_staff, login_staff,
+                                                                          world, session):
+    spare = world["spare"]
+    login_staff(client, make_staff("billing"))
+    resp = client.post_form(f"/staff/customers/{world['customer'].id}/proformas",
+                            {"services": str(spare.id), "profile": "0", "description": "Setup fee",
+                             "amount": "15.00"}, token_from="/staff/")
+    assert resp.status_code == 303
+    inv = session.scalar(select(Invoice).order_by(Invoice.id.desc()))
+    assert (inv.kind, inv.origin, inv.status) == ("proforma", "system", "unpaid")
+    assert [line.description for line in inv.lines][1] == "Setup fee"
+    assert inv.lines[0].service_id == spare.id and inv.lines[0].period_start == spare.next_due_date
+    channels = sorted(session.scalars(select(OutboxMessage.channel).where(
+        OutboxMessage.invoice_id == inv.id, OutboxMessage.event == "proforma_system")))
+    assert channels == ["email", "sms"]
+    # Billing the same service again while that proforma is unpaid is refused.
+    resp = client.post_form(f"/staff/customers/{world['customer'].id}/proformas",
+                            {"services": str(spare.id), "profile": "0"}, token_from="/staff/")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f"already billed on unpaid proforma {inv.code}" in page
+    assert session.scalar(select(func.count()).select_from(Invoice).where(Invoice.kind == "proforma")) == 3
+
+
+def test_proforma_needs_something_to_bill(client, make_staff, login_staff, world, session):
+    login_staff(client, make_staff())
+    for data, message in (({"profile": "0"}, "Choose at least one service"),
+                          ({"profile": "0", "description": "Fee"}, "Give both a description and an amount"),
+                          ({"profile": "0", "services": str(world["service"].id + 999)}, "not a valid choice")):
+        resp = client.post_form(f"/staff/customers/{world['customer'].id}/proformas", data, token_from="/staff/")
+        assert message in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Invoice)) == 3
+
+
+def test_bank_transfer_pays_the_proforma_once(client, make_staff, login_staff, world, session):
+    unpaid = world["unpaid"]
+    login_staff(client, make_staff("billing"))
+    data = {"amount": str(unpaid.total), "reference": "OP 555", "key": "same-form"}
+    first = client.post_form(f"/staff/invoices/{unpaid.code}/payment", data, token_from="/staff/")
+    second = client.post_form(f"/staff/invoices/{unpaid.code}/payment", data, token_from="/staff/")
+    assert first.status_code == second.status_code == 303
+    session.expire_all()
+    payments = session.scalars(select(Payment).where(Payment.invoice_id == unpaid.id)).all()
+    assert len(payments) == 1
+    assert payments[0].method == "bank_transfer" and payments[0].reference == "OP 555"
+    assert payments[0].recorded_by_staff_id is not None
+    tax = session.get(Invoice, payments[0].tax_invoice_id)
+    assert tax.kind == "tax" and tax.buyer == session.get(Invoice, unpaid.id).buyer
+    assert "already recorded" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_bank_transfer_can_issue_the_tax_invoice_on_another_payer(client, make_staff, login_staff, world,
+                                                                   session):
+    unpaid = world["unpaid"]
+    login_staff(client, make_staff())
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/payment", {
+        "amount": str(unpaid.total), "reference": "OP 9", "key": "k9", "payer": "other",
+        "payer_name": "Payer <b>SRL</b>", "payer_cui": "34567892", "payer_address": "Str. X 1",
+        "payer_city": "Iași", "payer_country": "RO"}, token_from="/staff/")
+    assert resp.status_code == 303
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == unpaid.id))
+    assert tax.buyer["company_name"] == "Payer <b>SRL</b>" and tax.buyer["cui"] == "34567892"
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert "Payer &lt;b&gt;SRL&lt;/b&gt;" in page
+
+
+def test_bad_payment_input_is_shown_at_the_field_and_changes_nothing(client, make_staff, login_staff, world,
+                                                                    session):
+    unpaid = world["unpaid"]
+    login_staff(client, make_staff())
+    url = f"/staff/invoices/{unpaid.code}/payment"
+    resp = client.post_form(url, {"amount": "-5", "reference": "", "key": "k", "payer": "other",
+                                  "payer_cui": "12345678"}, token_from="/staff/")
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert 'class="field-error" id="amount-error"' in page and 'id="reference-error"' in page
+    assert "Enter the payer's name." in page and "This CUI is not valid" in page
+    # A wrong amount is a domain refusal, flashed.
+    resp = client.post_form(url, {"amount": "1.00", "reference": "OP", "key": "k2"}, token_from="/staff/")
+    assert "does not match the proforma total" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Invoice, unpaid.id).status == "unpaid"
+    assert session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+def test_cancel_proforma_and_refusals(client, make_staff, login_staff, world, session):
+    unpaid, tax = world["unpaid"], world["tax"]
+    session.add(OutboxMessage(channel="email", event="reminder", dedupe_key="reminder:x:email",
+                              customer_id=unpaid.customer_id, invoice_id=unpaid.id, recipient="a@b.c",
+                              template="reminder", context={}, status="pending"))
+    session.commit()
+    login_staff(client, make_staff())
+    client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "customer left"},
+                     token_from="/staff/")
+    session.expire_all()
+    inv = session.get(Invoice, unpaid.id)
+    assert inv.status == "cancelled" and inv.cancelled_at is not None
+    assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.event == "reminder")) == "cancelled"
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "again"},
+                            token_from="/staff/")
+    assert "is not an unpaid proforma" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = client.post_form(f"/staff/invoices/{tax.code}/cancel", {"cancel-reason": "no"}, token_from="/staff/")
+    assert "is not an unpaid proforma" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Invoice, tax.id).status == "issued"
+
+
+def test_credit_note_corrects_a_tax_invoice_once(client, make_staff, login_staff, world, session):
+    tax, unpaid = world["tax"], world["unpaid"]
+    login_staff(client, make_staff("billing"))
+    resp = client.post_form(f"/staff/invoices/{tax.code}/credit-note", {"credit-reason": "service not delivered"},
+                            token_from="/staff/")
+    note = session.scalar(select(Invoice).where(Invoice.kind == "credit_note"))
+    assert note.corrects_id == tax.id and note.total == -tax.total
+    assert resp.headers["Location"].endswith(f"/staff/invoices/{note.code}")
+    assert session.scalar(select(OutboxMessage.channel).where(OutboxMessage.invoice_id == note.id)) == "email"
+    resp = client.post_form(f"/staff/invoices/{tax.code}/credit-note", {"credit-reason": "twice"},
+                            token_from="/staff/")
+    assert "already corrected" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/credit-note", {"credit-reason": "x"},
+                            token_from="/staff/")
+    assert "Credit notes correct tax invoices only" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Invoice).where(Invoice.kind == "credit_note")) == 1
+
+
+def test_resend_queues_one_email_per_resend(client, make_staff, login_staff, world, session):
+    tax = world["tax"]
+    login_staff(client, make_staff("support"))
+    url = f"/staff/invoices/{tax.code}/resend"
+    client.post_form(url, {"nonce": "a"}, token_from="/staff/")
+    client.post_form(url, {"nonce": "a"}, token_from="/staff/")  # the same form sent twice
+    client.post_form(url, {"nonce": "b"}, token_from="/staff/")
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event == "invoice_resend")).all()
+    assert len(rows) == 2 and {m.channel for m in rows} == {"email"}
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "invoice.resent")) == 2
+
+
+def test_revoke_mail_login_links(client, make_staff, login_staff, world, session):
+    login_staff(client, make_staff("support"))
+    resp = client.post_form(f"/staff/customers/{world['customer'].id}/revoke-links", {}, token_from="/staff/")
+    assert "Revoked 1 mail-login links." in client.get(resp.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    token = session.scalar(select(MailLoginToken))
+    assert token.revoked_at is not None and token.revoked_reason == "staff"
+    entry = session.scalar(select(AuditLog).where(AuditLog.action == "maillogin.revoked"))
+    assert entry.actor_kind == "staff" and json.loads(json.dumps(entry.data))["count"] == 1
+
+
+def test_actions_on_unknown_objects_are_404(app, client, make_staff, login_staff):
+    login_staff(client, make_staff())
+    token = client.csrf_token("/staff/")
+    for rule in staff_rules(app):
+        if not rule.arguments or app.view_functions[rule.endpoint].__module__ in OTHER_AREAS:
+            continue
+        url = fill_url(rule).replace("/1", "/999999")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(url, method=method, data={"csrf_token": token})
+            assert resp.status_code == 404, f"{method} {url}: {resp.status_code}"
