@@ -61,6 +61,10 @@ class DisableTOTPForm(FlaskForm):
                                validators=[DataRequired(), Length(max=32)])
 
 
+class RegenerateCodesForm(FlaskForm):
+    regen_code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
+
+
 def context() -> dict:
     """Data the security section of My Details needs (forms carrying errors when re-rendered)."""
     forms = getattr(g, "security_forms", {})
@@ -71,6 +75,7 @@ def context() -> dict:
         "confirm_form": forms.get("confirm") or ConfirmPasswordForm(formdata=None),
         "password_form": forms.get("password") or ChangePasswordForm(formdata=None),
         "disable_form": forms.get("disable") or DisableTOTPForm(formdata=None),
+        "regen_form": forms.get("regen") or RegenerateCodesForm(formdata=None),
         "setup_form": EmptyForm(formdata=None),
     }
 
@@ -99,7 +104,7 @@ def fresh_required(view):
 
 
 def _per_customer() -> str:
-    return f"security:{current_user.id}"
+    return f"security:{getattr(current_user, 'id', None) or request.remote_addr}"
 
 
 def _renew_session(customer) -> None:
@@ -239,3 +244,24 @@ def totp_disable():
             flash(_("Two-factor authentication is off."), "success")
             return redirect(_section_url(), 303)
     return _my_details(disable=form)
+
+
+@bp.route("/my-details/2fa/recovery-codes", methods=["POST"])
+@fresh_required
+@no_store
+@limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
+def totp_new_recovery_codes():
+    """Replace the recovery codes (a current code from the app is needed) and show the new ones once."""
+    customer = current_user._get_current_object()
+    if not customer.totp_enabled:
+        return redirect(_section_url(), 303)
+    form = RegenerateCodesForm()
+    if form.validate_on_submit():
+        if twofactor.accept_totp(db.session, customer, form.regen_code.data):
+            codes = twofactor.issue_recovery_codes(db.session, customer)
+            audit(db.session, "customer.recovery_codes_replaced", actor_kind="customer", actor_id=customer.id,
+                  obj=customer, customer_id=customer.id, ip=request.remote_addr)
+            db.session.commit()
+            return render_template("client/recovery_codes.html", codes=codes, replaced=True)
+        form.regen_code.errors.append(_("Wrong code, or a code that was already used."))
+    return _my_details(regen=form)

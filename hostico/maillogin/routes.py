@@ -51,11 +51,18 @@ def _audit(action: str, link: MailLoginToken | None, **data) -> None:
           ip=request.remote_addr, data=data)
 
 
+def _is_link_owner(link: MailLoginToken | None) -> bool:
+    return (link is not None and current_user.is_authenticated and current_user.kind == "customer"
+            and current_user.id == link.customer_id)
+
+
 def _refuse(err: tokens.InvalidLink):
     """One neutral answer for every bad link; the invoice is named only when the signature proved it."""
     _audit("maillogin.refused", err.record, reason=err.reason)
     db.session.commit()
     target = _invoice_path(err.record) if err.record is not None else None
+    if current_user.is_authenticated and not _is_link_owner(err.record):
+        target = None  # someone else is logged in here: their login page must not point at this invoice
     args = {"next": target} if target else {}
     return redirect(url_for("auth.login", reason="link", **args), 303)
 
@@ -89,29 +96,41 @@ def follow(token: str):
     customer = db.session.get(Customer, link.customer_id)
     if target is None or customer is None:
         return _refuse(tokens.InvalidLink("unknown"))
+    if _is_link_owner(link):
+        _audit("maillogin.used", link, outcome="already_logged_in")
+        db.session.commit()
+        return redirect(target, 303)
     if current_user.is_authenticated:
-        if current_user.kind == "customer" and current_user.id == customer.id:
-            _audit("maillogin.used", link, outcome="already_logged_in")
-            db.session.commit()
-            return redirect(target, 303)
-        # Someone else is logged in here: never switch accounts silently, ask first.
+        # Someone else is logged in here: never switch accounts silently, ask first (on a page whose
+        # address does not hold the token).
         session[PENDING_KEY] = {"jti": link.jti, "at": int(time.time())}
         _audit("maillogin.used", link, outcome="confirm_switch")
         db.session.commit()
-        return render_template("maillogin/switch.html", form=EmptyForm())
+        return redirect(url_for("maillogin.switch"), 303)
     return _proceed(customer, link, target)
 
 
-@bp.route("/-/switch", methods=["POST"])
+def _pending_link() -> MailLoginToken | None:
+    pending = session.get(PENDING_KEY)
+    if isinstance(pending, dict) and time.time() - pending.get("at", 0) <= PENDING_SECONDS:
+        return tokens.live_record(db.session, str(pending.get("jti", "")))
+    return None
+
+
+@bp.route("/-/switch", methods=["GET", "POST"])
 @public
 @no_store
 @limiter.limit(RATE_LIMIT)
 def switch():
-    """Log out the current account and continue with the link the visitor confirmed."""
-    pending = session.get(PENDING_KEY)
-    link = None
-    if isinstance(pending, dict) and time.time() - pending.get("at", 0) <= PENDING_SECONDS:
-        link = tokens.live_record(db.session, str(pending.get("jti", "")))
+    """Ask whether to leave the current account for the link's one; on POST, log out and continue."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"), 303)
+        if _pending_link() is None:
+            session.pop(PENDING_KEY, None)
+            return redirect(url_for("staff.index" if current_user.kind == "staff" else "client.dashboard"), 303)
+        return render_template("maillogin/switch.html", form=EmptyForm())
+    link = _pending_link()
     end_session()
     if link is None:
         return redirect(url_for("auth.login", reason="link"), 303)

@@ -211,3 +211,49 @@ def test_another_customers_recovery_code_does_not_work(app, session, make, custo
     client = app.test_client()
     password_step(client, customer)
     assert code_step(client, codes[0]).status_code == 401
+
+
+def test_concurrent_use_of_one_code_wins_once(app, customer, secret):
+    """Two requests that both loaded the account before either stored the code: the database decides."""
+    from hostico.db import db
+
+    code = code_at(secret)
+    with app.app_context():
+        s1, s2 = db.new_session(), db.new_session()
+        try:
+            c1, c2 = s1.get(Customer, customer.id), s2.get(Customer, customer.id)
+            assert c1.totp_last_counter is None and c2.totp_last_counter is None
+            assert twofactor.accept_totp(s1, c1, code) is True
+            s1.commit()
+            assert twofactor.accept_totp(s2, c2, code) is False
+        finally:
+            s1.rollback(), s2.rollback()
+            s1.close(), s2.close()
+
+
+def test_concurrent_use_of_one_recovery_code_wins_once(app, session, customer, monkeypatch):
+    """Another request spends the code between our hash check and our update: ours must lose."""
+    from hostico.db import db
+
+    codes = _issue_codes(session, customer.id)
+    real_verify = twofactor.verify_password
+    with app.app_context():
+        s1, s2 = db.new_session(), db.new_session()
+        c1, c2 = s1.get(Customer, customer.id), s2.get(Customer, customer.id)
+
+        def racing_verify(stored_hash, code):
+            ok = real_verify(stored_hash, code)
+            if ok:
+                monkeypatch.setattr(twofactor, "verify_password", real_verify)
+                assert twofactor.use_recovery_code(s1, c1, codes[0]) is True  # the other request wins
+                s1.commit()
+            return ok
+
+        monkeypatch.setattr(twofactor, "verify_password", racing_verify)
+        try:
+            assert twofactor.use_recovery_code(s2, c2, codes[0]) is False
+        finally:
+            s1.rollback(), s2.rollback()
+            s1.close(), s2.close()
+    session.expire_all()
+    assert twofactor.remaining_recovery_codes(session, session.get(Customer, customer.id)) == 9

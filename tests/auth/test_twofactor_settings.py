@@ -279,3 +279,18 @@ def test_password_confirmation_is_rate_limited(client, session, customer, make):
     codes = [client.post("/my-details/security/confirm", data={"confirm_password": "guess-guess",
                                                                 "csrf_token": token}).status_code for _ in range(11)]
     assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, enrolled, session):
+    c, secret, old_codes = enrolled
+    _login_2fa(client, c, secret)
+    resp = client.post_form("/my-details/2fa/recovery-codes", {"regen_code": "000000"}, token_from="/my-details")
+    assert "Wrong code" in resp.get_data(as_text=True)
+    resp = client.post_form("/my-details/2fa/recovery-codes", {"regen_code": _now_code(secret, 30)},
+                            token_from="/my-details")
+    assert resp.status_code == 200
+    new_codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", resp.get_data(as_text=True))
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    # An old code no longer disables anything; a new one does.
+    assert "Wrong code" in _disable(client, PASSWORD, old_codes[0]).get_data(as_text=True)
+    assert _disable(client, PASSWORD, new_codes[0]).status_code == 303

@@ -245,6 +245,8 @@ def test_another_customer_logged_in_is_asked_before_switching(client, session, m
     login_as(client, other)
     path = mint(session, owner, inv)
     resp = client.get(path)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/m/-/switch"  # the token leaves the URL
+    resp = client.get("/m/-/switch")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "You are logged in as Ion Other (other@example.com)" in html
@@ -255,7 +257,7 @@ def test_another_customer_logged_in_is_asked_before_switching(client, session, m
     # Switching needs a POST with a CSRF token.
     assert client.post("/m/-/switch").status_code == 400
     assert _session_user(client)[0] == other.get_id()
-    resp = client.post_form("/m/-/switch", token_from="/")
+    resp = client.post_form("/m/-/switch", token_from="/m/-/switch")
     assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{inv.code}"
     user_id, fresh, _ = _session_user(client)
     assert user_id == owner.get_id() and fresh is False
@@ -285,6 +287,8 @@ def test_switch_to_a_2fa_account_logs_out_and_asks_for_the_full_login(client, se
 def test_switch_without_a_pending_link_only_logs_out(client, make, login_as):
     other = make.make_customer()
     login_as(client, other)
+    assert client.get("/m/-/switch").headers["Location"] == "/"  # nothing to confirm
+    assert client.get("/m/-/switch", follow_redirects=True).status_code == 200
     resp = client.post_form("/m/-/switch", token_from="/")
     assert resp.headers["Location"] == "/login?reason=link"
     assert _session_user(client)[0] is None
@@ -324,3 +328,31 @@ def test_link_session_cannot_change_the_password_without_confirming_it(client, s
     session.expire_all()
     assert session.get(Customer, c.id).password_changed_at is None
     assert "confirm your password first" in client.get("/my-details").get_data(as_text=True)
+
+
+def test_staff_logged_in_is_asked_too(client, session, make, customer_and_invoice, login_staff):
+    owner, inv = customer_and_invoice
+    staff = make.make_staff()
+    login_staff(client, staff)
+    assert client.get(mint(session, owner, inv)).headers["Location"] == "/m/-/switch"
+    html = client.get("/m/-/switch").get_data(as_text=True)
+    assert f"You are logged in as {staff.name} ({staff.email})" in html and 'href="/staff/"' in html
+    assert _session_user(client)[0] == staff.get_id()
+
+
+def test_invalid_link_while_another_customer_is_logged_in_names_no_invoice(client, session, make, login_as):
+    owner = make.make_customer()
+    inv = make.make_proforma(owner)
+    path = mint(session, owner, inv, sent_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=9))
+    login_as(client, make.make_customer())
+    assert client.get(path).headers["Location"] == "/login?reason=link"
+    # The owner, logged in, is sent on to the invoice even when the link is stale.
+    owner_client = client.application.test_client()
+    login_as(owner_client, owner)
+    resp = owner_client.get(path)
+    assert resp.headers["Location"] == f"/login?reason=link&next=/invoices/{inv.code}"
+    assert owner_client.get(resp.headers["Location"]).headers["Location"] == f"/invoices/{inv.code}"
+
+
+def test_anonymous_switch_page_sends_to_login(client):
+    assert client.get("/m/-/switch").headers["Location"] == "/login"
