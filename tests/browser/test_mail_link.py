@@ -1,6 +1,7 @@
 """Browser journey: follow a mail-login link (minted as the notification worker does) to the invoice page."""
 
 import datetime as dt
+import logging
 
 from playwright.sync_api import expect
 
@@ -15,12 +16,13 @@ def _link(session, live_server, customer, invoice, sent_at=None) -> str:
     return url
 
 
-def test_mail_link_opens_the_invoice_without_the_token_in_the_address_bar(page, make, session, live_server):
+def test_mail_link_opens_the_invoice_without_the_token_in_the_address_bar(page, make, session, live_server, caplog):
     c = make.make_customer(name="Victor Mail")
     inv = make.make_proforma(c)
     url = _link(session, live_server, c, inv)
     responses = []
     page.on("response", lambda r: responses.append(r) if "/m/" in r.url else None)
+    caplog.set_level(logging.INFO, logger="werkzeug")
     page.goto(url)
     page.wait_for_url(f"**/invoices/{inv.code}")
     assert "/m/" not in page.url
@@ -28,6 +30,9 @@ def test_mail_link_opens_the_invoice_without_the_token_in_the_address_bar(page, 
     expect(page.locator(".who")).to_have_text("Victor Mail")  # logged in as the link's customer
     assert responses and responses[0].headers["referrer-policy"] == "no-referrer"
     assert responses[0].headers["cache-control"] == "no-store"
+    # The server's request log shows the path without the token.
+    token = url.rsplit("/m/", 1)[1]
+    assert "GET /m/[redacted]" in caplog.text and token not in caplog.text
 
 
 def test_expired_mail_link_explains_and_logs_in_to_the_invoice(page, make, session, live_server):
