@@ -196,3 +196,13 @@ def test_naive_sent_at_is_taken_as_utc(make, session):
                         secret_key=SECRET)
     session.commit()
     assert _parts(token)[1]["iat"] == int(SENT.timestamp())
+
+
+def test_token_module_imports_without_deprecation_warnings():
+    """authlib.jose warns on import in this Authlib; the token code must stay clean under -W error."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-W", "error", "-c", "import hostico.maillogin.tokens"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
