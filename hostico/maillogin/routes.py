@@ -56,6 +56,11 @@ def _is_link_owner(link: MailLoginToken | None) -> bool:
             and current_user.id == link.customer_id)
 
 
+def _predates_password(link: MailLoginToken, customer: Customer) -> bool:
+    """A link minted before the last password change is dead even if its revocation was missed."""
+    return customer.password_changed_at is not None and link.created_at <= customer.password_changed_at
+
+
 def _refuse(err: tokens.InvalidLink):
     """One neutral answer for every bad link; the invoice is named only when the signature proved it."""
     _audit("maillogin.refused", err.record, reason=err.reason)
@@ -90,12 +95,14 @@ def follow(token: str):
         link = tokens.verify(db.session, token, secret_key=current_app.config["SECRET_KEY"])
     except tokens.InvalidLink as err:
         return _refuse(err)
-    # Counted, never burnt: mail scanners prefetch links before the customer clicks them.
-    tokens.count_use(db.session, link)
     target = _invoice_path(link)
     customer = db.session.get(Customer, link.customer_id)
     if target is None or customer is None:
         return _refuse(tokens.InvalidLink("unknown"))
+    if _predates_password(link, customer):
+        return _refuse(tokens.InvalidLink("revoked", link))
+    # Counted, never burnt: mail scanners prefetch links before the customer clicks them.
+    tokens.count_use(db.session, link)
     if _is_link_owner(link):
         _audit("maillogin.used", link, outcome="already_logged_in")
         db.session.commit()
@@ -136,6 +143,6 @@ def switch():
         return redirect(url_for("auth.login", reason="link"), 303)
     customer = db.session.get(Customer, link.customer_id)
     target = _invoice_path(link)
-    if customer is None or target is None:
+    if customer is None or target is None or _predates_password(link, customer):
         return redirect(url_for("auth.login", reason="link"), 303)
     return _proceed(customer, link, target)

@@ -169,10 +169,24 @@ def test_link_after_a_password_change_is_refused(client, app, session, customer_
     assert _session_user(client)[0] is None
 
 
+def _hs512_variant(token: str) -> str:
+    import base64
+    import json
+
+    from joserfc import jwt
+    from joserfc.jwk import OctKey
+
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return jwt.encode({"alg": "HS512"}, claims, OctKey.import_key(b"attacker-secret-attacker-secret!"),
+                      algorithms=["HS512"])
+
+
 def _tampered_variants(path: str) -> list[str]:
     token = path.removeprefix("/m/")
     head, payload, sig = token.split(".")
     return [
+        f"/m/{_hs512_variant(token)}",                  # HS512 with another secret
         f"/m/{head}.{payload}.{sig[:-4]}AAAA",          # signature altered
         f"/m/{head}.{payload[:-2]}xy.{sig}",            # claims altered
         f"/m/eyJhbGciOiJub25lIn0.{payload}.",           # alg none
@@ -195,7 +209,21 @@ def test_tampered_truncated_and_foreign_links_fail_the_same_way_without_session(
     assert client.get("/login?reason=link").get_data(as_text=True).count(NEUTRAL) == 1
     session.expire_all()
     refused = session.scalars(select(AuditLog).where(AuditLog.action == "maillogin.refused")).all()
-    assert len(refused) == 5 and all(e.actor_kind == "anonymous" and e.ip for e in refused)
+    assert len(refused) == 6 and all(e.actor_kind == "anonymous" and e.ip for e in refused)
+
+
+def test_link_older_than_the_last_password_change_is_refused_even_unrevoked(client, session,
+                                                                           customer_and_invoice):
+    c, inv = customer_and_invoice
+    path = mint(session, c, inv)
+    cust = session.get(Customer, c.id)
+    cust.password_changed_at = dt.datetime.now(dt.UTC)  # changed by some path that forgot to revoke
+    session.commit()
+    resp = client.get(path)
+    assert resp.headers["Location"] == f"/login?reason=link&next=/invoices/{inv.code}"
+    assert _session_user(client)[0] is None
+    session.expire_all()
+    assert session.scalar(select(MailLoginToken)).use_count == 0
 
 
 def test_revoked_link_fails_like_an_expired_one(client, session, customer_and_invoice):
