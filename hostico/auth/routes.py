@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hostico.auth import bp
+from hostico.auth import bp, twofactor
 from hostico.auth.forms import LoginForm
 from hostico.auth.passwords import verify_password
 from hostico.auth.redirects import safe_next
@@ -24,8 +24,6 @@ def _login_email_key() -> str:
 
 def finish_login(customer: Customer, next_url: str | None):
     """Complete a password login: a second factor if enabled, else a new session."""
-    from hostico.auth import twofactor  # the 2FA step lives in its own module
-
     if customer.totp_enabled:
         return twofactor.begin_second_step(customer, next_url)
     start_session(customer)

@@ -1,6 +1,267 @@
-"""My Details — password and two-factor authentication (the 2FA issue builds it)."""
+"""My Details — security: change the password, turn TOTP two-factor authentication on and off.
+
+A session that is not fresh (opened by a mail link) must confirm the password before any of these.
+Changing the password or enabling 2FA ends every other session (session_epoch) and revokes every
+mail-login link, but keeps this browser logged in with a brand-new session.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import wraps
+
+import qrcode
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from qrcode.image.svg import SvgPathFillImage
+from sqlalchemy import delete
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from hostico.audit import record as audit
+from hostico.auth import totp, twofactor
+from hostico.auth.forms import EmptyForm
+from hostico.auth.fresh import confirm_password, needs_password
+from hostico.auth.passwords import hash_password, verify_password
+from hostico.auth.sessions import start_session
+from hostico.client import bp
+from hostico.db import db
+from hostico.extensions import limiter
+from hostico.maillogin.revoke import revoke_customer_links
+from hostico.models import RecoveryCode, utcnow
+from hostico.security import no_store
+
+MIN_PASSWORD = 10
+SECURITY_LIMIT = "10 per 10 minutes"
+
+
+class ConfirmPasswordForm(FlaskForm):
+    confirm_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=200,
+                               message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD))])
+    new_password_repeat = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class EnableTOTPForm(FlaskForm):
+    code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
+
+
+class DisableTOTPForm(FlaskForm):
+    disable_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    disable_code = StringField(_l("Code from your app, or a recovery code"),
+                               validators=[DataRequired(), Length(max=32)])
+
+
+class RegenerateCodesForm(FlaskForm):
+    regen_code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 
 
 def context() -> dict:
-    """Data the security section of My Details needs."""
-    return {}
+    """Data the security section of My Details needs (forms carrying errors when re-rendered)."""
+    forms = getattr(g, "security_forms", {})
+    return {
+        "security_needs_password": needs_password(),
+        "security_recovery_left": (twofactor.remaining_recovery_codes(db.session, current_user)
+                                   if current_user.totp_enabled else 0),
+        "confirm_form": forms.get("confirm") or ConfirmPasswordForm(formdata=None),
+        "password_form": forms.get("password") or ChangePasswordForm(formdata=None),
+        "disable_form": forms.get("disable") or DisableTOTPForm(formdata=None),
+        "regen_form": forms.get("regen") or RegenerateCodesForm(formdata=None),
+        "setup_form": EmptyForm(formdata=None),
+    }
+
+
+def _my_details(**forms):
+    """Re-render My Details with a section form that carries errors (nothing was changed)."""
+    from hostico.client.my_details import my_details  # the page is composed there; imported late (cycle)
+
+    g.security_forms = forms
+    return my_details()
+
+
+def _section_url() -> str:
+    return url_for("client.my_details", _anchor="security")
+
+
+def fresh_required(view):
+    """Refuse a sensitive change until a non-fresh session (opened by a mail link) confirms the password."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if needs_password():
+            flash(_("For your security, confirm your password first."), "error")
+            return redirect(_section_url(), 303)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _per_customer() -> str:
+    return f"security:{getattr(current_user, 'id', None) or request.remote_addr}"
+
+
+def _renew_session(customer) -> None:
+    """Invalidate every other session and keep this browser logged in with a new one."""
+    customer.session_epoch += 1
+    db.session.flush()
+    start_session(customer, fresh=True, via="renewed")
+
+
+@bp.route("/my-details/security/confirm", methods=["POST"])
+@limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
+def security_confirm():
+    """Confirm the password, which makes a session opened by a mail link fresh."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit() and confirm_password(form.confirm_password.data):
+        audit(db.session, "customer.password_confirmed", actor_kind="customer", actor_id=current_user.id,
+              customer_id=current_user.id, ip=request.remote_addr)
+        db.session.commit()
+        flash(_("Password confirmed."), "success")
+        return redirect(_section_url(), 303)
+    if not form.errors:
+        form.confirm_password.errors.append(_("Wrong password."))
+    return _my_details(confirm=form)
+
+
+@bp.route("/my-details/password", methods=["POST"])
+@fresh_required
+@limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
+def change_password():
+    """Change the password: the current one, the new one twice."""
+    form = ChangePasswordForm()
+    customer = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not verify_password(customer.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("Wrong password."))
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append(_("Choose a password different from the current one."))
+        else:
+            customer.password_hash = hash_password(form.new_password.data)
+            customer.password_changed_at = utcnow()
+            revoke_customer_links(db.session, customer.id, reason="password_changed", actor_kind="customer",
+                                  actor_id=customer.id)
+            audit(db.session, "customer.password_changed", actor_kind="customer", actor_id=customer.id,
+                  obj=customer, customer_id=customer.id, ip=request.remote_addr)
+            _renew_session(customer)
+            db.session.commit()
+            flash(_("Your password was changed. Other devices were logged out."), "success")
+            return redirect(_section_url(), 303)
+    return _my_details(password=form)
+
+
+@bp.route("/my-details/2fa/setup", methods=["POST"])
+@fresh_required
+def totp_setup_start():
+    """Create a new TOTP secret (not yet active) and show it for scanning."""
+    customer = current_user._get_current_object()
+    if customer.totp_enabled:
+        return redirect(_section_url(), 303)
+    customer.totp_secret = totp.new_secret()
+    customer.totp_last_counter = None
+    audit(db.session, "customer.2fa_setup_started", actor_kind="customer", actor_id=customer.id,
+          customer_id=customer.id, ip=request.remote_addr)
+    db.session.commit()
+    return redirect(url_for("client.totp_setup"), 303)
+
+
+def _qr_data_uri(uri: str) -> str:
+    svg = qrcode.make(uri, image_factory=SvgPathFillImage, box_size=8, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _render_setup(form: EnableTOTPForm, status: int = 200):
+    customer = current_user
+    uri = totp.provisioning_uri(customer.totp_secret, customer.email)
+    return render_template("client/totp_setup.html", form=form, secret=customer.totp_secret,
+                           qr=_qr_data_uri(uri), uri=uri), status
+
+
+@bp.route("/my-details/2fa/setup")
+@fresh_required
+@no_store
+def totp_setup():
+    """Show the QR code and the secret in text, and ask for a code to confirm."""
+    if current_user.totp_enabled or not current_user.totp_secret:
+        return redirect(_section_url(), 303)
+    return _render_setup(EnableTOTPForm(formdata=None))
+
+
+@bp.route("/my-details/2fa/enable", methods=["POST"])
+@fresh_required
+@no_store
+@limiter.limit("20 per 10 minutes", key_func=_per_customer)
+def totp_enable():
+    """Turn 2FA on once a code from the app proves the secret was saved; show the recovery codes once."""
+    customer = current_user._get_current_object()
+    if customer.totp_enabled or not customer.totp_secret:
+        return redirect(_section_url(), 303)
+    form = EnableTOTPForm()
+    if form.validate_on_submit():
+        if twofactor.accept_totp(db.session, customer, form.code.data):
+            customer.totp_enabled = True
+            codes = twofactor.issue_recovery_codes(db.session, customer)
+            revoke_customer_links(db.session, customer.id, reason="2fa_enabled", actor_kind="customer",
+                                  actor_id=customer.id)
+            audit(db.session, "customer.2fa_enabled", actor_kind="customer", actor_id=customer.id, obj=customer,
+                  customer_id=customer.id, ip=request.remote_addr)
+            _renew_session(customer)
+            db.session.commit()
+            return render_template("client/recovery_codes.html", codes=codes)
+        form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
+    return _render_setup(form)
+
+
+@bp.route("/my-details/2fa/disable", methods=["POST"])
+@fresh_required
+@limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
+def totp_disable():
+    """Turn 2FA off: needs the password and a current code (or a recovery code)."""
+    customer = current_user._get_current_object()
+    if not customer.totp_enabled:
+        return redirect(_section_url(), 303)
+    form = DisableTOTPForm()
+    if form.validate_on_submit():
+        if not verify_password(customer.password_hash, form.disable_password.data):
+            form.disable_password.errors.append(_("Wrong password."))
+        elif not twofactor.check_second_factor(db.session, customer, form.disable_code.data):
+            form.disable_code.errors.append(_("Wrong code, or a code that was already used."))
+        else:
+            customer.totp_enabled = False
+            customer.totp_secret = None
+            customer.totp_last_counter = None
+            db.session.execute(delete(RecoveryCode).where(RecoveryCode.customer_id == customer.id))
+            audit(db.session, "customer.2fa_disabled", actor_kind="customer", actor_id=customer.id, obj=customer,
+                  customer_id=customer.id, ip=request.remote_addr)
+            _renew_session(customer)
+            db.session.commit()
+            flash(_("Two-factor authentication is off."), "success")
+            return redirect(_section_url(), 303)
+    return _my_details(disable=form)
+
+
+@bp.route("/my-details/2fa/recovery-codes", methods=["POST"])
+@fresh_required
+@no_store
+@limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
+def totp_new_recovery_codes():
+    """Replace the recovery codes (a current code from the app is needed) and show the new ones once."""
+    customer = current_user._get_current_object()
+    if not customer.totp_enabled:
+        return redirect(_section_url(), 303)
+    form = RegenerateCodesForm()
+    if form.validate_on_submit():
+        if twofactor.accept_totp(db.session, customer, form.regen_code.data):
+            codes = twofactor.issue_recovery_codes(db.session, customer)
+            audit(db.session, "customer.recovery_codes_replaced", actor_kind="customer", actor_id=customer.id,
+                  obj=customer, customer_id=customer.id, ip=request.remote_addr)
+            db.session.commit()
+            return render_template("client/recovery_codes.html", codes=codes, replaced=True)
+        form.regen_code.errors.append(_("Wrong code, or a code that was already used."))
+    return _my_details(regen=form)

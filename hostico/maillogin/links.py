@@ -1,8 +1,4 @@
-"""The link on an invoice number in an email. The worker calls this when it renders an email.
-
-The mail-login issue makes it mint a signed, recorded, 7-day token (`/m/<token>`); until then it
-is the plain invoice URL, which asks for a login.
-"""
+"""The link on an invoice number in an email. The worker calls this when it renders an email."""
 
 from __future__ import annotations
 
@@ -10,8 +6,16 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from hostico.maillogin.tokens import mint
+
 
 def invoice_link(session: Session, *, customer_id: int, invoice_id: int, invoice_code: str, sent_at: dt.datetime,
                  base_url: str, secret_key: str, outbox_message_id: int | None = None) -> str:
-    """Return the absolute URL to put on the invoice number of an email sent at sent_at."""
-    return f"{base_url.rstrip('/')}/invoices/{invoice_code}"
+    """Mint a recorded 7-day login link for this invoice and return its absolute `/m/<token>` URL.
+
+    invoice_code is not part of the token (the token names the invoice by id); it stays in the
+    signature so callers need not change.
+    """
+    token = mint(session, customer_id=customer_id, invoice_id=invoice_id, sent_at=sent_at, secret_key=secret_key,
+                 outbox_message_id=outbox_message_id)
+    return f"{base_url.rstrip('/')}/m/{token}"

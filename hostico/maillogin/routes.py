@@ -1,0 +1,148 @@
+"""Following a mail-login link: `/m/<token>`, and the confirmation when another account is logged in."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from hostico.audit import record as audit
+from hostico.auth.forms import EmptyForm
+from hostico.auth.sessions import end_session, start_session
+from hostico.db import db
+from hostico.extensions import limiter
+from hostico.maillogin import bp, tokens
+from hostico.models import Customer, Invoice, MailLoginToken
+from hostico.security import no_store, public
+
+PENDING_KEY = "maillogin_pending"
+PENDING_SECONDS = 600
+RATE_LIMIT = "30 per minute;300 per day"
+
+
+@bp.after_request
+def _sensitive_headers(response):
+    """Every /m/ response, 429 and errors included (they never reach the view), is private."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _invoice_path(link: MailLoginToken) -> str | None:
+    code = db.session.scalar(select(Invoice.code).where(Invoice.id == link.invoice_id,
+                                                        Invoice.customer_id == link.customer_id))
+    return url_for("client.invoice", code=code) if code else None
+
+
+def _actor() -> tuple[str, int | None]:
+    if current_user.is_authenticated:
+        return current_user.kind, current_user.id
+    return "anonymous", None
+
+
+def _audit(action: str, link: MailLoginToken | None, **data) -> None:
+    kind, actor_id = _actor()
+    if link is not None:
+        data["jti"] = link.jti  # only the jti, never the token: the token would log in whoever reads the log
+    audit(db.session, action, actor_kind=kind, actor_id=actor_id, object_type="MailLoginToken",
+          object_id=link.id if link else None, customer_id=link.customer_id if link else None,
+          ip=request.remote_addr, data=data)
+
+
+def _is_link_owner(link: MailLoginToken | None) -> bool:
+    return (link is not None and current_user.is_authenticated and current_user.kind == "customer"
+            and current_user.id == link.customer_id)
+
+
+def _predates_password(link: MailLoginToken, customer: Customer) -> bool:
+    """A link minted before the last password change is dead even if its revocation was missed."""
+    return customer.password_changed_at is not None and link.created_at <= customer.password_changed_at
+
+
+def _refuse(err: tokens.InvalidLink):
+    """One neutral answer for every bad link; the invoice is named only when the signature proved it."""
+    _audit("maillogin.refused", err.record, reason=err.reason)
+    db.session.commit()
+    target = _invoice_path(err.record) if err.record is not None else None
+    if current_user.is_authenticated and not _is_link_owner(err.record):
+        target = None  # someone else is logged in here: their login page must not point at this invoice
+    args = {"next": target} if target else {}
+    return redirect(url_for("auth.login", reason="link", **args), 303)
+
+
+def _proceed(customer: Customer, link: MailLoginToken, target: str):
+    """Log the link's customer in (new, non-fresh session) or, with 2FA, send them to the full login."""
+    if customer.totp_enabled:
+        # Never logged in by a link: no session is created, the login page asks for password and code.
+        _audit("maillogin.used", link, outcome="2fa_required")
+        db.session.commit()
+        return redirect(url_for("auth.login", next=target, reason="2fa"), 303)
+    start_session(customer, fresh=False, via="mail")
+    _audit("maillogin.used", link, outcome="login")
+    db.session.commit()
+    return redirect(target, 303)
+
+
+@bp.route("/<token>")
+@public
+@no_store
+@limiter.limit(RATE_LIMIT)
+def follow(token: str):
+    """Follow a link from an email: log in (or ask to) and show the invoice, the token out of the address bar."""
+    try:
+        link = tokens.verify(db.session, token, secret_key=current_app.config["SECRET_KEY"])
+    except tokens.InvalidLink as err:
+        return _refuse(err)
+    target = _invoice_path(link)
+    customer = db.session.get(Customer, link.customer_id)
+    if target is None or customer is None:
+        return _refuse(tokens.InvalidLink("unknown"))
+    if _predates_password(link, customer):
+        return _refuse(tokens.InvalidLink("revoked", link))
+    # Counted, never burnt: mail scanners prefetch links before the customer clicks them.
+    tokens.count_use(db.session, link)
+    if _is_link_owner(link):
+        _audit("maillogin.used", link, outcome="already_logged_in")
+        db.session.commit()
+        return redirect(target, 303)
+    if current_user.is_authenticated:
+        # Someone else is logged in here: never switch accounts silently, ask first (on a page whose
+        # address does not hold the token).
+        session[PENDING_KEY] = {"jti": link.jti, "at": int(time.time())}
+        _audit("maillogin.used", link, outcome="confirm_switch")
+        db.session.commit()
+        return redirect(url_for("maillogin.switch"), 303)
+    return _proceed(customer, link, target)
+
+
+def _pending_link() -> MailLoginToken | None:
+    pending = session.get(PENDING_KEY)
+    if isinstance(pending, dict) and time.time() - pending.get("at", 0) <= PENDING_SECONDS:
+        return tokens.live_record(db.session, str(pending.get("jti", "")))
+    return None
+
+
+@bp.route("/-/switch", methods=["GET", "POST"])
+@public
+@no_store
+@limiter.limit(RATE_LIMIT)
+def switch():
+    """Ask whether to leave the current account for the link's one; on POST, log out and continue."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"), 303)
+        if _pending_link() is None:
+            session.pop(PENDING_KEY, None)
+            return redirect(url_for("staff.index" if current_user.kind == "staff" else "client.dashboard"), 303)
+        return render_template("maillogin/switch.html", form=EmptyForm())
+    link = _pending_link()
+    end_session()
+    if link is None:
+        return redirect(url_for("auth.login", reason="link"), 303)
+    customer = db.session.get(Customer, link.customer_id)
+    target = _invoice_path(link)
+    if customer is None or target is None or _predates_password(link, customer):
+        return redirect(url_for("auth.login", reason="link"), 303)
+    return _proceed(customer, link, target)

@@ -1,0 +1,126 @@
+"""Mail-login tokens: signed JWTs (HS256 only) bound to one customer and one invoice, recorded server-side.
+
+Authlib's own `authlib.jose` module is deprecated in the pinned Authlib (it warns on import and points to
+joserfc, the JOSE library Authlib's author split out of it), so tokens are signed with joserfc.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hostico.models import MailLoginToken, utcnow
+
+ALGORITHMS = ["HS256"]  # the only algorithm accepted: never "none", never one chosen by the token
+VALIDITY = dt.timedelta(days=7)
+_KEY_PURPOSE = b"hostico/maillogin/v1"
+MAX_TOKEN_LENGTH = 1024
+
+
+class InvalidLink(Exception):
+    """The link cannot log anyone in. `reason` is for the audit log only, never for the visitor.
+
+    `record` is set when the token's signature was good (expired or revoked): only then is its invoice
+    known for sure.
+    """
+
+    def __init__(self, reason: str, record: MailLoginToken | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.record = record
+
+
+@dataclass(frozen=True)
+class Claims:
+    customer_id: int
+    invoice_id: int
+    jti: str
+
+
+def signing_key(secret_key: str) -> OctKey:
+    """Derive the link-signing key from SECRET_KEY (a separate key per purpose, never SECRET_KEY itself)."""
+    derived = hmac.new(secret_key.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+    return OctKey.import_key(derived)
+
+
+def _as_utc(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def mint(session: Session, *, customer_id: int, invoice_id: int, sent_at: dt.datetime, secret_key: str,
+         outbox_message_id: int | None = None) -> str:
+    """Record a new link for an email sent at sent_at and return its signed token (valid 7 days)."""
+    sent_at = _as_utc(sent_at)
+    expires_at = sent_at + VALIDITY
+    jti = secrets.token_urlsafe(18)
+    session.add(MailLoginToken(jti=jti, customer_id=customer_id, invoice_id=invoice_id,
+                               outbox_message_id=outbox_message_id, expires_at=expires_at))
+    session.flush()
+    claims = {"sub": str(customer_id), "inv": invoice_id, "jti": jti, "iat": int(sent_at.timestamp()),
+              "exp": int(expires_at.timestamp())}
+    return jwt.encode({"alg": "HS256"}, claims, signing_key(secret_key), algorithms=ALGORITHMS)
+
+
+def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tuple[Claims, bool]:
+    """Check the signature and claims; return the claims and whether the token is still within its time.
+
+    Raises InvalidLink for a bad signature, algorithm or claim set (then nothing in it can be trusted).
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidLink("malformed")
+    try:
+        decoded = jwt.decode(token, signing_key(secret_key), algorithms=ALGORITHMS)
+    except (JoseError, ValueError, TypeError) as err:
+        raise InvalidLink("signature") from err
+    if decoded.header.get("alg") not in ALGORITHMS:
+        raise InvalidLink("signature")
+    c = decoded.claims
+    try:
+        sub, inv, jti, iat, exp = c["sub"], c["inv"], c["jti"], c["iat"], c["exp"]
+        if not (isinstance(sub, str) and sub.isdigit() and isinstance(inv, int) and not isinstance(inv, bool)
+                and isinstance(jti, str) and 0 < len(jti) <= 64 and isinstance(iat, int) and isinstance(exp, int)):
+            raise InvalidLink("claims")
+    except KeyError as err:
+        raise InvalidLink("claims") from err
+    if exp - iat != int(VALIDITY.total_seconds()):
+        raise InvalidLink("claims")
+    now_ts = int(_as_utc(now or utcnow()).timestamp())
+    return Claims(customer_id=int(sub), invoice_id=inv, jti=jti), now_ts < exp
+
+
+def verify(session: Session, token: str, *, secret_key: str, now: dt.datetime | None = None) -> MailLoginToken:
+    """Return the link's record if the token is authentic, recorded, live and unexpired; else raise InvalidLink."""
+    claims, in_time = decode(token, secret_key=secret_key, now=now)
+    record = session.scalar(select(MailLoginToken).where(MailLoginToken.jti == claims.jti))
+    if record is None:
+        raise InvalidLink("unknown")
+    if record.customer_id != claims.customer_id or record.invoice_id != claims.invoice_id:
+        raise InvalidLink("mismatch")
+    if record.revoked_at is not None:
+        raise InvalidLink("revoked", record)
+    if not in_time or _as_utc(now or utcnow()) >= record.expires_at:
+        raise InvalidLink("expired", record)
+    return record
+
+
+def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -> MailLoginToken | None:
+    """Return the recorded link with this jti if it is neither revoked nor expired."""
+    record = session.scalar(select(MailLoginToken).where(MailLoginToken.jti == jti))
+    if record is None or record.revoked_at is not None or _as_utc(now or utcnow()) >= record.expires_at:
+        return None
+    return record
+
+
+def count_use(session: Session, record: MailLoginToken, *, now: dt.datetime | None = None) -> None:
+    """Count one use of a link (atomically: prefetching scanners may follow it concurrently)."""
+    session.execute(update(MailLoginToken).where(MailLoginToken.id == record.id)
+                    .values(use_count=MailLoginToken.use_count + 1, last_used_at=_as_utc(now or utcnow())))
