@@ -6,7 +6,6 @@ invoice_pdfs table; a proforma can still change (billing edit, payment) and is r
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 
@@ -17,32 +16,23 @@ from sqlalchemy.orm import Session
 
 from hostico.models import Invoice, InvoicePdf
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 IMMUTABLE_KINDS = ("tax", "credit_note")
 _render_lock = threading.Lock()  # fontconfig and pango are not safe to drive from two threads at once
+# One font configuration for the process: building it costs more than rendering a page. The text
+# uses the system's DejaVu Sans (fonts-dejavu-core, see scripts/ensure-system-deps.sh), which
+# WeasyPrint embeds (subset) in every PDF, so ă â î ș ț show in any viewer.
+_font_config = None
 
 
-def font_urls() -> dict[str, str]:
-    """Return file:// URLs of the DejaVu Sans faces (embedded so ă â î ș ț render in any viewer)."""
-    faces = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
-    out = {}
-    for face, filename in faces.items():
-        for folder in FONT_DIRS:
-            path = os.path.join(folder, filename)
-            if os.path.exists(path):
-                out[face] = "file://" + path
-                break
-    return out
+def no_fetch_fetcher():
+    """Return WeasyPrint's URL fetcher for invoices: it loads nothing (no network, no files)."""
+    from weasyprint.urls import URLFetcher
 
+    class NoFetch(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
 
-def _fetch_fonts_only(url: str, timeout: int = 10, ssl_context=None):
-    """Let WeasyPrint load the local font files and nothing else (no network, no other files)."""
-    from weasyprint.urls import default_url_fetcher
-
-    allowed = set(font_urls().values())
-    if url not in allowed:
-        raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
-    return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+    return NoFetch(allowed_protocols=())
 
 
 def render_invoice_pdf(invoice: Invoice, **context) -> bytes:
@@ -50,10 +40,12 @@ def render_invoice_pdf(invoice: Invoice, **context) -> bytes:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = render_template("pdf/invoice.html", invoice=invoice, fonts=font_urls(), **context)
+    global _font_config
+    html = render_template("pdf/invoice.html", invoice=invoice, **context)
     with _render_lock:
-        fonts = FontConfiguration()
-        return HTML(string=html, url_fetcher=_fetch_fonts_only, base_url="/").write_pdf(font_config=fonts)
+        if _font_config is None:
+            _font_config = FontConfiguration()
+        return HTML(string=html, url_fetcher=no_fetch_fetcher(), base_url="/").write_pdf(font_config=_font_config)
 
 
 def invoice_pdf(session: Session, invoice: Invoice, context: Callable[[], dict]) -> bytes:
