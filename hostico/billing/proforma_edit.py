@@ -83,6 +83,18 @@ def _supersede_pending(session: Session, invoice_id: int, note: str) -> None:
     )
 
 
+def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> None:
+    """Drop the pending edits that name a profile whose data changed or which was deleted.
+
+    Staff approve the data they saw; a request must not carry other data into the proforma later.
+    """
+    session.execute(
+        update(PendingBillingEdit)
+        .where(PendingBillingEdit.billing_profile_id == profile_id, PendingBillingEdit.status == "pending")
+        .values(status="rejected", decided_at=utcnow(), note=note)
+    )
+
+
 def profile_from_buyer(session: Session, customer_id: int, buyer: dict, *, label: str | None = None) -> BillingProfile:
     """Save validated buyer data as a new billing profile of the customer."""
     fields = {k: buyer.get(k) for k in ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
 
 from hostico.audit import record
 from hostico.billing.buyers import BUYER_FIELDS, COUNTRIES, validate_buyer
+from hostico.billing.proforma_edit import drop_pending_for_profile
 from hostico.client import bp
 from hostico.client.queries import own_profile
 from hostico.db import db
@@ -45,7 +47,7 @@ def _render_form(profile: BillingProfile | None, values: dict, errors: dict, sta
     return render_template(
         "client/profile_form.html", profile=profile, values=values, errors=errors, profiles=[], prefix="profile",
         countries=sorted(COUNTRIES.items(), key=lambda item: item[1]), approval_required=_approval_on(),
-        for_profile=True, form_error="Please correct the marked fields; nothing was saved." if errors else None,
+        for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
     ), status
 
 
@@ -84,7 +86,7 @@ def create_profile():
            customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
                                                                       "name": profile.display_name})
     db.session.commit()
-    flash(f"Billing profile {profile.display_name} added.", "success")
+    flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
@@ -106,13 +108,15 @@ def edit_profile(profile_id: int):
     profile.label = values["label"].strip()[:100] or None
     if values["is_default"]:
         _make_default(profile)
-    if _approval_on() and any(before[k] != result.data[k] for k in IDENTITY_FIELDS):
-        # Another identity behind the same profile: staff approve it again before it bills anything.
-        profile.used_for_invoicing, profile.approval = False, "pending"
+    if any(before[k] != result.data[k] for k in IDENTITY_FIELDS):
+        drop_pending_for_profile(db.session, profile.id, "the customer changed the profile after the request")
+        if _approval_on():
+            # Another identity behind the same profile: staff approve it again before it bills anything.
+            profile.used_for_invoicing, profile.approval = False, "pending"
     record(db.session, "billing_profile.updated", actor_kind="customer", actor_id=current_user.id, obj=profile,
            customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
     db.session.commit()
-    flash(f"Billing profile {profile.display_name} saved.", "success")
+    flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
@@ -121,6 +125,7 @@ def delete_profile(profile_id: int):
     """Delete a billing profile (kept for the invoices that reference it, hidden from the customer)."""
     profile = own_profile(profile_id)
     profile.deleted_at = utcnow()
+    drop_pending_for_profile(db.session, profile.id, "the customer deleted the profile")
     was_default, profile.is_default = profile.is_default, False
     db.session.flush()
     if was_default:
@@ -131,7 +136,7 @@ def delete_profile(profile_id: int):
            customer_id=current_user.id, ip=request.remote_addr, data={"name": profile.display_name})
     db.session.commit()
     if not is_htmx():
-        flash(f"Billing profile {profile.display_name} deleted.", "success")
+        flash(_("Billing profile %(name)s deleted.", name=profile.display_name), "success")
     return _section()
 
 
@@ -144,5 +149,5 @@ def default_profile(profile_id: int):
            customer_id=current_user.id, ip=request.remote_addr)
     db.session.commit()
     if not is_htmx():
-        flash(f"{profile.display_name} is now your default billing profile.", "success")
+        flash(_("%(name)s is now your default billing profile.", name=profile.display_name), "success")
     return _section()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,8 +18,6 @@ from hostico.client.queries import own_invoice, own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.models import BillingProfile, Invoice
-
-CHANGED_MEANWHILE = "This proforma changed while you were editing it (it may have been paid). Nothing was saved."
 
 
 def _settings() -> BillingSettings:
@@ -94,13 +93,13 @@ def save_proforma(code: str):
     raw_profile = form.get("profile_id", "").strip()
     if raw_profile:
         if not raw_profile.isdigit():
-            return _render_form(inv, values, {"profile_id": "Choose one of your billing profiles."}, 422)
+            return _render_form(inv, values, {"profile_id": _("Choose one of your billing profiles.")}, 422)
         profile = own_profile(int(raw_profile))
     else:
         result = validate_buyer(form)
         if not result.ok:
             return _render_form(inv, values, result.errors, 422,
-                                form_error="Please correct the marked fields; nothing was saved.")
+                                form_error=_("Please correct the marked fields; nothing was saved."))
         buyer = result.data
     try:
         outcome = edit_proforma_billing(
@@ -112,17 +111,19 @@ def save_proforma(code: str):
     except InvoiceNotEditable as err:
         return _refused(code, str(err))
     except StaleDataError:
-        return _refused(code, CHANGED_MEANWHILE)
+        return _refused(code, _("This proforma changed while you were editing it (it may have been paid)."
+                                " Nothing was saved."))
     except BillingError as err:
         db.session.rollback()
         return _render_form(own_invoice(code), values, {}, 422, form_error=str(err))
     if outcome.applied:
-        message = f"Billing data of {code} updated."
+        message = _("Billing data of %(code)s updated.", code=code)
         if outcome.vat_changed:
-            message += " VAT was recalculated: " + ("reverse charge, 0% VAT." if outcome.invoice.reverse_charge
-                                                    else "standard VAT applies.")
+            message += " " + (_("VAT recalculated: reverse charge, 0% VAT.") if outcome.invoice.reverse_charge
+                              else _("VAT recalculated: standard VAT applies."))
     else:
-        message = f"The change of {code} is waiting for approval by our staff; the proforma keeps its data until then."
+        message = _("The change of %(code)s is waiting for approval by our staff;"
+                    " the proforma keeps its data until then.", code=code)
     if is_htmx():
         return _render_row(outcome.invoice, message)
     flash(message, "success")

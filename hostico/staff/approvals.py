@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,9 +45,9 @@ def approve_billing_edit(pending_id: int):
         flash(str(err), "error")
         return redirect(url_for("staff.approvals"), 303)
     if applied:
-        flash("Approved: the proforma now carries the new billing data.", "success")
+        flash(_("Approved: the proforma now carries the new billing data."), "success")
     else:
-        flash("Approved the profile, but the proforma can no longer change (paid or cancelled).", "error")
+        flash(_("Approved the profile, but the proforma can no longer change (paid or cancelled)."), "error")
     return redirect(url_for("staff.approvals"), 303)
 
 
@@ -61,5 +62,5 @@ def reject_billing_edit(pending_id: int):
         db.session.rollback()
         flash(str(err), "error")
         return redirect(url_for("staff.approvals"), 303)
-    flash("Rejected: the proforma keeps its billing data.", "success")
+    flash(_("Rejected: the proforma keeps its billing data."), "success")
     return redirect(url_for("staff.approvals"), 303)

@@ -168,3 +168,20 @@ def test_domain_refuses_tax_invoices_and_other_customers(session, make, settings
     with pytest.raises(InvoiceNotEditable):
         edit_proforma_billing(session, other.id, customer_id=customer.id, buyer=buyer, profile=None,
                               settings=settings)
+
+
+def test_changing_or_deleting_a_profile_drops_its_pending_edit(client, session, make, customer, approval):
+    first = make.make_proforma(customer)
+    second = make.make_proforma(customer)
+    post_edit(client, first.code, DE_COMPANY)
+    pending = session.scalars(select(PendingBillingEdit)).one()
+    client.post_form(f"/my-details/profiles/{pending.billing_profile_id}/edit",
+                     {**DE_COMPANY, "company_name": "Altă Firmă GmbH"}, token_from="/my-details")
+    session.expire_all()
+    assert session.get(PendingBillingEdit, pending.id).status == "rejected"  # staff never approve other data
+    post_edit(client, second.code, {"profile_id": str(pending.billing_profile_id)})
+    again = session.scalars(select(PendingBillingEdit).where(PendingBillingEdit.status == "pending")).one()
+    client.post_form(f"/my-details/profiles/{again.billing_profile_id}/delete", token_from="/my-details")
+    session.expire_all()
+    assert session.get(PendingBillingEdit, again.id).status == "rejected"
+    assert session.get(Invoice, second.id).buyer["name"] == "Ion Popescu"
