@@ -178,3 +178,12 @@ def test_company_name_with_markup_is_shown_as_text(client, make, customer):
         body = client.get(url).get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt; SRL" in body
         assert "<script>alert(1)" not in body
+
+
+def test_htmx_filter_returns_only_the_table(client, make, customer):
+    inv = make.make_proforma(customer)
+    resp = client.get("/invoices?status=unpaid", headers={"HX-Request": "true"})
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="invoice-table">') and "<html" not in body
+    assert inv.code in body
+    assert "HX-Request" in resp.headers["Vary"]
