@@ -1,15 +1,153 @@
-"""My Details — billing profiles (the invoices issue builds add/change/delete/default)."""
+"""My Details — billing profiles: add, change, delete and choose the default (a person or a legal entity)."""
 
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from hostico.audit import record
+from hostico.billing.buyers import BUYER_FIELDS, COUNTRIES, validate_buyer
+from hostico.billing.proforma_edit import drop_pending_for_profile
+from hostico.client import bp
+from hostico.client.queries import own_profile
 from hostico.db import db
-from hostico.models import BillingProfile
+from hostico.htmx import is_htmx
+from hostico.models import BillingProfile, utcnow
+
+# The data that identifies whom an invoice is issued to: changing it needs a new staff approval
+# when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
+IDENTITY_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "vat_number", "country")
+
+
+def _approval_on() -> bool:
+    return bool(current_app.config.get("APPROVE_NEW_BILLING_PROFILES"))
+
+
+def _list() -> list[BillingProfile]:
+    return list(db.session.scalars(select(BillingProfile).where(
+        BillingProfile.customer_id == current_user.id, BillingProfile.deleted_at.is_(None)
+    ).order_by(BillingProfile.is_default.desc(), BillingProfile.id)))
 
 
 def context() -> dict:
     """Data the billing-profiles section of My Details needs."""
-    profiles = db.session.scalars(select(BillingProfile).where(
-        BillingProfile.customer_id == current_user.id, BillingProfile.deleted_at.is_(None)
-    ).order_by(BillingProfile.id)).all()
-    return {"profiles": profiles}
+    return {"profiles": _list(), "approval_required": _approval_on()}
+
+
+def _section():
+    """The section for htmx requests, otherwise back to My Details."""
+    if is_htmx():
+        return render_template("client/_profiles.html", **context())
+    return redirect(url_for("client.my_details") + "#profiles", 303)
+
+
+def _render_form(profile: BillingProfile | None, values: dict, errors: dict, status: int = 200):
+    return render_template(
+        "client/profile_form.html", profile=profile, values=values, errors=errors, profiles=[], prefix="profile",
+        countries=sorted(COUNTRIES.items(), key=lambda item: item[1]), approval_required=_approval_on(),
+        for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
+    ), status
+
+
+def _form_values() -> dict:
+    return {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "label", "is_default")}
+
+
+def _make_default(profile: BillingProfile) -> None:
+    db.session.execute(update(BillingProfile).where(BillingProfile.customer_id == current_user.id,
+                                                    BillingProfile.id != profile.id).values(is_default=False))
+    profile.is_default = True
+
+
+@bp.route("/my-details/profiles/new")
+def new_profile():
+    """Show the form for a new billing profile."""
+    kind = "company" if request.args.get("kind") == "company" else "person"
+    return _render_form(None, {"kind": kind, "country": "RO"}, {})
+
+
+@bp.route("/my-details/profiles", methods=["POST"])
+def create_profile():
+    """Save a new billing profile (validated like a proforma's billing data)."""
+    values = _form_values()
+    result = validate_buyer(request.form)
+    if not result.ok:
+        return _render_form(None, values, result.errors, 422)
+    # "pending" until staff approve its first use; it matters only while approvals are required.
+    profile = BillingProfile(customer_id=current_user.id, label=values["label"].strip()[:100] or None,
+                             approval="pending", **result.data)
+    db.session.add(profile)
+    db.session.flush()
+    if values["is_default"] or not any(p.is_default for p in _list() if p.id != profile.id):
+        _make_default(profile)
+    record(db.session, "billing_profile.created", actor_kind="customer", actor_id=current_user.id, obj=profile,
+           customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
+                                                                      "name": profile.display_name})
+    db.session.commit()
+    flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
+    return redirect(url_for("client.my_details") + "#profiles", 303)
+
+
+@bp.route("/my-details/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
+def edit_profile(profile_id: int):
+    """Change a billing profile; invoices already issued keep the data they were issued with."""
+    profile = own_profile(profile_id)
+    if request.method == "GET":
+        values = {name: getattr(profile, name) or "" for name in BUYER_FIELDS}
+        values.update(label=profile.label or "", is_default=profile.is_default)
+        return _render_form(profile, values, {})
+    values = _form_values()
+    result = validate_buyer(request.form)
+    if not result.ok:
+        return _render_form(profile, values, result.errors, 422)
+    before = profile.snapshot()
+    for name, value in result.data.items():
+        setattr(profile, name, value)
+    profile.label = values["label"].strip()[:100] or None
+    if values["is_default"]:
+        _make_default(profile)
+    if any(before[k] != result.data[k] for k in IDENTITY_FIELDS):
+        drop_pending_for_profile(db.session, profile.id, "the customer changed the profile after the request")
+        if _approval_on():
+            # Another identity behind the same profile: staff approve it again before it bills anything.
+            profile.used_for_invoicing, profile.approval = False, "pending"
+    record(db.session, "billing_profile.updated", actor_kind="customer", actor_id=current_user.id, obj=profile,
+           customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
+    db.session.commit()
+    flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
+    return redirect(url_for("client.my_details") + "#profiles", 303)
+
+
+@bp.route("/my-details/profiles/<int:profile_id>/delete", methods=["POST"])
+def delete_profile(profile_id: int):
+    """Delete a billing profile (kept for the invoices that reference it, hidden from the customer)."""
+    profile = own_profile(profile_id)
+    profile.deleted_at = utcnow()
+    drop_pending_for_profile(db.session, profile.id, "the customer deleted the profile")
+    was_default, profile.is_default = profile.is_default, False
+    db.session.flush()
+    if was_default:
+        remaining = _list()
+        if remaining:
+            _make_default(remaining[0])
+    record(db.session, "billing_profile.deleted", actor_kind="customer", actor_id=current_user.id, obj=profile,
+           customer_id=current_user.id, ip=request.remote_addr, data={"name": profile.display_name})
+    db.session.commit()
+    if not is_htmx():
+        flash(_("Billing profile %(name)s deleted.", name=profile.display_name), "success")
+    return _section()
+
+
+@bp.route("/my-details/profiles/<int:profile_id>/default", methods=["POST"])
+def default_profile(profile_id: int):
+    """Make a billing profile the default for new invoices."""
+    profile = own_profile(profile_id)
+    _make_default(profile)
+    record(db.session, "billing_profile.default", actor_kind="customer", actor_id=current_user.id, obj=profile,
+           customer_id=current_user.id, ip=request.remote_addr)
+    db.session.commit()
+    if not is_htmx():
+        flash(_("%(name)s is now your default billing profile.", name=profile.display_name), "success")
+    return _section()

@@ -6,7 +6,7 @@ from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.customer import Customer, RecoveryCode
-from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, PendingBillingEdit
+from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
 from hostico.models.payment import Payment
@@ -15,7 +15,7 @@ from hostico.models.staff import StaffUser
 
 __all__ = [
     "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer", "Invoice",
-    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "MailLoginToken", "Money", "Order", "OutboxMessage",
+    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Service",
     "StaffUser", "UTCDateTime", "utcnow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -165,3 +166,13 @@ class PendingBillingEdit(TimestampMixin, Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class InvoicePdf(Base):
+    """The rendered PDF of an invoice that never changes (tax invoice, credit note), kept so a download is instant."""
+
+    __tablename__ = "invoice_pdfs"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

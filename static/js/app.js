@@ -14,3 +14,12 @@ document.addEventListener("htmx:responseError", function (evt) {
     : status === 409 ? (evt.detail.xhr.responseText || "This changed meanwhile; reload the page.")
     : "Something went wrong (" + status + "). Nothing was changed; please try again.";
 });
+
+// A refused inline edit (409) answers with the refreshed row and its message: swap it in place of
+// showing a generic error, for elements that opt in with data-conflict-swap.
+document.addEventListener("htmx:beforeSwap", function (evt) {
+  if (evt.detail.xhr.status === 409 && evt.detail.target && evt.detail.target.hasAttribute("data-conflict-swap")) {
+    evt.detail.shouldSwap = true;
+    evt.detail.isError = false;
+  }
+});

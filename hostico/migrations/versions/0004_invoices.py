@@ -1,9 +1,12 @@
-"""invoices schema changes (reserved slot in the chain; empty until that work needs one)
+"""invoices: keep the rendered PDF of immutable invoices (tax invoices, credit notes)
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -12,8 +15,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "invoice_pdfs",
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_pdfs_invoice_id_invoices"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("invoice_id", name=op.f("pk_invoice_pdfs")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("invoice_pdfs")

@@ -1,0 +1,222 @@
+"""Editing a proforma's billing data (DESIGN 2.3): only unpaid proformas, every edit in the history.
+
+A proforma paid while its edit form was open is refused here, under the invoice's row lock (and the
+version column on SQLite), so the tax invoice always carries the data the proforma had when paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hostico.audit import record
+from hostico.billing.errors import InvalidTransition, InvoiceNotEditable
+from hostico.billing.invoicing import add_event, recompute
+from hostico.billing.payments import lock_invoice
+from hostico.billing.settings import BillingSettings
+from hostico.billing.taxes import is_reverse_charge
+from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
+
+_KIND_LABEL = {"tax": "a tax invoice", "credit_note": "a credit note"}
+
+
+@dataclass
+class EditOutcome:
+    """What an edit did: applied at once, or waiting for staff approval (pending)."""
+
+    invoice: Invoice
+    applied: bool
+    pending: PendingBillingEdit | None = None
+    vat_changed: bool = False
+
+
+def refuse_unless_editable(invoice: Invoice) -> None:
+    """Raise InvoiceNotEditable, with a message for the customer, unless this is an unpaid proforma."""
+    if invoice.kind != "proforma":
+        raise InvoiceNotEditable(
+            f"{invoice.code} is {_KIND_LABEL.get(invoice.kind, 'not a proforma')}; its billing data never changes."
+            " Corrections are made with a credit note: please contact us."
+        )
+    if invoice.status == "paid":
+        raise InvoiceNotEditable(
+            f"Proforma {invoice.code} has been paid, so its billing data can no longer be changed."
+            " The tax invoice was issued on the data it had when paid."
+        )
+    if invoice.status != "unpaid":
+        raise InvoiceNotEditable(f"Proforma {invoice.code} is {invoice.status}; it can no longer be changed.")
+
+
+def _state(invoice: Invoice) -> dict:
+    return {"buyer": dict(invoice.buyer), "billing_profile_id": invoice.billing_profile_id,
+            "reverse_charge": invoice.reverse_charge, "subtotal": str(invoice.subtotal),
+            "vat_total": str(invoice.vat_total), "total": str(invoice.total)}
+
+
+def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProfile | None,
+           settings: BillingSettings, *, actor_kind: str, actor_id: int | None, note: str | None) -> bool:
+    before = _state(invoice)
+    vat_changed = is_reverse_charge(invoice.buyer) != is_reverse_charge(buyer)
+    invoice.buyer = dict(buyer)
+    invoice.billing_profile_id = profile.id if profile is not None else None
+    if vat_changed:
+        recompute(invoice, settings)
+    if profile is not None:
+        profile.used_for_invoicing = True
+    session.flush()  # bumps the version column: a concurrent payment makes this fail, not pass silently
+    after = _state(invoice)
+    add_event(session, invoice, "billing_edited", actor_kind=actor_kind, actor_id=actor_id,
+              before=before, after=after, note=note)
+    record(session, "invoice.billing_edited", actor_kind=actor_kind, actor_id=actor_id, obj=invoice,
+           customer_id=invoice.customer_id,
+           data={"code": invoice.code, "before": before["buyer"], "after": after["buyer"],
+                 "total_before": before["total"], "total_after": after["total"]})
+    return vat_changed
+
+
+def _supersede_pending(session: Session, invoice_id: int, note: str) -> None:
+    session.execute(
+        update(PendingBillingEdit)
+        .where(PendingBillingEdit.invoice_id == invoice_id, PendingBillingEdit.status == "pending")
+        .values(status="rejected", decided_at=utcnow(), note=note)
+    )
+
+
+def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> None:
+    """Drop the pending edits that name a profile whose data changed or which was deleted.
+
+    Staff approve the data they saw; a request must not carry other data into the proforma later.
+    """
+    session.execute(
+        update(PendingBillingEdit)
+        .where(PendingBillingEdit.billing_profile_id == profile_id, PendingBillingEdit.status == "pending")
+        .values(status="rejected", decided_at=utcnow(), note=note)
+    )
+
+
+def profile_from_buyer(session: Session, customer_id: int, buyer: dict, *, label: str | None = None) -> BillingProfile:
+    """Save validated buyer data as a new billing profile of the customer."""
+    fields = {k: buyer.get(k) for k in ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number",
+                                        "address", "city", "county", "postal_code", "country")}
+    # "pending" until staff approve it: it matters only while HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
+    profile = BillingProfile(customer_id=customer_id, label=(label or "").strip()[:100] or None,
+                             approval="pending", **fields)
+    session.add(profile)
+    session.flush()
+    record(session, "billing_profile.created", actor_kind="customer", actor_id=customer_id, obj=profile,
+           customer_id=customer_id, data={"kind": profile.kind, "name": profile.display_name})
+    return profile
+
+
+def needs_approval(profile: BillingProfile | None, settings: BillingSettings) -> bool:
+    """True when the operator requires staff approval and this profile has never been used or approved."""
+    return (
+        settings.approve_new_billing_profiles
+        and profile is not None
+        and not profile.used_for_invoicing
+        and profile.approval != "approved"
+    )
+
+
+def edit_proforma_billing(
+    session: Session,
+    invoice_id: int,
+    *,
+    customer_id: int,
+    buyer: dict | None,
+    profile: BillingProfile | None,
+    settings: BillingSettings,
+    save_profile: bool = False,
+    profile_label: str | None = None,
+    ip: str | None = None,
+) -> EditOutcome:
+    """Bill an unpaid proforma on new data (a saved profile or a validated buyer snapshot).
+
+    Typed data is saved as a profile when asked, and always when staff must approve new profiles
+    (the approval is of a profile). With approval on, a never-used profile becomes a pending edit.
+    Raises InvoiceNotEditable for anything but an unpaid proforma of this customer.
+    """
+    invoice = lock_invoice(session, invoice_id)
+    if invoice.customer_id != customer_id:
+        raise InvoiceNotEditable("This invoice is not yours.")
+    refuse_unless_editable(invoice)
+    if profile is not None:
+        if profile.customer_id != customer_id or profile.deleted_at is not None:
+            raise InvalidTransition("This billing profile is not available.")
+        buyer = profile.snapshot()
+    if buyer is None:
+        raise ValueError("an edit needs a buyer or a profile")
+    if profile is None and (save_profile or settings.approve_new_billing_profiles):
+        profile = profile_from_buyer(session, customer_id, buyer, label=profile_label)
+    if needs_approval(profile, settings):
+        _supersede_pending(session, invoice.id, "superseded by a later edit")
+        profile.approval = "pending"
+        pending = PendingBillingEdit(invoice_id=invoice.id, customer_id=customer_id, billing_profile_id=profile.id)
+        session.add(pending)
+        session.flush()
+        add_event(session, invoice, "billing_edit_pending", actor_kind="customer", actor_id=customer_id,
+                  before={"buyer": dict(invoice.buyer)}, after={"buyer": buyer},
+                  note="waiting for staff approval of a new billing profile")
+        record(session, "invoice.billing_edit_pending", actor_kind="customer", actor_id=customer_id, obj=invoice,
+               customer_id=customer_id, ip=ip, data={"code": invoice.code, "pending_id": pending.id,
+                                                     "profile_id": profile.id})
+        return EditOutcome(invoice=invoice, applied=False, pending=pending)
+    _supersede_pending(session, invoice.id, "superseded by a later edit")
+    vat_changed = _apply(session, invoice, buyer, profile, settings, actor_kind="customer", actor_id=customer_id,
+                         note=None)
+    return EditOutcome(invoice=invoice, applied=True, vat_changed=vat_changed)
+
+
+def _lock_pending(session: Session, pending_id: int) -> PendingBillingEdit:
+    stmt = select(PendingBillingEdit).where(PendingBillingEdit.id == pending_id).execution_options(
+        populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    pending = session.scalar(stmt)
+    if pending is None:
+        raise InvalidTransition("This billing change does not exist.")
+    if pending.status != "pending":
+        raise InvalidTransition(f"This billing change was already {pending.status}.")
+    return pending
+
+
+def approve_pending_edit(session: Session, pending_id: int, staff_id: int, settings: BillingSettings) -> bool:
+    """Approve the profile of a pending edit and apply it; returns False when the proforma can no longer change.
+
+    The profile stays approved either way, so the customer's later edits with it apply at once.
+    """
+    pending = _lock_pending(session, pending_id)
+    profile = session.get(BillingProfile, pending.billing_profile_id)
+    invoice = lock_invoice(session, pending.invoice_id)
+    now = utcnow()
+    pending.status, pending.decided_by, pending.decided_at = "approved", staff_id, now
+    profile.approval = "approved"
+    applied = invoice.is_editable and profile.deleted_at is None
+    if applied:
+        _apply(session, invoice, profile.snapshot(), profile, settings, actor_kind="staff", actor_id=staff_id,
+               note=f"approved billing change #{pending.id} requested by the customer")
+    else:
+        pending.note = f"approved, not applied: {invoice.code} is {invoice.status}"
+        add_event(session, invoice, "billing_edit_not_applied", actor_kind="staff", actor_id=staff_id,
+                  note=pending.note)
+    record(session, "billing_edit.approved", actor_kind="staff", actor_id=staff_id, obj=pending,
+           customer_id=pending.customer_id, data={"code": invoice.code, "profile_id": profile.id, "applied": applied})
+    session.flush()
+    return applied
+
+
+def reject_pending_edit(session: Session, pending_id: int, staff_id: int, note: str | None) -> PendingBillingEdit:
+    """Drop a pending edit: the proforma keeps its billing data and the profile is marked rejected."""
+    pending = _lock_pending(session, pending_id)
+    profile = session.get(BillingProfile, pending.billing_profile_id)
+    invoice = session.get(Invoice, pending.invoice_id)
+    pending.status, pending.decided_by, pending.decided_at = "rejected", staff_id, utcnow()
+    pending.note = (note or "").strip()[:500] or None
+    if profile is not None and not profile.used_for_invoicing:
+        profile.approval = "rejected"
+    add_event(session, invoice, "billing_edit_rejected", actor_kind="staff", actor_id=staff_id, note=pending.note)
+    record(session, "billing_edit.rejected", actor_kind="staff", actor_id=staff_id, obj=pending,
+           customer_id=pending.customer_id, data={"code": invoice.code, "note": pending.note})
+    session.flush()
+    return pending

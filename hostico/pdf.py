@@ -1,0 +1,67 @@
+"""Invoice PDFs: WeasyPrint renders templates/pdf/invoice.html (the same document partial as the page).
+
+A tax invoice or credit note never changes, so its bytes are rendered once and kept in the
+invoice_pdfs table; a proforma can still change (billing edit, payment) and is rendered each time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hostico.models import Invoice, InvoicePdf
+
+IMMUTABLE_KINDS = ("tax", "credit_note")
+_render_lock = threading.Lock()  # fontconfig and pango are not safe to drive from two threads at once
+# One font configuration for the process: building it costs more than rendering a page. The text
+# uses the system's DejaVu Sans (fonts-dejavu-core, see scripts/ensure-system-deps.sh), which
+# WeasyPrint embeds (subset) in every PDF, so ă â î ș ț show in any viewer.
+_font_config = None
+
+
+def no_fetch_fetcher():
+    """Return WeasyPrint's URL fetcher for invoices: it loads nothing (no network, no files)."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetch(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
+
+    return NoFetch(allowed_protocols=())
+
+
+def render_invoice_pdf(invoice: Invoice, **context) -> bytes:
+    """Render an invoice to PDF bytes (call inside an app/request context; text is autoescaped)."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    global _font_config
+    html = render_template("pdf/invoice.html", invoice=invoice, **context)
+    with _render_lock:
+        if _font_config is None:
+            _font_config = FontConfiguration()
+        return HTML(string=html, url_fetcher=no_fetch_fetcher(), base_url="/").write_pdf(font_config=_font_config)
+
+
+def invoice_pdf(session: Session, invoice: Invoice, context: Callable[[], dict]) -> bytes:
+    """Return the invoice's PDF: the kept bytes of an immutable invoice, or a fresh render (the caller commits).
+
+    `context` builds the template's extra data; it is called only when the document is rendered.
+    """
+    if invoice.kind not in IMMUTABLE_KINDS:
+        return render_invoice_pdf(invoice, **context())
+    kept = session.scalar(select(InvoicePdf.content).where(InvoicePdf.invoice_id == invoice.id))
+    if kept is not None:
+        return kept
+    content = render_invoice_pdf(invoice, **context())
+    try:
+        with session.begin_nested():
+            session.add(InvoicePdf(invoice_id=invoice.id, content=content))
+    except IntegrityError:
+        pass  # a concurrent download stored the same document first
+    return content

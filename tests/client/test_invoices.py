@@ -1,0 +1,189 @@
+"""My Invoices: the list, its filters and pages (bounded SQL), and the invoice page."""
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import event
+
+from hostico.billing.invoicing import issue_credit_note
+from hostico.billing.payments import record_payment
+from hostico.db import db
+
+
+def pay(session, settings, proforma):
+    payment = record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
+                             today=dt.date.today(), reference="test")
+    session.commit()
+    return payment
+
+
+def rows(body):
+    return re.findall(r'<tr id="invoice-([A-Z]+-\d+)"', body)
+
+
+@pytest.fixture
+def customer(make, client, login_as):
+    c = make.make_customer(name="Ion Ștefănescu")
+    login_as(client, c)
+    return c
+
+
+def test_list_shows_newest_first_with_number_dates_total_status_and_actions(client, make, customer, session,
+                                                                             settings):
+    old = make.make_proforma(customer, amount="10.00", today=dt.date(2026, 1, 5))
+    new = make.make_proforma(customer, amount="20.00", today=dt.date(2026, 3, 1))
+    pay(session, settings, old)
+    body = client.get("/invoices").get_data(as_text=True)
+    codes = rows(body)
+    assert codes[0] == "HST-000001"  # the tax invoice issued today is the newest
+    assert codes.index(new.code) < codes.index(old.code)
+    new_row = body[body.index(f'id="invoice-{new.code}"'):].split("</tr>")[0]
+    assert "24.20" in new_row and "unpaid" in new_row  # 20.00 + 21% VAT
+    assert f'href="/invoices/{new.code}/pay"' in new_row
+    assert f'hx-get="/invoices/{new.code}/edit"' in new_row
+    assert f'href="/invoices/{new.code}.pdf"' in new_row
+    for code in (old.code, "HST-000001"):
+        row = body[body.index(f'id="invoice-{code}"'):].split("</tr>")[0]
+        assert "/edit" not in row and "/pay" not in row  # paid proformas and tax invoices: no Edit, no Pay
+        assert f'href="/invoices/{code}.pdf"' in row
+
+
+def test_filters_by_status_and_kind(client, make, customer, session, settings):
+    unpaid = make.make_proforma(customer)
+    paid = make.make_proforma(customer)
+    pay(session, settings, paid)
+    assert rows(client.get("/invoices?status=unpaid").get_data(as_text=True)) == [unpaid.code]
+    assert set(rows(client.get("/invoices?status=paid").get_data(as_text=True))) == {paid.code, "HST-000001"}
+    assert rows(client.get("/invoices?kind=tax").get_data(as_text=True)) == ["HST-000001"]
+    assert set(rows(client.get("/invoices?kind=proforma").get_data(as_text=True))) == {unpaid.code, paid.code}
+    assert rows(client.get("/invoices?status=paid&kind=proforma").get_data(as_text=True)) == [paid.code]
+    assert len(rows(client.get("/invoices?status=all").get_data(as_text=True))) == 3
+
+
+@pytest.mark.parametrize("query", ["status=%27%20OR%201=1--", "kind=<script>", "page=-5", "page=abc",
+                                   "page=99999999999999999999", "status=" + "x" * 3000, "kind=%E2%80%AE"])
+def test_odd_filter_input_never_fails(client, make, customer, query):
+    inv = make.make_proforma(customer)
+    resp = client.get("/invoices?" + query)
+    assert resp.status_code == 200
+    assert inv.code in resp.get_data(as_text=True)
+
+
+def test_pagination_twenty_per_page_and_keeps_filters(client, make, customer):
+    codes = [make.make_proforma(customer).code for _ in range(25)]
+    first = client.get("/invoices?status=unpaid").get_data(as_text=True)
+    assert rows(first) == list(reversed(codes))[:20]
+    assert 'href="/invoices?page=2&amp;status=unpaid&amp;kind=all"' in first
+    second = client.get("/invoices?page=2&status=unpaid").get_data(as_text=True)
+    assert rows(second) == list(reversed(codes))[20:]
+    beyond = client.get("/invoices?page=50").get_data(as_text=True)
+    assert rows(beyond) == rows(second)  # past the end: the last page
+
+
+def _count_queries(client, url):
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        resp = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert resp.status_code == 200
+    return len(statements)
+
+
+def test_list_runs_the_same_number_of_queries_for_10_and_60_invoices(client, make, customer, session, settings):
+    for _ in range(10):
+        make.make_proforma(customer)
+    pay(session, settings, make.make_proforma(customer))
+    few = _count_queries(client, "/invoices")
+    few_filtered = _count_queries(client, "/invoices?status=paid")
+    for _ in range(50):
+        make.make_proforma(customer)
+    many = _count_queries(client, "/invoices")
+    many_filtered = _count_queries(client, "/invoices?status=paid")
+    assert few == many
+    assert few_filtered == many_filtered
+    assert many <= 8
+
+
+def test_invoice_page_shows_every_field_of_a_romanian_invoice(client, make, customer, app):
+    profile = make.make_profile(customer, kind="company", company_name="Ștefănescu Web SRL", cui="34567892",
+                                reg_com="J12/3456/2015", vat_number="RO34567892")
+    inv = make.make_proforma(customer, profile=profile, amount="100.00", description="Hosting Starter")
+    body = client.get(f"/invoices/{inv.code}").get_data(as_text=True)
+    for text in ("Hostico SRL", "RO18547290", "J40/12345/2006", "Ștefănescu Web SRL", "34567892", "J12/3456/2015",
+                 "RO34567892", "Str. Lungă nr. 5", "Brașov", "Romania", "HPF", "000001", "Hosting Starter",
+                 "RON", "100.00", "21.00", "121.00", "Issue date", "Due date", "VAT 21% on"):
+        assert text in body, text
+    # ways to pay an unpaid proforma: card, and bank transfer with the proforma number as reference
+    assert f'href="/invoices/{inv.code}/pay"' in body
+    assert app.config["SELLER_IBAN"] in body
+    assert "Payment reference" in body
+    assert "History" in body and "Issued" in body
+
+
+def test_proforma_and_tax_invoice_link_each_other(client, make, customer, session, settings):
+    inv = make.make_proforma(customer)
+    payment = pay(session, settings, inv)
+    tax_code = "HST-000001"
+    proforma_page = client.get(f"/invoices/{inv.code}").get_data(as_text=True)
+    assert f'href="/invoices/{tax_code}"' in proforma_page
+    assert "/pay" not in proforma_page and "Edit billing data" not in proforma_page
+    tax_page = client.get(f"/invoices/{tax_code}").get_data(as_text=True)
+    assert f'href="/invoices/{inv.code}"' in tax_page
+    assert payment.tax_invoice_id is not None
+
+
+def test_credit_note_links_the_tax_invoice_it_corrects(client, make, customer, session, settings):
+    from hostico.models import Invoice
+
+    pay(session, settings, make.make_proforma(customer))
+    tax = session.query(Invoice).filter_by(kind="tax").one()
+    note = issue_credit_note(session, tax, settings=settings, today=dt.date.today(), reason="duplicate")
+    session.commit()
+    tax_page = client.get(f"/invoices/{tax.code}").get_data(as_text=True)
+    assert f'href="/invoices/{note.code}"' in tax_page
+    note_page = client.get(f"/invoices/{note.code}").get_data(as_text=True)
+    assert f'href="/invoices/{tax.code}"' in note_page and "Storno" in note_page
+    assert "Edit" not in rows(client.get("/invoices").get_data(as_text=True))
+
+
+def test_reverse_charge_is_mentioned(client, make, customer):
+    profile = make.make_profile(customer, kind="company", company_name="Berlin GmbH", cui="DE136695976",
+                                vat_number="DE136695976", country="DE", county=None, city="Berlin")
+    inv = make.make_proforma(customer, profile=profile, amount="50.00")
+    body = client.get(f"/invoices/{inv.code}").get_data(as_text=True)
+    assert "Reverse charge" in body and "Germany" in body
+    assert "0%" in body
+
+
+def test_another_customers_invoice_and_pdf_answer_404(client, make, customer):
+    other = make.make_customer()
+    theirs = make.make_proforma(other)
+    assert client.get(f"/invoices/{theirs.code}").status_code == 404
+    assert client.get(f"/invoices/{theirs.code}.pdf").status_code == 404
+    assert client.get(f"/invoices/{theirs.code}/edit").status_code == 404
+    assert client.get("/invoices/NOPE-1.pdf").status_code == 404
+
+
+def test_company_name_with_markup_is_shown_as_text(client, make, customer):
+    profile = make.make_profile(customer, kind="company", company_name="<script>alert(1)</script> SRL")
+    inv = make.make_proforma(customer, profile=profile)
+    for url in (f"/invoices/{inv.code}", "/invoices"):
+        body = client.get(url).get_data(as_text=True)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; SRL" in body
+        assert "<script>alert(1)" not in body
+
+
+def test_htmx_filter_returns_only_the_table(client, make, customer):
+    inv = make.make_proforma(customer)
+    resp = client.get("/invoices?status=unpaid", headers={"HX-Request": "true"})
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="invoice-table">') and "<html" not in body
+    assert inv.code in body
+    assert "HX-Request" in resp.headers["Vary"]
