@@ -19,3 +19,4 @@ def require_customer():
 
 
 from hostico.client import dashboard, invoices, my_details, services  # noqa: E402,F401,I001
+from hostico.client import orders, payments  # noqa: E402,F401,I001
