@@ -91,7 +91,7 @@ def record_payment(
         stmt = (select(Service).where(Service.id.in_(service_ids)).order_by(Service.id)
                 .execution_options(populate_existing=True))
         if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()  # against a concurrent suspension by the billing run
+            stmt = stmt.with_for_update(of=Service)  # against a concurrent suspension by the billing run
         services = session.scalars(stmt).all()
         for service in services:
             apply_payment_to_service(session, service, sms_hours=settings.sms_hours, timezone=settings.timezone)

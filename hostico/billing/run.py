@@ -207,7 +207,7 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
         stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
         stmt = stmt.execution_options(populate_existing=True)
         if _is_postgres(session):
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=Service)
         services = session.scalars(stmt).all()
         _customers(session, {s.customer_id for s in services})  # into the identity map for suspend_service
         for service in services:
