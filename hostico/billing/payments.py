@@ -19,10 +19,15 @@ from hostico.notify.events import notify
 
 
 def lock_invoice(session: Session, invoice_id: int) -> Invoice:
-    """Load an invoice holding its row lock (PostgreSQL) until the transaction ends."""
+    """Load an invoice holding its row lock (PostgreSQL; SQLite: the write lock) until the transaction ends."""
     stmt = select(Invoice).where(Invoice.id == invoice_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
+    else:
+        # SQLite has no row locks: a no-op write takes the database's write lock now (waiting for the
+        # busy timeout), so what we read next is current and no other payment can interleave.
+        table = Invoice.__table__
+        session.execute(update(table).where(table.c.id == invoice_id).values(version=table.c.version))
     return session.scalars(stmt).one()
 
 
