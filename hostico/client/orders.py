@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.billing.orders import OrderRefused, place_order
@@ -27,7 +28,7 @@ CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiann
 class OrderForm(FlaskForm):
     product = RadioField(_l("Plan"), coerce=int, validators=[DataRequired(_l("Choose a plan."))],
                          validate_choice=False)
-    cycle = SelectField(_l("Billing cycle"), choices=[(c, CYCLE_LABELS[c]) for c in CYCLES])
+    cycle = SelectField(_l("Billing cycle"), choices=[SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES])
     domain = StringField(_l("Domain"), validators=[DataRequired(_l("Enter the domain to host.")), Length(max=253)])
     profile = SelectField(_l("Bill to"), coerce=int, validate_choice=False)
 
@@ -51,8 +52,9 @@ def order():
     """Show the order form; a valid order creates the service and its proforma, then shows the proforma."""
     products, profiles = _products(), _profiles()
     form = OrderForm()
-    form.product.choices = [(p.id, p.name) for p in products]
-    form.profile.choices = [(0, current_user.name)] + [(p.id, p.display_name) for p in profiles]
+    form.product.choices = [SelectChoice(p.id, p.name) for p in products]
+    form.profile.choices = [SelectChoice(0, current_user.name)] + [SelectChoice(p.id, p.display_name)
+                                                                   for p in profiles]
     if form.profile.data is None:
         default = next((p.id for p in profiles if p.is_default), 0)
         form.profile.data = default
