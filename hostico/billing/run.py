@@ -19,15 +19,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, add_event, build_proforma
+from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.services import add_months, suspend_service
 from hostico.billing.settings import BillingSettings
-from hostico.models import CYCLE_MONTHS, BillingProfile, BillingRun, Customer, Invoice, InvoiceLine, Service, utcnow
-from hostico.notify.events import notify
+from hostico.models import (
+    CYCLE_MONTHS,
+    BillingProfile,
+    BillingRun,
+    Customer,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    Service,
+    utcnow,
+)
 
 Progress = Callable[[str, int, int], None]
 RENEWABLE = ("active", "suspended")
@@ -45,6 +55,17 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _reserve_ids(session: Session, model, count: int) -> list[int]:
+    """Take `count` primary keys of a table: from its sequence (PostgreSQL) or past its maximum (SQLite,
+    where the caller already holds the database's write lock, taken by reserve_numbers)."""
+    table = model.__table__
+    if _is_postgres(session):
+        seq = func.pg_get_serial_sequence(table.name, "id")
+        return list(session.scalars(select(func.nextval(seq)).select_from(func.generate_series(1, count))))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(start + 1, start + 1 + count))
 
 
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
@@ -117,15 +138,22 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date, ch
             customers[service.customer_id], [spec], origin="system", settings=settings, today=today,
             number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
             due_date=max(start, today)))
+    # Ids given up front let the inserts go as plain executemany batches (no RETURNING per row).
+    invoice_ids = _reserve_ids(session, Invoice, len(invoices))
+    line_ids = iter(_reserve_ids(session, InvoiceLine, sum(len(i.lines) for i in invoices)))
+    event_ids = _reserve_ids(session, InvoiceEvent, len(invoices))
+    for invoice, invoice_id, event_id in zip(invoices, invoice_ids, event_ids, strict=True):
+        invoice.id = invoice_id
+        for line in invoice.lines:
+            line.id, line.invoice_id = next(line_ids), invoice_id
+        add_event(session, invoice, "created", note="system: renewal").id = event_id
     session.add_all(invoices)
     session.flush()
-    for invoice in invoices:
-        add_event(session, invoice, "created", note="system: renewal")
-    for invoice, service in zip(invoices, todo, strict=True):
-        notify(session, "proforma_system", customers[invoice.customer_id], invoice=invoice,
-               sms_hours=settings.sms_hours, timezone=settings.timezone,
+    queue_notifications(session, "proforma_system", [
+        Notice(customers[invoice.customer_id], invoice=invoice, service=None, key=None,
                context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
+        for invoice, service in zip(invoices, todo, strict=True)], settings)
     return len(invoices)
 
 
@@ -154,16 +182,16 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
     for chunk in _chunks(ids, batch_size):
         invoices = session.scalars(select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)).all()
         customers = _customers(session, {i.customer_id for i in invoices})
+        notices = []
         for invoice in invoices:
             days_left = (invoice.due_date - today).days
             threshold = reminder_threshold(days_left, settings.reminder_days)
-            if threshold is None:
-                continue
-            queued = notify(session, "reminder", customers[invoice.customer_id], invoice=invoice,
-                            key=f"{invoice.id}:{threshold}", sms_hours=settings.sms_hours, timezone=settings.timezone,
-                            context={"days_left": days_left, "due_date": invoice.due_date.isoformat(),
-                                     "total": str(invoice.total), "currency": invoice.currency})
-            summary["reminders"] += 1 if queued else 0
+            if threshold is not None:
+                notices.append(Notice(customers[invoice.customer_id], invoice=invoice, service=None,
+                                      key=f"{invoice.id}:{threshold}",
+                                      context={"days_left": days_left, "due_date": invoice.due_date.isoformat(),
+                                               "total": str(invoice.total), "currency": invoice.currency}))
+        summary["reminders"] += queue_notifications(session, "reminder", notices, settings)
         summary["batches"] += 1
         session.commit()
         done += len(chunk)

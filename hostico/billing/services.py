@@ -101,9 +101,10 @@ def _cancel_unpaid_proformas_of(session: Session, service: Service, *, actor_kin
                                 actor_id: int | None) -> list[str]:
     """Cancel the unpaid proformas that bill only this service: nobody should pay for a terminated one."""
     proformas = session.scalars(
-        select(Invoice).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
-        .where(InvoiceLine.service_id == service.id, Invoice.kind == "proforma", Invoice.status == "unpaid")
-        .distinct()
+        select(Invoice).where(
+            Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service.id)),
+            Invoice.kind == "proforma", Invoice.status == "unpaid")
+        .order_by(Invoice.id)
     ).all()
     codes = []
     for proforma in proformas:

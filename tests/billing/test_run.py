@@ -91,23 +91,23 @@ def test_second_run_the_same_day_changes_nothing(session, make, settings):
 def test_run_killed_halfway_resumes_without_duplicate_or_missed_proforma(session, make, settings, monkeypatch):
     c = make.make_customer()
     services = [make.make_service(c, next_due_date=TODAY + dt.timedelta(days=i)) for i in range(7)]
-    real_notify = run_module.notify
+    real_queue = run_module.queue_notifications
     calls = {"n": 0}
 
-    def crash_on_fourth(*args, **kwargs):
+    def crash_on_second_batch(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 2:
             raise RuntimeError("killed")
-        return real_notify(*args, **kwargs)
+        return real_queue(*args, **kwargs)
 
-    monkeypatch.setattr(run_module, "notify", crash_on_fourth)
+    monkeypatch.setattr(run_module, "queue_notifications", crash_on_second_batch)
     with pytest.raises(RuntimeError):
         run_billing(session, settings, TODAY, batch_size=3)
     # the first batch of three survived; the second was rolled back whole
     assert _count(session, Invoice) == 3
     assert session.scalars(select(BillingRun)).one().status == "failed"
 
-    monkeypatch.setattr(run_module, "notify", real_notify)
+    monkeypatch.setattr(run_module, "queue_notifications", real_queue)
     summary = run_billing(session, settings, TODAY, batch_size=3)
     assert summary["proformas_issued"] == 4
     keys = session.scalars(select(Invoice.renewal_key)).all()
