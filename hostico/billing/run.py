@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, add_event, build_proforma
@@ -41,6 +41,7 @@ from hostico.models import (
 
 Progress = Callable[[str, int, int], None]
 RENEWABLE = ("active", "suspended")
+RUN_LOCK_KEY = 0x484F5354  # "HOST": the advisory lock of billing-run batches
 
 
 def renewal_key(service_id: int, due: dt.date) -> str:
@@ -66,6 +67,16 @@ def _reserve_ids(session: Session, model, count: int) -> list[int]:
         return list(session.scalars(select(func.nextval(seq)).select_from(func.generate_series(1, count))))
     start = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(start + 1, start + 1 + count))
+
+
+def _lock_batch(session: Session, run_id: int) -> None:
+    """Serialise the batches of billing runs started at the same time (cron and a staff click): the
+    second waits for the first's batch to commit, then finds its work done instead of colliding."""
+    if _is_postgres(session):
+        session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK_KEY)))
+    else:  # SQLite: a no-op write takes the database's write lock for the rest of the transaction
+        table = BillingRun.__table__
+        session.execute(update(table).where(table.c.id == run_id).values(status=table.c.status))
 
 
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
@@ -105,6 +116,7 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
     ).all()
     done = 0
     for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])
         summary["proformas_issued"] += _renew_batch(session, settings, today, chunk)
         summary["batches"] += 1
         session.commit()
@@ -180,6 +192,7 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
     ).all()
     done = 0
     for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])
         invoices = session.scalars(select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)).all()
         customers = _customers(session, {i.customer_id for i in invoices})
         notices = []
@@ -222,6 +235,7 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
     service_ids = sorted({row[0] for row in _overdue_pairs(session, cutoff)})
     done = 0
     for chunk in _chunks(service_ids, batch_size):
+        _lock_batch(session, summary["run_id"])
         pairs = _overdue_pairs(session, cutoff, chunk)
         if _is_postgres(session):
             # Lock in the order a payment does (proforma, then service), then look again: a payment

@@ -206,3 +206,35 @@ def test_cli_billing_run_prints_progress_and_summary(runner, make):
 def test_cli_rejects_a_bad_date(runner):
     result = runner.invoke(args=["billing", "run", "--today", "2026-13-01"])
     assert result.exit_code != 0 and "Invalid value" in result.output
+
+
+def test_two_runs_at_the_same_time_issue_each_renewal_once(app, session, make, settings, engine_name):
+    import threading
+
+    from hostico.db import db
+
+    c = make.make_customer()
+    for i in range(40):
+        make.make_service(c, next_due_date=TODAY + dt.timedelta(days=i % 10))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def one_run():
+        s = db.new_session()
+        try:
+            barrier.wait()
+            results.append(run_billing(s, settings, TODAY, batch_size=7))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert sum(r["proformas_issued"] for r in results) == 40
+    assert sorted(session.scalars(select(Invoice.number))) == list(range(1, 41))
+    assert _count(session, OutboxMessage, OutboxMessage.event == "proforma_system") == 40
