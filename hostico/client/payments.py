@@ -22,6 +22,7 @@ from hostico.billing.settings import BillingSettings
 from hostico.client import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
+from hostico.extensions import limiter
 from hostico.models import Invoice
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def _tax_invoice_of(proforma: Invoice) -> Invoice | None:
 
 
 @bp.route("/invoices/<code>/pay", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])  # slows down card testing through the pay form
 def pay(code: str):
     """Show the card form for an unpaid proforma; charge the card and issue the tax invoice."""
     form = CardForm()
