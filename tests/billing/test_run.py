@@ -238,3 +238,34 @@ def test_two_runs_at_the_same_time_issue_each_renewal_once(app, session, make, s
     assert sum(r["proformas_issued"] for r in results) == 40
     assert sorted(session.scalars(select(Invoice.number))) == list(range(1, 41))
     assert _count(session, OutboxMessage, OutboxMessage.event == "proforma_system") == 40
+
+
+def test_queries_per_batch_do_not_grow_with_the_batch_or_the_database(session, make, settings):
+    from sqlalchemy import event, update
+
+    c = make.make_customer(phone_e164="+40722123456", sms_opt_in=True)
+    for i in range(60):  # never due in this test: the database is bigger, the work is not
+        make.make_service(c, next_due_date=TODAY + dt.timedelta(days=4000 + i))
+
+    def statements_for(due: int, day: dt.date) -> int:
+        for i in range(due):
+            make.make_service(c, next_due_date=day + dt.timedelta(days=i % 5))
+        count = {"n": 0}
+
+        def counter(*args):
+            count["n"] += 1
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            summary = run_billing(session, settings, day, batch_size=1000)
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        assert summary["proformas_issued"] == due
+        # take them out of the next measurement
+        session.execute(update(Service).where(Service.next_due_date < TODAY + dt.timedelta(days=4000))
+                        .values(status="terminated"))
+        session.commit()
+        return count["n"]
+
+    assert statements_for(5, TODAY) == statements_for(50, TODAY + dt.timedelta(days=400))
