@@ -50,7 +50,7 @@ def clean_number(card_number: str) -> str:
 
 def luhn_valid(number: str) -> bool:
     """Check a card number's Luhn check digit."""
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for i, ch in enumerate(reversed(number)):
@@ -64,7 +64,7 @@ def luhn_valid(number: str) -> bool:
 def charge(card_number: str, amount: Decimal, currency: str) -> ChargeResult:
     """Charge a sandbox card: the outcome depends only on the (documented) test number."""
     number = clean_number(card_number)
-    last4 = number[-4:] if number.isdigit() else ""
+    last4 = number[-4:] if number.isascii() and number.isdigit() else ""
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0 or not (currency or "").isalpha() or len(currency) != 3:
         return ChargeResult(False, "invalid_amount", "The amount or currency is not valid.", last4=last4)

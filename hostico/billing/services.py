@@ -58,8 +58,8 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
         # A service suspended for nonpayment may be re-suspended for abuse or another staff reason,
         # so that paying no longer lifts it; the reverse would weaken a staff decision.
         if service.suspension_reason != "nonpayment" or reason == "nonpayment":
-            raise InvalidTransition(
-                f"Service {service.domain} is already suspended ({service.suspension_reason}).")
+            raise InvalidTransition(f"Service {service.domain} is suspended ({service.suspension_reason}); only "
+                                    "active services can be suspended.")
     elif service.status != "active":
         raise InvalidTransition(f"Service {service.domain} is {service.status}; only active services can be suspended.")
     now = utcnow()

@@ -47,7 +47,7 @@ def _valid_expiry(form, field) -> None:
 
 def _valid_cvc(form, field) -> None:
     value = (field.data or "").strip()
-    if not value.isdigit() or len(value) not in (3, 4):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (3, 4):
         raise ValidationError(_("The CVC is the 3 or 4 digits on the back of the card."))
 
 

@@ -19,7 +19,7 @@ def test_success_cards_are_approved_with_a_transaction_id(number):
                                           ("4000000000000119", "processing_error"),
                                           ("4111111111111111", "unknown_test_card"),
                                           ("4242424242424241", "invalid_number"),
-                                          ("abcd", "invalid_number")])
+                                          ("abcd", "invalid_number"), ("٤٢٤٢٤٢٤٢٤٢٤٢٤٢٤٢", "invalid_number")])
 def test_failure_cards_are_declined_with_a_reason(number, code):
     result = charge(number, Decimal("12.10"), "RON")
     assert not result.approved and result.code == code and result.transaction_id is None and result.message
