@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from hostico.billing.errors import InvalidTransition
+from hostico.billing.errors import InvalidTransition, InvoiceNotEditable
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import is_reverse_charge, line_amounts, vat_rate_for
@@ -67,6 +68,33 @@ def add_event(session: Session, invoice: Invoice, action: str, *, actor_kind: st
     return event
 
 
+def build_proforma(
+    customer: Customer,
+    specs: list[LineSpec],
+    *,
+    origin: str,
+    settings: BillingSettings,
+    today: dt.date,
+    number: int,
+    profile: BillingProfile | None = None,
+    renewal_key: str | None = None,
+    due_date: dt.date | None = None,
+) -> Invoice:
+    """Build (without adding it to a session) an unpaid proforma carrying an already reserved number."""
+    buyer = buyer_from_customer(customer, profile)
+    invoice = Invoice(
+        customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
+        code=format_code(settings.proforma_series, number), status="unpaid", origin=origin,
+        issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
+        currency=settings.currency, buyer=buyer, seller=settings.seller_snapshot(),
+        billing_profile_id=profile.id if profile else None, reverse_charge=is_reverse_charge(buyer),
+        renewal_key=renewal_key,
+    )
+    invoice.lines = _build_lines(specs, buyer, settings)
+    _totals(invoice)
+    return invoice
+
+
 def create_proforma(
     session: Session,
     customer: Customer,
@@ -79,20 +107,16 @@ def create_proforma(
     renewal_key: str | None = None,
     actor_kind: str = "system",
     actor_id: int | None = None,
+    due_date: dt.date | None = None,
 ) -> Invoice:
     """Issue a numbered, unpaid proforma for the customer (origin: order, system or manual)."""
-    buyer = buyer_from_customer(customer, profile)
+    if origin not in ("order", "system", "manual"):
+        raise InvalidTransition(f"Unknown proforma origin {origin!r}.")
+    if not specs:
+        raise InvalidTransition("A proforma needs at least one line.")
     number = next_number(session, settings.proforma_series)
-    invoice = Invoice(
-        customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
-        code=format_code(settings.proforma_series, number), status="unpaid", origin=origin,
-        issue_date=today, due_date=today + dt.timedelta(days=settings.proforma_due_days),
-        currency=settings.currency, buyer=buyer, seller=settings.seller_snapshot(),
-        billing_profile_id=profile.id if profile else None, reverse_charge=is_reverse_charge(buyer),
-        renewal_key=renewal_key,
-    )
-    invoice.lines = _build_lines(specs, buyer, settings)
-    _totals(invoice)
+    invoice = build_proforma(customer, specs, origin=origin, settings=settings, today=today, number=number,
+                             profile=profile, renewal_key=renewal_key, due_date=due_date)
     session.add(invoice)
     session.flush()
     add_event(session, invoice, "created", actor_kind=actor_kind, actor_id=actor_id, note=origin)
@@ -164,3 +188,45 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
     add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id,
               note=f"{note.code}: {reason}")
     return note
+
+
+# Fields that make up an issued document: once a tax invoice or credit note exists they never change
+# (DESIGN 3; SECURITY 20). Corrections are credit notes, i.e. new documents.
+FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_date", "due_date", "currency",
+                 "buyer", "seller", "reverse_charge", "subtotal", "vat_total", "total", "proforma_id",
+                 "corrects_id", "customer_id", "billing_profile_id")
+FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end", "quantity", "unit_price",
+                      "vat_rate", "net", "vat", "position", "invoice_id")
+
+
+@event.listens_for(Invoice, "before_update")
+def _refuse_changing_issued_document(mapper, connection, target: Invoice) -> None:
+    state = inspect(target)
+    kind_history = state.attrs.kind.history
+    original_kind = kind_history.deleted[0] if kind_history.deleted else target.kind
+    if original_kind == "proforma":
+        return
+    changed = [name for name in FROZEN_FIELDS if state.attrs[name].history.has_changes()]
+    if changed:
+        raise InvoiceNotEditable(f"Invoice {target.code} is issued and cannot change ({', '.join(changed)}); "
+                                 "issue a credit note instead.")
+
+
+def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
+    if not changed:
+        return
+    kind = connection.scalar(select(Invoice.kind).where(Invoice.id == line.invoice_id))
+    if kind is not None and kind != "proforma":
+        raise InvoiceNotEditable("The lines of an issued invoice cannot change; issue a credit note instead.")
+
+
+@event.listens_for(InvoiceLine, "before_update")
+def _refuse_changing_issued_line(mapper, connection, target: InvoiceLine) -> None:
+    state = inspect(target)
+    _refuse_line_change(connection, target,
+                        any(state.attrs[name].history.has_changes() for name in FROZEN_LINE_FIELDS))
+
+
+@event.listens_for(InvoiceLine, "before_delete")
+def _refuse_deleting_issued_line(mapper, connection, target: InvoiceLine) -> None:
+    _refuse_line_change(connection, target, True)

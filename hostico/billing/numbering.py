@@ -17,16 +17,27 @@ def next_number(session: Session, series: str) -> int:
     concurrent issuers queue behind it; a rolled-back transaction gives its number back, which keeps
     the sequence gapless.
     """
+    return reserve_numbers(session, series, 1)
+
+
+def reserve_numbers(session: Session, series: str, count: int) -> int:
+    """Take `count` consecutive numbers of a series in one statement; return the first of them.
+
+    The caller must use every number it reserved in the same transaction (the billing run issues a
+    whole batch of proformas at once), otherwise the series would have a gap.
+    """
+    if count < 1:
+        raise ValueError("reserve at least one number")
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(InvoiceCounter).values(series=series, last_number=0).on_conflict_do_nothing())
     result = session.execute(
         update(InvoiceCounter)
         .where(InvoiceCounter.series == series)
-        .values(last_number=InvoiceCounter.last_number + 1)
+        .values(last_number=InvoiceCounter.last_number + count)
         .returning(InvoiceCounter.last_number)
     )
-    return int(result.scalar_one())
+    return int(result.scalar_one()) - count + 1
 
 
 def format_code(series: str, number: int) -> str:

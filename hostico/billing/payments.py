@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -13,16 +13,29 @@ from hostico.billing.errors import PaymentRefused
 from hostico.billing.invoicing import add_event, issue_tax_invoice
 from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
-from hostico.models import Customer, Invoice, Payment, Service, utcnow
+from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
+from hostico.models.payment import PAYMENT_METHODS
 from hostico.notify.events import notify
 
 
 def lock_invoice(session: Session, invoice_id: int) -> Invoice:
-    """Load an invoice holding its row lock (PostgreSQL) until the transaction ends."""
+    """Load an invoice holding its row lock (PostgreSQL; SQLite: the write lock) until the transaction ends."""
     stmt = select(Invoice).where(Invoice.id == invoice_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
+    else:
+        # SQLite has no row locks: a no-op write takes the database's write lock now (waiting for the
+        # busy timeout), so what we read next is current and no other payment can interleave.
+        table = Invoice.__table__
+        session.execute(update(table).where(table.c.id == invoice_id).values(version=table.c.version))
     return session.scalars(stmt).one()
+
+
+def _already_recorded(session: Session, idempotency_key: str | None) -> Payment | None:
+    if not idempotency_key:
+        return None
+    return session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key)
+                          .execution_options(populate_existing=True))
 
 
 def record_payment(
@@ -37,23 +50,34 @@ def record_payment(
     idempotency_key: str | None = None,
     staff_id: int | None = None,
     buyer: dict | None = None,
+    currency: str | None = None,
 ) -> Payment:
     """Record a payment of a proforma, issuing its tax invoice in the same transaction.
 
     A payment with an idempotency key already recorded returns that payment and changes nothing.
     """
-    if idempotency_key:
-        existing = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
+    if method not in PAYMENT_METHODS:
+        raise PaymentRefused(f"Unknown payment method {method!r}.")
+    existing = _already_recorded(session, idempotency_key)
+    if existing is not None:
+        return existing
     proforma = lock_invoice(session, proforma_id)
+    # A duplicate delivery may have waited on the lock behind the first one: look again now that the
+    # first one has committed, so it is answered as a duplicate rather than as "already paid".
+    existing = _already_recorded(session, idempotency_key)
+    if existing is not None:
+        return existing
     if proforma.kind != "proforma":
         raise PaymentRefused("Only proformas can be paid.")
     if proforma.status != "unpaid":
         raise PaymentRefused(f"Proforma {proforma.code} is {proforma.status}; it cannot be paid.")
     amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise PaymentRefused("The amount must be a positive number.")
     if amount != proforma.total:
         raise PaymentRefused(f"The amount {amount} does not match the proforma total {proforma.total}.")
+    if currency is not None and currency.upper() != proforma.currency:
+        raise PaymentRefused(f"The currency {currency} does not match the proforma currency {proforma.currency}.")
     payment = Payment(
         invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
         currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,
@@ -69,8 +93,17 @@ def record_payment(
               note=f"{method}; tax invoice {tax.code}")
     service_ids = {line.service_id for line in proforma.lines if line.service_id}
     if service_ids:
-        for service in session.scalars(select(Service).where(Service.id.in_(service_ids))):
-            apply_payment_to_service(session, service)
+        stmt = (select(Service).where(Service.id.in_(service_ids)).order_by(Service.id)
+                .execution_options(populate_existing=True))
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Service)  # against a concurrent suspension by the billing run
+        services = session.scalars(stmt).all()
+        for service in services:
+            apply_payment_to_service(session, service, sms_hours=settings.sms_hours, timezone=settings.timezone)
+        order_ids = {s.order_id for s in services if s.order_id}
+        if order_ids:
+            session.execute(update(Order).where(Order.id.in_(order_ids), Order.status == "pending")
+                            .values(status="paid"))
     customer = session.get(Customer, proforma.customer_id)
     notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
            timezone=settings.timezone, context={"proforma_code": proforma.code, "amount": str(amount)})

@@ -5,11 +5,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
-from hostico.models import CYCLE_MONTHS, Customer, Service, utcnow
+from hostico.billing.invoicing import add_event
+from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
+from hostico.models.service import SUSPENSION_REASONS
 from hostico.notify.events import notify
 
 
@@ -20,15 +23,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def apply_payment_to_service(session: Session, service: Service) -> None:
+def apply_payment_to_service(session: Session, service: Service, **notify_kw) -> None:
     """Extend a paid service by its cycle; activate it, or lift a nonpayment (never an abuse) suspension."""
     if service.status in ("terminated", "cancelled"):
         return
     service.next_due_date = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
     if service.status == "pending":
         service.status = "active"
+        record(session, "service.activated", obj=service, customer_id=service.customer_id)
     elif service.status == "suspended" and service.suspension_reason == "nonpayment":
-        _lift(session, service, actor_kind="system", actor_id=None)
+        _lift(session, service, actor_kind="system", actor_id=None, **notify_kw)
 
 
 def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int | None, **notify_kw) -> None:
@@ -48,9 +52,15 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
                     actor_kind: str = "system", actor_id: int | None = None, sms_hours: str = "09:00-19:00",
                     timezone: str = "Europe/Bucharest") -> None:
     """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
-    if reason not in ("nonpayment", "abuse", "other"):
+    if reason not in SUSPENSION_REASONS:
         raise InvalidTransition(f"Unknown suspension reason {reason!r}.")
-    if service.status != "active":
+    if service.status == "suspended":
+        # A service suspended for nonpayment may be re-suspended for abuse or another staff reason,
+        # so that paying no longer lifts it; the reverse would weaken a staff decision.
+        if service.suspension_reason != "nonpayment" or reason == "nonpayment":
+            raise InvalidTransition(f"Service {service.domain} is suspended ({service.suspension_reason}); only "
+                                    "active services can be suspended.")
+    elif service.status != "active":
         raise InvalidTransition(f"Service {service.domain} is {service.status}; only active services can be suspended.")
     now = utcnow()
     service.status = "suspended"
@@ -80,7 +90,29 @@ def terminate_service(session: Session, service: Service, *, actor_kind: str = "
         raise InvalidTransition(f"Service {service.domain} is already {service.status}.")
     service.status = "terminated"
     service.terminated_at = utcnow()
+    cancelled = _cancel_unpaid_proformas_of(session, service, actor_kind=actor_kind, actor_id=actor_id)
     customer = session.get(Customer, service.customer_id)
     notify(session, "termination", customer, service=service)
     record(session, "service.terminated", actor_kind=actor_kind, actor_id=actor_id, obj=service,
-           customer_id=service.customer_id)
+           customer_id=service.customer_id, data={"cancelled_proformas": cancelled})
+
+
+def _cancel_unpaid_proformas_of(session: Session, service: Service, *, actor_kind: str,
+                                actor_id: int | None) -> list[str]:
+    """Cancel the unpaid proformas that bill only this service: nobody should pay for a terminated one."""
+    proformas = session.scalars(
+        select(Invoice).where(
+            Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service.id)),
+            Invoice.kind == "proforma", Invoice.status == "unpaid")
+        .order_by(Invoice.id)
+    ).all()
+    codes = []
+    for proforma in proformas:
+        if any(line.service_id != service.id for line in proforma.lines):
+            continue
+        proforma.status = "cancelled"
+        proforma.cancelled_at = utcnow()
+        add_event(session, proforma, "cancelled", actor_kind=actor_kind, actor_id=actor_id,
+                  note=f"service {service.domain} terminated")
+        codes.append(proforma.code)
+    return codes

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hostico.auth.passwords import hash_password
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
+from hostico.billing.run import renewal_key
 from hostico.billing.services import add_months, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.db import db
@@ -78,8 +79,10 @@ def _proforma(session, customer, service, settings, issued, origin, profile=None
     spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
                     unit_price=service.price, service_id=service.id, period_start=service.next_due_date,
                     period_end=end - dt.timedelta(days=1))
+    # A system proforma is the renewal the billing run would issue: same key, so the run does not repeat it.
+    key = renewal_key(service.id, service.next_due_date) if origin == "system" else None
     return create_proforma(session, customer, [spec], origin=origin, settings=settings, today=issued,
-                           profile=profile)
+                           profile=profile, renewal_key=key)
 
 
 def seed(session, settings: BillingSettings, today: dt.date) -> None:

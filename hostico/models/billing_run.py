@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, String
+from sqlalchemy import JSON, Date, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hostico.models.base import Base, UTCDateTime, utcnow
+from hostico.models.invoice import Invoice
 
 
 class BillingRun(Base):
@@ -19,3 +20,8 @@ class BillingRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(10), default="running", nullable=False)
     summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+# The billing run finds the unpaid proformas to remind about or to suspend for through this index,
+# so its cost follows the proformas due rather than every invoice ever issued (migration 0002).
+Index("ix_invoices_kind_status_due", Invoice.kind, Invoice.status, Invoice.due_date)

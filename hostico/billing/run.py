@@ -1,0 +1,267 @@
+"""The daily billing run: renewal proformas, payment reminders, suspension for nonpayment.
+
+Unlike every other domain function, the run commits, batch by batch, so a crash midway loses at most
+one batch and the next run resumes where it stopped:
+
+- a renewal proforma carries `renewal:<service id>:<due date>` in `Invoice.renewal_key` (unique), and
+  the run skips services whose key already exists;
+- a reminder is keyed `<invoice id>:<threshold>` in the outbox's dedupe key;
+- a suspension only applies to an active service, so a suspended one is not suspended again.
+
+Hence a second run on the same day changes nothing. Each phase reads the ids it has to look at through
+an index ((status, next_due_date) for services, (kind, status, due_date) for proformas), then works
+on them in batches with a fixed number of bulk queries per batch plus the outbox writes of each
+notification, so its cost follows the number of services due, not the size of the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hostico.billing.invoicing import LineSpec, add_event, build_proforma
+from hostico.billing.notices import Notice, queue_notifications
+from hostico.billing.numbering import reserve_numbers
+from hostico.billing.services import add_months, suspend_service
+from hostico.billing.settings import BillingSettings
+from hostico.models import (
+    CYCLE_MONTHS,
+    BillingProfile,
+    BillingRun,
+    Customer,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    Service,
+    utcnow,
+)
+
+Progress = Callable[[str, int, int], None]
+RENEWABLE = ("active", "suspended")
+RUN_LOCK_KEY = 0x484F5354  # "HOST": the advisory lock of billing-run batches
+
+
+def renewal_key(service_id: int, due: dt.date) -> str:
+    """Return the key that makes a service's renewal proforma for one due date unique."""
+    return f"renewal:{service_id}:{due.isoformat()}"
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _reserve_ids(session: Session, model, count: int) -> list[int]:
+    """Take `count` primary keys of a table: from its sequence (PostgreSQL) or past its maximum (SQLite,
+    where the caller already holds the database's write lock, taken by reserve_numbers)."""
+    table = model.__table__
+    if _is_postgres(session):
+        seq = func.pg_get_serial_sequence(table.name, "id")
+        return list(session.scalars(select(func.nextval(seq)).select_from(func.generate_series(1, count))))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(start + 1, start + 1 + count))
+
+
+def _lock_batch(session: Session, run_id: int) -> None:
+    """Serialise the batches of billing runs started at the same time (cron and a staff click): the
+    second waits for the first's batch to commit, then finds its work done instead of colliding."""
+    if _is_postgres(session):
+        session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK_KEY)))
+    else:  # SQLite: a no-op write takes the database's write lock for the rest of the transaction
+        table = BillingRun.__table__
+        session.execute(update(table).where(table.c.id == run_id).values(status=table.c.status))
+
+
+def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+
+
+def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,
+                progress: Progress | None = None) -> dict:
+    """Run the day's billing in committed batches; return (and record in a BillingRun) what it did."""
+    run = BillingRun(run_date=today, status="running")
+    session.add(run)
+    session.commit()
+    run_id = run.id
+    summary = {"run_id": run_id, "date": today.isoformat(), "services_scanned": 0, "proformas_issued": 0,
+               "proformas_scanned": 0, "reminders": 0, "suspensions": 0, "batches": 0}
+    try:
+        _issue_renewals(session, settings, today, batch_size, summary, progress)
+        _send_reminders(session, settings, today, batch_size, summary, progress)
+        _suspend_overdue(session, settings, today, batch_size, summary, progress)
+    except BaseException as exc:
+        session.rollback()
+        failed = session.get(BillingRun, run_id)
+        failed.status, failed.finished_at = "failed", utcnow()
+        failed.summary = {**summary, "error": type(exc).__name__}
+        session.commit()
+        raise
+    finished = session.get(BillingRun, run_id)
+    finished.status, finished.finished_at, finished.summary = "finished", utcnow(), dict(summary)
+    session.commit()
+    return summary
+
+
+def _issue_renewals(session, settings, today, batch_size, summary, progress) -> None:
+    horizon = today + dt.timedelta(days=settings.renewal_days_before)
+    ids = session.scalars(
+        select(Service.id).where(Service.status.in_(RENEWABLE), Service.next_due_date <= horizon).order_by(Service.id)
+    ).all()
+    done = 0
+    for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])
+        summary["proformas_issued"] += _renew_batch(session, settings, today, chunk)
+        summary["batches"] += 1
+        session.commit()
+        done += len(chunk)
+        summary["services_scanned"] = done
+        if progress:
+            progress("renewals", done, len(ids))
+
+
+def _renew_batch(session: Session, settings: BillingSettings, today: dt.date, chunk: Sequence[int]) -> int:
+    services = session.scalars(select(Service).where(Service.id.in_(chunk)).order_by(Service.id)).all()
+    keys = {s.id: renewal_key(s.id, s.next_due_date) for s in services if s.status in RENEWABLE}
+    issued = set(session.scalars(select(Invoice.renewal_key).where(Invoice.renewal_key.in_(list(keys.values())))))
+    todo = [s for s in services if s.id in keys and keys[s.id] not in issued]
+    if not todo:
+        return 0
+    customer_ids = {s.customer_id for s in todo}
+    customers = _customers(session, customer_ids)
+    profiles = {p.customer_id: p for p in session.scalars(
+        select(BillingProfile).where(BillingProfile.customer_id.in_(customer_ids), BillingProfile.is_default.is_(True),
+                                     BillingProfile.deleted_at.is_(None), BillingProfile.approval == "approved")
+        .order_by(BillingProfile.id))}
+    first = reserve_numbers(session, settings.proforma_series, len(todo))
+    invoices = []
+    for offset, service in enumerate(todo):
+        start = service.next_due_date
+        end = add_months(start, CYCLE_MONTHS[service.cycle]) - dt.timedelta(days=1)
+        spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
+                        unit_price=service.price, service_id=service.id, period_start=start, period_end=end)
+        invoices.append(build_proforma(
+            customers[service.customer_id], [spec], origin="system", settings=settings, today=today,
+            number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
+            due_date=max(start, today)))
+    # Ids given up front let the inserts go as plain executemany batches (no RETURNING per row).
+    invoice_ids = _reserve_ids(session, Invoice, len(invoices))
+    line_ids = iter(_reserve_ids(session, InvoiceLine, sum(len(i.lines) for i in invoices)))
+    event_ids = _reserve_ids(session, InvoiceEvent, len(invoices))
+    for invoice, invoice_id, event_id in zip(invoices, invoice_ids, event_ids, strict=True):
+        invoice.id = invoice_id
+        for line in invoice.lines:
+            line.id, line.invoice_id = next(line_ids), invoice_id
+        add_event(session, invoice, "created", note="system: renewal").id = event_id
+    session.add_all(invoices)
+    session.flush()
+    queue_notifications(session, "proforma_system", [
+        Notice(customers[invoice.customer_id], invoice=invoice, service=None, key=None,
+               context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
+                        "total": str(invoice.total), "currency": invoice.currency})
+        for invoice, service in zip(invoices, todo, strict=True)], settings)
+    return len(invoices)
+
+
+def reminder_threshold(days_left: int, reminder_days: Sequence[int]) -> int | None:
+    """Return the reminder a proforma has reached (the nearest threshold at or past), or None.
+
+    With thresholds (3, 0), a proforma due in 5 days has none, in 2 days the "3" one, and an overdue
+    one the "0" one; a day the run did not happen is caught up the next day, never sent twice.
+    """
+    reached = [d for d in reminder_days if days_left <= d]
+    return min(reached) if reached else None
+
+
+def _send_reminders(session, settings, today, batch_size, summary, progress) -> None:
+    if not settings.reminder_days:
+        return
+    latest = today + dt.timedelta(days=max(settings.reminder_days))
+    earliest = today - dt.timedelta(days=settings.grace_days)
+    ids = session.scalars(
+        select(Invoice.id).where(Invoice.kind == "proforma", Invoice.status == "unpaid",
+                                 Invoice.due_date >= earliest, Invoice.due_date <= latest,
+                                 Invoice.issue_date < today)
+        .order_by(Invoice.id)
+    ).all()
+    done = 0
+    for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])
+        invoices = session.scalars(select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)).all()
+        customers = _customers(session, {i.customer_id for i in invoices})
+        notices = []
+        for invoice in invoices:
+            days_left = (invoice.due_date - today).days
+            threshold = reminder_threshold(days_left, settings.reminder_days)
+            if threshold is not None:
+                notices.append(Notice(customers[invoice.customer_id], invoice=invoice, service=None,
+                                      key=f"{invoice.id}:{threshold}",
+                                      context={"days_left": days_left, "due_date": invoice.due_date.isoformat(),
+                                               "total": str(invoice.total), "currency": invoice.currency}))
+        summary["reminders"] += queue_notifications(session, "reminder", notices, settings)
+        summary["batches"] += 1
+        session.commit()
+        done += len(chunk)
+        summary["proformas_scanned"] = done
+        if progress:
+            progress("reminders", done, len(ids))
+
+
+def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int] | None = None):
+    """Return (service id, proforma id, code, due date) of active services owing a proforma past the cutoff."""
+    stmt = (
+        select(Service.id, Invoice.id, Invoice.code, Invoice.due_date)
+        .join(InvoiceLine, InvoiceLine.service_id == Service.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.due_date < cutoff,
+               Service.status == "active",
+               # a proforma for a period the service has since paid (by another proforma) is stale
+               or_(InvoiceLine.period_start.is_(None), InvoiceLine.period_start >= Service.next_due_date))
+        .order_by(Service.id, Invoice.due_date)
+    )
+    if service_ids is not None:
+        stmt = stmt.where(Service.id.in_(service_ids))
+    return session.execute(stmt).all()
+
+
+def _suspend_overdue(session, settings, today, batch_size, summary, progress) -> None:
+    cutoff = today - dt.timedelta(days=settings.grace_days)
+    service_ids = sorted({row[0] for row in _overdue_pairs(session, cutoff)})
+    done = 0
+    for chunk in _chunks(service_ids, batch_size):
+        _lock_batch(session, summary["run_id"])
+        pairs = _overdue_pairs(session, cutoff, chunk)
+        if _is_postgres(session):
+            # Lock in the order a payment does (proforma, then service), then look again: a payment
+            # that committed meanwhile must not be followed by a suspension.
+            session.execute(select(Invoice.id).where(Invoice.id.in_({p[1] for p in pairs}))
+                            .order_by(Invoice.id).with_for_update())
+            pairs = _overdue_pairs(session, cutoff, chunk)
+        owing: dict[int, tuple] = {}
+        for service_id, _invoice_id, code, due in pairs:
+            owing.setdefault(service_id, (code, due))
+        stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
+        stmt = stmt.execution_options(populate_existing=True)
+        if _is_postgres(session):
+            stmt = stmt.with_for_update(of=Service)
+        services = session.scalars(stmt).all()
+        _customers(session, {s.customer_id for s in services})  # into the identity map for suspend_service
+        for service in services:
+            if service.status != "active":
+                continue
+            code, due = owing[service.id]
+            suspend_service(session, service, reason="nonpayment",
+                            note=f"Proforma {code} unpaid since {due.isoformat()}",
+                            sms_hours=settings.sms_hours, timezone=settings.timezone)
+            summary["suspensions"] += 1
+        summary["batches"] += 1
+        session.commit()
+        done += len(chunk)
+        if progress:
+            progress("suspensions", done, len(service_ids))
