@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.models import OutboxMessage, utcnow
@@ -56,7 +56,8 @@ def _owned(msg_id: int, worker_id: str):
     return and_(T.id == msg_id, T.status == "sending", T.claimed_by == worker_id)
 
 
-def mark_sent(session: Session, msg_id: int, worker_id: str, *, provider_id: str | None, now: dt.datetime) -> bool:
+def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
+              now: dt.datetime) -> bool:
     """Record a delivery; False when the claim was lost (another worker took it over after a timeout)."""
     result = session.execute(
         update(T).where(_owned(msg_id, worker_id))
@@ -66,7 +67,7 @@ def mark_sent(session: Session, msg_id: int, worker_id: str, *, provider_id: str
     return result.rowcount == 1
 
 
-def mark_dead(session: Session, msg_id: int, worker_id: str, *, error: str) -> bool:
+def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:
     """Give up on a message (permanent error, or the last attempt failed)."""
     result = session.execute(
         update(T).where(_owned(msg_id, worker_id)).values(status="dead", last_error=error[:2000])
@@ -75,7 +76,7 @@ def mark_dead(session: Session, msg_id: int, worker_id: str, *, error: str) -> b
     return result.rowcount == 1
 
 
-def mark_retry(session: Session, msg_id: int, worker_id: str, *, channel: str, attempts: int, error: str,
+def mark_retry(session: Session | Connection, msg_id: int, worker_id: str, *, channel: str, attempts: int, error: str,
                now: dt.datetime, settings: NotifySettings, retry_after: float | None = None) -> str:
     """Schedule another attempt after a backoff, or mark dead after the last one; return the new status."""
     if attempts >= settings.max_attempts:

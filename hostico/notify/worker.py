@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hostico.models import Customer, OutboxMessage, utcnow
@@ -125,36 +125,33 @@ def deliver_due(session_factory: Callable[[], Session], config: Mapping[str, obj
                     break
                 envelopes = _prepare(session, ids, worker_id, settings, at)
                 session.commit()
+                engine = session.get_bind()
             handled += len(ids)
-            for env in envelopes:
-                _deliver_one(session_factory, channels, env, worker_id, settings, now)
+            # Each outcome is one autocommitted UPDATE on a connection held for the batch: recorded
+            # right after its delivery (a crash can resend at most the message in flight) and cheap.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for env in envelopes:
+                    _deliver_one(conn, channels, env, worker_id, settings, now)
     finally:
         channels.close()
     return handled
 
 
-def _deliver_one(session_factory: Callable[[], Session], channels: Channels, env: Envelope, worker_id: str,
-                 settings: NotifySettings, now: dt.datetime | None) -> None:
+def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id: str, settings: NotifySettings,
+                 now: dt.datetime | None) -> None:
     try:
         provider_id = channels.deliver(env)
     except PermanentDeliveryError as exc:
-        with session_factory() as session:
-            outbox.mark_dead(session, env.id, worker_id, error=str(exc))
-            session.commit()
+        outbox.mark_dead(conn, env.id, worker_id, error=str(exc))
         logger.warning("outbox %s dead: %s", env.id, exc)
         return
     except TemporaryDeliveryError as exc:
-        with session_factory() as session:
-            status = outbox.mark_retry(session, env.id, worker_id, channel=env.channel, attempts=env.attempts,
-                                       error=str(exc), now=now or utcnow(), settings=settings,
-                                       retry_after=exc.retry_after)
-            session.commit()
+        status = outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
+                                   error=str(exc), now=now or utcnow(), settings=settings, retry_after=exc.retry_after)
         logger.info("outbox %s attempt %s failed (%s): %s", env.id, env.attempts, status, exc)
         return
-    with session_factory() as session:
-        if not outbox.mark_sent(session, env.id, worker_id, provider_id=provider_id, now=now or utcnow()):
-            logger.warning("outbox %s was sent but its claim had been taken over", env.id)
-        session.commit()
+    if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=now or utcnow()):
+        logger.warning("outbox %s was sent but its claim had been taken over", env.id)
 
 
 def run_forever(session_factory: Callable[[], Session], config: Mapping[str, object], *, poll_seconds: float = 2.0,
