@@ -17,7 +17,7 @@ from hostico.notify.worker import default_worker_id, deliver_due, run_forever
 
 logger = logging.getLogger("hostico.worker")
 _inline_lock = threading.Lock()
-_inline_started: set[int] = set()  # pids: one inline worker per process, however often create_app runs
+_inline_thread: threading.Thread | None = None
 
 
 def _session_factory(engine):
@@ -44,16 +44,23 @@ def worker_command(once: bool, poll: float) -> None:
     run_forever(factory, config, poll_seconds=poll, stop=stop, worker_id=worker_id)
 
 
-def start_inline_worker(app: Flask, poll_seconds: float = 2.0) -> threading.Thread | None:
-    """Start the development worker thread for the served app, once per process (HOSTICO_INLINE_WORKER)."""
+def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thread | None:
+    """Start the development worker thread for the served app (HOSTICO_INLINE_WORKER); one per process.
+
+    The thread and its stop event are kept in app.extensions["hostico_inline_worker"].
+    """
+    global _inline_thread
     with _inline_lock:
-        if os.getpid() in _inline_started:
-            return None
-        _inline_started.add(os.getpid())
-    thread = threading.Thread(
-        target=run_forever, name="hostico-inline-worker", daemon=True,
-        args=(_session_factory(db.engine), dict(app.config)), kwargs={"poll_seconds": poll_seconds},
-    )
-    thread.start()
-    logger.info("inline outbox worker started")
+        if _inline_thread is not None and _inline_thread.is_alive():
+            return None  # create_app ran again in this process: one worker is enough
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_forever, name="hostico-inline-worker", daemon=True,
+            args=(_session_factory(db.engine), dict(app.config)),
+            kwargs={"poll_seconds": poll_seconds, "stop": stop},
+        )
+        app.extensions["hostico_inline_worker"] = (thread, stop)
+        thread.start()
+        _inline_thread = thread
+    logger.info("inline outbox worker started (pid %s)", os.getpid())
     return thread
