@@ -1,6 +1,8 @@
 """My Details: contact data, the mobile number and the SMS opt-in (plain POST and htmx)."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hostico.billing.services import suspend_service
@@ -155,3 +157,16 @@ def test_contact_posts_need_csrf_and_a_login(client, make, login_as):
     assert client.post("/my-details/sms", data={"phone": "0722123456", "sms_opt_in": "y"}).status_code == 400
     assert client.post("/my-details/contact", data={"name": "x", "email": "x@example.com"},
                        headers=HX).status_code == 400
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(phone=st.text(max_size=60), opt_in=st.booleans())
+def test_odd_phone_input_never_breaks_the_form(client, make, login_as, phone, opt_in):
+    if not getattr(client, "_logged_in", False):
+        login_as(client, make.make_customer())
+        client._logged_in = True
+    data = {"phone": phone, **({"sms_opt_in": "y"} if opt_in else {})}
+    resp = _sms(client, data, htmx=True)
+    assert resp.status_code in (200, 422)
+    if resp.status_code == 422:
+        assert 'class="field-error"' in resp.get_data(as_text=True)

@@ -103,3 +103,24 @@ def test_sms_outside_the_window_waits_for_the_morning(session, make, opted_in, d
     assert sms_file() == []
     deliver(now=dt.datetime(2026, 11, 26, 7, 0, 1, tzinfo=dt.UTC))
     assert len(sms_file()) == 1
+
+
+def test_sms_texts_fit_one_gsm7_segment_with_long_realistic_data(app, session, make, opted_in, deliver, sms_file):
+    from hostico.notify.sms.gsm7 import segment_info
+
+    app.config["BASE_URL"] = "https://clienti.hostico.ro"
+    service = make.make_service(opted_in, domain="magazinul-de-haine-si-accesorii-online.ro")
+    invoice = make.make_proforma(opted_in, origin="system", amount="9876.54", service=service)
+    notify(session, "proforma_system", opted_in, invoice=invoice, sms_hours="00:00-24:00")
+    for reason in ("nonpayment", "abuse", "other"):
+        if service.status == "suspended":
+            service.status, service.suspension_reason = "active", None
+        suspend_service(session, service, reason=reason, sms_hours="00:00-24:00")
+    session.commit()
+    deliver()
+    texts = [s["text"] for s in sms_file()]
+    assert len(texts) == 4
+    for text in texts:
+        info = segment_info(text)
+        assert (info.encoding, info.segments) == ("GSM-7", 1), text
+    assert any("11,950.61 RON" in t and "https://clienti.hostico.ro/invoices/" in t for t in texts)
