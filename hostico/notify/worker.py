@@ -69,7 +69,8 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
         if msg.body_text is None:
             try:
                 rendered = render(session, msg, settings, now)
-            except (MessageTooLong, TemplateError, LookupError) as exc:
+            except (MessageTooLong, TemplateError, LookupError, ValueError, TypeError, AttributeError) as exc:
+                # Deterministic: the same data renders the same way, so retrying cannot help.
                 msg.status, msg.last_error = "dead", f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
@@ -88,6 +89,9 @@ class Channels:
     def deliver(self, env: Envelope) -> str:
         """Deliver one message; return the provider's id or raise a DeliveryError."""
         if env.channel == "sms":
+            sender = self.settings.sms_sender
+            if not (1 <= len(sender) <= 11 and sender.isascii() and sender.replace(" ", "").isalnum()):
+                raise TemporaryDeliveryError("HOSTICO_SMS_SENDER must be 1-11 letters or digits")
             if self._sms is None:
                 try:
                     self._sms = get_provider(self.settings)
@@ -149,6 +153,11 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
         status = outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
                                    error=str(exc), now=now or utcnow(), settings=settings, retry_after=exc.retry_after)
         logger.info("outbox %s attempt %s failed (%s): %s", env.id, env.attempts, status, exc)
+        return
+    except Exception as exc:  # a bug in one adapter must not stall the rest of the batch: retry later
+        logger.exception("outbox %s: unexpected delivery error", env.id)
+        outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
+                          error=f"unexpected: {type(exc).__name__}: {exc}", now=now or utcnow(), settings=settings)
         return
     if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=now or utcnow()):
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)

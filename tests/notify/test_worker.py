@@ -158,3 +158,36 @@ def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver
     assert len(sent) == 120
     assert len({(s["to"], s["text"]) for s in sent}) == 120  # no duplicates
     assert len({r.claimed_by for r in rows}) > 1  # the work really was shared
+
+
+def test_an_unexpected_adapter_error_retries_that_message_and_the_batch_goes_on(
+        session, make, opted_in, deliver, sms_file, outbox, monkeypatch):
+    from hostico.notify.sms.providers.file import FileProvider
+
+    other = make.make_customer(phone_e164="+40745000111", sms_opt_in=True)
+    _queue_sms(session, make, opted_in)
+    suspend_service(session, make.make_service(other), reason="other", sms_hours="00:00-24:00")
+    session.commit()
+    real_send = FileProvider.send
+
+    def flaky(self, *, to, sender, text):
+        if to == "+40722123456":
+            raise KeyError("bug")
+        return real_send(self, to=to, sender=sender, text=text)
+
+    monkeypatch.setattr(FileProvider, "send", flaky)
+    deliver()
+    by_phone = {m.recipient: m for m in outbox("sms")}
+    assert by_phone["+40722123456"].status == "pending"
+    assert "unexpected: KeyError" in by_phone["+40722123456"].last_error
+    assert by_phone["+40745000111"].status == "sent"
+    assert [s["to"] for s in sms_file()] == ["+40745000111"]
+
+
+def test_a_sender_id_longer_than_11_characters_is_not_sent(app, session, make, opted_in, deliver, sms_file, outbox):
+    app.config["SMS_SENDER"] = "HosticoBilling"
+    _queue_sms(session, make, opted_in)
+    deliver()
+    sms = outbox("sms")[0]
+    assert sms.status == "pending" and "HOSTICO_SMS_SENDER" in sms.last_error
+    assert sms_file() == []
