@@ -7,7 +7,7 @@ the email or the mobile number in a session that is not fresh (a mail-link login
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_fresh, login_user
@@ -53,7 +53,8 @@ def context(contact_form: ContactForm | None = None, sms_form: SmsForm | None = 
     if sms_form is None:
         sms_form = SmsForm(formdata=None, phone=display_number(customer.phone_e164), sms_opt_in=customer.sms_opt_in)
     return {"contact_form": contact_form, "sms_form": sms_form, "needs_password": needs_password(),
-            "phone_display": display_number(customer.phone_e164), "sms_sender_name": SMS_SENDER_NAME, **extra}
+            "phone_display": display_number(customer.phone_e164), "sms_sender_name": SMS_SENDER_NAME,
+            "sms_hours": current_app.config.get("SMS_HOURS", "09:00-19:00"), **extra}
 
 
 def _respond(status_message: str | None, *, contact_form=None, sms_form=None, invalid: bool = False):
