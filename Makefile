@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run` works offline: emails are rendered and kept in the outbox (read them at /staff/outbox),
+# SMS are appended to instance/sms.jsonl. Override e.g. `make run MAIL_BACKEND=smtp SMS_BACKEND=log`.
+MAIL_BACKEND ?= outbox
+SMS_BACKEND ?= file
 
-.PHONY: run test test-sqlite test-postgres lint bench system-deps browser-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,7 +34,8 @@ browser-deps:
 run: $(VENV)/.runtime system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	HOSTICO_INLINE_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	HOSTICO_INLINE_WORKER=1 HOSTICO_MAIL_BACKEND=$(MAIL_BACKEND) HOSTICO_SMS_BACKEND=$(SMS_BACKEND) \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when HOSTICO_TEST_POSTGRES_URL is set or PostgreSQL
 # answers on 127.0.0.1:5432.
@@ -52,6 +57,10 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+# 10,000 SMS through 1 and 4 outbox workers on PostgreSQL to a local fake provider over HTTP.
+bench-outbox: $(VENV)/.dev
+	$(BIN)/python -m bench.outbox
 
 clean:
 	rm -rf $(VENV) .pytest_cache

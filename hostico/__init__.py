@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_template_helpers(app)
     _register_cli(app)
+    if app.config.get("INLINE_WORKER") and not app.config.get("TESTING"):
+        from hostico.commands.worker import start_inline_worker
+
+        start_inline_worker(app)  # `make run`: notifications are delivered without a separate worker
     return app
 
 

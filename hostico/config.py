@@ -39,7 +39,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMTP_STARTTLS": (False, _bool),
     "SMTP_TIMEOUT": (10, _int),
     "MAIL_FROM": ("Hostico <billing@hostico.example>", _str),
-    "MAIL_BACKEND": ("smtp", _str),  # smtp | outbox-only (development: read mails in the staff outbox)
+    "MAIL_BACKEND": ("smtp", _str),  # smtp | outbox (development: rendered, marked sent, read in the staff outbox)
     "SMS_BACKEND": ("log", _str),
     "SMS_FILE": ("instance/sms.jsonl", _str),
     "SMS_SENDER": ("Hostico", _str),
@@ -48,6 +48,13 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMS_API_URL": ("", _str),
     "SMS_API_KEY": ("", _str),
     "SMS_ACCOUNT_SID": ("", _str),
+    "SMS_SENDER_ID": ("", _str),  # smso: the id of the registered sender
+    "SMS_TIMEOUT": (10, _int),
+    "OUTBOX_MAX_ATTEMPTS": (8, _int),
+    "OUTBOX_RETRY_BASE_SECONDS": (60, _int),
+    "OUTBOX_RETRY_MAX_SECONDS": (21600, _int),
+    "OUTBOX_CLAIM_TIMEOUT": (300, _int),
+    "OUTBOX_BATCH_SIZE": (50, _int),
     "TIMEZONE": ("Europe/Bucharest", _str),
     "LOCALE": ("en", _str),
     "CURRENCY": ("RON", _str),

@@ -1,6 +1,155 @@
-"""My Details — contact data and the SMS opt-in (the notifications issue builds the toggle)."""
+"""My Details — contact data (name, email) and the mobile number with the SMS opt-in.
+
+Both forms post to their own URL: with htmx the section is swapped in place (422 with the errors
+when invalid); without JavaScript the POST answers with a 303 redirect back to My Details. Changing
+the email or the mobile number in a session that is not fresh (a mail-link login) asks for the password.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_fresh, login_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from hostico.audit import record
+from hostico.auth.fresh import confirm_password, needs_password
+from hostico.client import bp
+from hostico.db import db
+from hostico.htmx import is_htmx
+from hostico.maillogin.revoke import revoke_customer_links
+from hostico.models import Customer
+from hostico.notify.phone import PhoneError, display_number, parse_mobile
+from hostico.notify.preferences import set_sms_preference
+
+SMS_SENDER_NAME = "Hostico"
 
 
-def context() -> dict:
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
+
+
+class SmsForm(FlaskForm):
+    phone = TelField(_l("Mobile number"), validators=[Length(max=40)])
+    sms_opt_in = BooleanField(_l("Send me SMS notifications"))
+    password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
+
+
+def _customer() -> Customer:
+    return db.session.get(Customer, current_user.id)
+
+
+def context(contact_form: ContactForm | None = None, sms_form: SmsForm | None = None, **extra) -> dict:
     """Data the contact section of My Details needs."""
-    return {}
+    customer = current_user
+    if contact_form is None:
+        contact_form = ContactForm(formdata=None, name=customer.name, email=customer.email)
+    if sms_form is None:
+        sms_form = SmsForm(formdata=None, phone=display_number(customer.phone_e164), sms_opt_in=customer.sms_opt_in)
+    return {"contact_form": contact_form, "sms_form": sms_form, "needs_password": needs_password(),
+            "phone_display": display_number(customer.phone_e164), "sms_sender_name": SMS_SENDER_NAME,
+            "sms_hours": current_app.config.get("SMS_HOURS", "09:00-19:00"), **extra}
+
+
+def _respond(status_message: str | None, *, contact_form=None, sms_form=None, invalid: bool = False):
+    """Answer htmx with the section, a plain POST with a redirect (or the whole page when invalid)."""
+    db.session.expire_all()
+    if is_htmx():
+        ctx = context(contact_form, sms_form, status_message=status_message)
+        return render_template("client/_contact.html", customer=_customer(), **ctx), 422 if invalid else 200
+    if not invalid:
+        flash(status_message, "success")
+        return redirect(url_for("client.my_details") + "#contact", code=303)
+    from hostico.client import account_security, profiles  # sibling sections of the same page
+
+    ctx = {"customer": _customer(), **profiles.context(), **account_security.context(),
+           **context(contact_form, sms_form)}
+    return render_template("client/my_details.html", **ctx), 422
+
+
+def _password_ok(form: FlaskForm) -> bool:
+    """True when the session is fresh or the password given confirms it; adds the field error otherwise."""
+    if not needs_password() or confirm_password(form.password.data):
+        return True
+    form.password.errors = list(form.password.errors) + [
+        _("Enter your current password to change your email or mobile number.")]
+    return False
+
+
+@bp.route("/my-details/contact", methods=["POST"])
+def contact_update():
+    """Save the customer's name and email."""
+    form = ContactForm()
+    customer = _customer()
+    if not form.validate():
+        return _respond(None, contact_form=form, invalid=True)
+    name, email = form.name.data.strip(), form.email.data.strip().lower()
+    email_changed = email != customer.email.lower()
+    if email_changed:
+        taken = db.session.scalar(select(Customer.id).where(func.lower(Customer.email) == email,
+                                                            Customer.id != customer.id))
+        if taken:
+            form.email.errors = [_("This email address belongs to another account.")]
+            return _respond(None, contact_form=form, invalid=True)
+        if not _password_ok(form):
+            return _respond(None, contact_form=form, invalid=True)
+    if not name:
+        form.name.errors = [_("Enter your name.")]
+        return _respond(None, contact_form=form, invalid=True)
+    before = {"name": customer.name, "email": customer.email}
+    if before == {"name": name, "email": email if email_changed else customer.email}:
+        return _respond(_("Nothing changed."))
+    fresh = login_fresh()
+    customer.name = name
+    if email_changed:
+        customer.email = email
+        # SECURITY 4: an email change ends other sessions and revokes every mail-login link.
+        customer.session_epoch += 1
+        revoke_customer_links(db.session, customer.id, reason="email_changed", actor_kind="customer",
+                              actor_id=customer.id)
+    record(db.session, "customer.contact_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
+           customer_id=customer.id, ip=request.remote_addr,
+           data={"before": before, "after": {"name": customer.name, "email": customer.email}})
+    db.session.commit()
+    if email_changed:
+        login_user(customer, fresh=fresh)  # this session carries the new epoch; the others are over
+    return _respond(_("Your contact details were saved."))
+
+
+@bp.route("/my-details/sms", methods=["POST"])
+def sms_update():
+    """Save the mobile number and turn SMS notifications on or off."""
+    form = SmsForm()
+    customer = _customer()
+    if not form.validate():
+        return _respond(None, sms_form=form, invalid=True)
+    opt_in = bool(form.sms_opt_in.data)
+    phone: str | None = None
+    try:
+        phone = parse_mobile(form.phone.data)
+    except PhoneError as exc:
+        if exc.reason != "empty":
+            form.phone.errors = [_("This is a landline number; SMS need a mobile number.") if exc.reason == "not_mobile"
+                                 else _("Enter a valid mobile number, for example 0722 123 456 or +40 722 123 456.")]
+        elif opt_in:
+            form.phone.errors = [_("Enter your mobile number to receive SMS notifications.")]
+        if form.phone.errors:
+            return _respond(None, sms_form=form, invalid=True)
+    if phone != customer.phone_e164 and not _password_ok(form):
+        return _respond(None, sms_form=form, invalid=True)
+    changes = set_sms_preference(db.session, customer, opt_in=opt_in, phone_e164=phone, ip=request.remote_addr)
+    db.session.commit()
+    if not changes:
+        message = _("Nothing changed.")
+    elif "sms_opt_in" in changes:
+        message = _("SMS notifications are on for %(number)s.", number=display_number(phone)) if opt_in \
+            else _("SMS notifications are off. Messages not yet sent were cancelled.")
+    else:
+        message = _("Your mobile number was saved.")
+    return _respond(message)

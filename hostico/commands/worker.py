@@ -1,12 +1,66 @@
-"""`worker [--once]`: deliver the outbox (the notifications issue builds it)."""
+"""`worker [--once]`: deliver the notification outbox; and the inline worker thread of `make run`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
 
 import click
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+
+from hostico.db import db
+from hostico.notify.worker import default_worker_id, deliver_due, run_forever
+
+logger = logging.getLogger("hostico.worker")
+_inline_lock = threading.Lock()
+_inline_thread: threading.Thread | None = None
+
+
+def _session_factory(engine):
+    return lambda: Session(bind=engine, expire_on_commit=False)
 
 
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver everything due, then exit.")
-def worker_command(once: bool) -> None:
-    """Deliver queued emails and SMS."""
-    raise click.ClickException("The outbox worker is not built yet.")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+def worker_command(once: bool, poll: float) -> None:
+    """Deliver queued emails and SMS (several workers may run at once on PostgreSQL)."""
+    factory = _session_factory(db.engine)
+    config = dict(current_app.config)
+    worker_id = default_worker_id()
+    if once:
+        handled = deliver_due(factory, config, worker_id=worker_id)
+        click.echo(f"Handled {handled} message(s).")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
+    run_forever(factory, config, poll_seconds=poll, stop=stop, worker_id=worker_id)
+
+
+def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thread | None:
+    """Start the development worker thread for the served app (HOSTICO_INLINE_WORKER); one per process.
+
+    The thread and its stop event are kept in app.extensions["hostico_inline_worker"].
+    """
+    global _inline_thread
+    with _inline_lock:
+        if _inline_thread is not None and _inline_thread.is_alive():
+            return None  # create_app ran again in this process: one worker is enough
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_forever, name="hostico-inline-worker", daemon=True,
+            args=(_session_factory(db.engine), dict(app.config)),
+            kwargs={"poll_seconds": poll_seconds, "stop": stop},
+        )
+        app.extensions["hostico_inline_worker"] = (thread, stop)
+        thread.start()
+        _inline_thread = thread
+    logger.info("inline outbox worker started (pid %s)", os.getpid())
+    return thread

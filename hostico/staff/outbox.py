@@ -1,1 +1,96 @@
-"""Staff: the outbox page (the notifications issue builds it)."""
+"""Staff: the notification outbox — filter by channel and status, read a message, retry a dead one."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hostico.audit import record
+from hostico.auth.forms import EmptyForm
+from hostico.db import db
+from hostico.models import Customer, OutboxMessage
+from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
+from hostico.notify.outbox import retry_dead
+from hostico.notify.settings import NotifySettings
+from hostico.staff import bp
+from hostico.staff.permissions import requires
+
+PAGE_SIZE = 50
+# The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.
+EMAIL_FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'"
+
+
+@bp.route("/outbox")
+@requires("outbox.manage")
+def outbox():
+    """List outbox messages, newest first, filtered by channel and status."""
+    channel = request.args.get("channel", "")
+    status = request.args.get("status", "")
+    try:
+        before = int(request.args.get("before", "0")) or None
+    except ValueError:
+        before = None
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
+    if channel in CHANNELS:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    if status in OUTBOX_STATUSES:
+        stmt = stmt.where(OutboxMessage.status == status)
+    if before:
+        stmt = stmt.where(OutboxMessage.id < before)
+    rows = db.session.scalars(stmt).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render_template("staff/outbox.html", messages=rows, channel=channel if channel in CHANNELS else "",
+                           status=status if status in OUTBOX_STATUSES else "", channels=CHANNELS,
+                           statuses=OUTBOX_STATUSES, next_before=rows[-1].id if more else None)
+
+
+def _message(message_id: int) -> OutboxMessage:
+    msg = db.session.get(OutboxMessage, message_id)
+    if msg is None:
+        abort(404)
+    return msg
+
+
+@bp.route("/outbox/<int:message_id>")
+@requires("outbox.manage")
+def outbox_message(message_id: int):
+    """Show one message as it was (or will be) delivered."""
+    msg = _message(message_id)
+    customer = db.session.get(Customer, msg.customer_id) if msg.customer_id else None
+    return render_template("staff/outbox_message.html", msg=msg, customer=customer, form=EmptyForm())
+
+
+@bp.route("/outbox/<int:message_id>/html")
+@requires("outbox.manage")
+def outbox_message_html(message_id: int):
+    """Serve an email's stored HTML for the sandboxed preview frame."""
+    msg = _message(message_id)
+    if not msg.body_html:
+        abort(404)
+    response = current_app.make_response(msg.body_html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = EMAIL_FRAME_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@requires("outbox.manage")
+def outbox_retry(message_id: int):
+    """Queue a dead message again (same content, a fresh set of attempts)."""
+    msg = _message(message_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if msg.status != "dead":
+        flash(_("Only dead messages can be retried; this one is %(status)s.", status=msg.status), "error")
+        return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)
+    previous_error = msg.last_error
+    retry_dead(db.session, msg, settings=NotifySettings.from_config(current_app.config))
+    record(db.session, "outbox.retried", actor_kind="staff", actor_id=current_user.id, obj=msg,
+           customer_id=msg.customer_id, ip=request.remote_addr, data={"last_error": previous_error})
+    db.session.commit()
+    flash(_("Message %(id)s is queued again.", id=msg.id), "success")
+    return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)

@@ -1,0 +1,118 @@
+"""Outbox state transitions: claim due messages, record the outcome, cancel, retry.
+
+pending --claim--> sending --ok--> sent
+                          --temporary failure--> pending (backoff) ... --last attempt--> dead
+                          --permanent failure--> dead
+A `sending` row whose claim is older than the timeout belongs to a crashed worker and is claimed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from hostico.models import OutboxMessage, utcnow
+from hostico.notify.schedule import next_sms_time
+from hostico.notify.settings import NotifySettings
+
+T = OutboxMessage
+
+
+def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int, claim_timeout: float) -> list[int]:
+    """Mark up to `limit` due messages `sending` for this worker and return their ids (caller commits).
+
+    PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED, so parallel workers take
+    disjoint batches without waiting. SQLite: the single UPDATE holds the database's write lock.
+    """
+    stale = now - dt.timedelta(seconds=claim_timeout)
+    due = or_(
+        and_(T.status == "pending", T.next_attempt_at <= now),
+        and_(T.status == "sending", T.claimed_at < stale),
+    )
+    candidates = select(T.id).where(due).order_by(T.next_attempt_at, T.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(T)
+        .where(T.id.in_(candidates.scalar_subquery()), due)
+        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.attempts + 1)
+        .returning(T.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(stmt).all())
+
+
+def backoff_seconds(attempts: int, settings: NotifySettings, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter in its upper half: base * 2^(n-1), capped."""
+    rng = rng or random
+    ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(0, attempts - 1))
+    return max(1.0, ceiling / 2 + rng.random() * ceiling / 2)
+
+
+def _owned(msg_id: int, worker_id: str):
+    return and_(T.id == msg_id, T.status == "sending", T.claimed_by == worker_id)
+
+
+def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
+              now: dt.datetime) -> bool:
+    """Record a delivery; False when the claim was lost (another worker took it over after a timeout)."""
+    result = session.execute(
+        update(T).where(_owned(msg_id, worker_id))
+        .values(status="sent", sent_at=now, provider_message_id=(provider_id or "")[:120] or None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:
+    """Give up on a message (permanent error, or the last attempt failed)."""
+    result = session.execute(
+        update(T).where(_owned(msg_id, worker_id)).values(status="dead", last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def mark_retry(session: Session | Connection, msg_id: int, worker_id: str, *, channel: str, attempts: int, error: str,
+               now: dt.datetime, settings: NotifySettings, retry_after: float | None = None) -> str:
+    """Schedule another attempt after a backoff, or mark dead after the last one; return the new status."""
+    if attempts >= settings.max_attempts:
+        mark_dead(session, msg_id, worker_id, error=f"{error} (gave up after {attempts} attempts)")
+        return "dead"
+    delay = max(backoff_seconds(attempts, settings), retry_after or 0)
+    when = now + dt.timedelta(seconds=min(delay, max(settings.retry_max_seconds, retry_after or 0)))
+    if channel == "sms":
+        when = next_sms_time(when, settings.sms_hours, settings.timezone)  # never outside the SMS window
+    session.execute(
+        update(T).where(_owned(msg_id, worker_id))
+        .values(status="pending", next_attempt_at=when, last_error=error[:2000], claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return "pending"
+
+
+def cancel_pending_sms(session: Session, customer_id: int) -> int:
+    """Cancel every SMS of a customer not yet handed to a worker (opt-out); return how many."""
+    result = session.execute(
+        update(T).where(T.customer_id == customer_id, T.channel == "sms", T.status == "pending")
+        .values(status="cancelled", last_error="customer turned SMS off")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def retry_dead(session: Session, msg: OutboxMessage, *, settings: NotifySettings,
+               now: dt.datetime | None = None) -> None:
+    """Put a dead message back in the queue with a fresh set of attempts (its content is kept)."""
+    if msg.status != "dead":
+        raise ValueError("only dead messages can be retried")
+    now = now or utcnow()
+    msg.status = "pending"
+    msg.attempts = 0
+    msg.claimed_at = None
+    msg.claimed_by = None
+    msg.next_attempt_at = next_sms_time(now, settings.sms_hours, settings.timezone) if msg.channel == "sms" else now
+    session.flush()

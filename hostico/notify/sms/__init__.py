@@ -1,0 +1,1 @@
+"""SMS: GSM-7 text handling and the provider adapters."""

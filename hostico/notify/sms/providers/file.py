@@ -1,0 +1,45 @@
+"""The `file` SMS backend (development, tests): one JSON object per line in HOSTICO_SMS_FILE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+
+from hostico.notify.errors import TemporaryDeliveryError
+
+
+class FileProvider:
+    name = "file"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def send(self, *, to: str, sender: str, text: str) -> str:
+        """Append the SMS as one JSON line (a single O_APPEND write, so parallel workers never interleave)."""
+        message_id = "file-" + uuid.uuid4().hex[:16]
+        line = json.dumps({"id": message_id, "to": to, "sender": sender, "text": text,
+                           "at": dt.datetime.now(dt.UTC).isoformat()}, ensure_ascii=False) + "\n"
+        try:
+            directory = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(directory, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise TemporaryDeliveryError(f"file: {exc.strerror}") from exc
+        return message_id
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def read_sms_file(path: str) -> list[dict]:
+    """Read back every SMS the file backend wrote (tests, the demo)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

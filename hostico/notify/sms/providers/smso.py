@@ -1,0 +1,51 @@
+"""SMSO.ro's HTTP API: POST /api/v1/send with the X-Authorization API key header.
+
+The form fields are `to` (E.164), `sender` (the id of a sender registered in the SMSO account) and
+`body`; success answers {"status": 200, "responseToken": "..."}. Documented failures: 400 (invalid
+request, e.g. the number), 401 (wrong API key), 402 (not enough credit).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
+from hostico.notify.sms.providers.base import classify_http_failure, post
+
+DEFAULT_URL = "https://app.smso.ro"
+
+
+class SmsoProvider:
+    name = "smso"
+
+    def __init__(self, *, api_key: str, sender_id: str, base_url: str = "", timeout: float = 10) -> None:
+        if not api_key or not sender_id:
+            raise ValueError("smso needs HOSTICO_SMS_API_KEY and HOSTICO_SMS_SENDER_ID (the registered sender's id)")
+        self.sender_id = sender_id
+        self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/api/v1/send"
+        self.client = httpx.Client(headers={"X-Authorization": api_key, "Accept": "application/json"},
+                                   timeout=timeout)
+
+    def send(self, *, to: str, sender: str, text: str) -> str:
+        """Send through SMSO; return its response token. `sender` is shown, the registered id is sent."""
+        response = post(self.client, self.name, self.url, data={"to": to, "sender": self.sender_id, "body": text})
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if response.is_success and body.get("responseToken"):
+            return str(body["responseToken"])
+        detail = str(body.get("message") or body.get("errors") or response.reason_phrase)
+        if response.status_code in (401, 402):
+            # A wrong key or an empty account is fixed by the operator, not by the message: keep it.
+            raise TemporaryDeliveryError(f"smso: HTTP {response.status_code}: {detail}"[:500])
+        if response.status_code == 400:
+            raise PermanentDeliveryError(f"smso: HTTP 400: {detail}"[:500])
+        if response.is_success:
+            raise TemporaryDeliveryError("smso: success without a response token")
+        raise classify_http_failure(self.name, response, detail)
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()

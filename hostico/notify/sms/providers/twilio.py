@@ -1,0 +1,63 @@
+"""Twilio's Programmable Messaging API: POST /2010-04-01/Accounts/{AccountSid}/Messages.json.
+
+The request is a form (To, From, Body) with HTTP basic auth (Account SID, Auth Token); success is
+201 with the Message resource (its `sid`). Errors are JSON {"code", "message", "more_info", "status"}.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
+from hostico.notify.sms.providers.base import classify_http_failure, post, retry_after_seconds
+
+DEFAULT_URL = "https://api.twilio.com"
+# Twilio error codes that no retry can fix: the number or the sender is wrong, or the recipient
+# refuses messages (replied STOP).
+PERMANENT_CODES = {
+    21211: "invalid 'To' number", 21212: "invalid 'From' number", 21401: "invalid phone number",
+    21407: "number type does not support SMS", 21408: "region not enabled", 21603: "'From' number required",
+    21604: "'To' number required", 21606: "'From' cannot send SMS", 21608: "unverified number (trial)",
+    21610: "recipient unsubscribed", 21612: "'To' unroutable", 21614: "'To' is not a mobile number",
+    21617: "body too long",
+}
+TEMPORARY_CODES = {20429: "too many requests", 20003: "authentication failed (check the credentials)"}
+
+
+class TwilioProvider:
+    name = "twilio"
+
+    def __init__(self, *, account_sid: str, auth_token: str, base_url: str = "", timeout: float = 10) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("twilio needs HOSTICO_SMS_ACCOUNT_SID and HOSTICO_SMS_API_KEY (the auth token)")
+        self.account_sid = account_sid
+        self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self.client = httpx.Client(auth=(account_sid, auth_token), timeout=timeout)
+
+    def send(self, *, to: str, sender: str, text: str) -> str:
+        """Create a Message resource; return its sid."""
+        response = post(self.client, self.name, self.url, data={"To": to, "From": sender, "Body": text})
+        body = _json(response)
+        if response.status_code in (200, 201) and body.get("sid"):
+            return str(body["sid"])
+        code = body.get("code")
+        detail = f"{code} {body.get('message') or PERMANENT_CODES.get(code) or ''}".strip()
+        if code in PERMANENT_CODES:
+            raise PermanentDeliveryError(f"twilio: {detail}"[:500])
+        if code in TEMPORARY_CODES:
+            raise TemporaryDeliveryError(f"twilio: {detail}"[:500], retry_after=retry_after_seconds(response))
+        if response.is_success:
+            raise TemporaryDeliveryError("twilio: success without a message sid")
+        raise classify_http_failure(self.name, response, detail)
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,178 @@
+"""The outbox worker: claim due messages, render them once, deliver outside any transaction, record.
+
+`deliver_due` is the one entry point (CLI `worker`, the inline development thread, tests, bench).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from jinja2 import TemplateError
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from hostico.models import Customer, OutboxMessage, utcnow
+from hostico.notify import outbox
+from hostico.notify.email import build_message, send_smtp
+from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
+from hostico.notify.render import render
+from hostico.notify.settings import NotifySettings
+from hostico.notify.sms.gsm7 import MessageTooLong
+from hostico.notify.sms.providers import get_provider
+from hostico.notify.sms.providers.base import SmsProvider
+
+logger = logging.getLogger("hostico.worker")
+DEV_MAIL_BACKENDS = ("outbox", "outbox-only")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What one delivery needs, detached from any session."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str | None
+    text: str
+    html: str | None
+    attempts: int
+
+
+def default_worker_id() -> str:
+    """host:pid:random — unique per worker, readable in the staff outbox."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifySettings,
+             now: dt.datetime) -> list[Envelope]:
+    """Render what has not been rendered yet and drop SMS of customers who opted out (one transaction)."""
+    msgs = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+    customer_ids = {m.customer_id for m in msgs if m.channel == "sms" and m.customer_id}
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
+    ready = []
+    for msg in msgs:
+        if msg.status != "sending" or msg.claimed_by != worker_id:
+            continue
+        if msg.channel == "sms":
+            customer = customers.get(msg.customer_id)
+            if customer is None or not customer.sms_opt_in or not customer.phone_e164:
+                msg.status, msg.last_error = "cancelled", "customer turned SMS off"
+                continue
+            msg.recipient = customer.phone_e164  # the number as it is now, never a replaced one
+        if msg.body_text is None:
+            try:
+                rendered = render(session, msg, settings, now)
+            except (MessageTooLong, TemplateError, LookupError, ValueError, TypeError, AttributeError) as exc:
+                # Deterministic: the same data renders the same way, so retrying cannot help.
+                msg.status, msg.last_error = "dead", f"render: {type(exc).__name__}: {exc}"[:2000]
+                continue
+            msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
+        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, msg.body_text, msg.body_html,
+                              msg.attempts))
+    return ready
+
+
+class Channels:
+    """The delivery channels for one run; the SMS provider is built lazily and reused (keep-alive)."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self._sms: SmsProvider | None = None
+
+    def deliver(self, env: Envelope) -> str:
+        """Deliver one message; return the provider's id or raise a DeliveryError."""
+        if env.channel == "sms":
+            sender = self.settings.sms_sender
+            if not (1 <= len(sender) <= 11 and sender.isascii() and sender.replace(" ", "").isalnum()):
+                raise TemporaryDeliveryError("HOSTICO_SMS_SENDER must be 1-11 letters or digits")
+            if self._sms is None:
+                try:
+                    self._sms = get_provider(self.settings)
+                except ValueError as exc:
+                    raise TemporaryDeliveryError(f"sms backend misconfigured: {exc}") from exc
+            return self._sms.send(to=env.recipient, sender=self.settings.sms_sender, text=env.text)
+        if self.settings.mail_backend in DEV_MAIL_BACKENDS:
+            return "outbox"  # development: the rendered email is read in the staff outbox
+        msg = build_message(sender=self.settings.mail_from, recipient=env.recipient, subject=env.subject or "",
+                            text=env.text, html=env.html)
+        return send_smtp(msg, self.settings)
+
+    def close(self) -> None:
+        """Release the SMS provider's connections."""
+        if self._sms is not None:
+            self._sms.close()
+
+
+def deliver_due(session_factory: Callable[[], Session], config: Mapping[str, object] | NotifySettings, *,
+                now: dt.datetime | None = None, worker_id: str | None = None, limit: int | None = None) -> int:
+    """Deliver every message due at `now` (default: the clock); return how many were handled."""
+    settings = config if isinstance(config, NotifySettings) else NotifySettings.from_config(config)
+    worker_id = worker_id or default_worker_id()
+    channels = Channels(settings)
+    handled = 0
+    try:
+        while limit is None or handled < limit:
+            at = now or utcnow()
+            batch = settings.batch_size if limit is None else min(settings.batch_size, limit - handled)
+            with session_factory() as session:
+                ids = outbox.claim_due(session, now=at, worker_id=worker_id, limit=batch,
+                                       claim_timeout=settings.claim_timeout_seconds)
+                session.commit()
+                if not ids:
+                    break
+                envelopes = _prepare(session, ids, worker_id, settings, at)
+                session.commit()
+                engine = session.get_bind()
+            handled += len(ids)
+            # Each outcome is one autocommitted UPDATE on a connection held for the batch: recorded
+            # right after its delivery (a crash can resend at most the message in flight) and cheap.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for env in envelopes:
+                    _deliver_one(conn, channels, env, worker_id, settings, now)
+    finally:
+        channels.close()
+    return handled
+
+
+def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id: str, settings: NotifySettings,
+                 now: dt.datetime | None) -> None:
+    try:
+        provider_id = channels.deliver(env)
+    except PermanentDeliveryError as exc:
+        outbox.mark_dead(conn, env.id, worker_id, error=str(exc))
+        logger.warning("outbox %s dead: %s", env.id, exc)
+        return
+    except TemporaryDeliveryError as exc:
+        status = outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
+                                   error=str(exc), now=now or utcnow(), settings=settings, retry_after=exc.retry_after)
+        logger.info("outbox %s attempt %s failed (%s): %s", env.id, env.attempts, status, exc)
+        return
+    except Exception as exc:  # a bug in one adapter must not stall the rest of the batch: retry later
+        logger.exception("outbox %s: unexpected delivery error", env.id)
+        outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
+                          error=f"unexpected: {type(exc).__name__}: {exc}", now=now or utcnow(), settings=settings)
+        return
+    if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=now or utcnow()):
+        logger.warning("outbox %s was sent but its claim had been taken over", env.id)
+
+
+def run_forever(session_factory: Callable[[], Session], config: Mapping[str, object], *, poll_seconds: float = 2.0,
+                stop: threading.Event | None = None, worker_id: str | None = None) -> None:
+    """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty."""
+    stop = stop or threading.Event()
+    worker_id = worker_id or default_worker_id()
+    while not stop.is_set():
+        try:
+            handled = deliver_due(session_factory, config, worker_id=worker_id)
+        except Exception:  # a database hiccup must not kill the worker: log, wait, go on
+            logger.exception("outbox worker pass failed")
+            handled = 0
+        if not handled:
+            stop.wait(poll_seconds)

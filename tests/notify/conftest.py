@@ -1,0 +1,156 @@
+"""Fixtures for the notification tests: delivering the outbox, a real SMTP server, a fake SMS provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hostico.db import db
+from hostico.models import OutboxMessage
+from hostico.notify.sms.providers.file import read_sms_file
+from hostico.notify.worker import deliver_due
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _mail_to_outbox(app):
+    """Emails are only rendered and marked sent unless a test starts the SMTP server (smtp_server)."""
+    app.config["MAIL_BACKEND"] = "outbox"
+
+
+@pytest.fixture
+def deliver(app):
+    """Run the worker once over the test database: deliver(now=..., worker_id=...) -> handled count."""
+    def run(**kwargs) -> int:
+        return deliver_due(lambda: Session(bind=db.engine, expire_on_commit=False), app.config, **kwargs)
+    return run
+
+
+@pytest.fixture
+def sms_file(app):
+    """Return a function reading every SMS the file backend wrote."""
+    return lambda: read_sms_file(app.config["SMS_FILE"])
+
+
+@pytest.fixture
+def outbox(session):
+    """Return a function listing outbox rows (fresh from the database), optionally by channel."""
+    def rows(channel: str | None = None) -> list[OutboxMessage]:
+        session.expire_all()
+        stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+        if channel:
+            stmt = stmt.where(OutboxMessage.channel == channel)
+        return list(session.scalars(stmt))
+    return rows
+
+
+@pytest.fixture
+def opted_in(make):
+    """A customer who turned SMS on with a Romanian mobile number."""
+    return make.make_customer(phone_e164="+40722123456", sms_opt_in=True,
+                              sms_consent_at=dt.datetime.now(dt.UTC))
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free port that can be stopped and started again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.handler = _Handler()
+        self.controller: Controller | None = None
+
+    @property
+    def messages(self) -> list:
+        return self.handler.messages
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running SMTP server the app is configured to use (app.config SMTP_HOST/PORT)."""
+    server = SMTPServer()
+    server.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_BACKEND="smtp")
+    yield server
+    server.stop()
+
+
+class FakeProvider:
+    """An HTTP server on 127.0.0.1 that answers like an SMS provider, with scripted responses."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.script: list[tuple[int, dict, dict]] = []  # (status, json body, headers), consumed in order
+        self.default: tuple[int, dict, dict] = (201, {"sid": "SM0"}, {})
+        self.delay = 0.0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms Nagle + delayed-ACK stall per response
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                owner.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
+                if owner.delay:
+                    threading.Event().wait(owner.delay)
+                status, body, headers = owner.script.pop(0) if owner.script else owner.default
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_provider():
+    provider = FakeProvider()
+    yield provider
+    provider.close()

@@ -1,0 +1,82 @@
+"""SMS providers against a local fake HTTP server: documented requests, and error classification."""
+
+import pytest
+
+from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
+from hostico.notify.settings import NotifySettings
+from hostico.notify.sms.providers import get_provider
+from hostico.notify.sms.providers.smso import SmsoProvider
+from hostico.notify.sms.providers.twilio import TwilioProvider
+
+SID = "AC" + "0" * 32
+
+
+def twilio(fake, timeout=5.0):
+    return TwilioProvider(account_sid=SID, auth_token="secret-token", base_url=fake.url, timeout=timeout)
+
+
+def test_twilio_posts_the_documented_form_with_basic_auth(fake_provider):
+    fake_provider.default = (201, {"sid": "SM123", "status": "queued"}, {})
+    assert twilio(fake_provider).send(to="+40722123456", sender="Hostico", text="Salut") == "SM123"
+    req = fake_provider.requests[0]
+    assert req["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"
+    assert req["form"] == {"To": "+40722123456", "From": "Hostico", "Body": "Salut"}
+    assert req["headers"]["Authorization"].startswith("Basic ")
+    assert req["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("code", [21211, 21614, 21610, 21612])
+def test_twilio_invalid_number_errors_are_permanent(fake_provider, code):
+    fake_provider.default = (400, {"code": code, "message": "The 'To' number is not valid", "status": 400}, {})
+    with pytest.raises(PermanentDeliveryError, match=str(code)):
+        twilio(fake_provider).send(to="+40700000000", sender="Hostico", text="x")
+
+
+@pytest.mark.parametrize(("status", "body"), [(500, {}), (503, {"code": 20500}), (429, {"code": 20429})])
+def test_twilio_server_errors_and_throttling_are_temporary(fake_provider, status, body):
+    fake_provider.default = (status, body, {"Retry-After": "7"})
+    with pytest.raises(TemporaryDeliveryError) as info:
+        twilio(fake_provider).send(to="+40722123456", sender="Hostico", text="x")
+    assert info.value.retry_after == 7
+
+
+def test_twilio_timeout_is_temporary(fake_provider):
+    fake_provider.delay = 0.5
+    with pytest.raises(TemporaryDeliveryError, match="timeout"):
+        twilio(fake_provider, timeout=0.1).send(to="+40722123456", sender="Hostico", text="x")
+
+
+def test_smso_posts_the_documented_form_with_the_api_key_header(fake_provider):
+    fake_provider.default = (200, {"status": 200, "responseToken": "aaaa-bbbb"}, {})
+    provider = SmsoProvider(api_key="k-123", sender_id="4", base_url=fake_provider.url)
+    assert provider.send(to="+40722123456", sender="Hostico", text="Salut") == "aaaa-bbbb"
+    req = fake_provider.requests[0]
+    assert req["path"] == "/api/v1/send"
+    assert req["form"] == {"to": "+40722123456", "sender": "4", "body": "Salut"}
+    assert req["headers"]["X-Authorization"] == "k-123"
+
+
+@pytest.mark.parametrize(("status", "error"), [(400, PermanentDeliveryError), (402, TemporaryDeliveryError),
+                                               (401, TemporaryDeliveryError), (502, TemporaryDeliveryError),
+                                               (429, TemporaryDeliveryError)])
+def test_smso_error_classes(fake_provider, status, error):
+    fake_provider.default = (status, {"status": status, "message": "nope"}, {})
+    with pytest.raises(error):
+        SmsoProvider(api_key="k", sender_id="4", base_url=fake_provider.url).send(to="+40722123456", sender="H",
+                                                                                 text="x")
+
+
+def test_unreachable_provider_is_temporary():
+    provider = SmsoProvider(api_key="k", sender_id="4", base_url="http://127.0.0.1:1")
+    with pytest.raises(TemporaryDeliveryError, match="connection"):
+        provider.send(to="+40722123456", sender="H", text="x")
+
+
+def test_backend_is_chosen_by_setting(tmp_path):
+    assert get_provider(NotifySettings(sms_backend="log")).name == "log"
+    assert get_provider(NotifySettings(sms_backend="file", sms_file=str(tmp_path / "s"))).name == "file"
+    assert get_provider(NotifySettings(sms_backend="twilio", sms_account_sid=SID, sms_api_key="t")).name == "twilio"
+    with pytest.raises(ValueError, match="HOSTICO_SMS_SENDER_ID"):
+        get_provider(NotifySettings(sms_backend="smso", sms_api_key="k"))
+    with pytest.raises(ValueError, match="unknown"):
+        get_provider(NotifySettings(sms_backend="carrier-pigeon"))

@@ -1,0 +1,193 @@
+"""The outbox worker: retries with backoff, dead after the last attempt, crash recovery, parallel workers."""
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy.orm import Session
+
+from hostico.billing.services import suspend_service
+from hostico.db import db
+from hostico.models import OutboxMessage
+from hostico.notify import outbox as outbox_ops
+from hostico.notify.settings import NotifySettings
+
+SID = "AC" + "1" * 32
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)  # 12:00 in Bucharest, inside the SMS window
+
+
+@pytest.fixture
+def twilio_app(app, fake_provider):
+    app.config.update(SMS_BACKEND="twilio", SMS_API_URL=fake_provider.url, SMS_ACCOUNT_SID=SID,
+                      SMS_API_KEY="token", SMS_TIMEOUT=1, OUTBOX_MAX_ATTEMPTS=3, SMS_HOURS="09:00-19:00")
+    return app
+
+
+def _queue_sms(session, make, customer):
+    service = make.make_service(customer)
+    suspend_service(session, service, reason="abuse", sms_hours="00:00-24:00")
+    session.commit()
+    for msg in session.query(OutboxMessage):
+        msg.next_attempt_at = NOW
+    session.commit()
+    return session.query(OutboxMessage).filter_by(channel="sms").one()
+
+
+def test_permanent_provider_error_is_dead_at_once(session, make, opted_in, twilio_app, fake_provider, deliver, outbox):
+    _queue_sms(session, make, opted_in)
+    fake_provider.default = (400, {"code": 21211, "message": "The 'To' number is not a valid phone number."}, {})
+    deliver(now=NOW)
+    sms = outbox("sms")[0]
+    assert (sms.status, sms.attempts) == ("dead", 1)
+    assert "21211" in sms.last_error
+    assert deliver(now=NOW + dt.timedelta(days=1)) == 0
+    assert len(fake_provider.requests) == 1
+
+
+@pytest.mark.parametrize("failure", ["5xx", "429", "timeout"])
+def test_temporary_errors_are_retried_with_backoff_then_dead(session, make, opted_in, twilio_app, fake_provider,
+                                                             deliver, outbox, failure):
+    _queue_sms(session, make, opted_in)
+    if failure == "timeout":
+        twilio_app.config["SMS_TIMEOUT"] = 0.2
+        fake_provider.delay = 0.4
+    else:
+        fake_provider.default = (503, {}, {}) if failure == "5xx" else (429, {"code": 20429}, {})
+    now, delays = NOW, []
+    for attempt in (1, 2):
+        deliver(now=now)
+        sms = outbox("sms")[0]
+        assert (sms.status, sms.attempts) == ("pending", attempt)
+        delays.append((sms.next_attempt_at - now).total_seconds())
+        assert deliver(now=now) == 0  # not due before its backoff
+        now = sms.next_attempt_at
+    assert 30 <= delays[0] <= 60 and 60 <= delays[1] <= 120  # base 60 s, doubling, jittered
+    deliver(now=now)
+    sms = outbox("sms")[0]
+    assert (sms.status, sms.attempts) == ("dead", 3)
+    assert "gave up after 3 attempts" in sms.last_error
+    assert len(fake_provider.requests) == 3
+
+
+def test_a_retry_recovers_and_sends_once(session, make, opted_in, twilio_app, fake_provider, deliver, outbox):
+    _queue_sms(session, make, opted_in)
+    fake_provider.script = [(500, {}, {})]
+    fake_provider.default = (201, {"sid": "SMok"}, {})
+    deliver(now=NOW)
+    deliver(now=NOW + dt.timedelta(hours=1))
+    sms = outbox("sms")[0]
+    assert (sms.status, sms.provider_message_id, sms.attempts) == ("sent", "SMok", 2)
+    assert [r["form"]["Body"] for r in fake_provider.requests][0] == sms.body_text
+    assert len({r["form"]["Body"] for r in fake_provider.requests}) == 1
+
+
+def test_an_sms_retry_never_lands_outside_the_window(session, make, opted_in, twilio_app, fake_provider, deliver,
+                                                     outbox):
+    _queue_sms(session, make, opted_in)
+    fake_provider.default = (503, {}, {})
+    late = dt.datetime(2026, 11, 25, 16, 59, 30, tzinfo=dt.UTC)  # 18:59:30 in Bucharest
+    deliver(now=late)
+    sms = outbox("sms")[0]
+    assert sms.status == "pending"
+    assert sms.next_attempt_at == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)  # 09:00 next morning
+
+
+def test_crashed_workers_messages_are_picked_up_after_the_timeout(session, make, opted_in, deliver, sms_file, outbox):
+    _queue_sms(session, make, opted_in)
+    # A worker claims the message, then dies before delivering it.
+    with Session(bind=db.engine) as s:
+        assert outbox_ops.claim_due(s, now=NOW, worker_id="dead-worker", limit=10, claim_timeout=300)
+        s.commit()
+    assert deliver(now=NOW + dt.timedelta(seconds=60), worker_id="w2") == 0  # still within the claim timeout
+    assert outbox("sms")[0].status == "sending"
+    assert deliver(now=NOW + dt.timedelta(seconds=301), worker_id="w2") == 2  # its email and SMS
+    assert {m.status for m in outbox()} == {"sent"}
+    sms = outbox("sms")[0]
+    assert (sms.status, sms.claimed_by, sms.attempts) == ("sent", "w2", 2)
+    assert len(sms_file()) == 1
+
+
+def test_a_late_report_from_a_worker_whose_claim_was_taken_over_changes_nothing(session, make, opted_in, outbox):
+    msg = _queue_sms(session, make, opted_in)
+    with Session(bind=db.engine) as s:
+        outbox_ops.claim_due(s, now=NOW, worker_id="slow", limit=10, claim_timeout=300)
+        outbox_ops.claim_due(s, now=NOW + dt.timedelta(seconds=400), worker_id="fast", limit=10, claim_timeout=300)
+        assert outbox_ops.mark_sent(s, msg.id, "fast", provider_id="p1", now=NOW)
+        assert not outbox_ops.mark_dead(s, msg.id, "slow", error="late failure")
+        s.commit()
+    assert outbox("sms")[0].status == "sent"
+
+
+def test_backoff_doubles_and_is_capped():
+    settings = NotifySettings(retry_base_seconds=10, retry_max_seconds=100)
+    for attempt, ceiling in [(1, 10), (2, 20), (3, 40), (4, 80), (5, 100), (9, 100)]:
+        values = {outbox_ops.backoff_seconds(attempt, settings) for _ in range(20)}
+        assert all(ceiling / 2 <= v <= ceiling for v in values)
+        assert len(values) > 1  # jitter
+
+
+def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver, sms_file, outbox):
+    """PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the claiming UPDATE holds the write lock."""
+    app.config["OUTBOX_BATCH_SIZE"] = 5
+    customers = [make.make_customer(phone_e164=f"+4072200{i:04d}", sms_opt_in=True) for i in range(40)]
+    for c in customers:
+        for reason in ("abuse", "other", "nonpayment"):
+            service = make.make_service(c)
+            suspend_service(session, service, reason=reason, sms_hours="00:00-24:00")
+    session.commit()
+    barrier = threading.Barrier(4)
+    counts, errors = [], []
+
+    def work(n):
+        try:
+            barrier.wait()
+            counts.append(deliver(worker_id=f"w{n}"))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    rows = outbox()
+    assert len(rows) == 240 and sum(counts) == 240
+    assert {r.status for r in rows} == {"sent"} and {r.attempts for r in rows} == {1}
+    sent = sms_file()
+    assert len(sent) == 120
+    assert len({(s["to"], s["text"]) for s in sent}) == 120  # no duplicates
+    assert len({r.claimed_by for r in rows}) > 1  # the work really was shared
+
+
+def test_an_unexpected_adapter_error_retries_that_message_and_the_batch_goes_on(
+        session, make, opted_in, deliver, sms_file, outbox, monkeypatch):
+    from hostico.notify.sms.providers.file import FileProvider
+
+    other = make.make_customer(phone_e164="+40745000111", sms_opt_in=True)
+    _queue_sms(session, make, opted_in)
+    suspend_service(session, make.make_service(other), reason="other", sms_hours="00:00-24:00")
+    session.commit()
+    real_send = FileProvider.send
+
+    def flaky(self, *, to, sender, text):
+        if to == "+40722123456":
+            raise KeyError("bug")
+        return real_send(self, to=to, sender=sender, text=text)
+
+    monkeypatch.setattr(FileProvider, "send", flaky)
+    deliver()
+    by_phone = {m.recipient: m for m in outbox("sms")}
+    assert by_phone["+40722123456"].status == "pending"
+    assert "unexpected: KeyError" in by_phone["+40722123456"].last_error
+    assert by_phone["+40745000111"].status == "sent"
+    assert [s["to"] for s in sms_file()] == ["+40745000111"]
+
+
+def test_a_sender_id_longer_than_11_characters_is_not_sent(app, session, make, opted_in, deliver, sms_file, outbox):
+    app.config["SMS_SENDER"] = "HosticoBilling"
+    _queue_sms(session, make, opted_in)
+    deliver()
+    sms = outbox("sms")[0]
+    assert sms.status == "pending" and "HOSTICO_SMS_SENDER" in sms.last_error
+    assert sms_file() == []
