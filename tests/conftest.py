@@ -222,3 +222,27 @@ def login_staff():
             sess["sid"] = "test-staff-session"
             sess[STAFF_MFA_KEY] = True
     return do
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running SMTP server the app is configured to use (app.config SMTP_HOST/PORT)."""
+    from tests.mailserver import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_BACKEND="smtp")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def deliver(app):
+    """Run the outbox worker once over the test database: deliver(now=..., worker_id=...) -> handled count."""
+    from sqlalchemy.orm import Session
+
+    from hostico.notify.worker import deliver_due
+
+    def run(**kwargs) -> int:
+        return deliver_due(lambda: Session(bind=db.engine, expire_on_commit=False), app.config, **kwargs)
+    return run

@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hostico.db import db
 from hostico.models import OutboxMessage
 from hostico.notify.sms.providers.file import read_sms_file
-from hostico.notify.worker import deliver_due
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
 def _mail_to_outbox(app):
     """Emails are only rendered and marked sent unless a test starts the SMTP server (smtp_server)."""
     app.config["MAIL_BACKEND"] = "outbox"
-
-
-@pytest.fixture
-def deliver(app):
-    """Run the worker once over the test database: deliver(now=..., worker_id=...) -> handled count."""
-    def run(**kwargs) -> int:
-        return deliver_due(lambda: Session(bind=db.engine, expire_on_commit=False), app.config, **kwargs)
-    return run
 
 
 @pytest.fixture
@@ -63,47 +44,6 @@ def opted_in(make):
     """A customer who turned SMS on with a Romanian mobile number."""
     return make.make_customer(phone_e164="+40722123456", sms_opt_in=True,
                               sms_consent_at=dt.datetime.now(dt.UTC))
-
-
-class _Handler:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """A real SMTP server (aiosmtpd) on a free port that can be stopped and started again."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.handler = _Handler()
-        self.controller: Controller | None = None
-
-    @property
-    def messages(self) -> list:
-        return self.handler.messages
-
-    def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp_server(app):
-    """A running SMTP server the app is configured to use (app.config SMTP_HOST/PORT)."""
-    server = SMTPServer()
-    server.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_BACKEND="smtp")
-    yield server
-    server.stop()
 
 
 class FakeProvider:
