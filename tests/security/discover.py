@@ -84,6 +84,8 @@ class Form:
     action: str
     fields: dict[str, str] = field(default_factory=dict)
     htmx: bool = False
+    types: dict[str, str] = field(default_factory=dict)  # field name -> input type (text, email, ...)
+    options: dict[str, list[str]] = field(default_factory=dict)  # values offered by selects and radios
 
     @property
     def key(self) -> tuple:
@@ -110,19 +112,26 @@ class _FormParser(HTMLParser):
             kind = a.get("type", "text").lower()
             if kind in ("file", "image", "reset"):
                 return
-            if kind in ("checkbox", "radio") and name in self._current.fields and "checked" not in a:
-                return
+            if kind in ("checkbox", "radio"):
+                self._current.options.setdefault(name, []).append(a.get("value", "on"))
+                if name in self._current.fields and "checked" not in a:
+                    return
             self._current.fields[name] = a.get("value", "on" if kind in ("checkbox", "radio") else "")
+            self._current.types[name] = kind
         elif tag == "button" and a.get("value"):
             self._current.fields.setdefault(name, a["value"])
         elif tag == "textarea":
             self._textarea = name
             self._current.fields[name] = ""
+            self._current.types[name] = "textarea"
         elif tag == "select":
             self._select = name
             self._current.fields[name] = ""
-        elif tag == "option" and self._select and (not self._current.fields[self._select] or "selected" in a):
-            self._current.fields[self._select] = a.get("value", "")
+            self._current.types[name] = "select"
+        elif tag == "option" and self._select:
+            self._current.options.setdefault(self._select, []).append(a.get("value", ""))
+            if not self._current.fields[self._select] or "selected" in a:
+                self._current.fields[self._select] = a.get("value", "")
 
     def handle_data(self, data):
         if self._current is not None and self._textarea:
