@@ -2,6 +2,7 @@
 
     python bench/run.py            # full sizes (several minutes)
     python bench/run.py --quick    # small sizes, for a smoke run
+    python bench/run.py --readme   # and put the table into README.md
     python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF
 
 A piece that is not built yet shows as "missing: ..." in its row instead of stopping the run.
@@ -327,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="database for sections a, b, e (auto: PostgreSQL when it answers)")
     parser.add_argument("--seconds", type=float, default=None, help="load duration per measurement")
     parser.add_argument("--threads", type=int, default=8, help="client threads for the load")
+    parser.add_argument("--readme", action="store_true", help="also put the table into README.md")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
     engine = args.engine if args.engine != "auto" else ("postgres" if postgres_available() else "sqlite")
@@ -349,7 +351,23 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w", encoding="utf-8") as fh:
         fh.write(header + text + "\n")
+    if args.readme:
+        update_readme(header.split("\n\n", 1)[1].strip() + "\n\n" + text)
     return 0
+
+
+def update_readme(block: str) -> None:
+    """Replace the figures between the bench markers of README.md."""
+    path = os.path.join(ROOT, "README.md")
+    with open(path, encoding="utf-8") as fh:
+        readme = fh.read()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in readme or end not in readme:
+        raise SystemExit("README.md has no bench markers")
+    head, rest = readme.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{start}\n{block}\n{end}{tail}")
 
 
 if __name__ == "__main__":
