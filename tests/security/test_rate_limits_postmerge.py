@@ -34,6 +34,8 @@ def _start_second_step(client, login_url: str, email: str) -> tuple[str, str]:
     html = client.get(page).get_data(as_text=True) if resp.status_code != 200 else resp.get_data(as_text=True)
     forms = [f for f in parse_forms(page, html) if f.method == "POST" and len(f.fields) > 1]
     assert forms, f"no 2FA form on {page}"
+    # The authenticator-code form first (a page may also offer a recovery-code form).
+    forms.sort(key=lambda f: any("recovery" in n for n in f.fields))
     return urlsplit(forms[0].action).path, _code_field(forms[0].fields)
 
 
