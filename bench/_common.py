@@ -199,14 +199,16 @@ def login_cookie(port: int, email: str, password: str = PASSWORD) -> str:
     """Log in through the real form over HTTP and return the session cookie ("session=...")."""
     from urllib.parse import urlencode
 
+    def session_cookie(headers: dict) -> str:
+        return next(c.split(";", 1)[0] for c in headers["set-cookie-all"].splitlines() if c.startswith("session="))
+
     _, headers, page = request(port, "GET", "/login")
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    cookie = headers["set-cookie"].split(";", 1)[0]
-    status, headers, _ = request(port, "POST", "/login", cookie=cookie,
+    status, headers, _ = request(port, "POST", "/login", cookie=session_cookie(headers),
                                  body=urlencode({"email": email, "password": password, "csrf_token": token}))
     if status not in (302, 303):
         raise RuntimeError(f"login failed with {status}")
-    return headers["set-cookie"].split(";", 1)[0]
+    return session_cookie(headers)
 
 
 def load(port: int, paths: list[str], *, seconds: float, threads: int, cookie: str | None = None,

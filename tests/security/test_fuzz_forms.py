@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 
 from hostico.extensions import limiter
 from tests.factories import PASSWORD
-from tests.security.conftest import ROLES, act_as, discover_forms, signed_csrf
+from tests.security.conftest import ROLES, act_as, discover_forms, get_pages, signed_csrf
 from tests.security.discover import is_local_location
 
-NASTY = ["'", '"', "' OR '1'='1", "%", "%%", "_%", "\\", "\x00", "a\x00b", "<script>alert(1)</script>",
+# Markup that must never come back unescaped in a page (SECURITY 17).
+XSS = "<script>hostico_xss(1)</script>"
+NASTY = ["'", '"', "' OR '1'='1", "%", "%%", "_%", "\\", "\x00", "a\x00b", XSS, '"><img src=x onerror=alert(1)>',
          "{{ 7*7 }}", "{% raw %}", "${7*7}", "\u202e", "ăîșțâ ĂÎȘȚÂ", "😀" * 3, "\r\n", "-1", "0", "1e309",
          "NaN", "99999999999999999999999", "2026-02-30", " ", "", "null", "[]", "../../etc/passwd"]
-SWEEP = ["'", "%", "<b>x</b>", "a" * 5000, "-1", "ăș😀"]
+SWEEP = ["'\"%_\\" + XSS, "a" * 5000, "-1", "ăș😀\u202e"]
 field_text = st.one_of(
     st.sampled_from(NASTY),
     st.builds(lambda a, b: a + b, st.sampled_from(NASTY), st.sampled_from(NASTY)),
@@ -52,6 +54,10 @@ def _plausible(form, name: str, world) -> list[str]:
     return ["Test value", form.fields.get(name, "")]
 
 
+def _reflects_markup(resp) -> bool:
+    return resp.mimetype == "text/html" and XSS in resp.get_data(as_text=True)
+
+
 def _fuzz_form(app, client, world, role, form, failures):
     keep = {"csrf_token"}
     fuzzable = [n for n in form.fields if n not in keep]
@@ -78,6 +84,7 @@ def _fuzz_form(app, client, world, role, form, failures):
             resp = client.open(form.action, method=form.method, data=data, headers=headers)
         assert resp.status_code < 500, f"{resp.status_code} for {data!r}"[:2000]
         assert is_local_location(resp.headers.get("Location")), resp.headers.get("Location")
+        assert not _reflects_markup(resp), f"markup shown unescaped for {data!r}"[:2000]
 
     # Explicit examples first: each of the worst values in each field, the other fields plausible.
     base = {n: _plausible(form, n, world)[0] for n in fuzzable}
@@ -104,6 +111,11 @@ def test_no_form_yields_a_server_error_on_odd_input(app, world, role):
             _fuzz_form(app, client, world, role, form, failures)
     finally:
         limiter.enabled = True
+    # Whatever the forms saved, every page still shows it as text.
+    for url in get_pages(app, role, world):
+        act_as(client, role, world)
+        if _reflects_markup(client.get(url)):
+            failures.append(f"{url} shows saved markup unescaped")
     assert not failures, "\n\n".join(failures)
 
 
