@@ -32,6 +32,7 @@ from bench._common import (  # noqa: E402
     Row,
     gunicorn,
     load,
+    load_tool,
     login_cookie,
     postgres_available,
     scratch_database,
@@ -135,7 +136,7 @@ def section_pages(args, engine: str, tmp: str) -> list[Row]:
             baseline.append(run(base_port, ["/"]))
         ref = statistics.mean(baseline)
         engine_label = "PostgreSQL" if engine == "postgres" else "SQLite"
-        rows.append(Row(f"Baseline page, 50 rows (gunicorn, {workers} workers, {engine_label})",
+        rows.append(Row(f"Baseline page, 50 rows (gunicorn, {workers} workers, {engine_label}, {load_tool()})",
                         f"{ref:,.0f} req/s", "", ""))
         rows.append(Row("/invoices, customer with 200 invoices, vs baseline",
                         f"{invoices:,.0f} req/s = {invoices / ref:.2f}", "≥ 0.70", _verdict(invoices / ref >= 0.7)))
