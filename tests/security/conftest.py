@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
 
 from hostico.billing.payments import record_payment
+from hostico.models import Invoice, Order
 from tests.security.discover import Form, app_rules, build_url, role_of
 
 # Test-client cookies are sent for this host.
@@ -25,6 +27,14 @@ class World:
     staff: object
     alice_ids: dict
     bob_ids: dict
+    session: object = None
+
+    def refresh(self) -> None:
+        """Reload the users (a fuzzed password change bumps the session epoch that get_id() carries)."""
+        if self.session is not None:
+            self.session.rollback()
+            for user in (self.alice, self.staff):
+                self.session.refresh(user)
 
 
 def _objects(make, session, settings, customer) -> dict:
@@ -32,19 +42,18 @@ def _objects(make, session, settings, customer) -> dict:
     profile = make.make_profile(customer)
     proforma = make.make_proforma(customer, service=service, profile=profile)
     paid = make.make_proforma(customer, service=service, profile=profile)
-    record_payment(session, paid.id, amount=paid.total, method="card", settings=settings, today=dt.date.today(),
-                   reference="security-suite")
+    payment = record_payment(session, paid.id, amount=paid.total, method="card", settings=settings,
+                             today=dt.date.today(), reference="security-suite")
+    order = Order(customer_id=customer.id, status="pending")
+    session.add(order)
     session.commit()
-    from sqlalchemy import select
-
-    from hostico.models import Invoice
 
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == paid.id))
     # Argument names used by routes, mapped to this customer's objects.
     return {"code": proforma.code, "number": proforma.code, "invoice_code": proforma.code,
             "invoice_id": proforma.id, "proforma_id": proforma.id, "service_id": service.id,
-            "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": service.id,
-            "customer_id": customer.id, "tax_code": tax.code if tax else proforma.code}
+            "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": order.id,
+            "payment_id": payment.id, "customer_id": customer.id, "tax_code": tax.code if tax else proforma.code}
 
 
 @pytest.fixture
@@ -56,7 +65,7 @@ def world(make, session, settings) -> World:
     bob_ids = _objects(make, session, settings, bob)
     for ids in (alice_ids, bob_ids):
         ids.update(staff_id=staff.id, user_id=staff.id)
-    return World(alice, bob, staff, alice_ids, bob_ids)
+    return World(alice, bob, staff, alice_ids, bob_ids, session)
 
 
 def signed_csrf(app) -> str:
@@ -68,6 +77,8 @@ def act_as(client, role: str, world: World) -> None:
     """Put the client in a fresh session of role (without requests, so it is cheap to repeat)."""
     from hostico.staff import STAFF_MFA_KEY
 
+    if role != "public":
+        world.refresh()
     with client.session_transaction() as sess:
         sess.clear()
         sess["csrf_token"] = FIXED_CSRF
