@@ -13,27 +13,37 @@ from hostico.security import public
 
 # A mail-login token in a path, any query string, and secrets in `key=value` text.
 _MAIL_TOKEN = re.compile(r"(/m/)[^\s/?\"']+")
-_QUERY = re.compile(r"\?[^\s\"']*")
-_SECRET_VALUE = re.compile(r"(?i)\b(password|passwd|token|secret|code|csrf_token|api_key|authorization)=([^\s&\"']+)")
+_QUERY = re.compile(r"(?<=[\w/])\?[^\s\"']+")
+_SECRET_VALUE = re.compile(r"(?i)\b(password|token|secret|otp|totp|csrf_token|api_key|authorization)=([^\s&\"']+)")
 REDACTED = "[redacted]"
 
 
 def redact(message: str) -> str:
     """Strip mail-login tokens, query strings and secret-looking values from a log line."""
-    message = _MAIL_TOKEN.sub(r"\1" + REDACTED, message)
+    message = _QUERY.sub("?" + REDACTED, message)
     message = _SECRET_VALUE.sub(r"\1=" + REDACTED, message)
-    return _QUERY.sub("?" + REDACTED, message)
+    return _MAIL_TOKEN.sub(r"\1" + REDACTED, message)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts every record's final message (see redact())."""
+def install_log_redaction() -> None:
+    """Redact every log record of the process when it is created, whichever logger or handler it goes to."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "hostico_redacting", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed format string: leave it to logging's own error report
+            return record
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
-        return True
+        return record
+
+    factory.hostico_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def init_app(app: Flask) -> None:
@@ -45,11 +55,7 @@ def init_app(app: Flask) -> None:
         # so rate limits count real client addresses and Secure cookies see https.
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    redacting = RedactingFilter()
-    for name in (app.logger.name, "werkzeug", "gunicorn.error", "flask_limiter", "flask_wtf.csrf"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(redacting)
+    install_log_redaction()
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

@@ -41,10 +41,12 @@ def test_redact_removes_tokens_queries_and_passwords(line, secret):
     assert "[redacted]" in redact(line)
 
 
-def test_app_log_records_are_redacted(app, caplog):
-    with caplog.at_level(logging.INFO, logger=app.logger.name):
-        app.logger.info("mail link %s clicked", "/m/eyJraWQiOiJ4In0.payload.sig")
-    assert "eyJraWQiOiJ4In0" not in caplog.text and "/m/[redacted]" in caplog.text
+@pytest.mark.parametrize("logger_name", ["hostico", "hostico.notify.worker", "werkzeug", "some.library"])
+def test_log_records_of_any_logger_are_redacted(app, caplog, logger_name):
+    with caplog.at_level(logging.INFO):
+        logging.getLogger(logger_name).info("mail link %s clicked, password=%s", "/m/eyJraWQiOiJ4In0.p.s", "hunter2")
+    assert "eyJraWQiOiJ4In0" not in caplog.text and "hunter2" not in caplog.text
+    assert "/m/[redacted]" in caplog.text
 
 
 def test_proxy_fix_trusts_one_proxy_for_client_ip_and_scheme(test_config):
