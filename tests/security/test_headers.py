@@ -34,6 +34,10 @@ def _header_problems(resp) -> list[str]:
         problems.append("object-src")
     if resp.headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("nosniff")
+    if resp.headers.get("Cross-Origin-Opener-Policy") != "same-origin":
+        problems.append("Cross-Origin-Opener-Policy")
+    if resp.headers.get("Referrer-Policy") not in ("same-origin", "no-referrer"):
+        problems.append(f"Referrer-Policy {resp.headers.get('Referrer-Policy')}")
     return problems
 
 
