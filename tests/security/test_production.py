@@ -119,3 +119,25 @@ def test_gunicorn_serves_the_app_and_its_access_log_keeps_no_tokens(database_url
     text = log.read_text()
     assert "/healthz" in text and "/m/[redacted]" in text and "/login" in text
     assert "SECRETPAYLOAD" not in text and "leak@example.com" not in text and "next=" not in text
+
+
+def test_the_app_recovers_when_database_connections_are_cut(engine_name, app, client, make, login_as, database_url,
+                                                            session):
+    """SECURITY 30: PostgreSQL restarted or connections killed: the next request works without an app restart."""
+    if engine_name != "postgres":
+        pytest.skip("needs a PostgreSQL server whose connections can be terminated")
+    from sqlalchemy import create_engine, text
+
+    customer = make.make_customer()
+    login_as(client, customer)
+    assert client.get("/invoices").status_code == 200
+    name = database_url.rsplit("/", 1)[1]
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).scalar()
+    admin.dispose()
+    session.invalidate()  # the test's own connection was cut too
+    assert killed >= 1
+    assert client.get("/invoices").status_code == 200
+    assert client.get("/healthz").status_code == 200
