@@ -37,6 +37,8 @@ def content_security_policy() -> str:
 
 def reject_nul_bytes():
     """Refuse a request whose form or query carries a NUL byte (PostgreSQL cannot store one): 400, not 500."""
+    # Cache the raw body before parsing the form: a webhook verifying a signature needs it afterwards.
+    request.get_data(cache=True)
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:

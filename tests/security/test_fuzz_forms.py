@@ -129,3 +129,21 @@ def test_the_discovery_finds_the_login_and_logout_forms(app, world):
 def test_nul_bytes_are_refused_cleanly(app, client):
     resp = client.post_form("/login", {"email": "a\x00@example.com", "password": "x"})
     assert resp.status_code == 400
+
+
+def test_the_nul_guard_leaves_the_raw_body_to_signed_webhooks(test_config):
+    from hostico import create_app
+    from hostico.extensions import csrf
+
+    app = create_app(test_config)
+
+    @app.route("/_webhook_probe", methods=["POST"])
+    def webhook_probe():
+        from flask import request
+
+        return request.get_data()
+
+    app.view_functions["webhook_probe"].is_public = True
+    csrf.exempt("tests.security.test_fuzz_forms.webhook_probe")
+    resp = app.test_client().post("/_webhook_probe", data={"event": "paid", "id": "evt_1"})
+    assert resp.status_code == 200 and resp.data == b"event=paid&id=evt_1"
