@@ -101,3 +101,15 @@ def test_a_valid_mail_link_is_refused_while_the_ip_is_limited(app, client, make,
     resp = client.get(path)
     assert resp.status_code == 429, resp.status_code
     assert client.get("/invoices").status_code == 302  # no session was opened
+
+
+def test_mail_link_answers_never_leak_the_token(app, client):
+    """SECURITY 11: no-referrer, no-store, and the token does not stay in the address bar."""
+    rules = _mail_link_rules(app)
+    assert rules, "missing: no mail-login route (/m/<token>) in the URL map"
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged-signature"
+    resp = client.get(rules[0].build({a: token for a in rules[0].arguments}, append_unknown=False)[1])
+    assert resp.status_code in (302, 303), resp.status_code
+    assert resp.headers.get("Referrer-Policy") == "no-referrer"
+    assert "no-store" in resp.headers.get("Cache-Control", "")
+    assert token not in resp.headers.get("Location", "")
