@@ -53,7 +53,8 @@ def _objects(make, session, settings, customer) -> dict:
     return {"code": proforma.code, "number": proforma.code, "invoice_code": proforma.code,
             "invoice_id": proforma.id, "proforma_id": proforma.id, "service_id": service.id,
             "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": order.id,
-            "payment_id": payment.id, "customer_id": customer.id, "tax_code": tax.code if tax else proforma.code}
+            "payment_id": payment.id, "customer_id": customer.id, "product_id": service.product_id,
+            "tax_code": tax.code if tax else proforma.code}
 
 
 @pytest.fixture

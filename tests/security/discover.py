@@ -16,8 +16,8 @@ from werkzeug.routing import Rule
 from hostico.security import is_public_endpoint
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-# URL arguments that take a mail-login token rather than an object id.
-TOKEN_ARGS = ("token",)
+# URL arguments that do not name an object owned by a customer: mail-login tokens and the shared catalogue.
+SHARED_ARGS = ("token", "product_id", "product_code", "plan", "cycle", "page", "lang", "locale")
 
 
 def view_location(app: Flask, rule: Rule) -> str:

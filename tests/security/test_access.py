@@ -6,21 +6,21 @@ Extends tests/client/test_access.py from the client blueprint to every logged-in
 from __future__ import annotations
 
 from tests.security.conftest import act_as, signed_csrf
-from tests.security.discover import TOKEN_ARGS, app_rules, build_url, role_of
+from tests.security.discover import SHARED_ARGS, app_rules, build_url, role_of
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _customer_rules_with_ids(app):
     return [r for r in app_rules(app, METHODS)
-            if role_of(app, r) == "customer" and set(r.arguments) - set(TOKEN_ARGS)]
+            if role_of(app, r) == "customer" and set(r.arguments) - set(SHARED_ARGS)]
 
 
 def test_every_customer_route_with_another_customers_id_answers_404(app, world):
     client = app.test_client()
     failures, checked = [], 0
     for rule in _customer_rules_with_ids(app):
-        unknown = set(rule.arguments) - set(world.bob_ids) - set(TOKEN_ARGS)
+        unknown = set(rule.arguments) - set(world.bob_ids) - set(SHARED_ARGS)
         assert not unknown, f"{rule.rule}: teach tests/security/conftest.py an id of another customer for {unknown}"
         url = build_url(rule, world.bob_ids, fallback=None)
         for method in sorted(set(rule.methods) & set(METHODS)):
