@@ -113,3 +113,16 @@ def test_login_attempts_are_counted_in_redis_when_configured(test_config, redis_
     finally:
         for key in store.scan_iter(match=f"*{prefix}*"):  # only this test's keys: other runs may share db 15
             store.delete(key)
+
+
+def test_login_still_works_and_is_limited_while_redis_is_down(test_config, make):
+    config = dict(test_config, RATELIMIT_STORAGE_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    app = create_app(config)
+    from tests.conftest import CSRFClient
+
+    app.test_client_class = CSRFClient
+    c = make.make_customer()
+    client = app.test_client()
+    token = client.csrf_token()
+    codes = [_post_login(client, c.email, "wrong", token).status_code for _ in range(11)]
+    assert codes[0] == 401 and codes[-1] == 429, codes  # counted in memory meanwhile
