@@ -38,6 +38,7 @@ class Row:
     result: str
     target: str = ""
     verdict: str = ""
+    detail: str = ""  # the full result, written below the table in bench/results/latest.md
 
 
 def postgres_available() -> bool:

@@ -55,8 +55,14 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _fmt_dict(result: dict) -> str:
-    return ", ".join(f"{k}={_fmt(v)}" for k, v in result.items())
+# The figures a reader looks for first in the dicts that bench/billing_run.py and bench/outbox.py return.
+HEADLINE_KEYS = ("seconds", "services_per_second", "msgs_per_s", "per_second", "proformas_issued", "sent",
+                 "statements", "no_duplicates", "peak_mb")
+
+
+def _fmt_dict(result: dict, keys: tuple[str, ...] | None = None) -> str:
+    shown = [k for k in (keys or ()) if k in result] or list(result)
+    return ", ".join(f"{k}={_fmt(result[k])}" for k in shown)
 
 
 def _bench_module(name: str):
@@ -251,7 +257,7 @@ def section_billing(args, engine: str, tmp: str) -> list[Row]:
             start = time.perf_counter()
             result = module.run(url, services=services, due=due)
             result.setdefault("wall_s", round(time.perf_counter() - start, 2))
-        rows.append(Row(label, _fmt_dict(result), "", "measured"))
+        rows.append(Row(label, _fmt_dict(result, HEADLINE_KEYS), "", "measured", _fmt_dict(result)))
     return rows
 
 
@@ -269,7 +275,7 @@ def section_outbox(args, engine: str, tmp: str) -> list[Row]:
             continue
         with scratch_database("postgres", tmp) as url:
             result = module.run(url, workers, messages=messages)
-        rows.append(Row(label, _fmt_dict(result), "", "measured"))
+        rows.append(Row(label, _fmt_dict(result, HEADLINE_KEYS), "", "measured", _fmt_dict(result)))
     return rows
 
 
@@ -346,15 +352,27 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(Row(name, f"error: {type(exc).__name__}: {exc}"[:200], "", "ERROR"))
     text = table(rows)
     print(text)
-    header = (f"# Benchmark results\n\n{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, `python bench/run.py"
+    header = (f"# Benchmark results\n\n{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {_revision()}, "
+              f"`python bench/run.py"
               f"{' --quick' if args.quick else ''}`, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
               f"main engine {engine}, {time.perf_counter() - started:.0f} s.\n\n")
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    details = "".join(f"- {r.figure}: {r.detail}\n" for r in rows if r.detail)
     with open(RESULTS, "w", encoding="utf-8") as fh:
-        fh.write(header + text + "\n")
+        fh.write(header + text + "\n" + (f"\n## Full results\n\n{details}" if details else ""))
     if args.readme:
         update_readme(header.split("\n\n", 1)[1].strip() + "\n\n" + text)
     return 0
+
+
+def _revision() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def update_readme(block: str) -> None:
