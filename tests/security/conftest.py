@@ -13,7 +13,7 @@ from hostico.billing.payments import record_payment
 from hostico.models import Invoice, Order
 from tests.security.discover import Form, app_rules, build_url, role_of
 
-# Test-client cookies are sent for this host.
+# Who uses a route: an anonymous visitor, the logged-in customer Alice, or a staff user past 2FA.
 ROLES = ("public", "customer", "staff")
 FIXED_CSRF = "security-suite-raw-csrf-token"
 
