@@ -10,11 +10,12 @@ from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from hostico import production
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
 from hostico.htmx import add_vary, is_htmx
-from hostico.security import is_public_endpoint, set_security_headers
+from hostico.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUPPORTED_LOCALES = ("en", "ro")
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_template_helpers(app)
     _register_cli(app)
+    production.init_app(app)
     if app.config.get("INLINE_WORKER") and not app.config.get("TESTING"):
         from hostico.commands.worker import start_inline_worker
 
@@ -59,6 +61,9 @@ def _finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        # Redis down must not lock everyone out: count in memory until it is back.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     if app.config.get("ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -142,6 +147,7 @@ def _register_hooks(app: Flask) -> None:
             return app.make_response(("Login required", 401))
         return redirect(target)
 
+    app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
     app.after_request(add_vary)
 

@@ -65,6 +65,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "GRACE_DAYS": (7, _int),
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
     "WEBHOOK_SECRET": ("dev-webhook-secret", _str),
     "INLINE_WORKER": (False, _bool),
     "SELLER_NAME": ("Hostico SRL", _str),

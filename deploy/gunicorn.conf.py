@@ -1,0 +1,53 @@
+"""gunicorn settings for Hostico Billing: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden from the environment (GUNICORN_*), so the systemd unit and the
+Procfile share this file. The access log never contains query strings, cookies or /m/ tokens.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+from gunicorn.glogging import Logger
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from hostico.production import REDACTED, redact  # noqa: E402
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers, (2 x CPU) + 1: the app is I/O bound on PostgreSQL; one request never holds a worker long.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak never grows unbounded.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# nginx on the same host is the only proxy trusted for X-Forwarded-* (the app's HOSTICO_PROXY_FIX=1).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Path only (%(U)s, tokens redacted), never %(r)s / %(q)s: query strings and mail-login tokens stay out of logs.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+_SECRET_HEADERS = ("{cookie}i", "{authorization}i", "{set-cookie}o", "{x-csrftoken}i")
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with paths, the request line, the referer and headers passed through redact()."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["q"] = REDACTED if atoms.get("q") else ""
+        for key, value in list(atoms.items()):
+            if key in _SECRET_HEADERS:
+                atoms[key] = REDACTED
+            elif isinstance(value, str) and (key in ("r", "U", "f") or key.startswith("{")):
+                atoms[key] = redact(value)
+        return atoms
+
+
+logger_class = RedactingLogger
