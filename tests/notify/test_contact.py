@@ -167,6 +167,9 @@ def test_odd_phone_input_never_breaks_the_form(client, make, login_as, phone, op
         client._logged_in = True
     data = {"phone": phone, **({"sms_opt_in": "y"} if opt_in else {})}
     resp = _sms(client, data, htmx=True)
+    if "\x00" in phone:  # the app-wide guard refuses NUL bytes in form posts before any view runs
+        assert resp.status_code == 400
+        return
     assert resp.status_code in (200, 422)
     if resp.status_code == 422:
         assert 'class="field-error"' in resp.get_data(as_text=True)
