@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
@@ -25,6 +26,48 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass
+class Notice:
+    """One occurrence of an event for a customer (the arguments of one `notify` call)."""
+
+    customer: Customer
+    invoice: Invoice | None = None
+    service: Service | None = None
+    key: str | None = None
+    context: dict = field(default_factory=dict)
+
+
+def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.datetime) -> list[dict]:
+    """Return the outbox rows an event writes for one notice (the DESIGN 2.1 rules live here only)."""
+    if event not in EVENT_CHANNELS:
+        raise ValueError(f"unknown event {event!r}")
+    customer, invoice, service = notice.customer, notice.invoice, notice.service
+    obj_key = notice.key or str(invoice.id if invoice is not None else service.id if service is not None
+                                else customer.id)
+    ctx = dict(notice.context or {})
+    if invoice is not None:
+        ctx.setdefault("invoice_code", invoice.code)
+    if service is not None:
+        ctx.setdefault("domain", service.domain)
+        ctx.setdefault("suspension_reason", service.suspension_reason)
+    rows = []
+    for channel in EVENT_CHANNELS[event]:
+        if channel == "sms":
+            if not (customer.sms_opt_in and customer.phone_e164):
+                continue
+            recipient, not_before = customer.phone_e164, sms_at
+        else:
+            recipient, not_before = customer.email, now
+        rows.append({
+            "channel": channel, "event": event, "dedupe_key": f"{event}:{obj_key}:{channel}",
+            "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
+            "service_id": service.id if service is not None else None, "recipient": recipient,
+            "template": event, "context": ctx, "status": "pending", "attempts": 0,
+            "next_attempt_at": not_before, "created_at": now,
+        })
+    return rows
+
+
 def notify(
     session: Session,
     event: str,
@@ -43,37 +86,34 @@ def notify(
     `key` distinguishes occurrences of one event on one object (a reminder's day, a suspension's
     time); by default the object's id is the key, so one proforma notifies once.
     """
-    if event not in EVENT_CHANNELS:
-        raise ValueError(f"unknown event {event!r}")
     now = now or utcnow()
-    obj_key = key or str(invoice.id if invoice is not None else service.id if service is not None else customer.id)
-    ctx = dict(context or {})
-    if invoice is not None:
-        ctx.setdefault("invoice_code", invoice.code)
-    if service is not None:
-        ctx.setdefault("domain", service.domain)
-        ctx.setdefault("suspension_reason", service.suspension_reason)
+    notice = Notice(customer, invoice=invoice, service=service, key=key, context=context or {})
     queued = []
-    for channel in EVENT_CHANNELS[event]:
-        if channel == "sms":
-            if not (customer.sms_opt_in and customer.phone_e164):
-                continue
-            recipient = customer.phone_e164
-            not_before = next_sms_time(now, sms_hours, timezone)
-        else:
-            recipient = customer.email
-            not_before = now
-        dedupe_key = f"{event}:{obj_key}:{channel}"
-        exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    for row in _outbox_rows(event, notice, now, next_sms_time(now, sms_hours, timezone)):
+        exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row["dedupe_key"]))
         if exists:
             continue
-        msg = OutboxMessage(
-            channel=channel, event=event, dedupe_key=dedupe_key, customer_id=customer.id,
-            invoice_id=invoice.id if invoice is not None else None,
-            service_id=service.id if service is not None else None, recipient=recipient,
-            template=event, context=ctx, status="pending", next_attempt_at=not_before,
-        )
+        msg = OutboxMessage(**row)
         session.add(msg)
         queued.append(msg)
     session.flush()
     return queued
+
+
+def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",
+                timezone: str = "Europe/Bucharest", now: dt.datetime | None = None) -> int:
+    """Bulk `notify` (the billing run): one dedupe query and one insert; return how many notices queued."""
+    if event not in EVENT_CHANNELS:
+        raise ValueError(f"unknown event {event!r}")
+    if not notices:
+        return 0
+    now = now or utcnow()
+    sms_at = next_sms_time(now, sms_hours, timezone)
+    rows = [(id(n), row) for n in notices for row in _outbox_rows(event, n, now, sms_at)]
+    keys = [row["dedupe_key"] for _, row in rows]
+    existing = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+    fresh = [(n, row) for n, row in rows if row["dedupe_key"] not in existing]
+    if not fresh:
+        return 0
+    session.execute(insert(OutboxMessage), [row for _, row in fresh])
+    return len({n for n, _ in fresh})
