@@ -10,7 +10,7 @@ from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from hostico import production
+from hostico import i18n, production
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    i18n.init_app(app)
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)
