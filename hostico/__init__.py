@@ -6,7 +6,6 @@ import os
 import secrets
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -177,18 +176,7 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    @app.template_filter("money")
-    def money(amount, currency: str = "RON"):
-        return format_currency(amount, currency)
-
-    @app.template_filter("date")
-    def date_filter(value):
-        return format_date(value, "medium") if value else ""
-
-    @app.template_filter("datetime")
-    def datetime_filter(value):
-        return format_datetime(value, "medium") if value else ""
-
+    # The money, date and datetime filters are in hostico/i18n.py.
     @app.context_processor
     def inject():
         return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}
