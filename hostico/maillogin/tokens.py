@@ -11,14 +11,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from hostico.models import MailLoginToken, utcnow
+from hostico.models import Invoice, MailLoginToken, utcnow
 
 ALGORITHMS = ["HS256"]  # the only algorithm accepted: never "none", never one chosen by the token
 VALIDITY = dt.timedelta(days=7)
@@ -46,8 +47,12 @@ class Claims:
     jti: str
 
 
+@lru_cache(maxsize=4)
 def signing_key(secret_key: str) -> OctKey:
-    """Derive the link-signing key from SECRET_KEY (a separate key per purpose, never SECRET_KEY itself)."""
+    """Derive the link-signing key from SECRET_KEY (a separate key per purpose, never SECRET_KEY itself).
+
+    Derived once per secret (an app has one): every link followed would otherwise redo it.
+    """
     derived = hmac.new(secret_key.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
     return OctKey.import_key(derived)
 
@@ -100,7 +105,15 @@ def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tu
 def verify(session: Session, token: str, *, secret_key: str, now: dt.datetime | None = None) -> MailLoginToken:
     """Return the link's record if the token is authentic, recorded, live and unexpired; else raise InvalidLink."""
     claims, in_time = decode(token, secret_key=secret_key, now=now)
-    record = session.scalar(select(MailLoginToken).where(MailLoginToken.jti == claims.jti))
+    # One statement for the record and what the link names (its customer, its invoice's number), so the
+    # caller's session.get() of them costs no query.
+    record = session.scalar(
+        select(MailLoginToken)
+        .options(joinedload(MailLoginToken.customer),
+                 joinedload(MailLoginToken.invoice).load_only(Invoice.code, Invoice.customer_id)
+                 .lazyload(Invoice.lines))
+        .where(MailLoginToken.jti == claims.jti)
+    )
     if record is None:
         raise InvalidLink("unknown")
     if record.customer_id != claims.customer_id or record.invoice_id != claims.invoice_id:
