@@ -6,11 +6,10 @@ import os
 import secrets
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from hostico import production
+from hostico import i18n, production
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
@@ -40,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    i18n.init_app(app)
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)
@@ -176,18 +176,7 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    @app.template_filter("money")
-    def money(amount, currency: str = "RON"):
-        return format_currency(amount, currency)
-
-    @app.template_filter("date")
-    def date_filter(value):
-        return format_date(value, "medium") if value else ""
-
-    @app.template_filter("datetime")
-    def datetime_filter(value):
-        return format_datetime(value, "medium") if value else ""
-
+    # The money, date and datetime filters are in hostico/i18n.py.
     @app.context_processor
     def inject():
         return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}

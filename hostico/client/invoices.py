@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Response, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import raiseload
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, or_, select
+from sqlalchemy.orm import aliased, load_only, raiseload
 
 from hostico.billing.buyers import COUNTRIES
 from hostico.billing.settings import BillingSettings
@@ -48,16 +50,60 @@ def buyer_label(buyer: dict) -> str:
     return buyer.get("name") or ""
 
 
-def _filtered(stmt: Select, status: str, kind: str) -> Select:
-    stmt = stmt.where(Invoice.customer_id == current_user.id)
+# What a row of the list shows (templates/client/_invoice_row.html); anything else raises instead of
+# quietly costing a query per row.
+ROW_COLUMNS = (Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date, Invoice.currency,
+               Invoice.buyer, Invoice.reverse_charge, Invoice.total)
+MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
+
+
+def _conditions(entity: type[Invoice], status: str, kind: str) -> list[ColumnElement[bool]]:
+    """The list's WHERE for Invoice or an alias of it: the customer's own invoices (:customer_id), filtered."""
+    conditions = [entity.customer_id == bindparam("customer_id", type_=Integer)]
     if status == "unpaid":
-        stmt = stmt.where(Invoice.kind == "proforma", Invoice.status == "unpaid")
+        conditions += [entity.kind == "proforma", entity.status == "unpaid"]
     elif status == "paid":
         # A tax invoice (and a credit note correcting one) exists only for what was paid.
-        stmt = stmt.where(Invoice.status.in_(("paid", "issued")))
+        conditions.append(entity.status.in_(("paid", "issued")))
     if kind != "all":
-        stmt = stmt.where(Invoice.kind == kind)
-    return stmt
+        conditions.append(entity.kind == kind)
+    return conditions
+
+
+def _pending_name() -> ColumnElement[str | None]:
+    """Per row: the name on the invoice's newest billing change waiting for staff approval, else NULL."""
+    return (
+        select(BillingProfile.display_name)
+        .join(PendingBillingEdit, PendingBillingEdit.billing_profile_id == BillingProfile.id)
+        .where(PendingBillingEdit.invoice_id == Invoice.id, PendingBillingEdit.status == "pending",
+               PendingBillingEdit.customer_id == bindparam("customer_id", type_=Integer))
+        .order_by(PendingBillingEdit.id.desc()).limit(1)
+        .correlate(Invoice).scalar_subquery()
+    )
+
+
+@lru_cache(maxsize=len(STATUS_FILTERS) * len(KIND_FILTERS))
+def _list_statement(status: str, kind: str) -> Select:
+    """The list query for one filter, built once: SQLAlchemy builds a statement slower than it runs it."""
+    counted = aliased(Invoice, name="counted")
+    total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
+    return (
+        select(Invoice, _pending_name().label("pending_name"), total.label("total"))
+        .where(*_conditions(Invoice, status, kind))
+        .options(load_only(*ROW_COLUMNS, raiseload=True), raiseload(Invoice.lines))
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        .limit(PER_PAGE).offset(bindparam("offset", type_=Integer))
+    )
+
+
+def list_page(status: str, kind: str, page: int) -> tuple[list[Row], int | None]:
+    """Return one page of the list (rows of Invoice, pending_name) and the list's total, in one statement.
+
+    The total comes with the rows, so it is None when the page is empty (no invoices, or past the end).
+    """
+    rows = db.session.execute(_list_statement(status, kind),
+                              {"customer_id": current_user.id, "offset": (page - 1) * PER_PAGE}).all()
+    return rows, (rows[0].total if rows else None)
 
 
 def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
@@ -81,16 +127,21 @@ def invoices():
     status = status if status in STATUS_FILTERS else "all"
     kind = request.args.get("kind", "all")
     kind = kind if kind in KIND_FILTERS else "all"
-    total = db.session.scalar(_filtered(select(func.count(Invoice.id)), status, kind)) or 0
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    rows, total = list_page(status, kind, page)
+    if total is None:  # an empty page: count, and past the end show the last page
+        total = 0 if page == 1 else db.session.scalar(
+            select(func.count(Invoice.id)).where(*_conditions(Invoice, status, kind)),
+            {"customer_id": current_user.id}) or 0
+        last = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+        if page > last:
+            page = last
+            rows, _ = list_page(status, kind, page)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows = db.session.scalars(
-        _filtered(select(Invoice), status, kind).options(raiseload(Invoice.lines))
-        .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
     return render_page_or_partial(
-        "client/invoices.html", "client/_invoice_table.html", invoices=rows, page_no=page, pages=pages, total=total,
-        status=status, kind=kind, pending=pending_edits([inv.id for inv in rows]),
+        "client/invoices.html", "client/_invoice_table.html", invoices=[row.Invoice for row in rows],
+        page_no=page, pages=pages, total=total, status=status, kind=kind,
+        pending={row.Invoice.id: row.pending_name for row in rows if row.pending_name is not None},
     )
 
 

@@ -43,7 +43,8 @@ def _render_form(inv: Invoice, values: dict, errors: dict, status: int = 200, fo
 
 
 def _render_row(inv: Invoice, message: str | None = None, error: bool = False, status: int = 200):
-    return render_template("client/_invoice_row.html", inv=inv, pending_profile=pending_edits([inv.id]).get(inv.id),
+    pending = pending_edits([inv.id]).get(inv.id)
+    return render_template("client/_invoice_row.html", inv=inv, pending_name=pending.display_name if pending else None,
                            row_message=message, row_error=error), status
 
 

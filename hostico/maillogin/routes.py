@@ -6,7 +6,6 @@ import time
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from hostico.audit import record as audit
 from hostico.auth.forms import EmptyForm
@@ -31,9 +30,11 @@ def _sensitive_headers(response):
 
 
 def _invoice_path(link: MailLoginToken) -> str | None:
-    code = db.session.scalar(select(Invoice.code).where(Invoice.id == link.invoice_id,
-                                                        Invoice.customer_id == link.customer_id))
-    return url_for("client.invoice", code=code) if code else None
+    # tokens.verify() loaded the invoice with the link: no query then.
+    invoice = db.session.get(Invoice, link.invoice_id)
+    if invoice is None or invoice.customer_id != link.customer_id:
+        return None
+    return url_for("client.invoice", code=invoice.code)
 
 
 def _actor() -> tuple[str, int | None]:

@@ -11,14 +11,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Select, String, Update, bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from hostico.models import MailLoginToken, utcnow
+from hostico.models import Invoice, MailLoginToken, utcnow
 
 ALGORITHMS = ["HS256"]  # the only algorithm accepted: never "none", never one chosen by the token
 VALIDITY = dt.timedelta(days=7)
@@ -46,8 +47,12 @@ class Claims:
     jti: str
 
 
+@lru_cache(maxsize=4)
 def signing_key(secret_key: str) -> OctKey:
-    """Derive the link-signing key from SECRET_KEY (a separate key per purpose, never SECRET_KEY itself)."""
+    """Derive the link-signing key from SECRET_KEY (a separate key per purpose, never SECRET_KEY itself).
+
+    Derived once per secret (an app has one): every link followed would otherwise redo it.
+    """
     derived = hmac.new(secret_key.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
     return OctKey.import_key(derived)
 
@@ -97,10 +102,31 @@ def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tu
     return Claims(customer_id=int(sub), invoice_id=inv, jti=jti), now_ts < exp
 
 
+@lru_cache(maxsize=1)
+def _lookup_statement() -> Select:
+    """One statement for the record and what the link names (its customer, its invoice's number), so the
+    caller's session.get() of them costs no query. Built once: SQLAlchemy builds slower than it runs."""
+    return (
+        select(MailLoginToken)
+        .options(joinedload(MailLoginToken.customer),
+                 joinedload(MailLoginToken.invoice).load_only(Invoice.code, Invoice.customer_id)
+                 .lazyload(Invoice.lines))
+        .where(MailLoginToken.jti == bindparam("jti", type_=String))
+    )
+
+
+@lru_cache(maxsize=1)
+def _count_use_statement() -> Update:
+    table = MailLoginToken.__table__
+    return (update(table).where(table.c.id == bindparam("link_id", type_=Integer))
+            .values(use_count=table.c.use_count + 1,
+                    last_used_at=bindparam("used_at", type_=table.c.last_used_at.type)))
+
+
 def verify(session: Session, token: str, *, secret_key: str, now: dt.datetime | None = None) -> MailLoginToken:
     """Return the link's record if the token is authentic, recorded, live and unexpired; else raise InvalidLink."""
     claims, in_time = decode(token, secret_key=secret_key, now=now)
-    record = session.scalar(select(MailLoginToken).where(MailLoginToken.jti == claims.jti))
+    record = session.scalar(_lookup_statement(), {"jti": claims.jti})
     if record is None:
         raise InvalidLink("unknown")
     if record.customer_id != claims.customer_id or record.invoice_id != claims.invoice_id:
@@ -122,5 +148,6 @@ def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -
 
 def count_use(session: Session, record: MailLoginToken, *, now: dt.datetime | None = None) -> None:
     """Count one use of a link (atomically: prefetching scanners may follow it concurrently)."""
-    session.execute(update(MailLoginToken).where(MailLoginToken.id == record.id)
-                    .values(use_count=MailLoginToken.use_count + 1, last_used_at=_as_utc(now or utcnow())))
+    # A Core UPDATE (no ORM bookkeeping); the loaded record's copies of the two values are simply expired.
+    session.execute(_count_use_statement(), {"link_id": record.id, "used_at": _as_utc(now or utcnow())})
+    session.expire(record, ["use_count", "last_used_at"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, String, case, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostico.models.base import Base, TimestampMixin, UTCDateTime
@@ -46,9 +47,15 @@ class BillingProfile(TimestampMixin, Base):
 
     customer = relationship("Customer", back_populates="billing_profiles")
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
         return (self.company_name if self.kind == "company" else self.name) or ""
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_sql(cls) -> ColumnElement[str]:
+        """The same name in SQL, so a list can select it without loading profiles."""
+        return func.coalesce(case((cls.kind == "company", cls.company_name), else_=cls.name), "")
 
     def snapshot(self) -> dict[str, str | None]:
         """Return the buyer data an invoice copies from this profile."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostico.models.base import Base, TimestampMixin, UTCDateTime
 
@@ -23,3 +23,7 @@ class MailLoginToken(TimestampMixin, Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     use_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    # Loaded with the record when a link is followed (maillogin.tokens.verify), never lazily.
+    customer = relationship("Customer", lazy="raise_on_sql")
+    invoice = relationship("Invoice", lazy="raise_on_sql")

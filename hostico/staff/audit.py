@@ -20,6 +20,8 @@ MAX_PAGE = 1000
 def audit():
     """List audit entries, filtered by customer and/or action (a prefix such as 'service.')."""
     customer_id = request.args.get("customer", type=int)
+    if customer_id is not None and not 0 < customer_id < 2**31:
+        customer_id = 0  # matches no one, and stays inside the INTEGER column's range (PostgreSQL refuses more)
     action = clean_query(request.args.get("action"), limit=60)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     stmt = select(AuditLog)

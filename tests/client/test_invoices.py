@@ -187,3 +187,58 @@ def test_htmx_filter_returns_only_the_table(client, make, customer):
     assert body.lstrip().startswith('<div id="invoice-table">') and "<html" not in body
     assert inv.code in body
     assert "HX-Request" in resp.headers["Vary"]
+
+
+def test_list_is_one_statement_besides_the_login_and_shows_the_newest_pending_change(client, make, customer,
+                                                                                   session):
+    from hostico.models import PendingBillingEdit
+
+    first = make.make_proforma(customer)
+    second = make.make_proforma(customer)
+    older = make.make_profile(customer, kind="company", company_name="Older Change SRL", cui="34567892")
+    newer = make.make_profile(customer, kind="person", name="Newer Change")
+    session.add_all([PendingBillingEdit(invoice_id=first.id, customer_id=customer.id, billing_profile_id=older.id),
+                     PendingBillingEdit(invoice_id=first.id, customer_id=customer.id, billing_profile_id=newer.id)])
+    session.commit()
+    client.get("/invoices")
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = client.get("/invoices").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 2  # the logged-in customer, then the page with its total and pending changes
+    first_row = body[body.index(f'id="invoice-{first.code}"'):].split("</tr>")[0]
+    second_row = body[body.index(f'id="invoice-{second.code}"'):].split("</tr>")[0]
+    assert "Change to Newer Change waiting for approval" in first_row and "Older Change" not in first_row
+    assert "waiting for approval" not in second_row
+    assert "Page 1 of 1 · 2 invoices" in body
+
+
+def test_another_customers_pending_change_never_shows_in_my_list(client, make, customer, session):
+    from hostico.models import PendingBillingEdit
+
+    mine = make.make_proforma(customer)
+    other = make.make_customer(name="Someone Else")
+    theirs = make.make_profile(other, kind="person", name="Their Profile")
+    session.add(PendingBillingEdit(invoice_id=mine.id, customer_id=other.id, billing_profile_id=theirs.id))
+    session.commit()
+    body = client.get("/invoices").get_data(as_text=True)
+    assert mine.code in body and "Their Profile" not in body and "waiting for approval" not in body
+
+
+def test_the_first_page_after_login_keeps_the_session_cookie_and_its_csrf_token_works(client, make):
+    from tests.factories import PASSWORD
+
+    c = make.make_customer()
+    resp = client.post_form("/login", {"email": c.email, "password": PASSWORD})
+    assert resp.status_code in (302, 303)
+    page = client.get("/invoices")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers  # the login response's session already had its CSRF secret
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)

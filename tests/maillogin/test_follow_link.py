@@ -384,3 +384,32 @@ def test_invalid_link_while_another_customer_is_logged_in_names_no_invoice(clien
 
 def test_anonymous_switch_page_sends_to_login(client):
     assert client.get("/m/-/switch").headers["Location"] == "/login"
+
+
+def test_following_a_link_is_one_read_and_two_writes(client, session, customer_and_invoice):
+    """The record with its customer and invoice in one SELECT, then the use count and the audit entries."""
+    from sqlalchemy import event
+
+    from hostico.db import db
+
+    c, inv = customer_and_invoice
+    path = mint(session, c, inv)
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        resp = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{inv.code}"
+    assert statements[0].startswith("SELECT mail_login_tokens.id") and statements[1] == "UPDATE mail_login_tokens SET"
+    # the two audit entries (login, link used): one INSERT where the engine batches them (PostgreSQL)
+    assert set(statements[2:]) == {"INSERT INTO audit_log"} and len(statements) <= 4, statements
+    session.expire_all()
+    record = session.scalars(select(MailLoginToken)).one()
+    assert record.use_count == 1 and record.last_used_at is not None
+    actions = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions == ["customer.login", "maillogin.used"]

@@ -224,3 +224,9 @@ def test_odd_input_in_every_staff_form_never_fails(app, client, make_staff, logi
     for url, data in posts.items():
         resp = client.post(url, data={**data, "csrf_token": client._odd_token})
         assert resp.status_code < 500, (url, data)
+
+
+@pytest.mark.parametrize("customer", ["3000000000", "-5", "0", str(2**63)])
+def test_audit_filter_by_an_out_of_range_customer_id_never_fails(staff_client, customer):
+    resp = staff_client.get("/staff/audit", query_string={"customer": customer})
+    assert resp.status_code == 200
