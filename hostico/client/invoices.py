@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, load_only, raiseload
@@ -48,6 +49,50 @@ def buyer_label(buyer: dict) -> str:
     if buyer.get("kind") == "company":
         return f"{buyer.get('company_name') or ''} (CUI {buyer.get('cui') or ''})"
     return buyer.get("name") or ""
+
+
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9-]+")
+_PLACEHOLDER = "INVOICECODE0"
+
+
+class InvoiceLinks:
+    """The links of an invoice row, from prefixes built once per render instead of 4 url_for per row."""
+
+    __slots__ = ("_parts",)
+    ENDPOINTS = {"view": "client.invoice", "pdf": "client.invoice_pdf_download", "pay": "client.pay",
+                 "edit": "client.edit_proforma"}
+
+    def __init__(self) -> None:
+        self._parts = {name: url_for(endpoint, code=_PLACEHOLDER).split(_PLACEHOLDER, 1)
+                       for name, endpoint in self.ENDPOINTS.items()}
+
+    def _link(self, name: str, code: str) -> str:
+        if not _PLAIN_CODE.fullmatch(code):  # anything URL quoting could change: let url_for build it
+            return url_for(self.ENDPOINTS[name], code=code)
+        prefix, suffix = self._parts[name]
+        return prefix + code + suffix
+
+    def view(self, code: str) -> str:
+        """Return the invoice page's URL."""
+        return self._link("view", code)
+
+    def pdf(self, code: str) -> str:
+        """Return the PDF download URL."""
+        return self._link("pdf", code)
+
+    def pay(self, code: str) -> str:
+        """Return the payment page's URL."""
+        return self._link("pay", code)
+
+    def edit(self, code: str) -> str:
+        """Return the billing-data edit URL."""
+        return self._link("edit", code)
+
+
+@bp.app_template_global()
+def invoice_links() -> InvoiceLinks:
+    """Return the row link builder for this render (templates/client/_invoice_row.html)."""
+    return InvoiceLinks()
 
 
 # What a row of the list shows (templates/client/_invoice_row.html); anything else raises instead of
