@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, or_, select
-from sqlalchemy.orm import aliased, load_only, raiseload
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
+from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.buyers import COUNTRIES
 from hostico.billing.settings import BillingSettings
@@ -95,10 +98,30 @@ def invoice_links() -> InvoiceLinks:
     return InvoiceLinks()
 
 
-# What a row of the list shows (templates/client/_invoice_row.html); anything else raises instead of
-# quietly costing a query per row.
-ROW_COLUMNS = (Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date, Invoice.currency,
-               Invoice.buyer, Invoice.reverse_charge, Invoice.total)
+class InvoiceRow(NamedTuple):
+    """One row of the list: the columns templates/client/_invoice_row.html reads, without an ORM entity."""
+
+    id: int
+    code: str
+    kind: str
+    status: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    currency: str
+    buyer: dict
+    reverse_charge: bool
+    total: Decimal
+    pending_name: str | None
+
+    @property
+    def buyer_name(self) -> str:
+        """Return the buyer's name as Invoice.buyer_name does."""
+        return Invoice.buyer_name.fget(self)
+
+
+# What a row of the list shows, in InvoiceRow's order; anything else is not loaded at all.
+ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
+               Invoice.currency, Invoice.buyer, Invoice.reverse_charge, Invoice.total)
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 
@@ -133,22 +156,21 @@ def _list_statement(status: str, kind: str) -> Select:
     counted = aliased(Invoice, name="counted")
     total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
     return (
-        select(Invoice, _pending_name().label("pending_name"), total.label("total"))
+        select(*ROW_COLUMNS, _pending_name().label("pending_name"), total.label("list_total"))
         .where(*_conditions(Invoice, status, kind))
-        .options(load_only(*ROW_COLUMNS, raiseload=True), raiseload(Invoice.lines))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
         .limit(PER_PAGE).offset(bindparam("offset", type_=Integer))
     )
 
 
-def list_page(status: str, kind: str, page: int) -> tuple[list[Row], int | None]:
-    """Return one page of the list (rows of Invoice, pending_name) and the list's total, in one statement.
+def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int | None]:
+    """Return one page of the list (InvoiceRow) and the list's total, in one statement.
 
     The total comes with the rows, so it is None when the page is empty (no invoices, or past the end).
     """
     rows = db.session.execute(_list_statement(status, kind),
                               {"customer_id": current_user.id, "offset": (page - 1) * PER_PAGE}).all()
-    return rows, (rows[0].total if rows else None)
+    return [InvoiceRow(*row[:-1]) for row in rows], (rows[0].list_total if rows else None)
 
 
 def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
@@ -184,9 +206,8 @@ def invoices():
             rows, _ = list_page(status, kind, page)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_page_or_partial(
-        "client/invoices.html", "client/_invoice_table.html", invoices=[row.Invoice for row in rows],
+        "client/invoices.html", "client/_invoice_table.html", invoices=rows,
         page_no=page, pages=pages, total=total, status=status, kind=kind,
-        pending={row.Invoice.id: row.pending_name for row in rows if row.pending_name is not None},
     )
 
 
