@@ -61,6 +61,12 @@ def _request_translations():
     return translations
 
 
+def _request_locale() -> Locale | None:
+    """Return this request's locale: Flask-Babel's own per-request value, read with one context lookup."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None) if has_app_context() else None
+    return locale if locale is not None else get_locale()  # not chosen yet (or no app): let Flask-Babel do it
+
+
 def labels(name: str) -> Mapping[str, str]:
     """Return the label map `name` (see LABEL_MAPS) in the current locale, translated once per catalogue."""
     translations = _request_translations()
@@ -93,7 +99,7 @@ def money(amount: Decimal | None, currency: str = "RON") -> str:
     if type(amount) is not Decimal or not amount.is_finite():
         return format_currency(amount, currency)
     # Equal Decimals can differ in exponent or sign of zero: both are in the key so no text is reused wrongly.
-    return _money(amount, amount.as_tuple().exponent, amount.is_signed(), currency, get_locale())
+    return _money(amount, amount.as_tuple().exponent, amount.is_signed(), currency, _request_locale())
 
 
 @lru_cache(maxsize=4096)
@@ -106,7 +112,7 @@ def date(value: dt.date | None) -> str:
     if not value:
         return ""
     if type(value) is dt.date:  # a datetime would be moved to the user's timezone first: not cached
-        return _date(value, get_locale())
+        return _date(value, _request_locale())
     return format_date(value, "medium")
 
 
