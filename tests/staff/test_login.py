@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hostico.models import AuditLog, StaffUser
 from tests.staff.conftest import totp_code
 
-CSRF_VALUE = re.compile(r'value="[^"]*"')
+CSRF_VALUE = re.compile(r'value="[^"]*"|"X-CSRFToken": "[^"]*"')
 
 
 def test_password_alone_does_not_open_the_staff_area(client, make_staff):
