@@ -35,9 +35,13 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int,
     candidates = select(T.id).where(due).order_by(T.next_attempt_at, T.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # A materialised CTE runs the locking SELECT exactly once. As a plain `IN (subquery)` PostgreSQL
+    # may re-run it for each row it updates, and each run then finds the next unclaimed rows, so one
+    # worker claimed every due message whatever the limit.
+    claimable = candidates.cte("claimable").prefix_with("MATERIALIZED", dialect="postgresql")
     stmt = (
         update(T)
-        .where(T.id.in_(candidates.scalar_subquery()), due)
+        .where(T.id.in_(select(claimable.c.id)), due)
         .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.attempts + 1)
         .returning(T.id)
         .execution_options(synchronize_session=False)

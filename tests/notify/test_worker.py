@@ -126,9 +126,20 @@ def test_backoff_doubles_and_is_capped():
         assert len(values) > 1  # jitter
 
 
-def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver, sms_file, outbox):
+def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver, sms_file, outbox, monkeypatch):
     """PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the claiming UPDATE holds the write lock."""
+    import time
+
+    from hostico.notify.sms.providers.file import FileProvider
+
     app.config["OUTBOX_BATCH_SIZE"] = 5
+    real_send = FileProvider.send
+
+    def slow_send(self, *, to, sender, text):
+        time.sleep(0.01)  # a provider takes time: no single worker can drain the queue before the others start
+        return real_send(self, to=to, sender=sender, text=text)
+
+    monkeypatch.setattr(FileProvider, "send", slow_send)
     customers = [make.make_customer(phone_e164=f"+4072200{i:04d}", sms_opt_in=True) for i in range(40)]
     for c in customers:
         for reason in ("abuse", "other", "nonpayment"):
@@ -157,7 +168,7 @@ def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver
     sent = sms_file()
     assert len(sent) == 120
     assert len({(s["to"], s["text"]) for s in sent}) == 120  # no duplicates
-    assert len({r.claimed_by for r in rows}) > 1  # the work really was shared
+    assert len({r.claimed_by for r in rows}) > 1, counts  # the work really was shared
 
 
 def test_an_unexpected_adapter_error_retries_that_message_and_the_batch_goes_on(
@@ -191,3 +202,31 @@ def test_a_sender_id_longer_than_11_characters_is_not_sent(app, session, make, o
     sms = outbox("sms")[0]
     assert sms.status == "pending" and "HOSTICO_SMS_SENDER" in sms.last_error
     assert sms_file() == []
+
+
+def test_a_claim_takes_at_most_its_limit_and_parallel_claims_are_disjoint(app, session, make, engine_name):
+    """Regression: as `IN (subquery)` PostgreSQL re-ran the locking SELECT per row, so one claim took all."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from hostico.db import db
+    from hostico.notify import outbox as outbox_module
+
+    customer = make.make_customer()
+    for _ in range(12):
+        suspend_service(session, make.make_service(customer), reason="other", sms_hours="00:00-24:00")
+    session.commit()
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    first, second = Session(bind=db.engine), Session(bind=db.engine)
+    try:
+        claimed_a = outbox_module.claim_due(first, now=now, worker_id="A", limit=5, claim_timeout=300)
+        assert len(claimed_a) == 5
+        if engine_name == "postgres":  # a second worker claims while the first transaction is still open
+            claimed_b = outbox_module.claim_due(second, now=now, worker_id="B", limit=5, claim_timeout=300)
+            assert len(claimed_b) == 5 and not set(claimed_a) & set(claimed_b)
+    finally:
+        second.rollback()
+        first.rollback()
+        second.close()
+        first.close()
