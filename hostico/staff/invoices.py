@@ -22,6 +22,7 @@ from hostico.billing.staff_ops import (
 from hostico.db import db
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.staff import bp
+from hostico.staff.actions import run_change
 from hostico.staff.forms import NonceForm, PaymentForm, ProformaForm, ReasonForm
 from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
 from hostico.staff.permissions import requires
@@ -109,15 +110,12 @@ def issue_proforma(customer_id: int):
     lines = [LineSpec(description=form.description.data.strip(), unit_price=form.amount.data)] \
         if form.description.data else []
     profile = next((p for p in profiles if p.id == form.profile.data), None)
-    try:
-        inv = issue_proforma_for_customer(db.session, customer, services=chosen, lines=lines,
-                                          settings=billing_settings(), today=business_today(),
-                                          staff_id=current_user.id, profile=profile)
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    change = run_change(lambda: issue_proforma_for_customer(
+        db.session, customer, services=chosen, lines=lines, settings=billing_settings(), today=business_today(),
+        staff_id=current_user.id, profile=profile))
+    if not change.ok:
         return back
-    db.session.commit()
+    inv = change.value
     flash(_("Proforma %(code)s issued; the customer is notified.", code=inv.code), "success")
     return _back(inv)
 
@@ -167,13 +165,10 @@ def cancel(code: str):
     if not form.validate_on_submit():
         flash(_("Give a reason for cancelling."), "error")
         return _back(inv)
-    try:
-        cancel_proforma(db.session, inv, staff_id=current_user.id, reason=form.reason.data.strip())
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    reason = form.reason.data.strip()
+    change = run_change(lambda: cancel_proforma(db.session, inv, staff_id=current_user.id, reason=reason))
+    if not change.ok:
         return _back(inv)
-    db.session.commit()
     flash(_("Proforma %(code)s is cancelled.", code=inv.code), "success")
     return _back(inv)
 
@@ -187,14 +182,12 @@ def credit_note(code: str):
     if not form.validate_on_submit():
         flash(_("Give a reason for the credit note."), "error")
         return _back(inv)
-    try:
-        note = credit_tax_invoice(db.session, inv, settings=billing_settings(), today=business_today(),
-                                  staff_id=current_user.id, reason=form.reason.data.strip())
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    change = run_change(lambda: credit_tax_invoice(
+        db.session, inv, settings=billing_settings(), today=business_today(), staff_id=current_user.id,
+        reason=form.reason.data.strip()))
+    if not change.ok:
         return _back(inv)
-    db.session.commit()
+    note = change.value
     flash(_("Credit note %(code)s issued.", code=note.code), "success")
     return _back(note)
 
@@ -208,13 +201,10 @@ def resend(code: str):
     if not form.validate_on_submit():
         flash(_("Reload the page and try again."), "error")
         return _back(inv)
-    try:
-        queued = resend_invoice_email(db.session, inv, staff_id=current_user.id, nonce=form.nonce.data)
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    change = run_change(lambda: resend_invoice_email(db.session, inv, staff_id=current_user.id, nonce=form.nonce.data))
+    if not change.ok:
         return _back(inv)
-    db.session.commit()
+    queued = change.value
     if queued:
         flash(_("The email with %(code)s is queued.", code=inv.code), "success")
     else:

@@ -8,10 +8,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from hostico.auth.forms import EmptyForm
-from hostico.billing.errors import BillingError
 from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
 from hostico.db import db
 from hostico.staff import bp
+from hostico.staff.actions import run_change
 from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires
@@ -38,15 +38,12 @@ def suspend(service_id: int):
         _flash_form_errors(form)
         return _back(service)
     settings = billing_settings()
-    try:
-        suspend_service(db.session, service, reason=form.reason.data, note=(form.note.data or "").strip() or None,
-                        actor_kind="staff", actor_id=current_user.id, sms_hours=settings.sms_hours,
-                        timezone=settings.timezone)
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    note = (form.note.data or "").strip() or None
+    change = run_change(lambda: suspend_service(
+        db.session, service, reason=form.reason.data, note=note, actor_kind="staff", actor_id=current_user.id,
+        sms_hours=settings.sms_hours, timezone=settings.timezone))
+    if not change.ok:
         return _back(service)
-    db.session.commit()
     flash(_("%(domain)s is suspended (%(reason)s); the customer is notified.", domain=service.domain,
             reason=form.reason.data), "success")
     return _back(service)
@@ -58,14 +55,9 @@ def unsuspend(service_id: int):
     """Lift a service's suspension (email to the customer)."""
     service = service_or_404(service_id)
     if EmptyForm().validate_on_submit():
-        try:
-            unsuspend_service(db.session, service, actor_kind="staff", actor_id=current_user.id)
-        except BillingError as err:
-            db.session.rollback()
-            flash(str(err), "error")
-            return _back(service)
-        db.session.commit()
-        flash(_("%(domain)s is active again.", domain=service.domain), "success")
+        if run_change(lambda: unsuspend_service(db.session, service, actor_kind="staff",
+                                                actor_id=current_user.id)).ok:
+            flash(_("%(domain)s is active again.", domain=service.domain), "success")
     return _back(service)
 
 
@@ -78,12 +70,8 @@ def terminate(service_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(service)
-    try:
-        terminate_service(db.session, service, actor_kind="staff", actor_id=current_user.id)
-    except BillingError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+    change = run_change(lambda: terminate_service(db.session, service, actor_kind="staff", actor_id=current_user.id))
+    if not change.ok:
         return _back(service)
-    db.session.commit()
     flash(_("%(domain)s is terminated.", domain=service.domain), "success")
     return _back(service)
