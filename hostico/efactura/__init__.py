@@ -1,1 +1,1 @@
-"""RO e-Factura (DESIGN 7): UBL CIUS-RO documents, validation, the ANAF client and the SPV jobs (Flask-free)."""
+"""RO e-Factura: UBL CIUS-RO documents, their validation and scope, ANAF's registry and SPV (Flask-free)."""

@@ -19,6 +19,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _finding(rule: str, template: str, params: dict) -> dict:
+    """A finding as stored (JSON): the rule, the English template and its parameters, for translation."""
+    params = {k: v if isinstance(v, int | float | str) else str(v) for k, v in (params or {}).items()}
+    return {"rule": rule, "template": template, "params": params,
+            "message": template % params if params else template}
+
+
 def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -> bool:
     """Build the UBL document and validate it; keep the XML and the findings; True when it may be uploaded."""
     from hostico.efactura.ubl import DocumentError, build_document
@@ -28,11 +35,10 @@ def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -
         xml = build_document(invoice)
     except DocumentError as err:
         doc.xml = None
-        doc.findings = [{"rule": getattr(err, "code", "document"), "message": str(err)}]
+        doc.findings = [_finding(err.code, err.template, err.params)]
     else:
         doc.xml = xml
-        doc.findings = [{"rule": str(getattr(f, "rule", "")), "message": str(getattr(f, "message", f))}
-                        for f in validate_document(xml)] or None
+        doc.findings = [_finding(f.rule, f.template, f.params) for f in validate_document(xml)] or None
     doc.next_attempt_at = now + RECHECK_BLOCKED if doc.findings else None
     return not doc.findings
 
