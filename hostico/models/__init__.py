@@ -6,6 +6,7 @@ from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.customer import Customer, RecoveryCode
+from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
@@ -15,8 +16,8 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer", "ExchangeRate",
-    "ExchangeRateSync", "Invoice",
+    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer",
+    "EfacturaDocument", "EfacturaUpload", "ExchangeRate", "ExchangeRateSync", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Service",
     "StaffUser", "UTCDateTime", "utcnow",
