@@ -169,8 +169,9 @@ def record_transfer(code: str):
     try:
         payment = record_payment(db.session, inv.id, amount=form.amount.data, method="bank_transfer",
                                  settings=billing_settings(), today=business_today(),
-                                 received_on=form.received_on.data or business_today(), reference=form.reference.data.strip(),
-                                 idempotency_key=key, staff_id=current_user.id, buyer=buyer)
+                                 received_on=form.received_on.data or business_today(),
+                                 reference=form.reference.data.strip(), idempotency_key=key,
+                                 staff_id=current_user.id, buyer=buyer)
         db.session.commit()
     except BillingError as err:
         db.session.rollback()
