@@ -86,4 +86,4 @@ bench-outbox: $(VENV)/.dev
 	$(BIN)/python -m bench.outbox
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build $(MO_FILES)
