@@ -155,7 +155,8 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.after_request(remember_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, labels=labels, status_label=status_label, invoice_kind_label=invoice_kind_label)
+    app.jinja_env.globals.update(get_locale=get_locale, labels=labels, status_label=status_label,
+                                  invoice_kind_label=invoice_kind_label)
     # Also as filters: Jinja calls a filter directly, a global function through Context.call (long lists).
     app.jinja_env.filters.update(money=money, date=date, datetime=datetime, status_label=status_label,
                                  invoice_kind_label=invoice_kind_label)
