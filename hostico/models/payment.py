@@ -37,5 +37,7 @@ class Payment(TimestampMixin, Base):
     tax_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     # The day the money arrived (a bank transfer's value date; a card payment's day).
     received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # The hosted checkout that paid it (card payments): what a refund goes back through.
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"), index=True)
 
     invoice = relationship("Invoice", foreign_keys=[invoice_id], lazy="raise_on_sql")
