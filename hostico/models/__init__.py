@@ -1,6 +1,7 @@
 """The billing data model (DESIGN 3): one module per aggregate, all imported here for Alembic."""
 
 from hostico.models.audit import AuditLog
+from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, UTCDateTime, utcnow
 from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
@@ -14,7 +15,8 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer", "Invoice",
+    "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun", "CYCLES",
+    "CYCLE_MONTHS", "Customer", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Service",
     "StaffUser", "UTCDateTime", "utcnow",

@@ -1,0 +1,1 @@
+"""Payments from outside the app: gateway adapters and bank-statement import (Flask-free)."""
