@@ -37,7 +37,7 @@ run: $(VENV)/.runtime system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	HOSTICO_INLINE_WORKER=1 HOSTICO_MAIL_BACKEND=$(MAIL_BACKEND) HOSTICO_SMS_BACKEND=$(SMS_BACKEND) \
-		HOSTICO_EFACTURA=$(EFACTURA) $(FLASK) run --host $(HOST) --port $(PORT)
+		HOSTICO_EFACTURA=$(EFACTURA) HOSTICO_EFACTURA_SYNC_SECONDS=5 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when HOSTICO_TEST_POSTGRES_URL is set or PostgreSQL
 # answers on 127.0.0.1:5432.

@@ -59,6 +59,7 @@ def _finish_config(app: Flask) -> None:
         if app.config.get("ENV") == "production":
             raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    _choose_payment_gateway(app)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
@@ -68,6 +69,19 @@ def _finish_config(app: Flask) -> None:
     if app.config.get("ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _choose_payment_gateway(app: Flask) -> None:
+    """Resolve HOSTICO_PAYMENT_GATEWAY: the sandbox by default outside production, never in production."""
+    production = app.config.get("ENV") == "production"
+    name = (app.config.get("PAYMENT_GATEWAY") or "").strip().lower()
+    if not name:
+        name = "" if production else "sandbox"
+    if name not in ("", "sandbox", "netopia", "stripe"):
+        raise RuntimeError(f"HOSTICO_PAYMENT_GATEWAY={name!r}: use sandbox, netopia or stripe")
+    if name == "sandbox" and production:
+        raise RuntimeError("HOSTICO_PAYMENT_GATEWAY=sandbox is refused in production: use netopia or stripe")
+    app.config["PAYMENT_GATEWAY"] = name
 
 
 def _development_secret(instance_path: str) -> str:
@@ -117,6 +131,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
         app.register_blueprint(bp)
+    if app.config["PAYMENT_GATEWAY"] == "sandbox":  # never in production (see _choose_payment_gateway)
+        from hostico.sandbox_gateway import bp as sandbox_bp
+
+        app.register_blueprint(sandbox_bp)
 
 
 def _login_url_for(endpoint: str | None) -> str:

@@ -66,7 +66,18 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
-    "WEBHOOK_SECRET": ("dev-webhook-secret", _str),
+    "WEBHOOK_SECRET": ("dev-webhook-secret", _str),  # signs the sandbox gateway's notifications
+    # Card payments (DESIGN 8): sandbox | netopia | stripe; empty = sandbox outside production, none in it.
+    "PAYMENT_GATEWAY": ("", _str),
+    "PAYMENT_TIMEOUT": (15, _int),
+    "SANDBOX_NOTIFY_DELAY": (5, _int),  # seconds the sandbox's "delayed notification" card waits
+    "NETOPIA_API_URL": ("https://secure.mobilpay.ro/pay", _str),
+    "NETOPIA_API_KEY": ("", _str),
+    "NETOPIA_POS_SIGNATURE": ("", _str),
+    "NETOPIA_PUBLIC_KEY": ("", _str),  # PEM of NETOPIA's public key (IPN signatures), or a path to it
+    "STRIPE_API_URL": ("https://api.stripe.com", _str),
+    "STRIPE_SECRET_KEY": ("", _str),
+    "STRIPE_WEBHOOK_SECRET": ("", _str),
     "INLINE_WORKER": (False, _bool),
     "SELLER_NAME": ("Hostico SRL", _str),
     "SELLER_CUI": ("RO18547290", _str),

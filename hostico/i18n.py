@@ -35,7 +35,7 @@ INVOICE_ROW = {
     "number": N_("Number"), "kind": N_("Kind"), "date": N_("Date"), "due_date": N_("Due date"),
     "billed_to": N_("Billed to"), "total": N_("Total"), "status": N_("Status"), "actions": N_("Actions"),
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
-    "pay": N_("Pay"), "edit": N_("Edit"),
+    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
 }
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
                                          "invoice_row": INVOICE_ROW}

@@ -194,7 +194,7 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
             return
         upload.state, upload.upload_index, upload.answered_at = "answered", index, now
         doc.state, doc.upload_index, doc.uploaded_at = "uploaded", index, now
-        doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, now + dt.timedelta(minutes=1)
+        doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, now + settings.poll_unit
         session.commit()
         summary.uploaded += 1
 
@@ -242,9 +242,9 @@ def _adopt(doc: EfacturaDocument, upload: EfacturaUpload, message: SpvMessage, a
 
 
 # -- poll and download ---------------------------------------------------------------------------------
-def poll_delay(checks: int) -> dt.timedelta:
-    """1, 2, 4 … 60 minutes between status queries of one upload."""
-    return dt.timedelta(minutes=min(60, 2 ** max(0, checks - 1)))
+def poll_delay(checks: int, unit: dt.timedelta = dt.timedelta(minutes=1)) -> dt.timedelta:
+    """1, 2, 4 … 60 minutes (units) between status queries of one upload."""
+    return unit * min(60, 2 ** max(0, checks - 1))
 
 
 def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
@@ -272,7 +272,7 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
                 answer = client.status(upload.upload_index)
                 upload.stare, upload.download_id = answer.stare, answer.download_id
                 if answer.processing:
-                    doc.next_attempt_at = now + poll_delay(upload.status_checks)
+                    doc.next_attempt_at = now + poll_delay(upload.status_checks, settings.poll_unit)
                     session.commit()
                     summary.waiting += 1
                     return

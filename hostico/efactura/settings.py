@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,6 +35,11 @@ class EfacturaSettings:
     @property
     def enabled(self) -> bool:
         return self.mode != "off"
+
+    @property
+    def poll_unit(self) -> dt.timedelta:
+        """The step of the status-polling schedule: minutes against ANAF, seconds against the simulator."""
+        return dt.timedelta(seconds=1 if self.mode == "simulate" else 60)
 
     @property
     def environment(self) -> str:

@@ -1,1 +1,4 @@
-"""Payments from outside the app: gateway adapters and bank-statement import (Flask-free)."""
+"""Payments that come from outside (DESIGN 8): hosted card checkouts through a gateway, refunds, statements.
+
+Flask-free: plain functions on a session and small adapters, one per gateway (`gateways/`).
+"""

@@ -1,32 +1,47 @@
-"""Bank-statement fixtures: the proformas the sample statements in data/ pay (HPF-000001..4)."""
+"""Helpers for the hosted-checkout tests: capture what the sandbox gateway would send, deliver it."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 import pytest
 
-from hostico.billing.payments import record_payment
-
-DATA = Path(__file__).parent / "data"
+HOSTED = re.compile(r"/sandbox-gateway/checkout/([^/?#]+)")
 
 
-def sample(name: str) -> bytes:
-    """Read a sample statement of tests/payments/data/."""
-    return (DATA / name).read_bytes()
+class SandboxOutbox:
+    """The sandbox gateway's notifications, kept instead of posted from a thread, to deliver on demand."""
+
+    def __init__(self, app):
+        self.sent: list[tuple[str, bytes, dict, float]] = []
+        app.extensions["sandbox_gateway.deliver"] = self.capture
+
+    def capture(self, url, body, headers, delay=0.0):
+        self.sent.append((url, body, headers, delay))
+
+    def deliver(self, client, index: int = -1):
+        """POST a captured notification to the app's endpoint, as the gateway's server would."""
+        url, body, headers, _ = self.sent[index]
+        path = url.split("://", 1)[-1].split("/", 1)[1]
+        return client.post("/" + path, data=body, headers=headers)
 
 
 @pytest.fixture
-def proformas(make, session, settings):
-    """HPF-000001 121.00, HPF-000002 60.50, HPF-000003 12.10 (paid by card), HPF-000004 242.00 — all RON."""
-    customer = make.make_customer(name="Ana Popescu")
-    service = make.make_service(customer, domain="ana.ro", status="suspended", suspension_reason="nonpayment")
-    p1 = make.make_proforma(customer, amount="100.00", service=service)
-    p2 = make.make_proforma(customer, amount="50.00")
-    p3 = make.make_proforma(customer, amount="10.00")
-    p4 = make.make_proforma(customer, amount="200.00")
-    record_payment(session, p3.id, amount=p3.total, method="card", settings=settings, today=p3.issue_date)
-    session.commit()
-    assert [p.code for p in (p1, p2, p3, p4)] == ["HPF-000001", "HPF-000002", "HPF-000003", "HPF-000004"]
-    assert [str(p.total) for p in (p1, p2, p3, p4)] == ["121.00", "60.50", "12.10", "242.00"]
-    return {"customer": customer, "service": service, "p1": p1, "p2": p2, "p3": p3, "p4": p4}
+def sandbox(app) -> SandboxOutbox:
+    return SandboxOutbox(app)
+
+
+@pytest.fixture
+def pay_with_card(client, sandbox):
+    """Start a checkout for proformas and pick a test card on the sandbox page; returns the waiting page URL."""
+    def do(codes: list[str], card: str = "4242424242424242"):
+        if len(codes) == 1:
+            resp = client.post_form(f"/invoices/{codes[0]}/pay", token_from="/invoices")
+        else:
+            resp = client.post_form("/invoices/pay", {"invoice": codes}, token_from="/invoices")
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        hosted = resp.headers["Location"]
+        assert HOSTED.search(hosted), hosted
+        page = client.post_form(hosted, {"card": card}, token_from=hosted)
+        return hosted, page
+    return do

@@ -1,7 +1,7 @@
 """payments: imported bank statements (CAMT.053, MT940) and their credit lines
 
 Revision ID: payments_bank_1
-Revises: efactura_spv_1
+Revises: payments_gateway_1
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'payments_bank_1'
-down_revision = 'efactura_spv_1'
+down_revision = 'payments_gateway_1'
 branch_labels = None
 depends_on = None
 

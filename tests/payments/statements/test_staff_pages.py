@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hostico.models import AuditLog, BankStatementImport, BankStatementLine, Invoice, Payment
-from tests.payments.conftest import DATA, sample
+from tests.payments.statements.conftest import DATA, sample
 from tests.staff.test_pages import count_queries
 
 

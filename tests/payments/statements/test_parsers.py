@@ -7,7 +7,7 @@ import pytest
 
 from hostico.payments.statements import StatementError, assign_entry_keys, parse_statement
 from hostico.payments.statements.matching import proforma_numbers
-from tests.payments.conftest import sample
+from tests.payments.statements.conftest import sample
 
 
 def test_camt053_v02_entries_carry_amount_date_payer_iban_texts_and_bank_reference():

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hostico.models import Invoice, Service
 
-SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "demo-statement.camt053.xml"
+SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "samples" / "demo-statement.camt053.xml"
 
 
 def test_demo_sample_statement_pays_the_overdue_demo_proforma(runner, session):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hostico.models import AuditLog, BankStatementLine, Invoice, Payment, Service
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
-from tests.payments.conftest import sample
+from tests.payments.statements.conftest import sample
 
 TODAY = dt.date(2026, 12, 1)
 
