@@ -17,7 +17,6 @@ from hostico.htmx import add_vary, is_htmx
 from hostico.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUPPORTED_LOCALES = ("en", "ro")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     i18n.init_app(app)
     limiter.init_app(app)
     _init_login(app)
@@ -66,6 +65,9 @@ def _finish_config(app: Flask) -> None:
         # Redis down must not lock everyone out: count in memory until it is back.
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if app.config["DEFAULT_LOCALE"] not in i18n.SUPPORTED_LOCALES:
+        raise RuntimeError(f"HOSTICO_DEFAULT_LOCALE must be one of {', '.join(i18n.SUPPORTED_LOCALES)}")
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     if app.config.get("ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -94,12 +96,6 @@ def _development_secret(instance_path: str) -> str:
         os.chmod(path, 0o600)
     with open(path, encoding="utf-8") as fh:
         return fh.read().strip()
-
-
-def _select_locale() -> str:
-    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
-        return current_user.locale
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
 
 
 def _init_login(app: Flask) -> None:

@@ -56,7 +56,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "OUTBOX_CLAIM_TIMEOUT": (300, _int),
     "OUTBOX_BATCH_SIZE": (50, _int),
     "TIMEZONE": ("Europe/Bucharest", _str),
-    "LOCALE": ("en", _str),
+    "DEFAULT_LOCALE": ("ro", _str),  # ro | en: the language of a visitor who has not chosen one
     "CURRENCY": ("RON", _str),
     "VAT_RATE": (Decimal("21"), _decimal),
     "RENEWAL_DAYS_BEFORE": (14, _int),
@@ -117,7 +117,6 @@ def default_config(instance_path: str) -> dict[str, object]:
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="Europe/Bucharest",
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
