@@ -183,9 +183,9 @@ def _register_hooks(app: Flask) -> None:
     def too_large(err):
         from flask_babel import gettext
 
-        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        size = "{:g}".format((app.config.get("MAX_CONTENT_LENGTH") or 0) / 1048576)
         return render_template("errors/400.html", message=gettext(
-            "The file is too large: at most %(size)s MB can be sent at once.", size=f"{limit / 1048576:g}")), 413
+            "The file is too large: at most %(size)s MB can be sent at once.", size=size)), 413
 
     @app.errorhandler(429)
     def too_many(err):
