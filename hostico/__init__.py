@@ -59,6 +59,10 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     _choose_payment_gateway(app)
+    from hostico.efactura.settings import production_problems
+
+    for problem in production_problems(app.config):
+        raise RuntimeError(problem)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
