@@ -2,7 +2,7 @@
 (storno and reissue), issue dates under the numbering lock, renewal anchor day, payment limit
 
 Revision ID: fiscal_docs_1
-Revises: payments_gateway_1
+Revises: payments_bank_1
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "fiscal_docs_1"
-down_revision = "payments_gateway_1"
+down_revision = "payments_bank_1"
 branch_labels = None
 depends_on = None
 
