@@ -143,16 +143,16 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     record_payment(session, vps_proforma.id, amount=vps_proforma.total, method="card", settings=settings,
                    today=today - dt.timedelta(days=30), reference="demo-card-eur")
 
-    # Suspended for nonpayment: overdue renewal proforma.
+    # Active monthly service: paid order proforma (tax invoice), renewal proforma unpaid.
+    site = _service(session, ana, products["starter"], "ana-popescu.ro", "monthly", today - dt.timedelta(days=27))
+    first = _proforma(session, ana, site, settings, today - dt.timedelta(days=28), "order", person)
+    record_payment(session, first.id, amount=first.total, method="card", settings=settings,
+                   today=today - dt.timedelta(days=27), reference="demo-card")
+
+    # Suspended for nonpayment: overdue renewal proforma (HPF-000004, named by deploy/samples' statement).
     blog = _service(session, ana, products["starter"], "blog-ana.ro", "monthly", today - dt.timedelta(days=12))
     _proforma(session, ana, blog, settings, today - dt.timedelta(days=26), "system", person)
     suspend_service(session, blog, reason="nonpayment", note="Proforma overdue past the grace period")
-
-    # Active monthly service: paid order proforma (tax invoice), renewal proforma unpaid.
-    site = _service(session, ana, products["starter"], "ana-popescu.ro", "monthly", today - dt.timedelta(days=20))
-    first = _proforma(session, ana, site, settings, today - dt.timedelta(days=21), "order", person)
-    record_payment(session, first.id, amount=first.total, method="card", settings=settings,
-                   today=today - dt.timedelta(days=20), reference="demo-card")
 
     # The 2FA customer: one active service with an unpaid proforma.
     pro = _service(session, mihai, products["pro"], "ionescu-dev.ro", "quarterly", today + dt.timedelta(days=9))
