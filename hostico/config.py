@@ -78,6 +78,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_SERIES": ("HPF", _str),
     "TAX_SERIES": ("HST", _str),
     "CREDIT_SERIES": ("HCN", _str),
+    # ANAF's public registry of taxpayers (PlatitorTvaRest v9): the company lookup of the billing forms.
+    "ANAF_PUBLIC_URL": ("https://webservicesp.anaf.ro", _str),
+    "ANAF_PUBLIC_TIMEOUT": (5, _int),
 }
 
 

@@ -136,6 +136,8 @@ def test_config(database_url, tmp_path) -> dict:
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",
         "BASE_URL": "http://localhost",
+        # Never ANAF's real registry: nothing listens here; tests that need it start a local fake.
+        "ANAF_PUBLIC_URL": "http://127.0.0.1:9",
     }
 
 
