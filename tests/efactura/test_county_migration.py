@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from hostico.db import upgrade
-
 from hostico.migrations.versions import efactura_docs_1 as migration
 
 
