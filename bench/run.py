@@ -3,7 +3,8 @@
     python bench/run.py            # full sizes (several minutes)
     python bench/run.py --quick    # small sizes, for a smoke run
     python bench/run.py --readme   # and put the table into README.md
-    python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF
+    python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF,
+                                   #   f e-Factura documents
 
 A piece that is not built yet shows as "missing: ..." in its row instead of stopping the run.
 """
@@ -317,12 +318,28 @@ def section_pdf(args, engine: str, tmp: str) -> list[Row]:
     ]
 
 
+# (f) e-Factura documents ----------------------------------------------------------------------------------
+
+def section_efactura(args, engine: str, tmp: str) -> list[Row]:
+    label = "e-Factura UBL documents, generated + validated (XSD + EN 16931/CIUS-RO rules)"
+    bench = _bench_module("efactura")
+    if bench is None:
+        return [Row(label, "missing: bench/efactura.py", "", "missing")]
+    count = 300 if args.quick else 2000
+    figures = bench.run(count)
+    detail = (f"{figures['generated_and_validated_per_second']:,} docs/s (generate {figures['generated_per_second']:,}"
+              f"/s, validate {figures['validated_per_second']:,}/s; {count:,} documents, "
+              f"{figures['kb_per_document']} KB each)")
+    return [Row(label, detail, "", "measured")]
+
+
 SECTIONS: dict[str, tuple[str, Callable]] = {
     "a": ("requests per second", section_pages),
     "b": ("SQL queries per page", section_queries),
     "c": ("billing run", section_billing),
     "d": ("outbox throughput", section_outbox),
     "e": ("invoice PDF", section_pdf),
+    "f": ("e-Factura documents", section_efactura),
 }
 
 
@@ -330,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen sections, print the table and write bench/results/latest.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--only", default="abcde", help="sections to run, e.g. a,b")
+    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,b")
     parser.add_argument("--engine", choices=("auto", "sqlite", "postgres"), default="auto",
                         help="database for sections a, b, e (auto: PostgreSQL when it answers)")
     parser.add_argument("--seconds", type=float, default=None, help="load duration per measurement")
