@@ -9,6 +9,8 @@ PORT ?= 5000
 # SMS are appended to instance/sms.jsonl. Override e.g. `make run MAIL_BACKEND=smtp SMS_BACKEND=log`.
 MAIL_BACKEND ?= outbox
 SMS_BACKEND ?= file
+# RO e-Factura against the built-in SPV stand-in (no ANAF credentials needed); `make run EFACTURA=off`.
+EFACTURA ?= simulate
 
 .PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean
 
@@ -35,7 +37,7 @@ run: $(VENV)/.runtime system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	HOSTICO_INLINE_WORKER=1 HOSTICO_MAIL_BACKEND=$(MAIL_BACKEND) HOSTICO_SMS_BACKEND=$(SMS_BACKEND) \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+		HOSTICO_EFACTURA=$(EFACTURA) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when HOSTICO_TEST_POSTGRES_URL is set or PostgreSQL
 # answers on 127.0.0.1:5432.

@@ -81,6 +81,21 @@ SETTINGS: dict[str, tuple[object, object]] = {
     # ANAF's public registry of taxpayers (PlatitorTvaRest v9): the company lookup of the billing forms.
     "ANAF_PUBLIC_URL": ("https://webservicesp.anaf.ro", _str),
     "ANAF_PUBLIC_TIMEOUT": (5, _int),
+    # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
+    "EFACTURA": ("off", _str),
+    "ANAF_API_URL": ("https://api.anaf.ro", _str),
+    "ANAF_OAUTH_URL": ("https://logincert.anaf.ro/anaf-oauth2/v1", _str),
+    "ANAF_CLIENT_ID": ("", _str),
+    "ANAF_CLIENT_SECRET": ("", _str),
+    "ANAF_REFRESH_TOKEN": ("", _str),
+    "ANAF_REDIRECT_URI": ("", _str),  # default: BASE_URL + /staff/efactura/oauth/callback
+    "ANAF_TIMEOUT": (30.0, float),
+    "ANAF_REQUESTS_PER_MINUTE": (1000, _int),
+    "EFACTURA_RETRY_BASE_SECONDS": (60, _int),
+    "EFACTURA_RETRY_MAX_SECONDS": (3600, _int),
+    "EFACTURA_RECHECK_MINUTES": (30, _int),
+    "EFACTURA_SYNC_SECONDS": (60, _int),
+    "EFACTURA_SIMULATOR_FILE": ("instance/efactura-simulator.json", _str),
 }
 
 

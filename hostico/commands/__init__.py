@@ -7,7 +7,9 @@ def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from hostico.commands.billing import billing_cli, service_cli
     from hostico.commands.demo import demo_cli
+    from hostico.commands.efactura import efactura_cli
+    from hostico.commands.efactura_export import export_command  # noqa: F401 - adds `efactura export`
     from hostico.commands.worker import worker_command
 
-    for command in (demo_cli, billing_cli, service_cli, worker_command):
+    for command in (demo_cli, billing_cli, service_cli, worker_command, efactura_cli):
         app.cli.add_command(command)

@@ -13,6 +13,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from hostico.db import db
+from hostico.efactura.jobs import run_forever as efactura_run_forever
+from hostico.efactura.jobs import sync as efactura_sync
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
 
 logger = logging.getLogger("hostico.worker")
@@ -36,12 +38,25 @@ def worker_command(once: bool, poll: float) -> None:
     if once:
         handled = deliver_due(factory, config, worker_id=worker_id)
         click.echo(f"Handled {handled} message(s).")
+        if config.get("EFACTURA", "off") != "off":
+            click.echo(f"e-Factura: {efactura_sync(factory, config).line()}")
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    start_efactura_thread(factory, config, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
     run_forever(factory, config, poll_seconds=poll, stop=stop, worker_id=worker_id)
+
+
+def start_efactura_thread(factory, config: dict, stop: threading.Event) -> threading.Thread | None:
+    """Run the e-Factura jobs beside the outbox (upload, poll, download every HOSTICO_EFACTURA_SYNC_SECONDS)."""
+    if config.get("EFACTURA", "off") == "off":
+        return None
+    thread = threading.Thread(target=efactura_run_forever, name="hostico-efactura", daemon=True,
+                              args=(factory, config), kwargs={"stop": stop})
+    thread.start()
+    return thread
 
 
 def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thread | None:
@@ -61,6 +76,7 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()
+        start_efactura_thread(_session_factory(db.engine), dict(app.config), stop)
         _inline_thread = thread
     logger.info("inline outbox worker started (pid %s)", os.getpid())
     return thread

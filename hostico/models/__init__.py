@@ -6,6 +6,7 @@ from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.customer import Customer, RecoveryCode
+from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
@@ -14,7 +15,8 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer", "Invoice",
+    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer",
+    "EfacturaDocument", "EfacturaUpload", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Service",
     "StaffUser", "UTCDateTime", "utcnow",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from hostico.db import db
@@ -44,6 +44,26 @@ def index():
     dead_rows = s.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
+    efactura = _efactura_flags(s, today) if current_app.config.get("EFACTURA", "off") != "off" else None
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,
-                           suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today)
+                           suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today,
+                           efactura=efactura)
+
+
+def _efactura_flags(s, today):
+    """e-Factura documents still to report that are past or near their deadline (two queries)."""
+    from hostico.efactura.deadline import add_working_days
+    from hostico.efactura.operations import UNREPORTED
+    from hostico.models import EfacturaDocument
+
+    horizon = add_working_days(today, 1)
+    rows = s.execute(
+        select(EfacturaDocument, Invoice.code).join(Invoice, Invoice.id == EfacturaDocument.invoice_id)
+        .where(EfacturaDocument.state.in_(UNREPORTED), EfacturaDocument.deadline <= horizon)
+        .order_by(EfacturaDocument.deadline, EfacturaDocument.id).limit(LIST_LIMIT)
+    ).all()
+    total = s.scalar(select(func.count()).select_from(EfacturaDocument).where(
+        EfacturaDocument.state.in_(UNREPORTED), EfacturaDocument.deadline <= horizon))
+    return {"rows": [(doc, code, "overdue" if doc.deadline < today else "near") for doc, code in rows],
+            "total": total}

@@ -1,4 +1,5 @@
-"""Issued documents for each kind of buyer, built through the billing domain as production does."""
+"""Issued documents for each kind of buyer (built through the billing domain as production does), and a fake
+ANAF over HTTP with the app pointed at it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
 from hostico.billing.taxes import EU_COUNTRIES
+from hostico.db import db
+from tests.efactura.fake_anaf import FakeAnaf
 
 # The buyer kinds of issue 13's acceptance list: billing-profile data as a customer would type it.
 BUYERS = {
@@ -72,3 +76,27 @@ def anaf_registry(app):
     app.config["ANAF_PUBLIC_URL"] = fake.url
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def anaf():
+    server = FakeAnaf().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def anaf_config(app, anaf):
+    """The app in `test` mode against the fake ANAF, bootstrapped with a refresh token."""
+    app.config.update(
+        EFACTURA="test", ANAF_API_URL=anaf.url, ANAF_OAUTH_URL=anaf.url + "/anaf-oauth2/v1",
+        ANAF_CLIENT_ID=anaf.client_id, ANAF_CLIENT_SECRET=anaf.client_secret,
+        ANAF_REFRESH_TOKEN="bootstrap-refresh", ANAF_TIMEOUT=2.0, EFACTURA_RETRY_BASE_SECONDS=60,
+        EFACTURA_RECHECK_MINUTES=30,
+    )
+    return app.config
+
+
+@pytest.fixture
+def session_factory(app):
+    return lambda: Session(bind=db.engine, expire_on_commit=False)

@@ -27,3 +27,20 @@ def test_no_xml_for_a_proforma_nor_for_another_customers_invoice(client, login_a
     proforma = make.make_proforma(other, profile=make.make_profile(other))
     assert client.get(f"/invoices/{proforma.code}.xml").status_code == 404
     assert f"/invoices/{proforma.code}.xml" not in client.get(f"/invoices/{proforma.code}").get_data(as_text=True)
+
+
+def test_efactura_export_prints_the_validated_xml(runner, issue):
+    tax, note = issue("ro_company_bucharest", credit=True)
+    result = runner.invoke(args=["efactura", "export", tax.code])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("<?xml") and f"<cbc:ID>{tax.code}</cbc:ID>" in result.output
+    assert validate_document(result.output.encode()) == []
+    assert "<CreditNote" in runner.invoke(args=["efactura", "export", note.code]).output
+
+
+def test_efactura_export_refuses_unknown_numbers_and_proformas(runner, make):
+    customer = make.make_customer()
+    proforma = make.make_proforma(customer, profile=make.make_profile(customer))
+    for number in ("HST-999999", proforma.code):
+        result = runner.invoke(args=["efactura", "export", number])
+        assert result.exit_code != 0 and "No tax invoice or credit note" in result.output
