@@ -10,10 +10,10 @@ from hostico.client.queries import own_invoice
 from hostico.efactura.ubl import DocumentError, build_document
 
 
-@bp.route("/invoices/<code>.xml")
-def invoice_xml_download(code: str):
+@bp.route("/invoices/<tax_code>.xml")
+def invoice_xml_download(tax_code: str):
     """Download the UBL XML of a tax invoice or credit note (404 for proformas and others' documents)."""
-    inv = own_invoice(code)
+    inv = own_invoice(tax_code)
     if inv.kind not in ("tax", "credit_note"):
         abort(404)
     try:
