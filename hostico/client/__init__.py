@@ -19,5 +19,5 @@ def require_customer():
 
 
 from hostico.client import (  # noqa: E402,F401,I001
-    company_lookup, dashboard, efactura_xml, invoices, my_details, orders, payments, proforma_edit, services,
+    checkout, company_lookup, dashboard, efactura_xml, invoices, my_details, orders, proforma_edit, services,
 )

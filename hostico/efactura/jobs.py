@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.efactura import oauth
@@ -90,8 +91,11 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
         return summary
     now = now or utcnow()
     with session_factory() as session:
-        summary.enqueued, summary.excluded = enqueue_new(session, now)
-        session.commit()
+        try:
+            summary.enqueued, summary.excluded = enqueue_new(session, now)
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker enqueued the same invoices first: theirs stand
     own_client = client is None
     client = client or make_client(session_factory, settings)
     try:
@@ -194,7 +198,7 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
             return
         upload.state, upload.upload_index, upload.answered_at = "answered", index, now
         doc.state, doc.upload_index, doc.uploaded_at = "uploaded", index, now
-        doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, now + dt.timedelta(minutes=1)
+        doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, now + settings.poll_unit
         session.commit()
         summary.uploaded += 1
 
@@ -242,9 +246,9 @@ def _adopt(doc: EfacturaDocument, upload: EfacturaUpload, message: SpvMessage, a
 
 
 # -- poll and download ---------------------------------------------------------------------------------
-def poll_delay(checks: int) -> dt.timedelta:
-    """1, 2, 4 … 60 minutes between status queries of one upload."""
-    return dt.timedelta(minutes=min(60, 2 ** max(0, checks - 1)))
+def poll_delay(checks: int, unit: dt.timedelta = dt.timedelta(minutes=1)) -> dt.timedelta:
+    """1, 2, 4 … 60 minutes (units) between status queries of one upload."""
+    return unit * min(60, 2 ** max(0, checks - 1))
 
 
 def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
@@ -272,7 +276,7 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
                 answer = client.status(upload.upload_index)
                 upload.stare, upload.download_id = answer.stare, answer.download_id
                 if answer.processing:
-                    doc.next_attempt_at = now + poll_delay(upload.status_checks)
+                    doc.next_attempt_at = now + poll_delay(upload.status_checks, settings.poll_unit)
                     session.commit()
                     summary.waiting += 1
                     return

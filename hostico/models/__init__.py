@@ -5,6 +5,7 @@ from hostico.models.base import Base, Money, Percent, Quantity, UTCDateTime, utc
 from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
+from hostico.models.checkout import Checkout, CheckoutItem, Refund
 from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
@@ -15,9 +16,9 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer",
-    "EfacturaDocument", "EfacturaUpload", "Invoice",
+    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Checkout",
+    "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
-    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Service",
+    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Refund", "Service",
     "StaffUser", "UTCDateTime", "utcnow",
 ]
