@@ -6,7 +6,7 @@ the address names one ("Sector 3" -> SECTOR3). Text that names no county is left
 for the county on the next edit. Issued tax invoices and credit notes are never rewritten.
 
 Revision ID: efactura_docs_1
-Revises: payments_bank_1
+Revises: fiscal_docs_1
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from hostico.efactura import counties
 
 revision = "efactura_docs_1"
-down_revision = "payments_bank_1"
+down_revision = "fiscal_docs_1"
 branch_labels = None
 depends_on = None
 
