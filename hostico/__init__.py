@@ -183,6 +183,14 @@ def _register_hooks(app: Flask) -> None:
     def forbidden(err):
         return render_template("errors/403.html"), 403
 
+    @app.errorhandler(413)
+    def too_large(err):
+        from flask_babel import gettext
+
+        size = "{:g}".format((app.config.get("MAX_CONTENT_LENGTH") or 0) / 1048576)
+        return render_template("errors/400.html", message=gettext(
+            "The file is too large: at most %(size)s MB can be sent at once.", size=size)), 413
+
     @app.errorhandler(429)
     def too_many(err):
         return render_template("errors/429.html"), 429
