@@ -114,11 +114,11 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     session.flush()
     person = BillingProfile(customer_id=ana.id, kind="person", label="Personal", name="Ana Popescu",
                             cnp="2850315123457", address="Str. Memorandumului nr. 28, ap. 4", city="Cluj-Napoca",
-                            county="Cluj", postal_code="400114", country="RO", is_default=True,
+                            county="RO-CJ", postal_code="400114", country="RO", is_default=True,
                             used_for_invoicing=True)
     company = BillingProfile(customer_id=ana.id, kind="company", label="Firma", company_name="Ștefănescu Web SRL",
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
-                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="Cluj",
+                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
     session.add_all([person, company])
     session.flush()
