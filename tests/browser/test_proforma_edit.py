@@ -30,7 +30,7 @@ def test_customer_bills_a_proforma_to_a_company_inline(page, make, session, sett
     page.locator(f"#invoice-{proforma.code} .row-message").wait_for()
     row = page.locator(f"#invoice-{proforma.code}")
     assert "Berliner Hosting GmbH" in row.locator(".buyer-name").inner_text()
-    assert "100.00" in row.locator(".invoice-total").inner_text()  # reverse charge: 0% VAT
+    assert "20.00" in row.locator(".invoice-total").inner_text()  # abroad: EUR at the fake BNR rate 5.0000, 0% VAT
     assert "updated" in row.locator(".row-message").inner_text()
     assert page.evaluate("window.__noReload") == "still here"  # swapped in place, no page load
 
