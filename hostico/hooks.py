@@ -6,16 +6,16 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.settings import BillingSettings
 from hostico.billing.webhooks import SIGNATURE_HEADER, WebhookRejected, handle_event, parse_event, verify_signature
 from hostico.db import db
 from hostico.extensions import csrf
 from hostico.security import public
+from hostico.settings import settings as app_settings
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger(__name__)
@@ -28,12 +28,12 @@ def payments():
     """Receive a gateway event: check its signature, then record its payment once."""
     body = request.get_data(cache=False)
     try:
-        verify_signature(current_app.config["WEBHOOK_SECRET"], request.headers.get(SIGNATURE_HEADER), body)
+        verify_signature(app_settings().webhook_secret, request.headers.get(SIGNATURE_HEADER), body)
         event = parse_event(body)
     except WebhookRejected as exc:
         log.warning("payment webhook refused from %s: %s", request.remote_addr, exc)
         return jsonify(error="rejected"), 400
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     try:
         outcome = handle_event(db.session, event, settings=settings, today=today)

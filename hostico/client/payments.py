@@ -7,7 +7,7 @@ import logging
 import re
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,12 +18,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from hostico.billing import gateway
 from hostico.billing.errors import PaymentRefused
 from hostico.billing.payments import record_payment
-from hostico.billing.settings import BillingSettings
 from hostico.client import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.extensions import limiter
 from hostico.models import Invoice
+from hostico.settings import settings as app_settings
 
 log = logging.getLogger(__name__)
 EXPIRY_RE = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
@@ -94,7 +94,7 @@ def pay(code: str):
         db.session.rollback()
         form.card_number.errors.append(_(result.message))
         return render_template("client/pay.html", invoice=invoice, form=form), 422
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     try:
         payment = record_payment(db.session, invoice.id, amount=invoice.total, method="card", settings=settings,

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import click
 import pyotp
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from hostico.billing.services import add_months, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, Price, Product, Service, StaffUser
+from hostico.settings import settings as app_settings
 
 DEMO_PASSWORD = "hostico-demo"
 PLANS = [
@@ -36,7 +36,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def seed_command() -> None:
     """Load the demo customers, staff, plans, services and invoices."""
     session = db.session
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     existing = session.scalar(select(Customer).where(Customer.email == "client@example.com"))
     if existing is None:
         seed(session, settings, dt.date.today())

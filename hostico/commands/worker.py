@@ -8,12 +8,13 @@ import signal
 import threading
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from hostico.db import db
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
+from hostico.settings import settings as app_settings
 
 logger = logging.getLogger("hostico.worker")
 _inline_lock = threading.Lock()
@@ -31,7 +32,7 @@ def _session_factory(engine):
 def worker_command(once: bool, poll: float) -> None:
     """Deliver queued emails and SMS (several workers may run at once on PostgreSQL)."""
     factory = _session_factory(db.engine)
-    config = dict(current_app.config)
+    config = app_settings().notify  # NotifySettings
     worker_id = default_worker_id()
     if once:
         handled = deliver_due(factory, config, worker_id=worker_id)
@@ -56,7 +57,7 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         stop = threading.Event()
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
-            args=(_session_factory(db.engine), dict(app.config)),
+            args=(_session_factory(db.get(app).engine), app_settings(app).notify),
             kwargs={"poll_seconds": poll_seconds, "stop": stop},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)

@@ -16,6 +16,14 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("HOSTICO_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--disable-quic"]
+
+def pytest_collection_modifyitems(items):
+    """Every browser test is slow (a real chromium against a live server)."""
+    for item in items:
+        if "/tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+
+
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
 
 

@@ -1,8 +1,4 @@
-"""The deployment files (Procfile, systemd units) run only commands the app really has.
-
-`billing run` and a working `worker` come with the billing and notification issues: deselected on
-branches that predate the merge.
-"""
+"""The deployment files (Procfile, systemd units) run only commands the app really has."""
 
 from __future__ import annotations
 
