@@ -9,8 +9,11 @@ PORT ?= 5000
 # SMS are appended to instance/sms.jsonl. Override e.g. `make run MAIL_BACKEND=smtp SMS_BACKEND=log`.
 MAIL_BACKEND ?= outbox
 SMS_BACKEND ?= file
+# RO e-Factura against the built-in SPV stand-in (no ANAF credentials needed); `make run EFACTURA=off`.
+EFACTURA ?= simulate
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean \
+	i18n-extract i18n-update i18n-compile i18n-check
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,6 +27,28 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# Translations (hostico/translations/<locale>/LC_MESSAGES/messages.po; sources listed in babel.cfg).
+# The compiled .mo files are not committed: run, test and the bench build them from the .po files.
+PO_FILES := $(wildcard hostico/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+$(MO_FILES): %.mo: %.po | $(VENV)/.runtime
+	$(BIN)/python -m hostico.catalog compile
+
+i18n-compile: $(MO_FILES)
+
+# Write build/messages.pot (every message with where it is used, for context).
+i18n-extract: $(VENV)/.runtime
+	$(BIN)/python -m hostico.catalog extract
+
+# Add new messages to the .po files (empty, to translate), drop the ones no longer used.
+i18n-update: $(VENV)/.runtime
+	$(BIN)/python -m hostico.catalog update
+
+# Fail on any message missing, untranslated or fuzzy (the same check as tests/test_catalogue.py).
+i18n-check: $(VENV)/.runtime
+	$(BIN)/python -m hostico.catalog check
+
 # WeasyPrint (invoice PDFs) needs pango and a Unicode font; installed once when missing.
 system-deps:
 	@scripts/ensure-system-deps.sh pdf
@@ -31,31 +56,31 @@ system-deps:
 browser-deps:
 	@scripts/ensure-system-deps.sh browser
 
-run: $(VENV)/.runtime system-deps
+run: $(VENV)/.runtime $(MO_FILES) system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	HOSTICO_INLINE_WORKER=1 HOSTICO_MAIL_BACKEND=$(MAIL_BACKEND) HOSTICO_SMS_BACKEND=$(SMS_BACKEND) \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+		HOSTICO_EFACTURA=$(EFACTURA) HOSTICO_EFACTURA_SYNC_SECONDS=5 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when HOSTICO_TEST_POSTGRES_URL is set or PostgreSQL
 # answers on 127.0.0.1:5432.
-test: $(VENV)/.dev system-deps browser-deps
+test: $(VENV)/.dev $(MO_FILES) system-deps browser-deps
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$HOSTICO_TEST_POSTGRES_URL" ] || $(BIN)/python scripts/pg_ready.py; then \
 		$(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
 
-test-sqlite: $(VENV)/.dev
+test-sqlite: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python -m pytest -n 2 --db=sqlite
 
-test-postgres: $(VENV)/.dev
+test-postgres: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python -m pytest -n 2 --db=postgres
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python bench/run.py
 
 # 10,000 SMS through 1 and 4 outbox workers on PostgreSQL to a local fake provider over HTTP.
@@ -63,4 +88,4 @@ bench-outbox: $(VENV)/.dev
 	$(BIN)/python -m bench.outbox
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build $(MO_FILES)

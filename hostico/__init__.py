@@ -17,7 +17,6 @@ from hostico.htmx import add_vary, is_htmx
 from hostico.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUPPORTED_LOCALES = ("en", "ro")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     i18n.init_app(app)
     limiter.init_app(app)
     _init_login(app)
@@ -60,15 +59,32 @@ def _finish_config(app: Flask) -> None:
         if app.config.get("ENV") == "production":
             raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    _choose_payment_gateway(app)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
         # Redis down must not lock everyone out: count in memory until it is back.
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if app.config["DEFAULT_LOCALE"] not in i18n.SUPPORTED_LOCALES:
+        raise RuntimeError(f"HOSTICO_DEFAULT_LOCALE must be one of {', '.join(i18n.SUPPORTED_LOCALES)}")
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     if app.config.get("ENV") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _choose_payment_gateway(app: Flask) -> None:
+    """Resolve HOSTICO_PAYMENT_GATEWAY: the sandbox by default outside production, never in production."""
+    production = app.config.get("ENV") == "production"
+    name = (app.config.get("PAYMENT_GATEWAY") or "").strip().lower()
+    if not name:
+        name = "" if production else "sandbox"
+    if name not in ("", "sandbox", "netopia", "stripe"):
+        raise RuntimeError(f"HOSTICO_PAYMENT_GATEWAY={name!r}: use sandbox, netopia or stripe")
+    if name == "sandbox" and production:
+        raise RuntimeError("HOSTICO_PAYMENT_GATEWAY=sandbox is refused in production: use netopia or stripe")
+    app.config["PAYMENT_GATEWAY"] = name
 
 
 def _development_secret(instance_path: str) -> str:
@@ -81,12 +97,6 @@ def _development_secret(instance_path: str) -> str:
         os.chmod(path, 0o600)
     with open(path, encoding="utf-8") as fh:
         return fh.read().strip()
-
-
-def _select_locale() -> str:
-    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
-        return current_user.locale
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
 
 
 def _init_login(app: Flask) -> None:
@@ -118,6 +128,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
         app.register_blueprint(bp)
+    if app.config["PAYMENT_GATEWAY"] == "sandbox":  # never in production (see _choose_payment_gateway)
+        from hostico.sandbox_gateway import bp as sandbox_bp
+
+        app.register_blueprint(sandbox_bp)
 
 
 def _login_url_for(endpoint: str | None) -> str:

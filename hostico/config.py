@@ -56,7 +56,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "OUTBOX_CLAIM_TIMEOUT": (300, _int),
     "OUTBOX_BATCH_SIZE": (50, _int),
     "TIMEZONE": ("Europe/Bucharest", _str),
-    "LOCALE": ("en", _str),
+    "DEFAULT_LOCALE": ("ro", _str),  # ro | en: the language of a visitor who has not chosen one
     "CURRENCY": ("RON", _str),
     "VAT_RATE": (Decimal("21"), _decimal),
     "RENEWAL_DAYS_BEFORE": (14, _int),
@@ -66,7 +66,18 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
-    "WEBHOOK_SECRET": ("dev-webhook-secret", _str),
+    "WEBHOOK_SECRET": ("dev-webhook-secret", _str),  # signs the sandbox gateway's notifications
+    # Card payments (DESIGN 8): sandbox | netopia | stripe; empty = sandbox outside production, none in it.
+    "PAYMENT_GATEWAY": ("", _str),
+    "PAYMENT_TIMEOUT": (15, _int),
+    "SANDBOX_NOTIFY_DELAY": (5, _int),  # seconds the sandbox's "delayed notification" card waits
+    "NETOPIA_API_URL": ("https://secure.mobilpay.ro/pay", _str),
+    "NETOPIA_API_KEY": ("", _str),
+    "NETOPIA_POS_SIGNATURE": ("", _str),
+    "NETOPIA_PUBLIC_KEY": ("", _str),  # PEM of NETOPIA's public key (IPN signatures), or a path to it
+    "STRIPE_API_URL": ("https://api.stripe.com", _str),
+    "STRIPE_SECRET_KEY": ("", _str),
+    "STRIPE_WEBHOOK_SECRET": ("", _str),
     "INLINE_WORKER": (False, _bool),
     "SELLER_NAME": ("Hostico SRL", _str),
     "SELLER_CUI": ("RO18547290", _str),
@@ -78,6 +89,21 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_SERIES": ("HPF", _str),
     "TAX_SERIES": ("HST", _str),
     "CREDIT_SERIES": ("HCN", _str),
+    # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
+    "EFACTURA": ("off", _str),
+    "ANAF_API_URL": ("https://api.anaf.ro", _str),
+    "ANAF_OAUTH_URL": ("https://logincert.anaf.ro/anaf-oauth2/v1", _str),
+    "ANAF_CLIENT_ID": ("", _str),
+    "ANAF_CLIENT_SECRET": ("", _str),
+    "ANAF_REFRESH_TOKEN": ("", _str),
+    "ANAF_REDIRECT_URI": ("", _str),  # default: BASE_URL + /staff/efactura/oauth/callback
+    "ANAF_TIMEOUT": (30.0, float),
+    "ANAF_REQUESTS_PER_MINUTE": (1000, _int),
+    "EFACTURA_RETRY_BASE_SECONDS": (60, _int),
+    "EFACTURA_RETRY_MAX_SECONDS": (3600, _int),
+    "EFACTURA_RECHECK_MINUTES": (30, _int),
+    "EFACTURA_SYNC_SECONDS": (60, _int),
+    "EFACTURA_SIMULATOR_FILE": ("instance/efactura-simulator.json", _str),
 }
 
 
@@ -91,7 +117,6 @@ def default_config(instance_path: str) -> dict[str, object]:
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="Europe/Bucharest",
         MAX_CONTENT_LENGTH=1024 * 1024,
     )

@@ -1,4 +1,12 @@
-"""Public endpoints for machines (payment-gateway webhooks): no login, no CSRF, an HMAC signature instead."""
+"""Public endpoints for the payment gateways' server-to-server notifications: no login, no CSRF; each
+gateway's own signature instead. Only these notifications mark a proforma paid.
+
+| endpoint              | gateway  | signature                                              |
+|-----------------------|----------|--------------------------------------------------------|
+| POST /hooks/payments  | sandbox  | `Hostico-Signature` HMAC-SHA256 (HOSTICO_WEBHOOK_SECRET) |
+| POST /hooks/netopia   | netopia  | `Verification-token` JWT RS512 by NETOPIA's key        |
+| POST /hooks/stripe    | stripe   | `Stripe-Signature` (HOSTICO_STRIPE_WEBHOOK_SECRET)       |
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,16 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.webhooks import SIGNATURE_HEADER, WebhookRejected, handle_event, parse_event, verify_signature
 from hostico.db import db
 from hostico.extensions import csrf
+from hostico.payments.checkout import apply_notification
+from hostico.payments.errors import NotificationRefused, NotificationRejected
+from hostico.payments.gateways import get_gateway
 from hostico.security import public
 from hostico.settings import settings as app_settings
 
@@ -21,34 +31,75 @@ bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger(__name__)
 
 
-@bp.route("/payments", methods=["POST"])
-@public
-@csrf.exempt
-def payments():
-    """Receive a gateway event: check its signature, then record its payment once."""
+def _accepts(name: str) -> bool:
+    """A gateway's endpoint answers when that gateway is configured (the sandbox: never in production)."""
+    cfg = current_app.config
+    if name == "sandbox":
+        return cfg.get("ENV") != "production" and cfg.get("PAYMENT_GATEWAY") in ("sandbox", "")
+    if name == "netopia":
+        return bool(cfg.get("NETOPIA_POS_SIGNATURE") and cfg.get("NETOPIA_PUBLIC_KEY"))
+    return bool(cfg.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def _answer(gateway, ok: bool, message: str = "") -> Response:
+    body, status, content_type = gateway.notification_answer(ok, message)
+    return Response(body, status=status, content_type=content_type)
+
+
+def receive(name: str):
+    """Verify a notification, then apply it once; answer in the form the gateway expects."""
+    if not _accepts(name):
+        abort(404)
+    gateway = get_gateway(current_app.config, name)
     body = request.get_data(cache=False)
     try:
-        verify_signature(app_settings().webhook_secret, request.headers.get(SIGNATURE_HEADER), body)
-        event = parse_event(body)
-    except WebhookRejected as exc:
-        log.warning("payment webhook refused from %s: %s", request.remote_addr, exc)
-        return jsonify(error="rejected"), 400
+        note = gateway.parse_notification(request.headers, body)
+    except NotificationRejected as exc:
+        log.warning("%s notification refused from %s: %s", name, request.remote_addr, exc)
+        return _answer(gateway, False, exc.code)
     settings = app_settings().billing
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     try:
-        outcome = handle_event(db.session, event, settings=settings, today=today)
+        outcome = apply_notification(db.session, note, gateway=name, settings=settings, today=today)
         db.session.commit()
     except IntegrityError:
-        # A concurrent delivery of the same event won the race on the idempotency key.
+        db.session.rollback()  # a concurrent delivery of the same notification recorded it first
+        outcome = "duplicate"
+    except NotificationRejected as exc:
         db.session.rollback()
-        return jsonify(status="duplicate"), 200
-    except WebhookRejected as exc:
+        log.warning("%s notification for %s refused: %s", name, note.reference[:40], exc)
+        return _answer(gateway, False, exc.code)
+    except (NotificationRefused, PaymentRefused) as exc:
         db.session.rollback()
-        return jsonify(error=str(exc)), 422
-    except PaymentRefused as exc:
-        db.session.rollback()
-        # Money may have moved at the gateway: keep a trace for the billing staff.
-        record(db.session, "webhook.payment_refused", data={"event": event["id"], "error": str(exc)})
+        # Authentic but wrong (amount, currency): nothing is paid; staff see it in the audit log.
+        record(db.session, "checkout.notification_refused", data={
+            "gateway": name, "checkout": note.reference[:40], "event": note.event_id,
+            "error": getattr(exc, "code", str(exc)), "amount": str(note.amount), "currency": note.currency})
         db.session.commit()
-        return jsonify(error=str(exc)), 409
-    return jsonify(status=outcome.status, payment=outcome.payment.id if outcome.payment else None), 200
+        return _answer(gateway, False, getattr(exc, "code", "refused"))
+    log.info("%s notification %s for %s: %s", name, note.event_id, note.reference[:40], outcome)
+    return _answer(gateway, True, outcome)
+
+
+@bp.route("/payments", methods=["POST"], endpoint="sandbox")
+@public
+@csrf.exempt
+def sandbox():
+    """The sandbox gateway's notifications."""
+    return receive("sandbox")
+
+
+@bp.route("/netopia", methods=["POST"])
+@public
+@csrf.exempt
+def netopia():
+    """NETOPIA Payments' IPN."""
+    return receive("netopia")
+
+
+@bp.route("/stripe", methods=["POST"])
+@public
+@csrf.exempt
+def stripe():
+    """Stripe's webhook events."""
+    return receive("stripe")

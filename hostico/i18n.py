@@ -15,8 +15,31 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import format_currency, format_date, format_datetime, get_locale, get_translations
+
+SUPPORTED_LOCALES = ("ro", "en")
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    """Return the request's language: `?lang=`, else the `lang` cookie, else Accept-Language, else the default."""
+    for chosen in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if chosen in SUPPORTED_LOCALES:
+            return chosen
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or current_app.config["DEFAULT_LOCALE"]
+
+
+def remember_locale(response):
+    """Keep a language chosen with `?lang=` in a cookie, so the next pages and htmx partials use it (after_request)."""
+    chosen = request.args.get("lang")
+    if chosen in SUPPORTED_LOCALES and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional extraction marker (pybabel extracts N_)
@@ -35,7 +58,7 @@ INVOICE_ROW = {
     "number": N_("Number"), "kind": N_("Kind"), "date": N_("Date"), "due_date": N_("Due date"),
     "billed_to": N_("Billed to"), "total": N_("Total"), "status": N_("Status"), "actions": N_("Actions"),
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
-    "pay": N_("Pay"), "edit": N_("Edit"),
+    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
 }
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
                                          "invoice_row": INVOICE_ROW}
@@ -131,7 +154,9 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(labels=labels, status_label=status_label, invoice_kind_label=invoice_kind_label)
+    app.after_request(remember_locale)
+    app.jinja_env.globals.update(get_locale=get_locale, labels=labels, status_label=status_label,
+                                  invoice_kind_label=invoice_kind_label)
     # Also as filters: Jinja calls a filter directly, a global function through Context.call (long lists).
     app.jinja_env.filters.update(money=money, date=date, datetime=datetime, status_label=status_label,
                                  invoice_kind_label=invoice_kind_label)

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from hostico.accounts.settings import AccountSettings
 from hostico.billing.settings import BillingSettings
+from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.settings import NotifySettings
 
 EXTENSION_KEY = "hostico_settings"
@@ -29,6 +30,7 @@ class Settings:
     billing: BillingSettings
     notify: NotifySettings
     accounts: AccountSettings
+    efactura: EfacturaSettings
 
     @property
     def production(self) -> bool:
@@ -47,6 +49,7 @@ class Settings:
             billing=BillingSettings.from_config(cfg),
             notify=NotifySettings.from_config(cfg),
             accounts=AccountSettings.from_config(cfg),
+            efactura=EfacturaSettings.from_config(cfg),
         )
 
 

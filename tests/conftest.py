@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from hostico import create_app
+from hostico import catalog, create_app
 from hostico.auth.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
 from hostico.db import db, upgrade
@@ -25,6 +25,9 @@ from hostico.settings import settings as app_settings
 from tests import factories
 
 use_fast_hashing()
+# The compiled catalogues are build output (git-ignored): build them from the .po files when older, so a
+# plain `pytest` after editing a translation tests that translation (`make test` does the same first).
+catalog.compile_catalogues()
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
@@ -138,6 +141,9 @@ def test_config(database_url, tmp_path) -> dict:
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",
         "BASE_URL": "http://localhost",
+        # The suite's pages and emails are asserted in English (the msgids): a visitor without ?lang, a lang
+        # cookie or Accept-Language gets English here. Romanian tests ask for it (tests/test_catalogue.py).
+        "DEFAULT_LOCALE": "en",
     }
 
 

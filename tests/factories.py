@@ -80,3 +80,17 @@ def make_proforma(session, customer, *, settings: BillingSettings | None = None,
     spec = LineSpec(description=description, unit_price=Decimal(amount), service_id=service.id if service else None)
     return create_proforma(session, customer, [spec], origin=origin, settings=settings,
                            today=today or dt.date.today(), profile=profile)
+
+
+def make_checkout(session, customer, proformas, *, gateway="sandbox", status="pending", transaction_id=None):
+    """A hosted checkout for the customer's proformas (as "Pay" would start it)."""
+    from hostico.models import Checkout, CheckoutItem
+    from hostico.payments.checkout import new_reference
+
+    checkout = Checkout(reference=new_reference(), customer_id=customer.id, gateway=gateway, status=status,
+                        amount=sum((p.total for p in proformas), Decimal("0")), currency=proformas[0].currency,
+                        provider_id=None, transaction_id=transaction_id)
+    checkout.items = [CheckoutItem(invoice_id=p.id, amount=p.total) for p in proformas]
+    session.add(checkout)
+    session.flush()
+    return checkout

@@ -18,4 +18,4 @@ def require_customer():
     return None
 
 
-from hostico.client import dashboard, invoices, my_details, orders, payments, proforma_edit, services  # noqa: E402,F401,I001
+from hostico.client import checkout, dashboard, invoices, my_details, orders, proforma_edit, services  # noqa: E402,F401,I001

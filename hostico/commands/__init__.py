@@ -7,7 +7,8 @@ def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from hostico.commands.billing import billing_cli, service_cli
     from hostico.commands.demo import demo_cli
+    from hostico.commands.efactura import efactura_cli
     from hostico.commands.worker import worker_command
 
-    for command in (demo_cli, billing_cli, service_cli, worker_command):
+    for command in (demo_cli, billing_cli, service_cli, worker_command, efactura_cli):
         app.cli.add_command(command)

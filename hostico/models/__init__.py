@@ -5,7 +5,9 @@ from hostico.models.base import Base, Money, Percent, Quantity, UTCDateTime, utc
 from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
+from hostico.models.checkout import Checkout, CheckoutItem, Refund
 from hostico.models.customer import Customer, RecoveryCode
+from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
@@ -14,8 +16,9 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Customer", "Invoice",
+    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Checkout",
+    "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
-    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Service",
+    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Refund", "Service",
     "StaffUser", "UTCDateTime", "utcnow",
 ]

@@ -32,5 +32,7 @@ class Payment(TimestampMixin, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     recorded_by_staff_id: Mapped[int | None] = mapped_column(Integer)
     tax_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # The hosted checkout that paid it (card payments): what a refund goes back through.
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"), index=True)
 
     invoice = relationship("Invoice", foreign_keys=[invoice_id], lazy="raise_on_sql")

@@ -15,6 +15,7 @@ NAV = (
     ("staff.customers", _l("Customers"), "view"),
     ("staff.approvals", _l("Approvals"), "approvals.decide"),
     ("staff.outbox", _l("Outbox"), "view"),
+    ("staff.efactura", _l("e-Factura"), "view"),
     ("staff.billing_run", _l("Billing run"), "billing.run"),
     ("staff.audit", _l("Audit log"), "view"),
 )
@@ -47,7 +48,10 @@ def inject_staff_nav():
     def nav():
         if not (current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"):
             return []
-        return [(ep, label) for ep, label, perm in NAV if can(perm)]
+        from hostico.settings import settings as app_settings
+
+        hidden = set() if app_settings().efactura.enabled else {"staff.efactura"}
+        return [(ep, label) for ep, label, perm in NAV if ep not in hidden and can(perm)]
 
     return {"staff_nav": nav, "can": can}
 
@@ -55,3 +59,4 @@ def inject_staff_nav():
 # One module per area; each registers its views on bp.
 from hostico.staff import approvals, outbox  # noqa: E402,F401,I001
 from hostico.staff import audit, auth, billing_run, customers, dashboard, invoices, services  # noqa: E402,F401,I001
+from hostico.staff import efactura  # noqa: E402,F401,I001

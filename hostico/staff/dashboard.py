@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hostico.db import db
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
+from hostico.settings import settings as app_settings
 from hostico.staff import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
@@ -44,6 +45,26 @@ def index():
     dead_rows = s.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
+    efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,
-                           suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today)
+                           suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today,
+                           efactura=efactura)
+
+
+def _efactura_flags(s, today):
+    """e-Factura documents still to report that are past or near their deadline (two queries)."""
+    from hostico.efactura.deadline import add_working_days
+    from hostico.efactura.operations import UNREPORTED
+    from hostico.models import EfacturaDocument
+
+    horizon = add_working_days(today, 1)
+    rows = s.execute(
+        select(EfacturaDocument, Invoice.code).join(Invoice, Invoice.id == EfacturaDocument.invoice_id)
+        .where(EfacturaDocument.state.in_(UNREPORTED), EfacturaDocument.deadline <= horizon)
+        .order_by(EfacturaDocument.deadline, EfacturaDocument.id).limit(LIST_LIMIT)
+    ).all()
+    total = s.scalar(select(func.count()).select_from(EfacturaDocument).where(
+        EfacturaDocument.state.in_(UNREPORTED), EfacturaDocument.deadline <= horizon))
+    return {"rows": [(doc, code, "overdue" if doc.deadline < today else "near") for doc, code in rows],
+            "total": total}

@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approvals.decide": frozenset({"admin", "billing"}),
     "maillogin.revoke": frozenset({"admin", "billing", "support"}),
     "staff.manage": frozenset({"admin"}),
+    "efactura.manage": frozenset({"admin", "billing"}),
+    "efactura.connect": frozenset({"admin"}),
 }
 
 

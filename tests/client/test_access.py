@@ -29,9 +29,11 @@ def test_every_client_route_with_another_customers_ids_is_404(app, client, make,
     bob_service = make.make_service(bob)
     bob_invoice = make.make_proforma(bob, service=bob_service)
     bob_profile = make.make_profile(bob)
+    bob_checkout = make.make_checkout(bob, [bob_invoice])
     login_as(client, alice)
-    ids = {"code": bob_invoice.code, "number": bob_invoice.code, "service_id": bob_service.id,
-           "profile_id": bob_profile.id, "invoice_id": bob_invoice.id, "order_id": bob_service.id}
+    ids = {"reference": bob_checkout.reference, "code": bob_invoice.code, "number": bob_invoice.code,
+           "service_id": bob_service.id, "profile_id": bob_profile.id, "invoice_id": bob_invoice.id,
+           "order_id": bob_service.id}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("client.") or not rule.arguments:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, Order
+from tests import factories
 from tests.security.discover import Form, app_rules, build_url, role_of
 
 # Who uses a route: an anonymous visitor, the logged-in customer Alice, or a staff user past 2FA.
@@ -46,6 +47,7 @@ def _objects(make, session, settings, customer) -> dict:
                              today=dt.date.today(), reference="security-suite")
     order = Order(customer_id=customer.id, status="pending")
     session.add(order)
+    checkout = factories.make_checkout(session, customer, [proforma])
     session.commit()
 
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == paid.id))
@@ -54,7 +56,7 @@ def _objects(make, session, settings, customer) -> dict:
             "invoice_id": proforma.id, "proforma_id": proforma.id, "service_id": service.id,
             "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": order.id,
             "payment_id": payment.id, "customer_id": customer.id, "product_id": service.product_id,
-            "tax_code": tax.code if tax else proforma.code}
+            "tax_code": tax.code if tax else proforma.code, "reference": checkout.reference}
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""The EN 16931 VAT category of each invoice line (UNCL 5305: S, AE, O), read from the invoice snapshot.
+
+The billing domain decides the tax treatment when it issues a document; this module only names it the
+way e-Factura does. A line that carries its own category (`vat_category`) keeps it; otherwise reverse
+charge is `AE`, a line with Romanian VAT is `S`, and a line without VAT is outside the scope of
+Romanian VAT (`O`: a business or a person outside Romania, or a seller who is not a VAT payer).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE = "S", "AE", "O"
+# Legal mentions, always in Romanian (art. 319 Cod fiscal), and the VATEX codes of the CEF code list.
+EXEMPTION = {
+    REVERSE_CHARGE: ("VATEX-EU-AE", "Taxare inversă"),
+    OUTSIDE_SCOPE: ("VATEX-EU-O", "Neimpozabil în România"),
+}
+
+
+def line_category(invoice, line) -> str:
+    """Return S, AE or O for one line of an issued document."""
+    explicit = getattr(line, "vat_category", None)
+    if explicit in (STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE):
+        return explicit
+    if invoice.reverse_charge:
+        return REVERSE_CHARGE
+    if Decimal(line.vat_rate) > 0:
+        return STANDARD
+    return OUTSIDE_SCOPE
+
+
+def exemption_reason(invoice, category: str) -> tuple[str, str] | None:
+    """Return (VATEX code, Romanian mention) for AE and O, None for S."""
+    if category == OUTSIDE_SCOPE:
+        mention = (invoice.buyer or {}).get("vat_mention") or _outside_scope_mention(invoice)
+        return EXEMPTION[OUTSIDE_SCOPE][0], mention
+    return EXEMPTION.get(category)
+
+
+def _outside_scope_mention(invoice) -> str:
+    seller = invoice.seller or {}
+    if str(seller.get("vat_payer", "1")).lower() in ("0", "false", "no"):
+        return "Neplătitor de TVA"
+    buyer = invoice.buyer or {}
+    article = "art. 278 alin. 5 lit. h" if buyer.get("kind") == "person" else "art. 278 alin. 2"
+    return f"Neimpozabil în România ({article} Cod fiscal)"

@@ -1,0 +1,83 @@
+"""Which issued invoices become e-Factura documents, and building + validating their XML before any upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hostico.efactura.deadline import deadline_for
+from hostico.models import EfacturaDocument, Invoice
+
+REPORTED_KINDS = ("tax", "credit_note")
+RECHECK_BLOCKED = dt.timedelta(hours=1)  # a document blocked by findings is rebuilt this often (data fixed?)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _finding(rule: str, template: str, params: dict) -> dict:
+    """A finding as stored (JSON): the rule, the English template and its parameters, for translation."""
+    params = {k: v if isinstance(v, int | float | str) else str(v) for k, v in (params or {}).items()}
+    return {"rule": rule, "template": template, "params": params,
+            "message": template % params if params else template}
+
+
+def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -> bool:
+    """Build the UBL document and validate it; keep the XML and the findings; True when it may be uploaded."""
+    from hostico.efactura.ubl import DocumentError, build_document
+    from hostico.efactura.validate import validate_document
+
+    try:
+        xml = build_document(invoice)
+    except DocumentError as err:
+        doc.xml = None
+        doc.findings = [_finding(err.code, err.template, err.params)]
+    else:
+        doc.xml = xml
+        doc.findings = [_finding(f.rule, f.template, f.params) for f in validate_document(xml)] or None
+    doc.next_attempt_at = now + RECHECK_BLOCKED if doc.findings else None
+    return not doc.findings
+
+
+def enqueue_new(session: Session, now: dt.datetime, *, limit: int = 200) -> tuple[int, int]:
+    """Give every issued tax invoice and credit note without one its e-Factura document; flush.
+
+    Returns (reported, excluded): the scope decides, from the place of supply and the buyer, whether a
+    document goes to SPV and through which endpoint.
+    """
+    from hostico.efactura.scope import route_for
+
+    invoices = session.scalars(
+        select(Invoice)
+        .outerjoin(EfacturaDocument, EfacturaDocument.invoice_id == Invoice.id)
+        .where(Invoice.kind.in_(REPORTED_KINDS), Invoice.status == "issued", EfacturaDocument.id.is_(None))
+        .order_by(Invoice.id).limit(limit)
+        .options(selectinload(Invoice.corrects))
+    ).all()
+    reported = excluded = 0
+    for invoice in invoices:
+        route = route_for(invoice)
+        doc = EfacturaDocument(invoice_id=invoice.id, issue_date=invoice.issue_date,
+                               deadline=deadline_for(invoice.issue_date))
+        session.add(doc)
+        if route is None:
+            doc.state, doc.reason = "excluded", "place of supply outside Romania"
+            excluded += 1
+            continue
+        doc.state, doc.route = "pending", route.endpoint
+        doc.standard, doc.extern = route.standard, bool(route.extern)
+        build_and_check(doc, invoice, now)
+        reported += 1
+    session.flush()
+    return reported, excluded
+
+
+def load_invoice(session: Session, invoice_id: int) -> Invoice:
+    """The invoice with what the document builder reads (lines, the corrected invoice)."""
+    return session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.corrects))
+    ).one()

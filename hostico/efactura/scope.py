@@ -1,0 +1,60 @@
+"""Which documents go to ANAF's e-Factura, and through which door.
+
+A tax invoice or credit note is reported when its place of supply is Romania (DESIGN §6, §7): the buyer
+is established in Romania, or Romanian VAT was charged (a person in another EU state under the OSS
+threshold, a business whose VAT number VIES did not confirm). Reverse charge (an EU business) and
+supplies outside the scope of Romanian VAT (a business or a person outside the EU) are not reported.
+Businesses go through `upload`, consumers through `uploadb2c`; `extern=DA` marks a foreign buyer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hostico.efactura import categories
+from hostico.efactura.ubl import buyer_identifier
+
+UPLOAD, UPLOAD_B2C = "upload", "uploadb2c"
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one document is uploaded: the endpoint, `standard` (UBL or CN) and `extern`."""
+
+    endpoint: str  # "upload" (business buyer) | "uploadb2c" (consumer)
+    standard: str  # "UBL" (invoice) | "CN" (credit note)
+    extern: bool  # True: send extern=DA (the buyer is not established in Romania)
+    buyer_id: str  # CUI, CNP, or 13 zeros for a consumer without a CNP
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters of the upload besides `cif`."""
+        out = {"standard": self.standard}
+        if self.extern:
+            out["extern"] = "DA"
+        return out
+
+
+def is_reported(invoice) -> bool:
+    """True when the document's place of supply is Romania (so it must reach SPV)."""
+    if invoice.kind not in ("tax", "credit_note"):
+        return False
+    line_categories = {categories.line_category(invoice, line) for line in invoice.lines}
+    if categories.REVERSE_CHARGE in line_categories:
+        return False
+    country = ((invoice.buyer or {}).get("country") or "RO").upper()
+    return country == "RO" or categories.STANDARD in line_categories
+
+
+def route_for(invoice) -> Route | None:
+    """Return how to upload the document, or None when it is not reported to e-Factura."""
+    if not is_reported(invoice):
+        return None
+    buyer = invoice.buyer or {}
+    consumer = buyer.get("kind") != "company"
+    return Route(
+        endpoint=UPLOAD_B2C if consumer else UPLOAD,
+        standard="CN" if invoice.kind == "credit_note" else "UBL",
+        extern=(buyer.get("country") or "RO").upper() != "RO",
+        buyer_id=buyer_identifier(buyer),
+    )

@@ -1,0 +1,152 @@
+"""Hosted checkouts: start one for one or more proformas, and settle it from the gateway's notification.
+
+A proforma is paid only here, by an authentic notification whose amount and currency match the
+checkout; a notification that arrives again, or late (a "failed" after "paid"), changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hostico.audit import record
+from hostico.billing.payments import record_payment
+from hostico.billing.settings import BillingSettings
+from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
+from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
+from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway
+
+MAX_PROFORMAS = 20
+
+
+def new_reference() -> str:
+    """Return an unguessable public checkout reference."""
+    return "chk_" + secrets.token_urlsafe(18)
+
+
+def payable_proformas(session: Session, customer_id: int, codes: Sequence[str]) -> list[Invoice]:
+    """Return the customer's unpaid proformas among `codes`; raise PaymentsError if any is not payable."""
+    codes = list(dict.fromkeys(c for c in codes if c))
+    if not codes:
+        raise PaymentsError("nothing_selected", "Choose at least one unpaid proforma.")
+    if len(codes) > MAX_PROFORMAS:
+        raise PaymentsError("too_many", f"At most {MAX_PROFORMAS} proformas in one payment.", limit=MAX_PROFORMAS)
+    found = session.scalars(select(Invoice).where(Invoice.code.in_(codes), Invoice.customer_id == customer_id)
+                            .order_by(Invoice.id)).all()
+    if len(found) != len(codes) or any(i.kind != "proforma" or i.status != "unpaid" for i in found):
+        raise PaymentsError("not_payable", "Only your unpaid proformas can be paid.")
+    if len({i.currency for i in found}) > 1:
+        raise PaymentsError("mixed_currencies", "Proformas in different currencies are paid separately.")
+    return list(found)
+
+
+def start_checkout(session: Session, customer: Customer, proformas: Sequence[Invoice], gateway: Gateway, *,
+                   urls: Callable[[str], tuple[str, str, str]], description: str,
+                   language: str = "ro") -> tuple[Checkout, str]:
+    """Create a checkout at the gateway for the proformas; return it and the hosted page's URL.
+
+    `urls(reference)` gives (return URL, cancel URL, notification URL). The caller commits; when the
+    gateway refuses or does not answer, GatewayUnavailable propagates and the caller rolls back.
+    """
+    currency = proformas[0].currency
+    amount = sum((p.total for p in proformas), Decimal("0"))
+    checkout = Checkout(reference=new_reference(), customer_id=customer.id, gateway=gateway.name, amount=amount,
+                        currency=currency, status="pending")
+    checkout.items = [CheckoutItem(invoice_id=p.id, amount=p.total) for p in proformas]
+    session.add(checkout)
+    session.flush()
+    return_url, cancel_url, notify_url = urls(checkout.reference)
+    started = gateway.start_checkout(CheckoutStart(
+        reference=checkout.reference, amount=amount, currency=currency, description=description,
+        email=customer.email, customer_name=customer.name, return_url=return_url, cancel_url=cancel_url,
+        notify_url=notify_url, language=language, lines=tuple((p.code, p.total) for p in proformas)))
+    checkout.provider_id = started.provider_id
+    record(session, "checkout.started", actor_kind="customer", actor_id=customer.id, obj=checkout,
+           customer_id=customer.id, data={"gateway": gateway.name, "amount": str(amount), "currency": currency,
+                                          "proformas": [p.code for p in proformas]})
+    session.flush()
+    return checkout, started.redirect_url
+
+
+def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout | None:
+    checkout_id = session.scalar(select(Checkout.id).where(Checkout.reference == reference,
+                                                           Checkout.gateway == gateway))
+    if checkout_id is None:
+        return None
+    stmt = select(Checkout).where(Checkout.id == checkout_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    else:  # SQLite: take the write lock now, so two deliveries of one notification run one after the other
+        table = Checkout.__table__
+        session.execute(update(table).where(table.c.id == checkout_id).values(status=table.c.status))
+    return session.scalars(stmt).one()
+
+
+def apply_notification(session: Session, note, *, gateway: str, settings: BillingSettings,
+                       today: dt.date) -> str:
+    """Apply a verified notification once: `recorded`, `duplicate`, `failed` or `ignored`.
+
+    Raises NotificationRejected for an unknown checkout and NotificationRefused (audited by the
+    caller) when the amount or currency differs from the checkout's.
+    """
+    if note.status not in (PAID, FAILED):
+        return "ignored"  # news that settles nothing (3-D Secure under way, an event we do not act on)
+    checkout = _lock_checkout(session, note.reference, gateway)
+    if checkout is None:
+        raise NotificationRejected("unknown_checkout", "unknown checkout")
+    if note.status == PAID:
+        if note.amount is None or note.amount != checkout.amount:
+            raise NotificationRefused("amount_mismatch", f"amount {note.amount} is not {checkout.amount}")
+        if (note.currency or "").upper() != checkout.currency:
+            raise NotificationRefused("currency_mismatch", f"currency {note.currency} is not {checkout.currency}")
+        if checkout.status == "paid":
+            return "duplicate"
+        _settle(session, checkout, note, settings=settings, today=today)
+        return "recorded"
+    if note.status == FAILED and checkout.status == "pending":
+        checkout.status = "failed"
+        checkout.failure_code = (note.reason or "failed")[:40]
+        record(session, "checkout.failed", obj=checkout, customer_id=checkout.customer_id,
+               data={"reason": checkout.failure_code, "event": note.event_id})
+        session.flush()
+        return "failed"
+    return "ignored"  # a failure after the payment succeeded (out of order): nothing changes
+
+
+def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSettings, today: dt.date) -> None:
+    """Record one payment (and tax invoice) per proforma of a paid checkout."""
+    reference = f"{checkout.gateway} {note.transaction_id or note.provider_id or note.event_id}"[:120]
+    not_applied = []
+    for item in checkout.items:
+        proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
+        if proforma.status != "unpaid" or proforma.total != item.amount or proforma.currency != checkout.currency:
+            # Paid another way meanwhile, cancelled or changed: the money is in, so staff refund it.
+            not_applied.append(proforma.code)
+            continue
+        payment: Payment = record_payment(
+            session, proforma.id, amount=item.amount, method="card", settings=settings, today=today,
+            reference=reference, idempotency_key=f"checkout:{checkout.reference}:{proforma.id}",
+            currency=checkout.currency)
+        payment.checkout_id = checkout.id
+    checkout.status = "paid"
+    checkout.paid_at = utcnow()
+    checkout.failure_code = None
+    checkout.transaction_id = note.transaction_id or note.provider_id
+    record(session, "checkout.paid", obj=checkout, customer_id=checkout.customer_id,
+           data={"event": note.event_id, "amount": str(checkout.amount), "transaction": checkout.transaction_id,
+                 "not_applied": not_applied})
+    session.flush()
+
+
+def checkout_summary(session: Session, checkout: Checkout) -> list[tuple[Invoice, Invoice | None]]:
+    """Return (proforma, its tax invoice or None) for each proforma of a checkout, in one query each."""
+    ids = [item.invoice_id for item in checkout.items]
+    proformas = session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)).all()
+    taxes = {t.proforma_id: t for t in session.scalars(
+        select(Invoice).where(Invoice.proforma_id.in_(ids), Invoice.kind == "tax"))}
+    return [(p, taxes.get(p.id)) for p in proformas]

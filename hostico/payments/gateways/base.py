@@ -1,0 +1,113 @@
+"""What every gateway adapter offers, and the plain data that crosses the adapter boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+PAID, FAILED, PENDING = "paid", "failed", "pending"
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """The gateway settings lifted out of the app config (HOSTICO_PAYMENT_GATEWAY, HOSTICO_NETOPIA_*, ...)."""
+
+    name: str = "sandbox"
+    timeout: float = 15.0
+    sandbox_secret: str = ""
+    sandbox_notify_delay: float = 5.0
+    netopia_api_url: str = "https://secure.mobilpay.ro/pay"
+    netopia_api_key: str = ""
+    netopia_pos_signature: str = ""
+    netopia_public_key: str = ""
+    stripe_api_url: str = "https://api.stripe.com"
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, object]) -> GatewayConfig:
+        """Build from a Flask config (or any mapping of the HOSTICO_* names without the prefix)."""
+        return cls(
+            name=str(cfg.get("PAYMENT_GATEWAY", "sandbox")),
+            timeout=float(cfg.get("PAYMENT_TIMEOUT", 15)),  # type: ignore[arg-type]
+            sandbox_secret=str(cfg.get("WEBHOOK_SECRET", "")),
+            sandbox_notify_delay=float(cfg.get("SANDBOX_NOTIFY_DELAY", 5)),  # type: ignore[arg-type]
+            netopia_api_url=str(cfg.get("NETOPIA_API_URL", cls.netopia_api_url)).rstrip("/"),
+            netopia_api_key=str(cfg.get("NETOPIA_API_KEY", "")),
+            netopia_pos_signature=str(cfg.get("NETOPIA_POS_SIGNATURE", "")),
+            netopia_public_key=str(cfg.get("NETOPIA_PUBLIC_KEY", "")),
+            stripe_api_url=str(cfg.get("STRIPE_API_URL", cls.stripe_api_url)).rstrip("/"),
+            stripe_secret_key=str(cfg.get("STRIPE_SECRET_KEY", "")),
+            stripe_webhook_secret=str(cfg.get("STRIPE_WEBHOOK_SECRET", "")),
+        )
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    """What the app asks a gateway to collect."""
+
+    reference: str            # our checkout reference: the gateway's order id
+    amount: Decimal
+    currency: str
+    description: str
+    email: str
+    customer_name: str
+    return_url: str           # where the customer's browser comes back (the waiting page)
+    cancel_url: str
+    notify_url: str           # where the gateway sends its signed server-to-server notification
+    language: str = "ro"
+    lines: tuple[tuple[str, Decimal], ...] = ()  # (proforma code, amount), shown on the gateway's page
+
+
+@dataclass(frozen=True)
+class StartedCheckout:
+    """The gateway's answer: its id of the checkout and the hosted page to send the customer to."""
+
+    provider_id: str
+    redirect_url: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified notification, reduced to what the app acts on."""
+
+    reference: str            # our checkout reference
+    status: str               # paid | failed | pending
+    amount: Decimal | None
+    currency: str | None
+    event_id: str
+    provider_id: str | None = None
+    transaction_id: str | None = None
+    reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """A refund the gateway accepted."""
+
+    refund_id: str
+    status: str = "succeeded"
+
+
+class Gateway(Protocol):
+    """A payment gateway with a hosted page, signed notifications, a status query and refunds."""
+
+    name: str
+
+    def start_checkout(self, start: CheckoutStart) -> StartedCheckout:
+        """Create the checkout at the gateway; raise GatewayUnavailable when it refuses or does not answer."""
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
+        """Verify the notification's signature and read it; raise NotificationRejected otherwise."""
+
+    def notification_answer(self, ok: bool, message: str = "") -> tuple[str, int, str]:
+        """Return (body, status, content type) the gateway expects in answer to a notification."""
+
+    def query_status(self, reference: str, provider_id: str | None) -> Notification | None:
+        """Ask the gateway where a checkout stands (None when it cannot say)."""
+
+    def refund(self, *, transaction_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
+        """Give money back for a paid checkout; raise RefundRefused when the gateway refuses."""

@@ -1,0 +1,187 @@
+"""Staff: RO e-Factura — every document's state, its XML and signed ZIP, resend after a fix, the ANAF connection."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from hostico.audit import record
+from hostico.auth.forms import EmptyForm
+from hostico.db import db
+from hostico.efactura import oauth
+from hostico.efactura.errors import AnafError
+from hostico.efactura.operations import DISPLAY_STATES, EfacturaRefused, display_state, documents_query, flag, resend
+from hostico.efactura.settings import EfacturaSettings
+from hostico.i18n import N_
+from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
+from hostico.settings import settings as app_settings
+from hostico.staff import bp
+from hostico.staff.lookups import business_today, client_ip
+from hostico.staff.permissions import requires
+
+PAGE_SIZE = 50
+OAUTH_STATE_KEY = "anaf_oauth_state"
+STATE_LABELS = {
+    "pending": N_("pending"), "uploaded": N_("uploaded"), "ok": N_("ok"), "nok": N_("nok"),
+    "overdue": N_("overdue"), "excluded": N_("not reported"),
+}
+MODE_LABELS = {
+    "off": N_("off"), "simulate": N_("simulated SPV (no ANAF connection)"), "test": N_("ANAF test system"),
+    "prod": N_("ANAF production"),
+}
+REFUSALS = {
+    "not_resendable": N_("Only a document ANAF refused (nok) or one not yet uploaded can be sent again."),
+    "upload_unresolved": N_("An earlier upload's answer was lost: the job is looking for it in SPV first."),
+}
+
+
+def _settings() -> EfacturaSettings:
+    return app_settings().efactura
+
+
+def _enabled() -> EfacturaSettings:
+    settings = _settings()
+    if not settings.enabled:
+        abort(404)
+    return settings
+
+
+def _document(number: str) -> tuple[EfacturaDocument, Invoice]:
+    row = db.session.execute(
+        select(EfacturaDocument, Invoice).join(Invoice, Invoice.id == EfacturaDocument.invoice_id)
+        .where(Invoice.code == number)
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
+@bp.route("/efactura")
+@requires("view")
+def efactura():
+    """List e-Factura documents by state, with the ANAF connection and the deadline flags."""
+    settings = _enabled()
+    today = business_today()
+    state = request.args.get("state", "")
+    state = state if state in DISPLAY_STATES else ""
+    number = (request.args.get("number") or "").strip()[:24]
+    try:
+        page = max(1, min(10_000, int(request.args.get("page", "1"))))
+    except ValueError:
+        page = 1
+    stmt = documents_query(state=state or None, number=number or None, today=today)
+    rows = db.session.execute(stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    counts = dict(db.session.execute(
+        select(EfacturaDocument.state, func.count()).group_by(EfacturaDocument.state)).all())
+    overdue = db.session.scalar(select(func.count()).select_from(EfacturaDocument).where(
+        EfacturaDocument.state.in_(("pending", "nok")), EfacturaDocument.deadline < today))
+    zips = set(db.session.scalars(select(EfacturaUpload.document_id).where(
+        EfacturaUpload.document_id.in_([d.id for d, _code in rows]), EfacturaUpload.zip.is_not(None))))
+    docs = [(d, code, display_state(d, today), flag(d, today)) for d, code in rows]
+    connection = oauth.connection(db.session, settings) if settings.mode in ("test", "prod") else None
+    return render_template(
+        "staff/efactura.html", docs=docs, state=state, number=number, page=page, more=more, counts=counts,
+        overdue=overdue, zips=zips, states=DISPLAY_STATES, state_labels=STATE_LABELS, settings=settings,
+        mode_label=MODE_LABELS[settings.mode], connection=connection, form=EmptyForm(), today=today)
+
+
+@bp.route("/efactura/<number>.xml")
+@requires("view")
+def efactura_xml(number: str):
+    """Download the document's UBL XML as built for SPV."""
+    _enabled()
+    doc, invoice = _document(number)
+    if not doc.xml:
+        abort(404)
+    response = current_app.make_response(doc.xml)
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice.code}.xml"'
+    return response
+
+
+@bp.route("/efactura/<number>.zip")
+@requires("view")
+def efactura_zip(number: str):
+    """Download the ZIP SPV returned (the signed original, or its error list), kept for good."""
+    _enabled()
+    doc, invoice = _document(number)
+    upload = db.session.scalar(select(EfacturaUpload).where(
+        EfacturaUpload.document_id == doc.id, EfacturaUpload.zip.is_not(None)).order_by(EfacturaUpload.id.desc())
+        .limit(1))
+    if upload is None:
+        abort(404)
+    response = current_app.make_response(upload.zip)
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice.code}-{upload.upload_index}.zip"'
+    return response
+
+
+@bp.route("/efactura/<number>/resend", methods=["POST"])
+@requires("efactura.manage")
+def efactura_resend(number: str):
+    """Rebuild a refused document after a fix and queue it for upload again."""
+    _enabled()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    doc, invoice = _document(number)
+    try:
+        resend(db.session, doc, now=utcnow(), actor_id=current_user.id)
+    except EfacturaRefused as err:
+        db.session.rollback()
+        flash(_(REFUSALS[err.code]), "error")
+    else:
+        db.session.commit()
+        if doc.findings:
+            flash(_("%(number)s still fails validation: it will not be uploaded until it is fixed.",
+                    number=invoice.code), "error")
+        else:
+            flash(_("%(number)s is queued for upload.", number=invoice.code), "success")
+    return redirect(url_for("staff.efactura", number=invoice.code), code=303)
+
+
+@bp.route("/efactura/connect", methods=["POST"])
+@requires("efactura.connect")
+def efactura_connect():
+    """Send the operator to ANAF to authorise the app with the company's certificate."""
+    settings = _enabled()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if settings.mode not in ("test", "prod") or not settings.client_id:
+        flash(_("Set HOSTICO_ANAF_CLIENT_ID and HOSTICO_ANAF_CLIENT_SECRET first."), "error")
+        return redirect(url_for("staff.efactura"), code=303)
+    state = secrets.token_urlsafe(24)
+    session[OAUTH_STATE_KEY] = state
+    return redirect(oauth.authorize_url(settings, state), code=303)
+
+
+@bp.route("/efactura/oauth/callback")
+@requires("efactura.connect")
+def efactura_oauth_callback():
+    """ANAF sends the operator back here with a code; the state must be the one this session sent."""
+    settings = _enabled()
+    expected = session.pop(OAUTH_STATE_KEY, None)
+    state, code = request.args.get("state", ""), request.args.get("code", "")
+    if not expected or not hmac.compare_digest(expected, state) or not code:
+        flash(_("The ANAF authorisation could not be verified. Connect again."), "error")
+        return redirect(url_for("staff.efactura"), code=303)
+    try:
+        tokens = oauth.exchange_code(settings, code)
+    except AnafError as err:
+        record(db.session, "efactura.connect_failed", actor_kind="staff", actor_id=current_user.id,
+               ip=client_ip(), data={"error": err.code})
+        db.session.commit()
+        flash(_("ANAF refused the authorisation: %(error)s", error=str(err)), "error")
+        return redirect(url_for("staff.efactura"), code=303)
+    oauth.save_tokens(db.session, settings, tokens, connected_by=current_user.id)
+    record(db.session, "efactura.connected", actor_kind="staff", actor_id=current_user.id, ip=client_ip(),
+           data={"expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None})
+    db.session.commit()
+    flash(_("Connected to ANAF's e-Factura."), "success")
+    return redirect(url_for("staff.efactura"), code=303)
