@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 
 from hostico.efactura.jobs import sync
 from hostico.models import AnafToken, AuditLog, EfacturaDocument
+from tests.conftest import reconfigure
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -101,8 +102,8 @@ def test_resend_after_a_fix_is_post_csrf_permission_checked_and_audited(staff_cl
     assert session.get(EfacturaDocument, doc.id).state == "ok"
 
 
-def test_connecting_to_anaf_checks_the_state_and_stores_tokens(anaf, anaf_config, staff_client, session):
-    anaf_config["ANAF_REFRESH_TOKEN"] = ""
+def test_connecting_to_anaf_checks_the_state_and_stores_tokens(app, anaf, anaf_config, staff_client, session):
+    reconfigure(app, ANAF_REFRESH_TOKEN="")
     client = staff_client("admin")
     assert 'data-connection="none"' in client.get("/staff/efactura").get_data(as_text=True)
     resp = client.post_form("/staff/efactura/connect", {}, token_from="/staff/efactura")
