@@ -8,7 +8,7 @@ import signal
 import threading
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,8 @@ def worker_command(once: bool, poll: float) -> None:
         signal.signal(sig, lambda *_: stop.set())
     start_efactura_thread(factory, settings.efactura, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
-    run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id)
+    run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id,
+                rates_config=current_app.config)
 
 
 def start_efactura_thread(factory, efactura: EfacturaSettings, stop: threading.Event) -> threading.Thread | None:
@@ -74,7 +75,7 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
             args=(_session_factory(db.get(app).engine), app_settings(app).notify),
-            kwargs={"poll_seconds": poll_seconds, "stop": stop},
+            kwargs={"poll_seconds": poll_seconds, "stop": stop, "rates_config": dict(app.config)},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()

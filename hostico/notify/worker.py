@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError
@@ -163,12 +163,20 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
 
 
 def run_forever(session_factory: Callable[[], Session], settings: NotifySettings, *, poll_seconds: float = 2.0,
-                stop: threading.Event | None = None, worker_id: str | None = None) -> None:
-    """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty."""
+                stop: threading.Event | None = None, worker_id: str | None = None,
+                rates_config: Mapping[str, object] | None = None) -> None:
+    """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty.
+
+    rates_config (BNR_RATES_URL, BNR_TIMEOUT, BNR_REFRESH_SECONDS) lets the worker keep BNR's rates fresh.
+    """
+    from hostico.billing.rate_job import RateRefresher  # the worker also keeps BNR's rates fresh
+
     stop = stop or threading.Event()
     worker_id = worker_id or default_worker_id()
+    rates = RateRefresher(session_factory, rates_config or {})
     while not stop.is_set():
         try:
+            rates.due()
             handled = deliver_due(session_factory, settings, worker_id=worker_id)
         except Exception:  # a database hiccup must not kill the worker: log, wait, go on
             logger.exception("outbox worker pass failed")
