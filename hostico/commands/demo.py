@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import click
 import pyotp
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
