@@ -89,6 +89,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_SERIES": ("HPF", _str),
     "TAX_SERIES": ("HST", _str),
     "CREDIT_SERIES": ("HCN", _str),
+    "BNR_RATES_URL": ("https://www.bnr.ro/nbrfxrates.xml", _str),  # BNR's daily reference rates (XML)
+    "BNR_TIMEOUT": (10, _int),
+    "BNR_REFRESH_SECONDS": (3600, _int),  # how often the worker reads the feed
     # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
     "EFACTURA": ("off", _str),
     "ANAF_API_URL": ("https://api.anaf.ro", _str),

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.corrections import credit_tax_invoice, remaining_to_credit
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
-from hostico.models import Checkout, Invoice, Payment, Refund
+from hostico.models import Checkout, Payment, Refund
 from hostico.payments.errors import GatewayUnavailable, RefundRefused
 from hostico.payments.gateways.base import Gateway
 
@@ -44,24 +45,6 @@ def _amount(value: object) -> Decimal:
     return amount
 
 
-def _crediting(session: Session, tax: Invoice, amount: Decimal, *, settings: BillingSettings, today: dt.date,
-               staff_id: int, reason: str) -> Callable[[], Invoice]:
-    """Return how the refund's credit note will be issued, refusing *before* the gateway is asked when it cannot."""
-    try:
-        from hostico.billing.corrections import credit_tax_invoice as credit_partially
-    except ImportError:  # the billing core's partial credit notes are not available: whole refunds only
-        credit_partially = None
-    if credit_partially is not None:
-        return lambda: credit_partially(session, tax, settings=settings, today=today, reason=reason,
-                                        amount=None if amount == tax.total else amount, actor_kind="staff",
-                                        actor_id=staff_id)
-    if amount != tax.total or session.scalar(select(Invoice.id).where(Invoice.corrects_id == tax.id)):
-        raise RefundRefused("partial_unavailable", "Only a whole refund of a not yet credited invoice is possible.")
-    from hostico.billing.staff_ops import credit_tax_invoice
-
-    return lambda: credit_tax_invoice(session, tax, settings=settings, today=today, staff_id=staff_id, reason=reason)
-
-
 def refund_card_payment(session: Session, payment_id: int, *, amount: object, reason: str, staff_id: int,
                         gateway_for: Callable[[str], Gateway], settings: BillingSettings, today: dt.date) -> Refund:
     """Refund all or part of a card payment at its gateway, then credit its tax invoice (the caller commits)."""
@@ -78,16 +61,19 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
     checkout = session.get(Checkout, payment.checkout_id)
     if not checkout.transaction_id:
         raise RefundRefused("no_transaction", "The gateway's transaction of this payment is not known.")
+    still_creditable = remaining_to_credit(session, tax)
+    if amount > still_creditable:  # e.g. staff credited part of the invoice by hand: refuse before the gateway
+        raise RefundRefused("too_much", f"At most {still_creditable} {payment.currency} can still be refunded.",
+                            left=still_creditable, currency=payment.currency)
     reason = (reason or "").strip()[:300] or "refund"
-    issue_credit_note = _crediting(session, tax, amount, settings=settings, today=today, staff_id=staff_id,
-                                   reason=f"Refund: {reason}")
     try:
         result = gateway_for(checkout.gateway).refund(
             transaction_id=checkout.transaction_id, amount=amount, currency=payment.currency,
             idempotency_key=f"hostico-refund-{payment.id}-{len(existing) + 1}")
     except GatewayUnavailable as exc:
         raise RefundRefused(exc.code, str(exc)) from None
-    note = issue_credit_note()
+    note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=f"Refund: {reason}",
+                              amount=amount, actor_kind="staff", actor_id=staff_id)
     refund = Refund(payment_id=payment.id, checkout_id=checkout.id, amount=amount, currency=payment.currency,
                     provider_refund_id=result.refund_id, credit_note_id=note.id, staff_id=staff_id, reason=reason)
     session.add(refund)

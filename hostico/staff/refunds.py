@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
@@ -30,7 +31,7 @@ class RefundForm(FlaskForm):
 
     amount = DecimalField(_l("Amount to refund"), places=2,
                           validators=[InputRequired(_l("Enter the amount to refund.")),
-                                      NumberRange(min=0.01, message=_l("The amount must be positive."))])
+                                      NumberRange(min=Decimal("0.01"), message=_l("The amount must be positive."))])
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give a reason for the refund.")),
                                                    Length(max=300)])
 
@@ -43,7 +44,6 @@ def _refusal(err: RefundRefused) -> str:
         "not_card": _("Only card payments made through a gateway can be refunded here."),
         "bad_amount": _("The amount must be positive, with at most two decimals."),
         "no_transaction": _("The gateway's transaction of this payment is not known."),
-        "partial_unavailable": _("Only a whole refund of an invoice not yet credited is possible."),
     }
     return messages.get(err.code, _("The gateway refused the refund (%(code)s); nothing was changed.",
                                     code=err.code))

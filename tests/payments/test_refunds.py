@@ -64,6 +64,23 @@ def test_a_whole_refund_goes_through_the_gateway_and_issues_a_credit_note(client
     assert "Refund through the gateway" not in client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
 
 
+def test_partial_refunds_each_issue_a_credit_note_for_their_amount(client, make, session, login_staff,
+                                                                   card_payment):
+    payment = card_payment()
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    _staff_client(client, make, login_staff)
+    _refund(client, payment, "21.00")
+    _refund(client, payment, "100.00")
+    resp = _refund(client, payment, "0.01")
+    assert "At most 0.00 RON can still be refunded." in client.get(resp.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    notes = session.scalars(select(Invoice).where(Invoice.kind == "credit_note").order_by(Invoice.id)).all()
+    assert [n.total for n in notes] == [Decimal("-21.00"), Decimal("-100.00")]
+    assert all(n.corrects_id == tax.id for n in notes)
+    assert [r.amount for r in session.scalars(select(Refund).order_by(Refund.id))] == [Decimal("21.00"),
+                                                                                      Decimal("100.00")]
+
+
 def test_a_refund_the_gateway_refuses_changes_nothing(client, make, session, login_staff, card_payment):
     payment = card_payment(last4="5126")  # the sandbox refuses refunds of 4000 0000 0000 5126
     _staff_client(client, make, login_staff)

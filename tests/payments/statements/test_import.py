@@ -11,7 +11,7 @@ from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
 from tests.payments.statements.conftest import sample
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = max(dt.date(2026, 12, 1), dt.date.today())  # never before the proformas the factories date today
 
 
 def _import(session, settings, name, **kw):
@@ -123,3 +123,38 @@ def test_dismiss_needs_a_note_and_is_audited(session, settings, proformas, make)
     session.commit()
     assert _count(session, BankStatementLine, BankStatementLine.status == "dismissed") == 1
     assert _count(session, AuditLog, AuditLog.action == "payments.statement_line_dismissed") == 1
+
+
+def test_the_same_statement_imported_twice_at_once_records_each_credit_once(app, session, settings, proformas):
+    import threading
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    from hostico.db import db
+
+    data = sample("camt053_v02.xml")
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        s = OrmSession(bind=db.engine)
+        try:
+            barrier.wait()
+            results.append(import_statement(s, data, settings=settings, today=TODAY))
+            s.commit()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+            s.rollback()
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert sorted((r.matched, r.unmatched) for r in results) == [(0, 0), (2, 4)]
+    assert sum(r.already_imported for r in results) == 1 + 7
+    assert _count(session, BankStatementLine) == 6
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 2

@@ -101,7 +101,7 @@ def test_unmatched_list_filters_and_staff_match_or_dismiss_lines(billing, sessio
     resp = billing.post_form(f"/staff/payments/lines/{partial.id}/match", {"proforma": "HPF-000004"},
                              token_from="/staff/payments/unmatched")
     assert resp.status_code == 422
-    assert "does not equal the total of HPF-000004" in resp.get_data(as_text=True)
+    assert "The credit of RON100.00 does not equal the total of HPF-000004, RON242.00" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Invoice, proformas["p4"].id).status == "unpaid"
 
