@@ -153,6 +153,8 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",
         "BASE_URL": "http://localhost",
+        # Never ANAF's real registry: nothing listens here; tests that need it start a local fake.
+        "ANAF_PUBLIC_URL": "http://127.0.0.1:9",
         "BNR_RATES_URL": fake_bnr.url,  # never BNR itself
         # The suite's pages and emails are asserted in English (the msgids): a visitor without ?lang, a lang
         # cookie or Accept-Language gets English here. Romanian tests ask for it (tests/test_catalogue.py).

@@ -18,4 +18,6 @@ def require_customer():
     return None
 
 
-from hostico.client import checkout, dashboard, invoices, my_details, orders, proforma_edit, services  # noqa: E402,F401,I001
+from hostico.client import (  # noqa: E402,F401,I001
+    checkout, company_lookup, dashboard, efactura_xml, invoices, my_details, orders, proforma_edit, services,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import click
@@ -17,6 +18,7 @@ from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
 from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
+from hostico.commands.demo_statement import write_demo_statement
 from hostico.db import db
 from hostico.models import (
     BillingProfile,
@@ -55,9 +57,12 @@ def seed_command() -> None:
     settings = BillingSettings.from_config(current_app.config)
     existing = session.scalar(select(Customer).where(Customer.email == "client@example.com"))
     if existing is None:
-        seed(session, settings, dt.date.today())
+        today = dt.date.today()
+        seed(session, settings, today)
         session.commit()
         click.echo("Demo data loaded.")
+        path = write_demo_statement(current_app.instance_path, today)
+        click.echo(f"  a bank statement that pays HPF-000004: {os.path.relpath(path)} (README, Bank statements)")
     else:
         click.echo("Demo data already present; nothing changed.")
     two_fa = session.scalar(select(Customer).where(Customer.email == "client2fa@example.com"))
@@ -114,11 +119,11 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     session.flush()
     person = BillingProfile(customer_id=ana.id, kind="person", label="Personal", name="Ana Popescu",
                             cnp="2850315123457", address="Str. Memorandumului nr. 28, ap. 4", city="Cluj-Napoca",
-                            county="Cluj", postal_code="400114", country="RO", is_default=True,
+                            county="RO-CJ", postal_code="400114", country="RO", is_default=True,
                             used_for_invoicing=True)
     company = BillingProfile(customer_id=ana.id, kind="company", label="Firma", company_name="Ștefănescu Web SRL",
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
-                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="Cluj",
+                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
     session.add_all([person, company])
     session.flush()

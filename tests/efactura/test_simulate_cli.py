@@ -55,3 +55,13 @@ def test_status_of_an_unknown_number_fails(app, runner):
 def test_off_says_so(runner):
     result = runner.invoke(args=["efactura", "sync"])
     assert result.exit_code == 0 and "e-Factura is off" in result.output
+
+
+def test_the_worker_runs_the_efactura_jobs(app, runner, issue, tmp_path):
+    app.config.update(EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(tmp_path / "spv.json"), MAIL_BACKEND="outbox")
+    tax, _ = issue("ro_company")
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "e-Factura: enqueued 1" in result.output and "uploaded 1" in result.output
+    status = runner.invoke(args=["efactura", "status", tax.code]).output.split()
+    assert status[:2] == [tax.code, "uploaded"]
