@@ -86,9 +86,13 @@ def _choose_payment_gateway(app: Flask) -> None:
         name = "" if production else "sandbox"
     if name not in ("", "sandbox", "netopia", "stripe"):
         raise RuntimeError(f"HOSTICO_PAYMENT_GATEWAY={name!r}: use sandbox, netopia or stripe")
-    if name == "sandbox" and production:
-        raise RuntimeError("HOSTICO_PAYMENT_GATEWAY=sandbox is refused in production: use netopia or stripe")
     app.config["PAYMENT_GATEWAY"] = name
+    if production:
+        from hostico.payments.gateways import production_problems
+
+        problems = production_problems(app.config)
+        if problems:
+            raise RuntimeError("; ".join(problems))
 
 
 def _development_secret(instance_path: str) -> str:
