@@ -32,6 +32,7 @@ from hostico.models import (
     StaffUser,
     utcnow,
 )
+from hostico.settings import settings as app_settings
 
 DEMO_PASSWORD = "hostico-demo"
 PLANS = [
@@ -54,7 +55,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def seed_command() -> None:
     """Load the demo customers, staff, plans, services and invoices."""
     session = db.session
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     existing = session.scalar(select(Customer).where(Customer.email == "client@example.com"))
     if existing is None:
         today = dt.date.today()
