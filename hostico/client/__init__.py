@@ -18,4 +18,4 @@ def require_customer():
     return None
 
 
-from hostico.client import checkout, dashboard, invoices, my_details, orders, proforma_edit, services  # noqa: E402,F401,I001
+from hostico.client import checkout, dashboard, invoices, language, my_details, orders, proforma_edit, services  # noqa: E402,F401,I001

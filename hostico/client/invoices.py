@@ -249,7 +249,7 @@ def invoice(code: str):
 def invoice_pdf_download(code: str):
     """Download the invoice as PDF (a tax invoice's document is rendered once and kept)."""
     inv = own_invoice(code)
-    content = invoice_pdf(db.session, inv, lambda: document_context(inv))
+    content = invoice_pdf(db.session, inv, lambda: document_context(inv), current_user.language)
     db.session.commit()
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{inv.code}.pdf"'
