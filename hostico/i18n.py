@@ -99,8 +99,17 @@ STATUS_LABELS = {
     "unpaid": N_("unpaid"), "paid": N_("paid"), "cancelled": N_("cancelled"), "issued": N_("issued"),
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
+    "approved": N_("approved"), "rejected": N_("rejected"),
 }
+ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "system": N_("system")}
+BUYER_KINDS = {"person": N_("person"), "company": N_("legal entity")}
+ORIGINS = {"order": N_("order"), "system": N_("system"), "manual": N_("staff")}
+OBJECT_TYPES = {"Customer": N_("Customer"), "Payment": N_("Payment"), "Invoice": N_("Invoice"),
+                "Service": N_("Service"), "BillingProfile": N_("Billing profile"), "StaffUser": N_("Staff"),
+                "MailLoginToken": N_("Mail-login link")}
 INVOICE_KINDS = {"proforma": N_("Proforma"), "tax": N_("Tax invoice"), "credit_note": N_("Credit note")}
+CYCLES = {"monthly": N_("Monthly"), "quarterly": N_("Quarterly"), "semiannual": N_("Every 6 months"),
+          "annual": N_("Yearly")}
 SUSPENSION_REASONS = {"nonpayment": N_("unpaid invoice"), "abuse": N_("abuse"), "other": N_("other reasons")}
 # Column names and actions of one row of My Invoices (also the data-label of each cell on small screens).
 INVOICE_ROW = {
@@ -110,7 +119,9 @@ INVOICE_ROW = {
     "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
 }
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
-                                         "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS}
+                                         "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS,
+                                         "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
+                                         "origin": ORIGINS, "object_type": OBJECT_TYPES}
 _translated: dict[tuple[str, str], dict[str, str]] = {}  # (map, language) -> translated map; a few small dicts
 
 
@@ -137,6 +148,26 @@ def invoice_kind_label(kind: str) -> str:
 def reason_label(reason: str | None) -> str:
     """Return the translated suspension reason."""
     return labels("suspension_reason").get(reason or "", reason or "")
+
+
+def cycle_label(cycle: str) -> str:
+    """Return the translated name of a billing cycle."""
+    return labels("cycle").get(cycle, cycle)
+
+
+def actor_label(kind: str) -> str:
+    """Return who did something (customer, staff, system) in the request's language."""
+    return labels("actor").get(kind, kind)
+
+
+def buyer_kind_label(kind: str) -> str:
+    """Return "person" or "legal entity" in the request's language."""
+    return labels("buyer_kind").get(kind, kind)
+
+
+def country_names(lang: str | None = None) -> dict[str, str]:
+    """Return {ISO code: country name} in the request's language, sorted by name (the countries buyers use)."""
+    return locales.country_names(lang or language())
 
 
 def money(amount: Decimal | None, currency: str = "RON") -> str:
@@ -168,4 +199,7 @@ def init_app(app: Flask) -> None:
                                  invoice_kind_label=invoice_kind_label, error_message=error_message)
     # Also as filters: Jinja calls a filter directly, a global function through Context.call (long lists).
     app.jinja_env.filters.update(money=money, date=date, datetime=datetime, status_label=status_label,
-                                 invoice_kind_label=invoice_kind_label, reason_label=reason_label)
+                                 invoice_kind_label=invoice_kind_label, reason_label=reason_label,
+                                 cycle_label=cycle_label, actor_label=actor_label,
+                                 origin_label=lambda origin: labels("origin").get(origin, origin),
+                                 object_label=lambda kind: labels("object_type").get(kind or "", kind or ""))

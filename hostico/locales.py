@@ -70,6 +70,21 @@ def format_date(value: dt.date | None, locale: str = DEFAULT_LOCALE, *, short: b
     return _date(value, (SHORT_DATE_FORMATS if short else DATE_FORMATS)[supported(locale)], locale)
 
 
+# ISO 3166 codes of the countries a buyer can be in (Babel's territories minus groupings and test codes).
+COUNTRY_CODES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+                          and code not in ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"))
+
+
+@cache
+def country_names(locale: str) -> dict[str, str]:
+    """Return {ISO code: name} of every country in a language, sorted by name as that language sorts."""
+    names = Locale.parse(supported(locale)).territories
+    # Romanian letters sort after their base letter (ă after a, ș after s), as a reader looks for them.
+    fold = str.maketrans("ăâîșțşţĂÂÎȘȚŞŢ", "aaistst" + "AAISTST")
+    return dict(sorted(((code, names.get(code, code)) for code in COUNTRY_CODES),
+                       key=lambda item: item[1].translate(fold).casefold()))
+
+
 def babel_locale(locale: str) -> Locale:
     """Return Babel's Locale of a supported language."""
     return Locale.parse(supported(locale))
