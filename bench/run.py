@@ -3,7 +3,8 @@
     python bench/run.py            # full sizes (several minutes)
     python bench/run.py --quick    # small sizes, for a smoke run
     python bench/run.py --readme   # and put the table into README.md
-    python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF
+    python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF,
+                                   # f e-Factura
 
 A piece that is not built yet shows as "missing: ..." in its row instead of stopping the run.
 """
@@ -317,12 +318,31 @@ def section_pdf(args, engine: str, tmp: str) -> list[Row]:
     ]
 
 
+# (f) RO e-Factura ---------------------------------------------------------------------------------------------
+
+def section_efactura(args, engine: str, tmp: str) -> list[Row]:
+    gen_label = "e-Factura: UBL documents generated and validated (schema + CIUS-RO)"
+    sync_label = "e-Factura: documents taken pending → ok through the SPV jobs (built-in simulator)"
+    try:
+        from bench.efactura import run
+    except ImportError as exc:
+        return [Row(gen_label, f"missing: {exc}", "", "missing")]
+    r = run(40 if args.quick else 400)
+    return [
+        Row(gen_label, f"{r['per_second']:,.1f} documents/s ({r['documents']} in {r['seconds']} s, "
+                       f"{r['findings']} findings)", "", "measured"),
+        Row(sync_label, f"{r['sync_per_second']:,.1f} documents/s ({r['ok']} ok in {r['sync_seconds']} s, "
+                        f"{r['requests']} SPV requests, {r['rounds']} rounds)", "", "measured"),
+    ]
+
+
 SECTIONS: dict[str, tuple[str, Callable]] = {
     "a": ("requests per second", section_pages),
     "b": ("SQL queries per page", section_queries),
     "c": ("billing run", section_billing),
     "d": ("outbox throughput", section_outbox),
     "e": ("invoice PDF", section_pdf),
+    "f": ("RO e-Factura", section_efactura),
 }
 
 
@@ -330,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen sections, print the table and write bench/results/latest.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--only", default="abcde", help="sections to run, e.g. a,b")
+    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,b")
     parser.add_argument("--engine", choices=("auto", "sqlite", "postgres"), default="auto",
                         help="database for sections a, b, e (auto: PostgreSQL when it answers)")
     parser.add_argument("--seconds", type=float, default=None, help="load duration per measurement")

@@ -59,6 +59,10 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     _choose_payment_gateway(app)
+    from hostico.efactura.settings import production_problems
+
+    for problem in production_problems(app.config):
+        raise RuntimeError(problem)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
@@ -178,6 +182,14 @@ def _register_hooks(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(err):
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(413)
+    def too_large(err):
+        from flask_babel import gettext
+
+        size = "{:g}".format((app.config.get("MAX_CONTENT_LENGTH") or 0) / 1048576)
+        return render_template("errors/400.html", message=gettext(
+            "The file is too large: at most %(size)s MB can be sent at once.", size=size)), 413
 
     @app.errorhandler(429)
     def too_many(err):

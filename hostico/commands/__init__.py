@@ -8,7 +8,8 @@ def register(app: Flask) -> None:
     from hostico.commands.billing import billing_cli, service_cli
     from hostico.commands.demo import demo_cli
     from hostico.commands.efactura import efactura_cli
+    from hostico.commands.payments import payments_cli
     from hostico.commands.worker import worker_command
 
-    for command in (demo_cli, billing_cli, service_cli, worker_command, efactura_cli):
+    for command in (demo_cli, billing_cli, service_cli, worker_command, efactura_cli, payments_cli):
         app.cli.add_command(command)

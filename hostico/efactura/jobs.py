@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.efactura import oauth
@@ -90,8 +91,11 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
         return summary
     now = now or utcnow()
     with session_factory() as session:
-        summary.enqueued, summary.excluded = enqueue_new(session, now)
-        session.commit()
+        try:
+            summary.enqueued, summary.excluded = enqueue_new(session, now)
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker enqueued the same invoices first: theirs stand
     own_client = client is None
     client = client or make_client(session_factory, settings)
     try:

@@ -81,3 +81,19 @@ class EfacturaSettings:
             simulator_file=str(config.get("EFACTURA_SIMULATOR_FILE") or ""),
             timezone=str(config.get("TIMEZONE") or "Europe/Bucharest"),
         )
+
+
+def production_problems(config: Mapping) -> list[str]:
+    """Why this e-Factura configuration must not run in production (empty: it may)."""
+    mode = str(config.get("EFACTURA", "off") or "off").strip().lower()
+    if mode not in MODES:
+        return [f"HOSTICO_EFACTURA must be one of {', '.join(MODES)}, not {mode!r}"]
+    if config.get("ENV") != "production":
+        return []
+    if mode == "simulate":
+        # A stand-in that says `ok` would make the company believe its invoices reached ANAF.
+        return ["HOSTICO_EFACTURA=simulate is refused in production: use prod (or test, or off)"]
+    if mode in ("test", "prod") and not (config.get("ANAF_CLIENT_ID") and config.get("ANAF_CLIENT_SECRET")):
+        return ["HOSTICO_ANAF_CLIENT_ID and HOSTICO_ANAF_CLIENT_SECRET must be set in production "
+                f"when HOSTICO_EFACTURA={mode}"]
+    return []

@@ -1,6 +1,7 @@
 """The billing data model (DESIGN 3): one module per aggregate, all imported here for Alembic."""
 
 from hostico.models.audit import AuditLog
+from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, UTCDateTime, utcnow
 from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
@@ -16,8 +17,8 @@ from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
 
 __all__ = [
-    "AnafToken", "AuditLog", "Base", "BillingProfile", "BillingRun", "CYCLES", "CYCLE_MONTHS", "Checkout",
-    "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload", "Invoice",
+    "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
+    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Refund", "Service",
     "StaffUser", "UTCDateTime", "utcnow",

@@ -94,6 +94,8 @@ def apply_notification(session: Session, note, *, gateway: str, settings: Billin
     Raises NotificationRejected for an unknown checkout and NotificationRefused (audited by the
     caller) when the amount or currency differs from the checkout's.
     """
+    if note.status not in (PAID, FAILED):
+        return "ignored"  # news that settles nothing (3-D Secure under way, an event we do not act on)
     checkout = _lock_checkout(session, note.reference, gateway)
     if checkout is None:
         raise NotificationRejected("unknown_checkout", "unknown checkout")
@@ -113,7 +115,7 @@ def apply_notification(session: Session, note, *, gateway: str, settings: Billin
                data={"reason": checkout.failure_code, "event": note.event_id})
         session.flush()
         return "failed"
-    return "ignored"  # pending news, or a failure after the payment succeeded: nothing changes
+    return "ignored"  # a failure after the payment succeeded (out of order): nothing changes
 
 
 def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSettings, today: dt.date) -> None:

@@ -18,6 +18,7 @@ NAV = (
     ("staff.outbox", _l("Outbox"), "view"),
     ("staff.efactura", _l("e-Factura"), "view"),
     ("staff.billing_run", _l("Billing run"), "billing.run"),
+    ("staff.payments_unmatched", _l("Bank statements"), "payments.record"),
     ("staff.audit", _l("Audit log"), "view"),
 )
 
@@ -60,3 +61,4 @@ def inject_staff_nav():
 from hostico.staff import approvals, outbox  # noqa: E402,F401,I001
 from hostico.staff import audit, auth, billing_run, customers, dashboard, invoices, services  # noqa: E402,F401,I001
 from hostico.staff import efactura  # noqa: E402,F401,I001
+from hostico.staff import statements  # noqa: E402,F401,I001

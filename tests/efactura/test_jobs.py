@@ -137,3 +137,27 @@ def test_off_does_nothing(app, anaf, session_factory, issue):
     issue("ro_company")
     summary = sync(session_factory, app.config, now=at(0))
     assert summary.enqueued == 0 and anaf.requests == []
+
+
+def test_parallel_workers_upload_each_document_once(anaf, anaf_config, session_factory, session, issue, engine_name):
+    """Two workers syncing at once (PostgreSQL's SKIP LOCKED; SQLite runs one writer) never upload twice."""
+    import threading
+
+    taxes = [issue("ro_company")[0] for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            sync(session_factory, anaf_config, now=at(0))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2 if engine_name == "postgres" else 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    sync(session_factory, anaf_config, now=at(45))  # anything left waiting is found, not sent again
+    assert registered(anaf) == {t.code: 1 for t in taxes}
+    assert all(d.state in ("uploaded", "ok") for d in documents(session).values())

@@ -1,0 +1,26 @@
+"""Production refuses an e-Factura set-up that would lose or fake reports."""
+
+import pytest
+
+from hostico import create_app
+
+
+@pytest.mark.parametrize(("settings", "refusal"), [
+    ({"EFACTURA": "simulate"}, "HOSTICO_EFACTURA=simulate is refused in production"),
+    ({"EFACTURA": "prod", "ANAF_CLIENT_ID": "id"}, "HOSTICO_ANAF_CLIENT_SECRET must be set in production"),
+    ({"EFACTURA": "test", "ANAF_CLIENT_SECRET": "s"}, "HOSTICO_ANAF_CLIENT_ID and"),
+    ({"EFACTURA": "yes"}, "HOSTICO_EFACTURA must be one of off, simulate, test, prod"),
+])
+def test_production_refuses_to_start(test_config, settings, refusal):
+    config = {**test_config, "ENV": "production", "PAYMENT_GATEWAY": "stripe", **settings}
+    with pytest.raises(RuntimeError, match=refusal):
+        create_app(config)
+
+
+@pytest.mark.parametrize("settings", [
+    {"EFACTURA": "off"},
+    {"EFACTURA": "prod", "ANAF_CLIENT_ID": "id", "ANAF_CLIENT_SECRET": "secret"},
+])
+def test_production_starts_with_a_complete_setup(test_config, settings):
+    app = create_app({**test_config, "ENV": "production", "PAYMENT_GATEWAY": "stripe", **settings})
+    assert app.config["EFACTURA"] == settings["EFACTURA"]

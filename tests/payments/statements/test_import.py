@@ -1,0 +1,125 @@
+"""Importing statements: matched credits pay their proforma once, the rest wait, nothing is recorded twice."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from hostico.models import AuditLog, BankStatementLine, Invoice, Payment, Service
+from hostico.payments.statements import StatementError
+from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
+from tests.payments.statements.conftest import sample
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def _import(session, settings, name, **kw):
+    result = import_statement(session, sample(name), settings=settings, today=TODAY, filename=name, **kw)
+    session.commit()
+    return result
+
+
+def _count(session, model, *where):
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _reasons(session):
+    rows = session.execute(select(BankStatementLine.amount, BankStatementLine.reason)
+                           .where(BankStatementLine.status == "unmatched").order_by(BankStatementLine.id)).all()
+    return [(str(a), r) for a, r in rows]
+
+
+@pytest.mark.parametrize("first, overlap", [("camt053_v02.xml", "camt053_v08_overlap.xml"),
+                                            ("mt940_statement.sta", "mt940_overlap.sta")])
+def test_statement_pays_the_named_proformas_and_keeps_the_rest_unmatched(session, settings, proformas, first,
+                                                                        overlap):
+    result = _import(session, settings, first)
+    assert (result.matched, result.unmatched, result.already_imported, result.debits_ignored) == (2, 4, 1, 1)
+    assert result.summary() == "matched 2, unmatched 4, already imported 1"
+    session.expire_all()
+    p1, p2, p4 = (session.get(Invoice, proformas[k].id) for k in ("p1", "p2", "p4"))
+    assert (p1.status, p2.status, p4.status) == ("paid", "paid", "unpaid")
+    payment = session.scalar(select(Payment).where(Payment.invoice_id == p1.id))
+    assert payment.method == "bank_transfer" and payment.amount == Decimal("121.00")
+    assert "BT2611300001" in payment.reference and "RO66BACX0000001234567890" in payment.reference
+    assert "STEFANESCU WEB SRL" in payment.reference.upper().replace("Ș", "S").replace("Ă", "A")
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    assert tax.kind == "tax" and tax.total == Decimal("121.00")
+    line = session.scalar(select(BankStatementLine).where(BankStatementLine.payment_id == payment.id))
+    assert line.booking_date == dt.date(2026, 11, 30) and line.proforma_id == p1.id
+    # paying the proforma lifted the service's nonpayment suspension
+    assert session.get(Service, proformas["service"].id).status == "active"
+    assert _reasons(session) == [("12.10", "not_unpaid"), ("100.00", "amount"), ("75.00", "no_reference"),
+                                 ("75.00", "no_reference")]
+
+    again = _import(session, settings, first)
+    assert (again.matched, again.unmatched, again.already_imported) == (0, 0, 7)
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 2
+    assert _count(session, BankStatementLine) == 6
+
+    # the next day's statement repeats two credits: they are not recorded again
+    later = _import(session, settings, overlap)
+    assert (later.matched, later.unmatched, later.already_imported) == (1, 1, 2)
+    session.expire_all()
+    assert session.get(Invoice, proformas["p4"].id).status == "paid"
+    assert _reasons(session)[-1] == ("60.50", "reversal" if first.startswith("mt940") else "not_unpaid")
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 3
+
+
+def test_an_unreadable_file_records_nothing(session, settings, proformas):
+    with pytest.raises(StatementError):
+        import_statement(session, b"not a statement", settings=settings, today=TODAY)
+    session.rollback()
+    assert _count(session, BankStatementLine) == 0 and _count(session, Payment) == 1
+
+
+def test_wrong_currency_waits_unmatched(session, settings, proformas):
+    xml = sample("camt053_v02.xml").replace(b'<Amt Ccy="RON">121.00</Amt>', b'<Amt Ccy="EUR">121.00</Amt>')
+    result = import_statement(session, xml, settings=settings, today=TODAY)
+    session.commit()
+    assert result.matched == 1  # only HPF-000002
+    line = session.scalar(select(BankStatementLine).where(BankStatementLine.bank_reference == "BT2611300001"))
+    assert (line.status, line.reason, line.currency) == ("unmatched", "currency", "EUR")
+
+
+def test_staff_match_a_partial_is_refused_and_an_exact_one_is_recorded(session, settings, proformas, make):
+    staff = make.make_staff(role="billing")
+    _import(session, settings, "camt053_v02.xml")
+    partial = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "amount"))
+    with pytest.raises(StatementLineRefused) as err:
+        match_line(session, partial.id, "HPF-000004", settings=settings, today=TODAY, staff_id=staff.id)
+    assert err.value.code == "amount" and err.value.params["total"] == Decimal("242.00")
+    session.rollback()
+    no_ref = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
+                            .order_by(BankStatementLine.id))
+    with pytest.raises(StatementLineRefused) as err:
+        match_line(session, no_ref.id, "HPF-000099", settings=settings, today=TODAY, staff_id=staff.id)
+    assert err.value.code == "unknown_proforma"
+    session.rollback()
+    # 75.00 pays a new proforma of 75.00 (62.00 + VAT 21 % = 75.02: not equal; make one that is)
+    p5 = make.make_proforma(proformas["customer"], amount="61.98")  # 61.98 × 1.21 = 75.00
+    assert p5.total == Decimal("75.00")
+    line = match_line(session, no_ref.id, "hpf 5", settings=settings, today=TODAY, staff_id=staff.id, note="phoned")
+    session.commit()
+    assert line.status == "matched" and line.decided_by_staff_id == staff.id
+    assert session.get(Invoice, p5.id).status == "paid"
+    audit = session.scalar(select(AuditLog).where(AuditLog.action == "payments.statement_line_matched")
+                           .order_by(AuditLog.id.desc()))
+    assert audit.actor_kind == "staff" and audit.actor_id == staff.id and audit.data["proforma"] == "HPF-000005"
+    with pytest.raises(StatementLineRefused) as err:
+        match_line(session, no_ref.id, "HPF-000005", settings=settings, today=TODAY, staff_id=staff.id)
+    assert err.value.code == "not_open"
+
+
+def test_dismiss_needs_a_note_and_is_audited(session, settings, proformas, make):
+    staff = make.make_staff(role="billing")
+    _import(session, settings, "camt053_v02.xml")
+    line = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "not_unpaid"))
+    with pytest.raises(StatementLineRefused):
+        dismiss_line(session, line.id, note="  ", staff_id=staff.id)
+    dismiss_line(session, line.id, note="paid twice: refund by bank", staff_id=staff.id)
+    session.commit()
+    assert _count(session, BankStatementLine, BankStatementLine.status == "dismissed") == 1
+    assert _count(session, AuditLog, AuditLog.action == "payments.statement_line_dismissed") == 1
