@@ -89,6 +89,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_SERIES": ("HPF", _str),
     "TAX_SERIES": ("HST", _str),
     "CREDIT_SERIES": ("HCN", _str),
+    # ANAF's public registry of taxpayers (PlatitorTvaRest v9): the company lookup of the billing forms.
+    "ANAF_PUBLIC_URL": ("https://webservicesp.anaf.ro", _str),
+    "ANAF_PUBLIC_TIMEOUT": (5, _int),
+    "BNR_RATES_URL": ("https://www.bnr.ro/nbrfxrates.xml", _str),  # BNR's daily reference rates (XML)
+    "BNR_TIMEOUT": (10, _int),
+    "BNR_REFRESH_SECONDS": (3600, _int),  # how often the worker reads the feed
     # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
     "EFACTURA": ("off", _str),
     "ANAF_API_URL": ("https://api.anaf.ro", _str),

@@ -126,8 +126,22 @@ class CSRFClient(FlaskClient):
         return self.post(url, data=data, **kw)
 
 
+@pytest.fixture(scope="session")
+def fake_bnr():
+    """A local BNR feed for the whole session (one EUR rate of 5.0000 published long ago), so that a
+    document for a customer abroad finds its rate on demand as in production."""
+    import datetime as dt
+
+    from tests.bnrserver import FakeBnr, feed
+
+    server = FakeBnr()
+    server.body = feed({dt.date(2020, 1, 3): "5.0000"})
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def test_config(database_url, tmp_path) -> dict:
+def test_config(database_url, tmp_path, fake_bnr) -> dict:
     return {
         "TESTING": True,
         "ENV": "test",
@@ -139,6 +153,9 @@ def test_config(database_url, tmp_path) -> dict:
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",
         "BASE_URL": "http://localhost",
+        # Never ANAF's real registry: nothing listens here; tests that need it start a local fake.
+        "ANAF_PUBLIC_URL": "http://127.0.0.1:9",
+        "BNR_RATES_URL": fake_bnr.url,  # never BNR itself
         # The suite's pages and emails are asserted in English (the msgids): a visitor without ?lang, a lang
         # cookie or Accept-Language gets English here. Romanian tests ask for it (tests/test_catalogue.py).
         "DEFAULT_LOCALE": "en",

@@ -59,7 +59,8 @@ def test_negative_invoice_total_is_refused_by_the_database(session, make):
 def test_money_round_trips_exactly(session, make):
     c = make.make_customer()
     proforma = make.make_proforma(c, amount="0.10")
-    session.add(Payment(invoice_id=proforma.id, customer_id=c.id, method="card", amount=Decimal("0.30")))
+    session.add(Payment(invoice_id=proforma.id, customer_id=c.id, method="card", amount=Decimal("0.30"),
+                        received_on=dt.date.today()))
     session.commit()
     session.expire_all()
     pay = session.query(Payment).one()

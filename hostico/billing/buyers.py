@@ -16,10 +16,13 @@ from stdnum.eu import vat as eu_vat
 from stdnum.ro import cnp as ro_cnp
 from stdnum.ro import cui as ro_cui
 
+from hostico.efactura.addresses import LIMITS as ADDRESS_LIMITS
+from hostico.efactura.addresses import check_address
+
 BUYER_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number", "address", "city",
                 "county", "postal_code", "country")
-MAX_LENGTHS = {"name": 200, "cnp": 13, "company_name": 200, "cui": 20, "reg_com": 40, "vat_number": 20,
-               "address": 300, "city": 100, "county": 100, "postal_code": 20, "country": 2}
+MAX_LENGTHS = {"cnp": 13, "cui": 20, "reg_com": 40, "vat_number": 20, "county": 100, "country": 2,
+               **ADDRESS_LIMITS}  # the CIUS-RO limits of e-Factura (hostico.efactura.addresses)
 # VAT numbers use "EL" for Greece where ISO 3166 says "GR".
 _VAT_PREFIX = {"GR": "EL"}
 COUNTRIES: dict[str, str] = {
@@ -95,10 +98,10 @@ def validate_buyer(raw: Mapping[str, object]) -> BuyerResult:
     for name, message in (("address", "Enter the street address."), ("city", "Enter the city.")):
         if not values[name]:
             errors[name] = message
-    if country == "RO" and not values["county"]:
-        errors["county"] = "Enter the county (județ)."
+    # County from the ISO 3166-2:RO list, Bucharest's sector as the city (CIUS-RO, e-Factura).
+    place = check_address({**values, "country": country, "sector": _clean(raw, "sector")}, errors)
     data: dict[str, str | None] = dict.fromkeys(BUYER_FIELDS)
-    data.update(kind=kind, address=values["address"], city=values["city"], county=values["county"] or None,
+    data.update(kind=kind, address=values["address"], city=place["city"], county=place["county"],
                 postal_code=values["postal_code"] or None, country=country)
     if kind == "person":
         if not values["name"]:

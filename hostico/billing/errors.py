@@ -1,8 +1,20 @@
 """Typed errors of the billing domain."""
 
+from __future__ import annotations
+
 
 class BillingError(Exception):
-    """A billing rule refused the operation; the message is safe to show to the user."""
+    """A billing rule refused the operation; the message is safe to show to the user.
+
+    `code` names the rule (e.g. "received_in_future") and `params` its values, so the web layer can
+    say it in the reader's language and next to the field it concerns (`field`).
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None, **params) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.params = params
 
 
 class InvoiceNotEditable(BillingError):
@@ -14,4 +26,12 @@ class InvalidTransition(BillingError):
 
 
 class PaymentRefused(BillingError):
-    """The payment cannot be applied (wrong amount, currency, or invoice state)."""
+    """The payment cannot be applied (wrong amount, currency, date, or invoice state)."""
+
+
+class CorrectionRefused(BillingError):
+    """A credit note or a reissue cannot be made (nothing left to credit, no such line, ...)."""
+
+
+class NoExchangeRate(BillingError):
+    """BNR has no rate stored for the day a document needs; the document is not issued (retry later)."""

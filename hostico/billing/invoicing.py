@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from hostico.billing.errors import InvalidTransition, InvoiceNotEditable
+from hostico.billing.currency import BnrRate, convert, document_currency, rate_for, to_lei
+from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import is_reverse_charge, line_amounts, vat_rate_for
@@ -27,6 +28,7 @@ class LineSpec:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     vat_rate: Decimal | None = None
+    currency: str | None = None  # the price's currency (RON or EUR); None: the settings' currency
 
 
 def buyer_from_customer(customer: Customer, profile: BillingProfile | None) -> dict:
@@ -38,18 +40,57 @@ def buyer_from_customer(customer: Customer, profile: BillingProfile | None) -> d
             "postal_code": None, "country": "RO"}
 
 
-def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, sign: int = 1) -> list[InvoiceLine]:
+def needs_rate(specs: list[LineSpec], buyer: dict, settings: BillingSettings) -> bool:
+    """True when a document for this buyer converts a price or is in EUR (its VAT is shown in lei)."""
+    currency = document_currency(buyer)
+    return currency != "RON" or any((spec.currency or settings.currency) != currency for spec in specs)
+
+
+def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, rate: BnrRate | None = None,
+                 sign: int = 1) -> list[InvoiceLine]:
     lines = []
+    currency = document_currency(buyer)
     for pos, spec in enumerate(specs, start=1):
-        rate = spec.vat_rate if spec.vat_rate is not None else vat_rate_for(buyer, settings.vat_rate)
+        vat_rate = spec.vat_rate if spec.vat_rate is not None else vat_rate_for(buyer, settings.vat_rate)
         qty = Decimal(spec.quantity) * sign
-        amounts = line_amounts(qty, spec.unit_price, rate)
+        price_currency = spec.currency or settings.currency
+        unit_price = convert(spec.unit_price, price_currency, currency, rate)
+        amounts = line_amounts(qty, unit_price, vat_rate)
+        converted = price_currency != currency
         lines.append(InvoiceLine(
             position=pos, description=spec.description[:300], service_id=spec.service_id,
             period_start=spec.period_start, period_end=spec.period_end, quantity=qty,
-            unit_price=Decimal(spec.unit_price), vat_rate=rate, net=amounts.net, vat=amounts.vat,
+            unit_price=unit_price, vat_rate=vat_rate, net=amounts.net, vat=amounts.vat,
+            price_currency=price_currency if converted else None,
+            price_amount=Decimal(spec.unit_price) if converted else None,
         ))
     return lines
+
+
+def _set_rate(invoice: Invoice, rate: BnrRate | None) -> None:
+    """Record the rate a document used and, on an EUR document charging VAT, its VAT and total in lei."""
+    converted = any(line.price_currency for line in invoice.lines)
+    if rate is not None and (converted or invoice.currency != "RON"):
+        invoice.exchange_rate, invoice.rate_date = rate.value, rate.day
+    else:
+        invoice.exchange_rate = invoice.rate_date = None
+    if invoice.currency != "RON" and invoice.vat_total != 0:
+        if invoice.exchange_rate is None:
+            raise NoExchangeRate("An EUR document with Romanian VAT needs the BNR rate.", code="no_exchange_rate",
+                                 currency=invoice.currency, day=None)
+        lei = BnrRate(invoice.currency, invoice.exchange_rate, invoice.rate_date)
+        invoice.vat_total_ron, invoice.total_ron = to_lei(invoice.vat_total, lei), to_lei(invoice.total, lei)
+    else:
+        invoice.vat_total_ron = invoice.total_ron = None
+
+
+def document_rate(session: Session, specs: list[LineSpec], buyer: dict, settings: BillingSettings,
+                  day: dt.date) -> BnrRate | None:
+    """Return the BNR rate a document dated `day` needs (fetched on demand), or None when it needs none."""
+    if not needs_rate(specs, buyer, settings):
+        return None
+    return rate_for(session, day, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                    timezone=settings.timezone)
 
 
 def _totals(invoice: Invoice) -> None:
@@ -79,19 +120,24 @@ def build_proforma(
     profile: BillingProfile | None = None,
     renewal_key: str | None = None,
     due_date: dt.date | None = None,
+    rate: BnrRate | None = None,
 ) -> Invoice:
-    """Build (without adding it to a session) an unpaid proforma carrying an already reserved number."""
+    """Build (without adding it to a session) an unpaid proforma carrying an already reserved number.
+
+    `rate` is the BNR rate of its issue date when it converts a price or is in EUR (document_rate).
+    """
     buyer = buyer_from_customer(customer, profile)
     invoice = Invoice(
         customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
         code=format_code(settings.proforma_series, number), status="unpaid", origin=origin,
         issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
-        currency=settings.currency, buyer=buyer, seller=settings.seller_snapshot(),
+        currency=document_currency(buyer), buyer=buyer, seller=settings.seller_snapshot(),
         billing_profile_id=profile.id if profile else None, reverse_charge=is_reverse_charge(buyer),
         renewal_key=renewal_key,
     )
-    invoice.lines = _build_lines(specs, buyer, settings)
+    invoice.lines = _build_lines(specs, buyer, settings, rate)
     _totals(invoice)
+    _set_rate(invoice, rate)
     return invoice
 
 
@@ -114,9 +160,13 @@ def create_proforma(
         raise InvalidTransition(f"Unknown proforma origin {origin!r}.")
     if not specs:
         raise InvalidTransition("A proforma needs at least one line.")
-    number = next_number(session, settings.proforma_series)
-    invoice = build_proforma(customer, specs, origin=origin, settings=settings, today=today, number=number,
-                             profile=profile, renewal_key=renewal_key, due_date=due_date)
+    buyer = buyer_from_customer(customer, profile)
+    rate = document_rate(session, specs, buyer, settings, today)  # before the lock: it may read BNR's feed
+    number, issue_date = next_number(session, settings.proforma_series, today)
+    if rate is not None and issue_date != today:
+        rate = document_rate(session, specs, buyer, settings, issue_date)
+    invoice = build_proforma(customer, specs, origin=origin, settings=settings, today=issue_date, number=number,
+                             profile=profile, renewal_key=renewal_key, due_date=due_date, rate=rate)
     session.add(invoice)
     session.flush()
     add_event(session, invoice, "created", actor_kind=actor_kind, actor_id=actor_id, note=origin)
@@ -124,64 +174,117 @@ def create_proforma(
 
 
 def recompute(invoice: Invoice, settings: BillingSettings) -> None:
-    """Re-derive VAT rates and totals of an unpaid proforma from its current buyer."""
+    """Re-derive currency, VAT rates and totals of an unpaid proforma from its current buyer.
+
+    A buyer who moves in or out of Romania changes the document's currency: prices are converted
+    again from their original currency at the proforma's own BNR rate.
+    """
     if not invoice.is_editable:
         raise InvalidTransition("Only unpaid proformas can be recomputed.")
     rate = vat_rate_for(invoice.buyer, settings.vat_rate)
+    currency = document_currency(invoice.buyer)
+    bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
+    converts = currency != "RON" or any((line.price_currency or invoice.currency) != currency for line in invoice.lines)
+    session = object_session(invoice)
+    if bnr_rate is None and converts and session is not None:  # the proforma's own day's rate
+        bnr_rate = rate_for(session, invoice.issue_date, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                            timezone=settings.timezone)
     for line in invoice.lines:
+        if currency != invoice.currency or line.price_currency:
+            original, price = line.price_currency or invoice.currency, line.price_amount or line.unit_price
+            line.unit_price = convert(price, original, currency, bnr_rate)
+            converted = original != currency
+            line.price_currency, line.price_amount = (original, price) if converted else (None, None)
         amounts = line_amounts(line.quantity, line.unit_price, rate)
         line.vat_rate, line.net, line.vat = rate, amounts.net, amounts.vat
+    invoice.currency = currency
     invoice.reverse_charge = is_reverse_charge(invoice.buyer)
     _totals(invoice)
+    _set_rate(invoice, bnr_rate)
+
+
+def chargeable_rate(session: Session, currency: str, settings: BillingSettings, day: dt.date) -> BnrRate | None:
+    """The BNR rate for the VAT in lei of an EUR tax invoice whose chargeable event is `day` (art. 290)."""
+    if currency == "RON":
+        return None
+    return rate_for(session, day, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                    timezone=settings.timezone, currency=currency)
 
 
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
-                      buyer: dict | None = None) -> Invoice:
-    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines."""
+                      buyer: dict | None = None, collected_on: dt.date | None = None,
+                      note: str | None = None) -> Invoice:
+    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines.
+
+    `collected_on` is the day the money arrived (printed as "data încasării"; the chargeable event of
+    an advance payment); the issue date is taken with the number, never before the series' last one.
+    A RON document keeps the proforma's lei (the amount received) and its conversion rate; an EUR one
+    gets its VAT in lei at the BNR rate of the collection day.
+    """
     if proforma.kind != "proforma":
         raise InvalidTransition("A tax invoice is issued from a proforma.")
     buyer = buyer or dict(proforma.buyer)
-    number = next_number(session, settings.tax_series)
+    collected_on = collected_on or today
+    lei_rate = chargeable_rate(session, proforma.currency, settings, collected_on) \
+        if proforma.currency != "RON" and proforma.vat_total != 0 else None
+    number, issue_date = next_number(session, settings.tax_series, today)
     tax = Invoice(
         customer_id=proforma.customer_id, kind="tax", series=settings.tax_series, number=number,
         code=format_code(settings.tax_series, number), status="issued", origin=proforma.origin,
-        issue_date=today, due_date=None, currency=proforma.currency, buyer=buyer,
+        issue_date=issue_date, due_date=None, currency=proforma.currency, buyer=buyer,
         seller=settings.seller_snapshot(), billing_profile_id=proforma.billing_profile_id,
         reverse_charge=proforma.reverse_charge, proforma_id=proforma.id, paid_at=utcnow(),
+        collected_on=collected_on,
     )
     tax.lines = [
         InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
                     period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
-                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat)
+                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
+                    price_currency=line.price_currency, price_amount=line.price_amount)
         for line in proforma.lines
     ]
     _totals(tax)
+    proforma_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date) \
+        if proforma.exchange_rate is not None else None
+    _set_rate(tax, lei_rate or proforma_rate)
     session.add(tax)
     session.flush()
-    add_event(session, tax, "issued", note=f"from {proforma.code}")
+    add_event(session, tax, "issued", note=note or f"from {proforma.code}")
     return tax
 
 
+def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> list[InvoiceLine]:
+    """Return credit-note lines reversing the chosen lines of a tax invoice (all of them by default)."""
+    chosen = [line for line in tax_invoice.lines if positions is None or line.position in positions]
+    return [
+        InvoiceLine(position=pos, description=f"Storno: {line.description}"[:300], service_id=line.service_id,
+                    period_start=line.period_start, period_end=line.period_end, quantity=-line.quantity,
+                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat,
+                    price_currency=line.price_currency, price_amount=line.price_amount, corrects_line_id=line.id)
+        for pos, line in enumerate(chosen, start=1)
+    ]
+
+
 def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
-                      reason: str, actor_kind: str = "staff", actor_id: int | None = None) -> Invoice:
-    """Correct a tax invoice by issuing a credit note that negates all its lines."""
+                      reason: str, actor_kind: str = "staff", actor_id: int | None = None,
+                      lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Correct a tax invoice by issuing a credit note with the given negative lines (default: all of
+    its lines reversed). It keeps the original's currency and BNR rate; the rules on how much may be
+    credited live in billing/corrections.py."""
     if tax_invoice.kind != "tax":
         raise InvalidTransition("Credit notes correct tax invoices only.")
-    number = next_number(session, settings.credit_series)
+    number, issue_date = next_number(session, settings.credit_series, today)
     note = Invoice(
         customer_id=tax_invoice.customer_id, kind="credit_note", series=settings.credit_series,
         number=number, code=format_code(settings.credit_series, number), status="issued", origin="manual",
-        issue_date=today, currency=tax_invoice.currency, buyer=dict(tax_invoice.buyer),
+        issue_date=issue_date, currency=tax_invoice.currency, buyer=dict(tax_invoice.buyer),
         seller=settings.seller_snapshot(), reverse_charge=tax_invoice.reverse_charge,
         corrects_id=tax_invoice.id,
     )
-    note.lines = [
-        InvoiceLine(position=line.position, description=f"Storno: {line.description}"[:300],
-                    service_id=line.service_id, quantity=-line.quantity, unit_price=line.unit_price,
-                    vat_rate=line.vat_rate, net=-line.net, vat=-line.vat)
-        for line in tax_invoice.lines
-    ]
+    note.lines = lines if lines is not None else storno_lines(tax_invoice)
     _totals(note)
+    _set_rate(note, BnrRate(tax_invoice.currency, tax_invoice.exchange_rate, tax_invoice.rate_date)
+              if tax_invoice.exchange_rate is not None else None)
     session.add(note)
     session.flush()
     add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason)
@@ -194,9 +297,11 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
 # (DESIGN 3; SECURITY 20). Corrections are credit notes, i.e. new documents.
 FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_date", "due_date", "currency",
                  "buyer", "seller", "reverse_charge", "subtotal", "vat_total", "total", "proforma_id",
-                 "corrects_id", "customer_id", "billing_profile_id")
+                 "corrects_id", "customer_id", "billing_profile_id", "exchange_rate", "rate_date",
+                 "vat_total_ron", "total_ron", "collected_on")
 FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end", "quantity", "unit_price",
-                      "vat_rate", "net", "vat", "position", "invoice_id")
+                      "vat_rate", "net", "vat", "position", "invoice_id", "price_currency", "price_amount",
+                      "corrects_line_id")
 
 
 @event.listens_for(Invoice, "before_update")

@@ -88,7 +88,7 @@ def place_order(
     session.flush()
     end = add_months(today, CYCLE_MONTHS[cycle]) - dt.timedelta(days=1)
     spec = LineSpec(description=f"{product.name} hosting — {domain} ({cycle})", unit_price=price.amount,
-                    service_id=service.id, period_start=today, period_end=end)
+                    currency=price.currency, service_id=service.id, period_start=today, period_end=end)
     proforma = create_proforma(session, customer, [spec], origin="order", settings=settings, today=today,
                                profile=profile, actor_kind="customer", actor_id=customer.id)
     notify(session, "proforma_order", customer, invoice=proforma, sms_hours=settings.sms_hours,

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.invoicing import add_event, issue_tax_invoice
+from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice
 from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
-from hostico.models.payment import PAYMENT_METHODS
+from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
 from hostico.notify.events import notify
 
 
@@ -51,16 +51,27 @@ def record_payment(
     staff_id: int | None = None,
     buyer: dict | None = None,
     currency: str | None = None,
+    received_on: dt.date | None = None,
 ) -> Payment:
     """Record a payment of a proforma, issuing its tax invoice in the same transaction.
 
+    `received_on` is the day the money arrived (a bank transfer's value date; default `today`): not
+    after today, not before the proforma; the tax invoice prints it as the collection date and takes
+    its VAT (and, in EUR, its lei rate) from it. `today` is the business day the payment is recorded.
     A payment with an idempotency key already recorded returns that payment and changes nothing.
     """
     if method not in PAYMENT_METHODS:
-        raise PaymentRefused(f"Unknown payment method {method!r}.")
+        raise PaymentRefused(f"Unknown payment method {method!r}.", code="unknown_method", method=method)
+    received_on = received_on or today
+    if received_on > today:
+        raise PaymentRefused("The money cannot have arrived after today.", code="received_in_future",
+                             field="received_on", received_on=received_on.isoformat())
     existing = _already_recorded(session, idempotency_key)
     if existing is not None:
         return existing
+    head = session.execute(select(Invoice.currency, Invoice.vat_total).where(Invoice.id == proforma_id)).first()
+    if head is not None and head.currency != "RON" and head.vat_total:
+        chargeable_rate(session, head.currency, settings, received_on)  # read BNR before taking locks
     proforma = lock_invoice(session, proforma_id)
     # A duplicate delivery may have waited on the lock behind the first one: look again now that the
     # first one has committed, so it is answered as a duplicate rather than as "already paid".
@@ -73,21 +84,30 @@ def record_payment(
         raise PaymentRefused(f"Proforma {proforma.code} is {proforma.status}; it cannot be paid.")
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
-        raise PaymentRefused("The amount must be a positive number.")
+        raise PaymentRefused("The amount must be a positive number.", code="amount_not_positive", field="amount")
+    if amount > MAX_PAYMENT:
+        raise PaymentRefused(f"A payment can be at most {MAX_PAYMENT}.", code="amount_too_large", field="amount",
+                             maximum=str(MAX_PAYMENT))
     if amount != proforma.total:
-        raise PaymentRefused(f"The amount {amount} does not match the proforma total {proforma.total}.")
+        raise PaymentRefused(f"The amount {amount} does not match the proforma total {proforma.total}.",
+                             code="amount_mismatch", field="amount", amount=str(amount), total=str(proforma.total))
     if currency is not None and currency.upper() != proforma.currency:
-        raise PaymentRefused(f"The currency {currency} does not match the proforma currency {proforma.currency}.")
+        raise PaymentRefused(f"The currency {currency} does not match the proforma currency {proforma.currency}.",
+                             code="currency_mismatch", currency=currency, expected=proforma.currency)
+    if received_on < proforma.issue_date:
+        raise PaymentRefused(f"The money cannot have arrived before proforma {proforma.code} was issued "
+                             f"({proforma.issue_date.isoformat()}).", code="received_before_proforma",
+                             field="received_on", issued=proforma.issue_date.isoformat())
     payment = Payment(
         invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
         currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,
-        recorded_by_staff_id=staff_id,
+        recorded_by_staff_id=staff_id, received_on=received_on,
     )
     session.add(payment)
     proforma.status = "paid"
     proforma.paid_at = utcnow()
     session.flush()
-    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, buyer=buyer)
+    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, buyer=buyer, collected_on=received_on)
     payment.tax_invoice_id = tax.id
     add_event(session, proforma, "paid", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
               note=f"{method}; tax invoice {tax.code}")

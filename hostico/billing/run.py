@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hostico.billing.invoicing import LineSpec, add_event, build_proforma
+from hostico.billing.currency import document_currency, rate_for
+from hostico.billing.errors import NoExchangeRate
+from hostico.billing.invoicing import LineSpec, add_event, build_proforma, buyer_from_customer
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
-from hostico.billing.services import add_months, suspend_service
+from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.models import (
-    CYCLE_MONTHS,
     BillingProfile,
     BillingRun,
     Customer,
@@ -91,7 +92,7 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     session.commit()
     run_id = run.id
     summary = {"run_id": run_id, "date": today.isoformat(), "services_scanned": 0, "proformas_issued": 0,
-               "proformas_scanned": 0, "reminders": 0, "suspensions": 0, "batches": 0}
+               "waiting_for_rate": 0, "proformas_scanned": 0, "reminders": 0, "suspensions": 0, "batches": 0}
     try:
         _issue_renewals(session, settings, today, batch_size, summary, progress)
         _send_reminders(session, settings, today, batch_size, summary, progress)
@@ -117,7 +118,9 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
     done = 0
     for chunk in _chunks(ids, batch_size):
         _lock_batch(session, summary["run_id"])
-        summary["proformas_issued"] += _renew_batch(session, settings, today, chunk)
+        issued, waiting = _renew_batch(session, settings, today, chunk)
+        summary["proformas_issued"] += issued
+        summary["waiting_for_rate"] += waiting
         summary["batches"] += 1
         session.commit()
         done += len(chunk)
@@ -126,30 +129,36 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
             progress("renewals", done, len(ids))
 
 
-def _renew_batch(session: Session, settings: BillingSettings, today: dt.date, chunk: Sequence[int]) -> int:
+def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
+                 chunk: Sequence[int]) -> tuple[int, int]:
+    """Issue the batch's renewal proformas; return (issued, left for lack of a BNR rate)."""
     services = session.scalars(select(Service).where(Service.id.in_(chunk)).order_by(Service.id)).all()
     keys = {s.id: renewal_key(s.id, s.next_due_date) for s in services if s.status in RENEWABLE}
     issued = set(session.scalars(select(Invoice.renewal_key).where(Invoice.renewal_key.in_(list(keys.values())))))
     todo = [s for s in services if s.id in keys and keys[s.id] not in issued]
     if not todo:
-        return 0
+        return 0, 0
     customer_ids = {s.customer_id for s in todo}
     customers = _customers(session, customer_ids)
     profiles = {p.customer_id: p for p in session.scalars(
         select(BillingProfile).where(BillingProfile.customer_id.in_(customer_ids), BillingProfile.is_default.is_(True),
                                      BillingProfile.deleted_at.is_(None), BillingProfile.approval == "approved")
         .order_by(BillingProfile.id))}
-    first = reserve_numbers(session, settings.proforma_series, len(todo))
+    todo, rate, waiting = _with_rates(session, settings, today, todo, customers, profiles)
+    if not todo:
+        return 0, waiting
+    first, issue_date = reserve_numbers(session, settings.proforma_series, len(todo), today)
     invoices = []
     for offset, service in enumerate(todo):
         start = service.next_due_date
-        end = add_months(start, CYCLE_MONTHS[service.cycle]) - dt.timedelta(days=1)
+        end = next_period_start(service) - dt.timedelta(days=1)
         spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
-                        unit_price=service.price, service_id=service.id, period_start=start, period_end=end)
+                        unit_price=service.price, currency=service.currency, service_id=service.id,
+                        period_start=start, period_end=end)
         invoices.append(build_proforma(
-            customers[service.customer_id], [spec], origin="system", settings=settings, today=today,
+            customers[service.customer_id], [spec], origin="system", settings=settings, today=issue_date,
             number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
-            due_date=max(start, today)))
+            due_date=max(start, issue_date), rate=rate))
     # Ids given up front let the inserts go as plain executemany batches (no RETURNING per row).
     invoice_ids = _reserve_ids(session, Invoice, len(invoices))
     line_ids = iter(_reserve_ids(session, InvoiceLine, sum(len(i.lines) for i in invoices)))
@@ -166,7 +175,25 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date, ch
                context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
         for invoice, service in zip(invoices, todo, strict=True)], settings)
-    return len(invoices)
+    return len(invoices), waiting
+
+
+def _with_rates(session, settings, today, todo, customers, profiles):
+    """Find the BNR rate the batch's foreign-currency renewals need (one lookup per batch); without
+    one, leave those services for a later run. Return (services to bill, rate, services left)."""
+    def needs(service: Service) -> bool:
+        currency = document_currency(buyer_from_customer(customers[service.customer_id],
+                                                         profiles.get(service.customer_id)))
+        return currency != "RON" or service.currency != currency
+    foreign = {s.id for s in todo if needs(s)}
+    if not foreign:
+        return todo, None, 0
+    try:
+        rate = rate_for(session, today, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                        timezone=settings.timezone)
+    except NoExchangeRate:
+        return [s for s in todo if s.id not in foreign], None, len(foreign)
+    return todo, rate, 0
 
 
 def reminder_threshold(days_left: int, reminder_days: Sequence[int]) -> int | None:

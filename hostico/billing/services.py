@@ -16,18 +16,25 @@ from hostico.models.service import SUSPENSION_REASONS
 from hostico.notify.events import notify
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Add calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+def add_months(day: dt.date, months: int, anchor_day: int | None = None) -> dt.date:
+    """Add calendar months, keeping `anchor_day` (default: the day's own) and clamping it to the
+    month's last day: with anchor 31, 31 Jan → 28 Feb → 31 Mar; with anchor 29, 29 Feb 2028 → 28 Feb
+    2029 → … → 29 Feb 2032."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(anchor_day or day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_period_start(service: Service) -> dt.date:
+    """Return the due date after the service's current one: one cycle later, on its anchor day."""
+    return add_months(service.next_due_date, CYCLE_MONTHS[service.cycle], service.anchor_day)
 
 
 def apply_payment_to_service(session: Session, service: Service, **notify_kw) -> None:
     """Extend a paid service by its cycle; activate it, or lift a nonpayment (never an abuse) suspension."""
     if service.status in ("terminated", "cancelled"):
         return
-    service.next_due_date = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
+    service.next_due_date = next_period_start(service)
     if service.status == "pending":
         service.status = "active"
         record(session, "service.activated", obj=service, customer_id=service.customer_id)

@@ -23,6 +23,8 @@ class BillingSettings:
     approve_new_billing_profiles: bool = False
     seller: tuple[tuple[str, str], ...] = ()
     seller_vat_payer: bool = True
+    bnr_rates_url: str = ""  # empty: never fetch (rates only from the table)
+    bnr_timeout: float = 10.0
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> BillingSettings:
@@ -51,6 +53,8 @@ class BillingSettings:
             approve_new_billing_profiles=bool(cfg.get("APPROVE_NEW_BILLING_PROFILES", False)),
             seller=tuple((k, str(v)) for k, v in seller),
             seller_vat_payer=bool(cfg.get("SELLER_VAT_PAYER", True)),
+            bnr_rates_url=str(cfg.get("BNR_RATES_URL", "")),
+            bnr_timeout=float(cfg.get("BNR_TIMEOUT", 10)),
         )
 
     def seller_snapshot(self) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Staff use cases the rest of the domain lacks: proformas on a customer's behalf, cancelling,
-credit notes with their notice, resending invoice emails. Flush, never commit."""
+resending invoice emails (credit notes: billing/corrections.py). Flush, never commit."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
-from hostico.billing.invoicing import LineSpec, add_event, create_proforma, issue_credit_note
+from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
-from hostico.billing.services import add_months
+from hostico.billing.services import next_period_start
 from hostico.billing.settings import BillingSettings
-from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
+from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
 from hostico.notify.events import notify
 
 
 def service_line(service: Service) -> LineSpec:
     """Bill one cycle of a service from its next due date."""
-    end = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
+    end = next_period_start(service)
     name = service.product.name if service.product is not None else "Hosting"
     return LineSpec(description=f"{name} hosting — {service.domain} ({service.cycle})", unit_price=service.price,
-                    service_id=service.id, period_start=service.next_due_date,
+                    currency=service.currency, service_id=service.id, period_start=service.next_due_date,
                     period_end=end - dt.timedelta(days=1))
 
 
@@ -98,25 +98,6 @@ def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason
     record(session, "invoice.cancelled", actor_kind="staff", actor_id=staff_id, obj=invoice,
            customer_id=invoice.customer_id, data={"code": invoice.code, "reason": reason})
     return invoice
-
-
-def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
-                       staff_id: int, reason: str) -> Invoice:
-    """Issue the credit note of a tax invoice (once) and email it to the customer."""
-    tax_invoice = lock_invoice(session, tax_invoice.id)
-    if tax_invoice.kind != "tax":
-        raise InvalidTransition("Credit notes correct tax invoices only.")
-    existing = session.scalar(select(Invoice.code).where(Invoice.corrects_id == tax_invoice.id))
-    if existing:
-        raise InvalidTransition(f"{tax_invoice.code} was already corrected by credit note {existing}.")
-    note = issue_credit_note(session, tax_invoice, settings=settings, today=today, reason=reason,
-                             actor_kind="staff", actor_id=staff_id)
-    customer = session.get(Customer, tax_invoice.customer_id)
-    notify(session, "credit_note", customer, invoice=note, context={"corrects": tax_invoice.code, "reason": reason})
-    record(session, "invoice.credit_note_issued", actor_kind="staff", actor_id=staff_id, obj=note,
-           customer_id=note.customer_id, data={"code": note.code, "corrects": tax_invoice.code, "reason": reason,
-                                               "total": str(note.total)})
-    return note
 
 
 def resend_invoice_email(session: Session, invoice: Invoice, *, staff_id: int, nonce: str) -> bool:

@@ -18,4 +18,7 @@ def require_customer():
     return None
 
 
-from hostico.client import checkout, dashboard, invoices, language, my_details, orders, proforma_edit, services  # noqa: E402,F401,I001
+from hostico.client import (  # noqa: E402,F401,I001
+    checkout, company_lookup, dashboard, efactura_xml, invoices, language, my_details, orders, proforma_edit,
+    services,
+)

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
@@ -225,7 +226,8 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
     ).all()
     return {
         "proforma": next((r for r in rows if r.id == invoice.proforma_id), None),
-        "tax_invoice": next((r for r in rows if r.proforma_id == invoice.id), None),
+        # the latest: after a storno and reissue, the corrected tax invoice
+        "tax_invoice": next((r for r in reversed(rows) if r.proforma_id == invoice.id), None),
         "corrects": next((r for r in rows if r.id == invoice.corrects_id), None),
         "credit_notes": [r for r in rows if r.corrects_id == invoice.id],
     }
@@ -234,7 +236,9 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
 def document_context(invoice: Invoice) -> dict[str, object]:
     """Data the invoice document (page and PDF) shows besides the invoice itself."""
     return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
-            "billing": BillingSettings.from_config(current_app.config)}
+            "billing": BillingSettings.from_config(current_app.config),
+            # the BNR rate as printed, in the reader's locale: "5,0917"
+            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None}
 
 
 @bp.route("/invoices/<code>")

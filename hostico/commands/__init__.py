@@ -8,6 +8,7 @@ def register(app: Flask) -> None:
     from hostico.commands.billing import billing_cli, service_cli
     from hostico.commands.demo import demo_cli
     from hostico.commands.efactura import efactura_cli
+    from hostico.commands.efactura_export import export_command  # noqa: F401 - adds `efactura export`
     from hostico.commands.payments import payments_cli
     from hostico.commands.worker import worker_command
 

@@ -15,10 +15,21 @@ from hostico.auth.passwords import hash_password
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
-from hostico.billing.services import add_months, suspend_service
+from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.db import db
-from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, Price, Product, Service, StaffUser
+from hostico.models import (
+    BillingProfile,
+    Customer,
+    ExchangeRate,
+    ExchangeRateSync,
+    Invoice,
+    Price,
+    Product,
+    Service,
+    StaffUser,
+    utcnow,
+)
 
 DEMO_PASSWORD = "hostico-demo"
 PLANS = [
@@ -26,7 +37,12 @@ PLANS = [
     ("business", "Business", "10 sites, 50 GB NVMe, daily backups", {"monthly": "49.00", "annual": "490.00"}),
     ("pro", "Pro", "Unlimited sites, 200 GB NVMe, priority support",
      {"monthly": "99.00", "quarterly": "285.00", "annual": "990.00"}),
+    ("vps-eur", "Cloud VPS", "2 vCPU, 4 GB RAM, 80 GB NVMe (priced in EUR)",
+     {"monthly": "19.00", "annual": "190.00"}, "EUR"),
 ]
+# The seed works offline: instead of reading BNR it stores one reference rate (a plausible EUR rate)
+# and a feed-read record, as if the worker had read the feed; the worker replaces it with BNR's own.
+DEMO_EUR_RATE = Decimal("5.0917")
 
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -56,9 +72,10 @@ def seed_command() -> None:
 
 def _plans(session) -> dict[str, Product]:
     products = {}
-    for code, name, description, prices in PLANS:
+    for code, name, description, prices, *currency in PLANS:
         product = Product(code=code, name=name, description=description)
-        product.prices = [Price(cycle=c, amount=Decimal(a)) for c, a in prices.items()]
+        product.prices = [Price(cycle=c, amount=Decimal(a), currency=(currency or ["RON"])[0])
+                          for c, a in prices.items()]
         session.add(product)
         products[code] = product
     session.flush()
@@ -66,19 +83,19 @@ def _plans(session) -> dict[str, Product]:
 
 
 def _service(session, customer, product, domain, cycle, due, status="active"):
-    price = next(p.amount for p in product.prices if p.cycle == cycle)
-    service = Service(customer_id=customer.id, product_id=product.id, domain=domain, cycle=cycle, price=price,
-                      status=status, next_due_date=due)
+    price = next(p for p in product.prices if p.cycle == cycle)
+    service = Service(customer_id=customer.id, product_id=product.id, domain=domain, cycle=cycle, price=price.amount,
+                      currency=price.currency, status=status, next_due_date=due)
     session.add(service)
     session.flush()
     return service
 
 
 def _proforma(session, customer, service, settings, issued, origin, profile=None) -> Invoice:
-    end = add_months(service.next_due_date, CYCLE_MONTHS[service.cycle])
+    end = next_period_start(service)
     spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
-                    unit_price=service.price, service_id=service.id, period_start=service.next_due_date,
-                    period_end=end - dt.timedelta(days=1))
+                    unit_price=service.price, currency=service.currency, service_id=service.id,
+                    period_start=service.next_due_date, period_end=end - dt.timedelta(days=1))
     # A system proforma is the renewal the billing run would issue: same key, so the run does not repeat it.
     key = renewal_key(service.id, service.next_due_date) if origin == "system" else None
     return create_proforma(session, customer, [spec], origin=origin, settings=settings, today=issued,
@@ -97,30 +114,42 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     session.flush()
     person = BillingProfile(customer_id=ana.id, kind="person", label="Personal", name="Ana Popescu",
                             cnp="2850315123457", address="Str. Memorandumului nr. 28, ap. 4", city="Cluj-Napoca",
-                            county="Cluj", postal_code="400114", country="RO", is_default=True,
+                            county="RO-CJ", postal_code="400114", country="RO", is_default=True,
                             used_for_invoicing=True)
     company = BillingProfile(customer_id=ana.id, kind="company", label="Firma", company_name="Ștefănescu Web SRL",
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
-                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="Cluj",
+                             address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
     session.add_all([person, company])
     session.flush()
 
-    # Active monthly service: paid order proforma (tax invoice), renewal proforma unpaid.
-    site = _service(session, ana, products["starter"], "ana-popescu.ro", "monthly", today - dt.timedelta(days=20))
-    first = _proforma(session, ana, site, settings, today - dt.timedelta(days=21), "order", person)
-    record_payment(session, first.id, amount=first.total, method="card", settings=settings,
-                   today=today - dt.timedelta(days=20), reference="demo-card")
-    _proforma(session, ana, site, settings, today - dt.timedelta(days=2), "system", person)
+    # The demo EUR rate, as if BNR had published it before the oldest demo document.
+    session.add(ExchangeRate(day=today - dt.timedelta(days=45), currency="EUR", rate=DEMO_EUR_RATE, multiplier=1))
+    session.add(ExchangeRateSync(fetched_at=utcnow(), latest_day=today - dt.timedelta(days=45)))
+    session.flush()
 
-    # Annual company service, paid, due next year.
+    # Documents are issued in date order (a series' dates never go backwards).
+    # Annual company service, paid by bank transfer, due next year.
     shop = _service(session, ana, products["business"], "magazin-stefanescu.ro", "annual",
                     today - dt.timedelta(days=40))
     paid = _proforma(session, ana, shop, settings, today - dt.timedelta(days=41), "order", company)
     record_payment(session, paid.id, amount=paid.total, method="bank_transfer", settings=settings,
-                   today=today - dt.timedelta(days=40), reference="OP 1187")
+                   today=today - dt.timedelta(days=40), received_on=today - dt.timedelta(days=41),
+                   reference="OP 1187")
 
-    # Suspended for nonpayment: overdue renewal proforma.
+    # An EUR-priced plan billed in lei at the BNR rate, paid by card: its tax invoice shows the rate.
+    vps = _service(session, ana, products["vps-eur"], "vps.ana-popescu.ro", "monthly", today - dt.timedelta(days=30))
+    vps_proforma = _proforma(session, ana, vps, settings, today - dt.timedelta(days=31), "order", person)
+    record_payment(session, vps_proforma.id, amount=vps_proforma.total, method="card", settings=settings,
+                   today=today - dt.timedelta(days=30), reference="demo-card-eur")
+
+    # Active monthly service: paid order proforma (tax invoice), renewal proforma unpaid.
+    site = _service(session, ana, products["starter"], "ana-popescu.ro", "monthly", today - dt.timedelta(days=27))
+    first = _proforma(session, ana, site, settings, today - dt.timedelta(days=28), "order", person)
+    record_payment(session, first.id, amount=first.total, method="card", settings=settings,
+                   today=today - dt.timedelta(days=27), reference="demo-card")
+
+    # Suspended for nonpayment: overdue renewal proforma (HPF-000004, named by deploy/samples' statement).
     blog = _service(session, ana, products["starter"], "blog-ana.ro", "monthly", today - dt.timedelta(days=12))
     _proforma(session, ana, blog, settings, today - dt.timedelta(days=26), "system", person)
     suspend_service(session, blog, reason="nonpayment", note="Proforma overdue past the grace period")
@@ -128,4 +157,6 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     # The 2FA customer: one active service with an unpaid proforma.
     pro = _service(session, mihai, products["pro"], "ionescu-dev.ro", "quarterly", today + dt.timedelta(days=9))
     _proforma(session, mihai, pro, settings, today - dt.timedelta(days=5), "system")
+
+    _proforma(session, ana, site, settings, today - dt.timedelta(days=2), "system", person)
     session.flush()

@@ -2,13 +2,14 @@
 
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine
-from hostico.models.base import Base, Money, Percent, Quantity, UTCDateTime, utcnow
+from hostico.models.base import Base, Money, Percent, Quantity, Rate, UTCDateTime, utcnow
 from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.checkout import Checkout, CheckoutItem, Refund
 from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
+from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
@@ -18,8 +19,10 @@ from hostico.models.staff import StaffUser
 
 __all__ = [
     "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
-    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload", "Invoice",
+    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload",
+    "ExchangeRate", "ExchangeRateSync", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
-    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "RecoveryCode", "Refund", "Service",
+    "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Refund",
+    "Service",
     "StaffUser", "UTCDateTime", "utcnow",
 ]

@@ -92,5 +92,12 @@ class Percent(_ScaledDecimal):
     SCALE = 100
 
 
+class Rate(_ScaledDecimal):
+    """An exchange rate with four decimals (BNR publishes 5,0917), stored in ten-thousandths."""
+
+    cache_ok = True
+    SCALE = 10000
+
+
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

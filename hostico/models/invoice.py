@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, Money, Percent, Quantity, TimestampMixin, UTCDateTime, utcnow
+from hostico.models.base import Base, Money, Percent, Quantity, Rate, TimestampMixin, UTCDateTime, utcnow
 
 INVOICE_KINDS = ("proforma", "tax", "credit_note")
 INVOICE_STATUSES = ("unpaid", "paid", "cancelled", "issued")
@@ -45,6 +45,7 @@ class Invoice(TimestampMixin, Base):
                         name="amounts_not_negative"),
         CheckConstraint("total = subtotal + vat_total", name="total_adds_up"),
         Index("ix_invoices_customer_created", "customer_id", "id"),
+        CheckConstraint("(exchange_rate IS NULL) = (rate_date IS NULL)", name="rate_has_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,8 +66,19 @@ class Invoice(TimestampMixin, Base):
     subtotal: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat_total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    proforma_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # Several tax invoices may come from one proforma: the first, and after its full credit note the
+    # corrected one (storno and reissue); the domain allows one live tax invoice per sale.
+    proforma_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # Currency (DESIGN 6): the BNR rate (lei per unit of the foreign currency) used to convert the
+    # prices or to show the VAT in lei, and the day BNR published it.
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Rate())
+    rate_date: Mapped[dt.date | None] = mapped_column(Date)
+    # On an EUR document that charges Romanian VAT: the VAT and the total in lei (art. 319 alin. 23).
+    vat_total_ron: Mapped[Decimal | None] = mapped_column(Money())
+    total_ron: Mapped[Decimal | None] = mapped_column(Money())
+    # Tax invoice: the day the money arrived ("data încasării").
+    collected_on: Mapped[dt.date | None] = mapped_column(Date)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The billing-run key that created a renewal proforma ("renewal:<service>:<due date>"), so a
@@ -115,6 +127,12 @@ class InvoiceLine(Base):
     vat_rate: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # A price set in another currency than the document's: the original unit price and its currency
+    # ("19,00 EUR × 5,0917 = 96,74 lei"); the rate is the invoice's.
+    price_currency: Mapped[str | None] = mapped_column(String(3))
+    price_amount: Mapped[Decimal | None] = mapped_column(Money())
+    # On a credit note: the line of the corrected invoice this line reverses.
+    corrects_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_lines.id"))
 
     invoice = relationship("Invoice", back_populates="lines")
     service = relationship("Service", lazy="raise_on_sql")
@@ -150,6 +168,8 @@ class InvoiceCounter(Base):
 
     series: Mapped[str] = mapped_column(String(10), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The issue date of the last number: taken under the same lock, so dates never go backwards.
+    last_issue_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class PendingBillingEdit(TimestampMixin, Base):

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostico.models.base import Base, Money, TimestampMixin
 
 PAYMENT_METHODS = ("card", "bank_transfer", "gateway")
+# The largest payment accepted, the same in forms, the domain and the CHECK below (in bani).
+MAX_PAYMENT = Decimal("99999999.99")
 
 
 class Payment(TimestampMixin, Base):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("amount < 100000000", name="amount_sane"),
+        CheckConstraint("amount <= 9999999999", name="amount_sane"),
         CheckConstraint("method IN ('card', 'bank_transfer', 'gateway')", name="method"),
     )
 
@@ -32,6 +35,8 @@ class Payment(TimestampMixin, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     recorded_by_staff_id: Mapped[int | None] = mapped_column(Integer)
     tax_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # The day the money arrived (a bank transfer's value date; a card payment's day).
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     # The hosted checkout that paid it (card payments): what a refund goes back through.
     checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"), index=True)
 

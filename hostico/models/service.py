@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostico.models.base import Base, Money, TimestampMixin, UTCDateTime
@@ -39,6 +39,7 @@ class Service(TimestampMixin, Base):
         CheckConstraint("status <> 'suspended' OR suspension_reason IS NOT NULL", name="suspended_has_reason"),
         CheckConstraint("cycle IN ('monthly', 'quarterly', 'semiannual', 'annual')", name="cycle"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("anchor_day IS NULL OR (anchor_day >= 1 AND anchor_day <= 31)", name="anchor_day"),
         Index("ix_services_status_next_due", "status", "next_due_date"),
     )
 
@@ -52,6 +53,8 @@ class Service(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="RON", nullable=False)
     status: Mapped[str] = mapped_column(String(12), default="pending", nullable=False)
     next_due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # The day of the month renewals keep (31: the month's last day when shorter); the first due day's.
+    anchor_day: Mapped[int | None] = mapped_column(Integer)
     suspension_reason: Mapped[str | None] = mapped_column(String(12))
     suspension_note: Mapped[str | None] = mapped_column(Text)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -60,3 +63,9 @@ class Service(TimestampMixin, Base):
     customer = relationship("Customer", back_populates="services")
     product = relationship("Product", lazy="joined")
     order = relationship("Order", back_populates="services")
+
+
+@event.listens_for(Service, "before_insert")
+def _anchor_to_first_due_day(mapper, connection, target: Service) -> None:
+    if target.anchor_day is None and target.next_due_date is not None:
+        target.anchor_day = target.next_due_date.day

@@ -166,10 +166,14 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
 def run_forever(session_factory: Callable[[], Session], config: Mapping[str, object], *, poll_seconds: float = 2.0,
                 stop: threading.Event | None = None, worker_id: str | None = None) -> None:
     """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty."""
+    from hostico.billing.rate_job import RateRefresher  # the worker also keeps BNR's rates fresh
+
     stop = stop or threading.Event()
     worker_id = worker_id or default_worker_id()
+    rates = RateRefresher(session_factory, config)
     while not stop.is_set():
         try:
+            rates.due()
             handled = deliver_due(session_factory, config, worker_id=worker_id)
         except Exception:  # a database hiccup must not kill the worker: log, wait, go on
             logger.exception("outbox worker pass failed")

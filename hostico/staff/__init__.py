@@ -60,5 +60,6 @@ def inject_staff_nav():
 # One module per area; each registers its views on bp.
 from hostico.staff import approvals, outbox  # noqa: E402,F401,I001
 from hostico.staff import audit, auth, billing_run, customers, dashboard, invoices, services  # noqa: E402,F401,I001
+from hostico.staff import corrections  # noqa: E402,F401,I001
 from hostico.staff import efactura  # noqa: E402,F401,I001
 from hostico.staff import statements  # noqa: E402,F401,I001

@@ -24,6 +24,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from hostico.models.payment import MAX_PAYMENT
+
 
 def money(form, field) -> None:
     """Refuse NaN, infinities and more than two decimals before any range check compares them."""
@@ -91,8 +93,8 @@ class ProformaForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     amount = DecimalField(_l("Amount received"), places=2,
-                          validators=[DataRequired(), money,
-                                      NumberRange(min=Decimal("0.01"), max=Decimal("99999999.99"))])
+                          validators=[DataRequired(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
+    received_on = DateField(_l("Date the money arrived"), validators=[Optional()])  # empty: today
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=120)])
     payer = SelectField(_l("Issue the tax invoice on"), default="")
     payer_name = StringField(_l("Payer: name or company name"), validators=[Optional(), Length(max=200)])
@@ -132,6 +134,30 @@ class PaymentForm(FlaskForm):
                 "company_name": name if cui else None, "cui": cui, "reg_com": None, "vat_number": None,
                 "address": self.payer_address.data.strip(), "city": self.payer_city.data.strip(), "county": None,
                 "postal_code": None, "country": (self.payer_country.data or "RO").upper()}
+
+
+class CreditNoteForm(FlaskForm):
+    """Credit chosen lines, an amount (VAT included), or, with neither, everything still uncredited."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    lines = SelectMultipleField(_l("Lines to reverse"), coerce=int, validate_choice=True)
+    amount = DecimalField(_l("Or an amount, VAT included"), places=2,
+                          validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Refuse lines and an amount together (one correction at a time)."""
+        ok = super().validate(extra_validators)
+        if self.lines.data and self.amount.data is not None:
+            self.amount.errors = [*self.amount.errors, _l("Choose lines or an amount, not both.")]
+            ok = False
+        return ok
+
+
+class ReissueForm(FlaskForm):
+    """Issue the corrected tax invoice of a fully credited sale."""
+
+    reason = StringField(_l("What was wrong"), validators=[DataRequired(), Length(max=300)])
+    payer = SelectField(_l("Issue the corrected invoice on"), default="")
 
 
 class BillingRunForm(FlaskForm):

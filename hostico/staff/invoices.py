@@ -10,23 +10,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from hostico.billing.corrections import remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import record_payment
-from hostico.billing.staff_ops import (
-    cancel_proforma,
-    credit_tax_invoice,
-    issue_proforma_for_customer,
-    resend_invoice_email,
-)
+from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.db import db
 from hostico.i18n import buyer_kind_label, cycle_label, money
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.staff import bp
 from hostico.staff.actions import run_change
-from hostico.staff.forms import NonceForm, PaymentForm, ProformaForm, ReasonForm
+from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, ProformaForm, ReasonForm, ReissueForm
 from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
 from hostico.staff.permissions import requires
+from hostico.staff.refusals import show
 
 BILLABLE = ("pending", "active", "suspended")
 
@@ -57,10 +54,38 @@ def payment_form(invoice: Invoice) -> PaymentForm:
     form.profiles = {f"profile:{p.id}": p for p in profiles}
     if form.amount.data is None:
         form.amount.data = invoice.total
+    if form.received_on.data is None and not form.is_submitted():
+        form.received_on.data = business_today()
     return form
 
 
-def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, status: int = 200):
+def payer_profiles(customer_id: int) -> list[BillingProfile]:
+    """Return the customer's saved billing profiles a document may be issued on."""
+    return db.session.scalars(select(BillingProfile).where(
+        BillingProfile.customer_id == customer_id, BillingProfile.deleted_at.is_(None))
+        .order_by(BillingProfile.id).limit(50)).all()
+
+
+def credit_form(invoice: Invoice, remaining) -> CreditNoteForm:
+    """Build the credit-note form: the invoice's lines to pick, or an amount up to what is left."""
+    form = CreditNoteForm(prefix="credit")
+    form.lines.choices = [SelectChoice(line.position, f"{line.position}. {line.description[:80]}")
+                          for line in invoice.lines]
+    form.remaining = remaining
+    return form
+
+
+def reissue_form(invoice: Invoice) -> ReissueForm:
+    """Build the storno-and-reissue form: the original buyer or one of the customer's profiles."""
+    form = ReissueForm(prefix="reissue")
+    form.profiles = {f"profile:{p.id}": p for p in payer_profiles(invoice.customer_id)}
+    form.payer.choices = [SelectChoice("", _("The same buyer as %(code)s", code=invoice.code)), *[
+        SelectChoice(key, f"{p.display_name} ({p.label or p.kind})") for key, p in form.profiles.items()]]
+    return form
+
+
+def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, status: int = 200,
+                  credit: CreditNoteForm | None = None, reissue: ReissueForm | None = None):
     s = db.session
     related = s.scalars(select(Invoice).where(or_(Invoice.proforma_id == invoice.id,
                                                   Invoice.corrects_id == invoice.id)).order_by(Invoice.id)).all()
@@ -73,11 +98,15 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
                          .order_by(Payment.id).limit(20)).all()
     messages = s.scalars(select(OutboxMessage).where(OutboxMessage.invoice_id == invoice.id)
                          .order_by(OutboxMessage.id.desc()).limit(50)).all()
+    remaining = remaining_to_credit(s, invoice) if invoice.kind == "tax" else None
+    reissued = any(r.kind == "tax" and r.id > invoice.id for r in s.scalars(
+        select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
     return render_template(
         "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
         source=source, events=events, payments=payments, messages=messages,
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
-        credit_form=ReasonForm(prefix="credit"), resend_form=NonceForm(),
+        credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),
+        reissue_form=reissue or (reissue_form(invoice) if remaining == 0 and not reissued else None),
     ), status
 
 
@@ -142,16 +171,21 @@ def record_transfer(code: str):
     try:
         payment = record_payment(db.session, inv.id, amount=form.amount.data, method="bank_transfer",
                                  settings=billing_settings(), today=business_today(),
+                                 received_on=form.received_on.data or business_today(),
                                  reference=form.reference.data.strip(), idempotency_key=key,
                                  staff_id=current_user.id, buyer=buyer)
         db.session.commit()
     except BillingError as err:
         db.session.rollback()
-        flash(str(err), "error")
+        if show(err, form):
+            return _invoice_page(inv, pay_form=form, status=422)
         return _back(inv)
     except IntegrityError:
-        db.session.rollback()  # the same form sent twice at once: the other request recorded it
-        flash(_("This payment was already recorded."), "info")
+        db.session.rollback()
+        if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+            flash(_("This payment was already recorded."), "info")  # the same form sent twice at once
+        else:
+            flash(_("The payment could not be recorded; nothing was changed."), "error")
         return _back(inv)
     tax = db.session.get(Invoice, payment.tax_invoice_id)
     flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
@@ -173,25 +207,6 @@ def cancel(code: str):
         return _back(inv)
     flash(_("Proforma %(code)s is cancelled.", code=inv.code), "success")
     return _back(inv)
-
-
-@bp.route("/invoices/<code>/credit-note", methods=["POST"])
-@requires("credit_notes.issue")
-def credit_note(code: str):
-    """Correct a tax invoice with a credit note."""
-    inv = invoice_or_404(code)
-    form = ReasonForm(prefix="credit")
-    if not form.validate_on_submit():
-        flash(_("Give a reason for the credit note."), "error")
-        return _back(inv)
-    change = run_change(lambda: credit_tax_invoice(
-        db.session, inv, settings=billing_settings(), today=business_today(), staff_id=current_user.id,
-        reason=form.reason.data.strip()))
-    if not change.ok:
-        return _back(inv)
-    note = change.value
-    flash(_("Credit note %(code)s issued.", code=note.code), "success")
-    return _back(note)
 
 
 @bp.route("/invoices/<code>/resend", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from hostico.db import db
-from hostico.i18n import N_
+from hostico.i18n import N_, date, money
 from hostico.models import BankStatementImport, BankStatementLine, Invoice
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
@@ -29,6 +29,8 @@ REASON_LABELS = {
     "not_unpaid": N_("the proforma is already paid or cancelled"),
     "ambiguous": N_("several proformas fit"),
     "reversal": N_("a reversal, not a payment"),
+    "before_proforma": N_("booked before the proforma was issued"),
+    "refused": N_("the payment was refused (see the note)"),
 }
 LINE_STATUS_LABELS = {"unmatched": N_("unmatched"), "dismissed": N_("dismissed"), "matched": N_("matched")}
 
@@ -56,12 +58,16 @@ def refusal_message(err: StatementLineRefused) -> str:
         "not_open": lambda: _("This line was already matched or dismissed."),
         "unknown_proforma": lambda: _("There is no proforma %(code)s.", code=p.get("code", "")),
         "not_unpaid": lambda: _("Proforma %(code)s is not unpaid; it cannot be paid again.", code=p.get("code", "")),
-        "amount": lambda: _("The credit of %(amount)s %(currency)s does not equal the total of %(code)s "
-                            "(%(total)s %(currency)s); a proforma is paid only by its exact total.",
-                            amount=p.get("amount"), total=p.get("total"), currency=p.get("currency"),
-                            code=p.get("code")),
+        "amount": lambda: _("The credit of %(amount)s does not equal the total of %(code)s, %(total)s; a "
+                            "proforma is paid only by its exact total.", code=p.get("code"),
+                            amount=money(p.get("amount"), p.get("currency")),
+                            total=money(p.get("total"), p.get("currency"))),
         "currency": lambda: _("The credit is in %(currency)s but the proforma is in %(proforma_currency)s.",
                               currency=p.get("currency"), proforma_currency=p.get("proforma_currency")),
+        "before_proforma": lambda: _("The money arrived on %(booked)s, before %(code)s was issued (%(issued)s): "
+                                     "it cannot pay it.", code=p.get("code"), booked=date(p.get("booked")),
+                                     issued=date(p.get("issued"))),
+        "refused": lambda: _("The payment was refused: %(detail)s", detail=p.get("detail", "")),
         "note_required": lambda: _("Say why the line is dismissed."),
     }
     return messages.get(err.code, lambda: str(err))()

@@ -23,3 +23,20 @@ document.addEventListener("htmx:beforeSwap", function (evt) {
     evt.detail.isError = false;
   }
 });
+
+// Billing forms: in Bucharest the sector takes the city's place (e-Factura); elsewhere the sector is hidden.
+function syncSector(select) {
+  var scope = select.closest("form") || document;
+  var bucharest = select.value === "RO-B";
+  scope.querySelectorAll(".field-sector").forEach(function (el) { el.hidden = !bucharest; });
+  scope.querySelectorAll(".field-city").forEach(function (el) { el.hidden = bucharest; });
+}
+function syncSectors(root) {
+  if (root && root.querySelectorAll) { root.querySelectorAll(".county-select").forEach(syncSector); }
+  if (root && root.matches && root.matches(".county-select")) { syncSector(root); }
+}
+document.addEventListener("change", function (evt) {
+  if (evt.target.matches && evt.target.matches(".county-select")) { syncSector(evt.target); }
+});
+document.addEventListener("DOMContentLoaded", function () { syncSectors(document); });
+document.addEventListener("htmx:load", function (evt) { syncSectors(evt.detail.elt); });

@@ -21,7 +21,8 @@ TODAY = dt.date(2026, 6, 1)
 def _pay(session, settings, proforma, **kw):
     kw.setdefault("amount", proforma.total)
     kw.setdefault("method", "card")
-    return record_payment(session, proforma.id, settings=settings, today=TODAY, **kw)
+    kw.setdefault("today", max(TODAY, proforma.issue_date))  # the money cannot arrive before the proforma
+    return record_payment(session, proforma.id, settings=settings, **kw)
 
 
 def test_payment_issues_tax_invoice_with_proforma_lines_and_receipt(session, make, settings):
@@ -119,7 +120,9 @@ def test_reverse_charge_for_eu_vat_registered_company(session, make, settings):
     c = make.make_customer()
     german = make.make_profile(c, kind="company", country="DE", vat_number="DE123456789")
     proforma = make.make_proforma(c, profile=german, amount="100.00")
-    assert proforma.reverse_charge and proforma.vat_total == Decimal("0.00") and proforma.total == Decimal("100.00")
+    assert proforma.reverse_charge and proforma.vat_total == Decimal("0.00")
+    # A customer abroad is invoiced in EUR: 100.00 lei at the (fake) BNR rate 5.0000.
+    assert (proforma.currency, proforma.total) == ("EUR", Decimal("20.00"))
 
 
 def test_money_is_exact_in_the_database(session, make, settings):

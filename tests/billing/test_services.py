@@ -110,5 +110,5 @@ def test_payment_of_a_terminated_service_does_not_revive_it(session, make, setti
     service.status = "terminated"
     session.commit()
     record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
-                   today=dt.date(2026, 1, 1))
+                   today=proforma.issue_date)
     assert service.status == "terminated" and service.next_due_date == dt.date(2026, 1, 1)

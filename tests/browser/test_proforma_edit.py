@@ -23,7 +23,7 @@ def test_customer_bills_a_proforma_to_a_company_inline(page, make, session, sett
     form.get_by_label("VAT number, if VAT-registered").fill("DE136695976")
     form.get_by_label("Street address").fill("Unter den Linden 1")
     form.get_by_label("City").fill("Berlin")
-    form.get_by_label("County (județ)").fill("")
+    form.get_by_label("County (județ)").select_option("")
     form.get_by_label("Country").select_option("DE")
     form.get_by_role("button", name="Save").click()
 

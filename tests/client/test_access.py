@@ -33,7 +33,7 @@ def test_every_client_route_with_another_customers_ids_is_404(app, client, make,
     login_as(client, alice)
     ids = {"reference": bob_checkout.reference, "code": bob_invoice.code, "number": bob_invoice.code,
            "service_id": bob_service.id, "profile_id": bob_profile.id, "invoice_id": bob_invoice.id,
-           "order_id": bob_service.id}
+           "order_id": bob_service.id, "tax_code": bob_invoice.code}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("client.") or not rule.arguments:

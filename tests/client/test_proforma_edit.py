@@ -86,20 +86,21 @@ def test_person_to_romanian_company_keeps_21_percent_vat(client, session, profor
 
 def test_person_to_eu_vat_registered_company_gets_reverse_charge(client, session, proforma):
     body = post_edit(client, proforma.code, DE_COMPANY).get_data(as_text=True)
-    assert "Berliner Hosting GmbH" in body and "100.00" in body and "reverse charge" in body
+    assert "Berliner Hosting GmbH" in body and "20.00" in body and "reverse charge" in body
     inv = reload(session, proforma)
     assert inv.reverse_charge
-    assert inv.vat_total == Decimal("0.00") and inv.total == Decimal("100.00")
+    # A buyer abroad is invoiced in EUR (DESIGN 6): 100.00 lei at the (fake) BNR rate 5.0000.
+    assert inv.vat_total == Decimal("0.00") and (inv.currency, inv.total) == ("EUR", Decimal("20.00"))
     assert [line.vat_rate for line in inv.lines] == [Decimal("0.00")]
     [event] = events(session, inv)
-    assert event.before["total"] == "121.00" and event.after["total"] == "100.00"
+    assert event.before["total"] == "121.00" and event.after["total"] == "20.00"
 
 
 def test_company_to_person_restores_standard_vat(client, session, make, customer):
     profile = make.make_profile(customer, kind="company", company_name="Berlin GmbH", cui="DE136695976",
                                 vat_number="DE136695976", country="DE", county=None, city="Berlin")
     inv = make.make_proforma(customer, profile=profile, amount="100.00")
-    assert inv.total == Decimal("100.00")
+    assert (inv.currency, inv.total) == ("EUR", Decimal("20.00"))
     body = post_edit(client, inv.code, PERSON).get_data(as_text=True)
     assert "Maria Țurcanu" in body and "121.00" in body
     inv = reload(session, inv)

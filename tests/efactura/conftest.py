@@ -63,6 +63,22 @@ def issue(make, session, settings):
 
 
 @pytest.fixture
+def anaf_registry(app):
+    """A fake PlatitorTvaRest on 127.0.0.1 that the app's ANAF_PUBLIC_URL points to."""
+    from tests.efactura.fake_anaf_registry import FakeAnafRegistry, registry_entry
+
+    fake = FakeAnafRegistry()
+    fake.companies[34567892] = registry_entry(34567892, "EXEMPLU SRL")
+    fake.companies[18547290] = registry_entry(18547290, "CAPITALA SRL", street="Bd. Unirii", number="1",
+                                              city="Sector 3 Mun. Bucureşti", county="MUNICIPIUL BUCUREŞTI",
+                                              county_auto="B", postal="030167", reg_com="J40/1/2000", vat=False)
+    fake.companies[14399840] = registry_entry(14399840, "DORMITOR SRL", inactive=True)
+    app.config["ANAF_PUBLIC_URL"] = fake.url
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
 def anaf():
     server = FakeAnaf().start()
     yield server

@@ -55,6 +55,7 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
                                   {"amount": str(w["unpaid"].total), "reference": "OP 12", "key": "audit-1"}),
         "staff.cancel": (None, {"cancel-reason": "duplicate"}),
         "staff.credit_note": (f"/staff/invoices/{w['tax'].code}/credit-note", {"credit-reason": "refund"}),
+        "staff.reissue": (f"/staff/invoices/{w['tax'].code}/reissue", {"reissue-reason": "wrong buyer"}),
         "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
         "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
         "staff.logout": ("/staff/logout", {}),
@@ -219,9 +220,10 @@ def test_bad_payment_input_is_shown_at_the_field_and_changes_nothing(client, mak
     page = resp.get_data(as_text=True)
     assert 'class="field-error" id="amount-error"' in page and 'id="reference-error"' in page
     assert "Enter the payer's name." in page and "This CUI is not valid" in page
-    # A wrong amount is a domain refusal, flashed.
+    # A wrong amount is a domain refusal, shown at the amount field too.
     resp = client.post_form(url, {"amount": "1.00", "reference": "OP", "key": "k2"}, token_from="/staff/")
-    assert "does not match the proforma total" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="amount-error"' in resp.get_data(as_text=True)
+    assert "does not match the proforma total" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Invoice, unpaid.id).status == "unpaid"
     assert session.scalar(select(func.count()).select_from(Payment)) == 1
@@ -249,7 +251,7 @@ def test_cancel_proforma_and_refusals(client, make_staff, login_staff, world, se
     assert session.get(Invoice, tax.id).status == "issued"
 
 
-def test_credit_note_corrects_a_tax_invoice_once(client, make_staff, login_staff, world, session):
+def test_credit_note_corrects_a_tax_invoice_up_to_its_total(client, make_staff, login_staff, world, session):
     tax, unpaid = world["tax"], world["unpaid"]
     login_staff(client, make_staff("billing"))
     resp = client.post_form(f"/staff/invoices/{tax.code}/credit-note", {"credit-reason": "service not delivered"},
@@ -260,7 +262,7 @@ def test_credit_note_corrects_a_tax_invoice_once(client, make_staff, login_staff
     assert session.scalar(select(OutboxMessage.channel).where(OutboxMessage.invoice_id == note.id)) == "email"
     resp = client.post_form(f"/staff/invoices/{tax.code}/credit-note", {"credit-reason": "twice"},
                             token_from="/staff/")
-    assert "already corrected" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "already fully credited" in client.get(resp.headers["Location"]).get_data(as_text=True)
     resp = client.post_form(f"/staff/invoices/{unpaid.code}/credit-note", {"credit-reason": "x"},
                             token_from="/staff/")
     assert "Credit notes correct tax invoices only" in client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -300,3 +302,84 @@ def test_actions_on_unknown_objects_are_404(app, client, make_staff, login_staff
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             resp = client.open(url, method=method, data={"csrf_token": token})
             assert resp.status_code == 404, f"{method} {url}: {resp.status_code}"
+
+
+def test_received_date_and_amount_limits_are_reported_at_the_field(client, make_staff, login_staff, world, session):
+    unpaid = world["unpaid"]
+    login_staff(client, make_staff("billing"))
+    url = f"/staff/invoices/{unpaid.code}/payment"
+    cases = (
+        ({"received_on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "received_on-error",
+         "cannot have arrived after today"),
+        ({"received_on": (unpaid.issue_date - dt.timedelta(days=1)).isoformat()}, "received_on-error",
+         "before the proforma was issued"),
+        ({"amount": "1000000.00"}, "amount-error", "does not match the proforma total"),
+        ({"amount": "100000000.00"}, "amount-error", "Number must be between"),
+    )
+    for n, (change, field_id, text) in enumerate(cases):
+        data = {"amount": str(unpaid.total), "reference": "OP 7", "key": f"limit-{n}", **change}
+        resp = client.post_form(url, data, token_from="/staff/")
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422, change
+        assert f'id="{field_id}"' in page and text in page, change
+        assert "already recorded" not in page
+    session.expire_all()
+    assert session.get(Invoice, unpaid.id).status == "unpaid"
+
+
+def test_a_million_lei_proforma_is_paid_by_transfer_with_its_collection_date(client, make_staff, login_staff, make,
+                                                                            session):
+    customer = make.make_customer()
+    big = make.make_proforma(customer, amount="900000.00", today=dt.date.today() - dt.timedelta(days=5))
+    assert big.total > 1_000_000  # 1,089,000.00 lei: refused by the database CHECK before
+    login_staff(client, make_staff("billing"))
+    arrived = dt.date.today() - dt.timedelta(days=3)
+    resp = client.post_form(f"/staff/invoices/{big.code}/payment", {
+        "amount": str(big.total), "reference": "OP 1", "key": "big-1", "received_on": arrived.isoformat()},
+        token_from="/staff/")
+    assert resp.status_code == 303
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == big.id))
+    assert tax.collected_on == arrived and tax.total == big.total
+    payment = session.scalar(select(Payment).where(Payment.invoice_id == big.id))
+    assert payment.received_on == arrived
+
+
+def test_partial_credit_notes_then_storno_and_reissue_from_the_staff_page(client, make_staff, login_staff, make,
+                                                                         session, settings):
+    from decimal import Decimal
+
+    from hostico.billing.invoicing import LineSpec, create_proforma
+
+    customer = make.make_customer()
+    other = make.make_profile(customer, kind="company", company_name="Corect SRL")
+    proforma = create_proforma(session, customer, [LineSpec("Hosting", Decimal("100.00")),
+                                                   LineSpec("Domain", Decimal("50.00"))],
+                               origin="manual", settings=settings, today=dt.date.today())
+    record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
+                   today=dt.date.today())
+    session.commit()
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma.id))
+    login_staff(client, make_staff("billing"))
+    url = f"/staff/invoices/{tax.code}/credit-note"
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert "Left to credit" in page and "Issue the corrected tax invoice" not in page
+    resp = client.post_form(url, {"credit-reason": "domain", "credit-lines": "2"}, token_from="/staff/")
+    assert resp.status_code == 303
+    resp = client.post_form(url, {"credit-reason": "too much", "credit-amount": "150.00"}, token_from="/staff/")
+    assert resp.status_code == 422
+    assert 'id="credit-amount-error"' in resp.get_data(as_text=True)
+    assert "At most 121.00 RON is left to credit" in resp.get_data(as_text=True)
+    resp = client.post_form(url, {"credit-reason": "rest", "credit-amount": "121.00"}, token_from="/staff/")
+    assert resp.status_code == 303
+    notes = session.scalars(select(Invoice).where(Invoice.corrects_id == tax.id).order_by(Invoice.id)).all()
+    assert [n.total for n in notes] == [Decimal("-60.50"), Decimal("-121.00")]
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert "Issue the corrected tax invoice" in page and "Left to credit" not in page
+    resp = client.post_form(f"/staff/invoices/{tax.code}/reissue",
+                            {"reissue-reason": "wrong buyer", "reissue-payer": f"profile:{other.id}"},
+                            token_from="/staff/")
+    assert resp.status_code == 303
+    again = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma.id, Invoice.id != tax.id))
+    assert again.code == "HST-000002" and again.buyer["company_name"] == "Corect SRL" and again.total == tax.total
+    assert resp.headers["Location"].endswith(f"/staff/invoices/{again.code}")
+    assert session.scalar(select(AuditLog.id).where(AuditLog.action == "invoice.reissued"))

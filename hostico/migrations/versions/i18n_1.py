@@ -4,14 +4,14 @@ The old column held "en" for every customer because nobody could choose; the lan
 emails, SMS and PDFs is now theirs to pick in My Details, and starts as Romanian (DESIGN §9).
 
 Revision ID: i18n_1
-Revises: payments_bank_1
+Revises: efactura_docs_1
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i18n_1"
-down_revision = "payments_bank_1"
+down_revision = "efactura_docs_1"
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,8 @@ from hostico.models import BankStatementImport, BankStatementLine, Invoice, utcn
 from hostico.payments.statements import StatementEntry, assign_entry_keys, parse_statement
 
 # Why a credit waits for staff (shown translated on the unmatched page).
-REASONS = ("no_reference", "unknown_reference", "amount", "currency", "not_unpaid", "ambiguous", "reversal")
+REASONS = ("no_reference", "unknown_reference", "amount", "currency", "not_unpaid", "ambiguous", "reversal",
+           "before_proforma", "refused")
 _KEY_CHUNK = 500
 
 
@@ -29,7 +30,8 @@ class StatementLineRefused(BillingError):
 
     Codes: `not_open` (the line was matched or dismissed already), `unknown_proforma` (code),
     `not_unpaid` (code, status), `amount` (amount, total, currency), `currency` (currency, proforma_currency),
-    `note_required`.
+    `before_proforma` (code, booked, issued: the money arrived before the proforma was issued),
+    `refused` (detail: the billing core's own refusal), `note_required`.
     """
 
     def __init__(self, code: str, message: str, /, **params: object) -> None:
@@ -82,11 +84,14 @@ def _payment_reference(line: BankStatementLine) -> str:
 
 def _pay(session: Session, line: BankStatementLine, proforma: Invoice, *, settings: BillingSettings,
          today: dt.date, staff_id: int | None) -> None:
-    """Record the line as the bank transfer that pays the proforma, and link the two."""
+    """Record the line as the bank transfer that pays the proforma, and link the two.
+
+    The booking date is the day the money arrived: the tax invoice prints it as the collection date.
+    """
     payment = record_payment(
         session, proforma.id, amount=line.amount, currency=line.currency, method="bank_transfer",
-        settings=settings, today=today, reference=_payment_reference(line),
-        idempotency_key=f"bank-line:{line.id}", staff_id=staff_id)
+        settings=settings, today=today, received_on=min(line.booking_date, today),
+        reference=_payment_reference(line), idempotency_key=f"bank-line:{line.id}", staff_id=staff_id)
     line.status = "matched"
     line.reason = None
     line.proforma_id = proforma.id
@@ -126,12 +131,17 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
         line.reason = "ambiguous"
     elif not exact:
         line.reason = "currency" if all(p.currency != line.currency for p in unpaid) else "amount"
+    elif line.booking_date < exact[0].issue_date:
+        line.reason = "before_proforma"
     else:
         try:
             with session.begin_nested():
                 _pay(session, line, exact[0], settings=settings, today=today, staff_id=None)
-        except PaymentRefused:
-            line.status, line.reason = "unmatched", "not_unpaid"  # paid by someone else a moment ago
+        except PaymentRefused as err:
+            # Paid by someone else a moment ago, or another rule of the billing core: staff decide.
+            line.status = "unmatched"
+            line.reason = "not_unpaid" if exact[0].status != "unpaid" or err.code is None else "refused"
+            line.note = str(err)[:1000]
 
 
 def import_statement(session: Session, data: bytes, *, settings: BillingSettings, today: dt.date,
@@ -235,11 +245,14 @@ def match_line(session: Session, line_id: int, proforma_code: str, *, settings: 
         raise StatementLineRefused("amount", f"The credit of {line.amount} does not equal the proforma total "
                                    f"{proforma.total}.", amount=line.amount, total=proforma.total,
                                    currency=line.currency, code=proforma.code)
+    if line.booking_date < proforma.issue_date:
+        raise StatementLineRefused("before_proforma", f"The money arrived on {line.booking_date}, before "
+                                   f"{proforma.code} was issued ({proforma.issue_date}).", code=proforma.code,
+                                   booked=line.booking_date, issued=proforma.issue_date)
     try:
         _pay(session, line, proforma, settings=settings, today=today, staff_id=staff_id)
-    except PaymentRefused:
-        raise StatementLineRefused("not_unpaid", f"Proforma {proforma.code} cannot be paid now.",
-                                   code=proforma.code, status="paid") from None
+    except PaymentRefused as err:
+        raise StatementLineRefused("refused", f"The payment was refused: {err}", detail=str(err)) from None
     line.decided_by_staff_id = staff_id
     line.decided_at = utcnow()
     line.note = (note or "").strip()[:1000] or None

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from hostico.models import AuditLog, BankStatementLine, Invoice, Payment, Service
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
-from tests.payments.statements.conftest import sample
+from tests.payments.statements.conftest import ISSUED, sample
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = max(dt.date(2026, 12, 1), dt.date.today())  # never before the proformas the factories date today
 
 
 def _import(session, settings, name, **kw):
@@ -47,6 +47,8 @@ def test_statement_pays_the_named_proformas_and_keeps_the_rest_unmatched(session
     assert "STEFANESCU WEB SRL" in payment.reference.upper().replace("Ș", "S").replace("Ă", "A")
     tax = session.get(Invoice, payment.tax_invoice_id)
     assert tax.kind == "tax" and tax.total == Decimal("121.00")
+    # the money arrived on the booking date: the tax invoice's collection date
+    assert payment.received_on == tax.collected_on == dt.date(2026, 11, 30)
     line = session.scalar(select(BankStatementLine).where(BankStatementLine.payment_id == payment.id))
     assert line.booking_date == dt.date(2026, 11, 30) and line.proforma_id == p1.id
     # paying the proforma lifted the service's nonpayment suspension
@@ -98,18 +100,25 @@ def test_staff_match_a_partial_is_refused_and_an_exact_one_is_recorded(session, 
         match_line(session, no_ref.id, "HPF-000099", settings=settings, today=TODAY, staff_id=staff.id)
     assert err.value.code == "unknown_proforma"
     session.rollback()
-    # 75.00 pays a new proforma of 75.00 (62.00 + VAT 21 % = 75.02: not equal; make one that is)
-    p5 = make.make_proforma(proformas["customer"], amount="61.98")  # 61.98 × 1.21 = 75.00
-    assert p5.total == Decimal("75.00")
+    p5 = make.make_proforma(proformas["customer"], amount="61.98", today=ISSUED)  # 61.98 × 1.21 = 75.00
+    later = make.make_proforma(proformas["customer"], amount="61.98", today=dt.date(2026, 12, 1))
+    assert p5.total == later.total == Decimal("75.00")
+    # a proforma issued after the money arrived cannot be paid by it
+    with pytest.raises(StatementLineRefused) as err:
+        match_line(session, no_ref.id, later.code, settings=settings, today=TODAY, staff_id=staff.id)
+    assert err.value.code == "before_proforma" and err.value.params["booked"] == dt.date(2026, 11, 30)
+    session.rollback()
+    # 75.00 pays the older proforma of 75.00
     line = match_line(session, no_ref.id, "hpf 5", settings=settings, today=TODAY, staff_id=staff.id, note="phoned")
     session.commit()
     assert line.status == "matched" and line.decided_by_staff_id == staff.id
     assert session.get(Invoice, p5.id).status == "paid"
+    assert session.scalar(select(Invoice.collected_on).where(Invoice.proforma_id == p5.id)) == dt.date(2026, 11, 30)
     audit = session.scalar(select(AuditLog).where(AuditLog.action == "payments.statement_line_matched")
                            .order_by(AuditLog.id.desc()))
-    assert audit.actor_kind == "staff" and audit.actor_id == staff.id and audit.data["proforma"] == "HPF-000005"
+    assert audit.actor_kind == "staff" and audit.actor_id == staff.id and audit.data["proforma"] == p5.code
     with pytest.raises(StatementLineRefused) as err:
-        match_line(session, no_ref.id, "HPF-000005", settings=settings, today=TODAY, staff_id=staff.id)
+        match_line(session, no_ref.id, p5.code, settings=settings, today=TODAY, staff_id=staff.id)
     assert err.value.code == "not_open"
 
 
@@ -123,3 +132,47 @@ def test_dismiss_needs_a_note_and_is_audited(session, settings, proformas, make)
     session.commit()
     assert _count(session, BankStatementLine, BankStatementLine.status == "dismissed") == 1
     assert _count(session, AuditLog, AuditLog.action == "payments.statement_line_dismissed") == 1
+
+
+def test_the_same_statement_imported_twice_at_once_records_each_credit_once(app, session, settings, proformas):
+    import threading
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    from hostico.db import db
+
+    data = sample("camt053_v02.xml")
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        s = OrmSession(bind=db.engine)
+        try:
+            barrier.wait()
+            results.append(import_statement(s, data, settings=settings, today=TODAY))
+            s.commit()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+            s.rollback()
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert sorted((r.matched, r.unmatched) for r in results) == [(0, 0), (2, 4)]
+    assert sum(r.already_imported for r in results) == 1 + 7
+    assert _count(session, BankStatementLine) == 6
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 2
+
+
+def test_a_credit_booked_before_its_proforma_was_issued_waits(session, settings, make):
+    customer = make.make_customer()
+    make.make_proforma(customer, amount="100.00", today=dt.date(2026, 12, 1))  # HPF-000001, 121.00
+    result = _import(session, settings, "camt053_v02.xml")
+    assert result.matched == 0
+    line = session.scalar(select(BankStatementLine).where(BankStatementLine.bank_reference == "BT2611300001"))
+    assert (line.status, line.reason) == ("unmatched", "before_proforma")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hostico.models import AuditLog, BankStatementImport, BankStatementLine, Invoice, Payment
-from tests.payments.statements.conftest import DATA, sample
+from tests.payments.statements.conftest import DATA, ISSUED, sample
 from tests.staff.test_pages import count_queries
 
 
@@ -101,20 +101,20 @@ def test_unmatched_list_filters_and_staff_match_or_dismiss_lines(billing, sessio
     resp = billing.post_form(f"/staff/payments/lines/{partial.id}/match", {"proforma": "HPF-000004"},
                              token_from="/staff/payments/unmatched")
     assert resp.status_code == 422
-    assert "does not equal the total of HPF-000004" in resp.get_data(as_text=True)
+    assert "The credit of RON100.00 does not equal the total of HPF-000004, RON242.00" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Invoice, proformas["p4"].id).status == "unpaid"
 
     no_ref = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
                             .order_by(BankStatementLine.id))
-    p5 = make.make_proforma(proformas["customer"], amount="61.98")  # total 75.00
+    p5 = make.make_proforma(proformas["customer"], amount="61.98", today=ISSUED)  # total 75.00
     resp = billing.post_form(f"/staff/payments/lines/{no_ref.id}/match", {"proforma": p5.code.lower()},
                              token_from="/staff/payments/unmatched")
     assert resp.status_code == 303
     session.expire_all()
     assert session.get(Invoice, p5.id).status == "paid"
     assert session.get(BankStatementLine, no_ref.id).status == "matched"
-    assert "recorded as the payment of HPF-000005" in billing.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f"recorded as the payment of {p5.code}" in billing.get(resp.headers["Location"]).get_data(as_text=True)
 
     paid_twice = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "not_unpaid"))
     resp = billing.post_form(f"/staff/payments/lines/{paid_twice.id}/dismiss", {"note": ""},

@@ -1,0 +1,48 @@
+"""The worker's BNR job: read the rate feed every HOSTICO_BNR_REFRESH_SECONDS (a failed read is retried
+after RETRY_SECONDS, or sooner if the refresh interval is shorter), so documents rarely read it on demand."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from sqlalchemy.orm import Session
+
+from hostico.billing.bnr import BnrUnavailable
+from hostico.billing.currency import refresh_rates
+
+logger = logging.getLogger("hostico.worker")
+RETRY_SECONDS = 300.0
+
+
+class RateRefresher:
+    """Call `due()` at every worker pass: it reads the feed when the last good read is old enough."""
+
+    def __init__(self, session_factory: Callable[[], Session], config: Mapping[str, object],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.session_factory, self.clock = session_factory, clock
+        self.url = str(config.get("BNR_RATES_URL", ""))
+        self.timeout = float(config.get("BNR_TIMEOUT", 10))
+        self.every = float(config.get("BNR_REFRESH_SECONDS", 3600))
+        self.next_at: float | None = None
+
+    def due(self) -> int | None:
+        """Read the feed if due; return the number of new rates, or None when nothing was read."""
+        if not self.url or (self.next_at is not None and self.clock() < self.next_at):
+            return None
+        self.next_at = self.clock() + min(self.every, RETRY_SECONDS)
+        session = self.session_factory()
+        try:
+            stored = refresh_rates(session, self.url, timeout=self.timeout)
+            session.commit()
+        except BnrUnavailable as exc:
+            session.rollback()
+            logger.warning("BNR rates not read (retried at the next pass): %s", exc)
+            return None
+        finally:
+            session.close()
+        self.next_at = self.clock() + self.every
+        if stored:
+            logger.info("stored %s new BNR rate(s)", stored)
+        return stored
