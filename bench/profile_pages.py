@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._common import PASSWORD, SECRET_KEY, postgres_available, scratch_database, seed_customer  # noqa: E402
+from hostico.db import db  # noqa: E402
 
 BASE = "https://bench.example"  # production cookies are Secure: the test client must speak https
 
@@ -62,10 +63,9 @@ def _links(url: str, seeded: dict, count: int) -> list[str]:
     return paths
 
 
-def _profile(label: str, fire, requests: int, top: int) -> None:
+def _profile(label: str, fire, requests: int, top: int, engine) -> None:
     from sqlalchemy import event
 
-    from hostico.db import db
 
     fire(0)  # warm-up: templates compile, connections open
     start = time.perf_counter()
@@ -74,9 +74,9 @@ def _profile(label: str, fire, requests: int, top: int) -> None:
     plain = (time.perf_counter() - start) / requests * 1000
     statements: list[str] = []
     listener = lambda *a: statements.append(a[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
+    event.listen(engine, "before_cursor_execute", listener)
     fire(1)
-    event.remove(db.engine, "before_cursor_execute", listener)
+    event.remove(engine, "before_cursor_execute", listener)
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
@@ -112,7 +112,7 @@ def main() -> int:
 
             baseline_app.prepare(url)
             base_client = baseline_app.create_baseline(url).test_client()
-            _profile("baseline /", lambda _i: base_client.get("/"), args.requests, args.top)
+            _profile("baseline /", lambda _i: base_client.get("/"), args.requests, args.top, db.get(app).engine)
         if "invoices" in args.only:
             client = _login(app, seeded["email"])
 
@@ -120,16 +120,14 @@ def main() -> int:
                 resp = client.get("/invoices", base_url=BASE)
                 assert resp.status_code == 200, resp.status_code
 
-            _profile("/invoices", invoices, args.requests, args.top)
+            _profile("/invoices", invoices, args.requests, args.top, db.get(app).engine)
         if "mail" in args.only:
             def mail(i: int) -> None:
                 resp = app.test_client().get(links[i % len(links)], base_url=BASE)  # a fresh visitor each time
                 assert resp.status_code == 303, resp.status_code
 
-            _profile("/m/<token>", mail, args.requests, args.top)
-        from hostico.db import db
-
-        db.engine.dispose()
+            _profile("/m/<token>", mail, args.requests, args.top, db.get(app).engine)
+        db.get(app).engine.dispose()
     return 0
 
 

@@ -168,11 +168,11 @@ def _count_queries(app, client, path: str) -> tuple[int, int]:
         statements.append(statement)
 
     client.get(path)  # warm-up
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.get(client.application).engine, "before_cursor_execute", count)
     try:
         status = client.get(path).status_code
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.get(client.application).engine, "before_cursor_execute", count)
     return status, len(statements)
 
 
@@ -206,7 +206,7 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
 
     seeded = seed_customer(url, invoices)
     app = _app(url)
-    with Session(db.engine) as s:
+    with Session(db.get(app).engine) as s:
         staff = StaffUser(email="bench-staff@example.com", password_hash=hash_password(PASSWORD), name="Bench",
                           role="admin")
         s.add(staff)
@@ -221,7 +221,7 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
         sess.update({"_user_id": staff_id, "_fresh": True, "sid": "bench", STAFF_MFA_KEY: True})
     for path in _pages(app, "staff", seeded):
         out["staff " + path] = _count_queries(app, staff_client, path)
-    db.engine.dispose()
+    db.get(app).engine.dispose()
     return out
 
 

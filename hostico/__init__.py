@@ -9,7 +9,7 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from hostico import i18n, production
+from hostico import i18n, production, settings
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _finish_config(app)
+    settings.init_app(app)  # the one typed settings object: app.extensions["hostico_settings"]
 
     db.init_app(app)
     csrf.init_app(app)
@@ -85,9 +86,13 @@ def _choose_payment_gateway(app: Flask) -> None:
         name = "" if production else "sandbox"
     if name not in ("", "sandbox", "netopia", "stripe"):
         raise RuntimeError(f"HOSTICO_PAYMENT_GATEWAY={name!r}: use sandbox, netopia or stripe")
-    if name == "sandbox" and production:
-        raise RuntimeError("HOSTICO_PAYMENT_GATEWAY=sandbox is refused in production: use netopia or stripe")
     app.config["PAYMENT_GATEWAY"] = name
+    if production:
+        from hostico.payments.gateways import production_problems
+
+        problems = production_problems(app.config)
+        if problems:
+            raise RuntimeError("; ".join(problems))
 
 
 def _development_secret(instance_path: str) -> str:
@@ -138,15 +143,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _login_url_for(endpoint: str | None) -> str:
-    if endpoint and endpoint.startswith("staff.") and "staff.login" in _endpoints():
+    if endpoint and endpoint.startswith("staff."):
         return url_for("staff.login", next=request.full_path.rstrip("?"))
     return url_for("auth.login", next=request.full_path.rstrip("?"))
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from hostico.settings import settings
+
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 
@@ -32,29 +34,54 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-class Database:
-    """Holds the engine and a scoped session removed at the end of every app context."""
+class AppDatabase:
+    """One app's engine and its scoped session (removed at the end of every app context)."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
-
-    def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session.remove()
-        self.session.configure(bind=self.engine)
-        app.extensions["hostico_db"] = self
-        app.teardown_appcontext(self._teardown)
-        app.cli.add_command(db_cli)
-
-    def _teardown(self, exc: BaseException | None) -> None:
-        if exc is not None:
-            self.session.rollback()
-        self.session.remove()
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(bind=self.engine, expire_on_commit=False))
 
     def new_session(self) -> Session:
         """Open an independent session (workers, CLI batches, threads)."""
         return Session(bind=self.engine, expire_on_commit=False)
+
+    def teardown(self, exc: BaseException | None) -> None:
+        if exc is not None:
+            self.session.rollback()
+        self.session.remove()
+
+
+class Database:
+    """The extension: each app gets its own AppDatabase in app.extensions["hostico_db"].
+
+    `db.session`, `db.engine` and `db.new_session()` answer for the current app (an app context is
+    needed); `db.get(app)` answers for a given app without one (tests, benches, threads).
+    """
+
+    EXTENSION_KEY = "hostico_db"
+
+    def init_app(self, app: Flask) -> None:
+        state = AppDatabase(app.config["DATABASE_URL"])
+        app.extensions[self.EXTENSION_KEY] = state
+        app.teardown_appcontext(state.teardown)
+        app.cli.add_command(db_cli)
+
+    def get(self, app: Flask | None = None) -> AppDatabase:
+        """Return the engine-and-session holder of app (default: the current app)."""
+        return (app or current_app).extensions[self.EXTENSION_KEY]
+
+    @property
+    def session(self) -> scoped_session[Session]:
+        return self.get().session
+
+    @property
+    def engine(self) -> Engine:
+        return self.get().engine
+
+    def new_session(self) -> Session:
+        """Open an independent session on the current app's database."""
+        return self.get().new_session()
 
 
 db = Database()
@@ -84,5 +111,5 @@ db_cli = AppGroup("db", help="Manage the database schema.")
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Create or upgrade the schema (Alembic migrations)."""
-    upgrade(current_app.config["DATABASE_URL"], revision)
+    upgrade(settings().database_url, revision)
     click.echo("Database is at revision " + revision)

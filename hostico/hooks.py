@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.extensions import csrf
 from hostico.payments.checkout import apply_notification
 from hostico.payments.errors import NotificationRefused, NotificationRejected
 from hostico.payments.gateways import get_gateway
 from hostico.security import public
+from hostico.settings import settings as app_settings
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def receive(name: str):
     except NotificationRejected as exc:
         log.warning("%s notification refused from %s: %s", name, request.remote_addr, exc)
         return _answer(gateway, False, exc.code)
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     try:
         outcome = apply_notification(db.session, note, gateway=name, settings=settings, today=today)

@@ -6,6 +6,8 @@ from functools import lru_cache, wraps
 
 from flask import abort, current_app, request
 
+from hostico.settings import settings as app_settings
+
 HTMX_CDN = "https://cdn.jsdelivr.net"
 
 
@@ -56,7 +58,7 @@ def set_security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    if current_app.config.get("ENV") == "production":
+    if app_settings().production:
         response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"

@@ -20,6 +20,8 @@ from hostico.billing.settings import BillingSettings
 from hostico.db import db, upgrade
 from hostico.extensions import limiter
 from hostico.models import Base
+from hostico.settings import init_app as init_settings
+from hostico.settings import settings as app_settings
 from tests import factories
 
 use_fast_hashing()
@@ -162,15 +164,28 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
     }
 
 
+def reconfigure(app, **config) -> None:
+    """Change settings of a running test app: the config, then the settings object built from it."""
+    app.config.update(config)
+    init_settings(app)
+
+
 @pytest.fixture
 def app(test_config):
     app = create_app(test_config)
     app.test_client_class = CSRFClient
     limiter.reset()
     yield app
-    db.session.remove()
-    _empty_tables(db.engine)
-    db.engine.dispose()
+    state = db.get(app)
+    state.session.remove()
+    _empty_tables(state.engine)
+    state.engine.dispose()
+
+
+@pytest.fixture
+def engine(app):
+    """The test app's engine (its own: every app has one)."""
+    return db.get(app).engine
 
 
 @pytest.fixture
@@ -190,7 +205,7 @@ def session(app):
     read what a request changed."""
     from sqlalchemy.orm import Session
 
-    s = Session(bind=db.engine)
+    s = Session(bind=db.get(app).engine)
     yield s
     s.rollback()
     s.close()
@@ -198,7 +213,7 @@ def session(app):
 
 @pytest.fixture
 def settings(app) -> BillingSettings:
-    return BillingSettings.from_config(app.config)
+    return app_settings(app).billing
 
 
 class Factories:
@@ -254,7 +269,7 @@ def smtp_server(app):
 
     server = SMTPServer()
     server.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_BACKEND="smtp")
+    reconfigure(app, SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_BACKEND="smtp")
     yield server
     server.stop()
 
@@ -262,10 +277,9 @@ def smtp_server(app):
 @pytest.fixture
 def deliver(app):
     """Run the outbox worker once over the test database: deliver(now=..., worker_id=...) -> handled count."""
-    from sqlalchemy.orm import Session
 
     from hostico.notify.worker import deliver_due
 
     def run(**kwargs) -> int:
-        return deliver_due(lambda: Session(bind=db.engine, expire_on_commit=False), app.config, **kwargs)
+        return deliver_due(db.get(app).new_session, app_settings(app).notify, **kwargs)
     return run

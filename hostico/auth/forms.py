@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -14,7 +14,3 @@ class LoginForm(FlaskForm):
 class EmptyForm(FlaskForm):
     """Carries only the CSRF token, for POST buttons (logout, toggles)."""
 
-
-class PasswordConfirmForm(FlaskForm):
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    next = StringField()

@@ -7,7 +7,7 @@ the email or the mobile number in a session that is not fresh (a mail-link login
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_fresh, login_user
@@ -25,8 +25,7 @@ from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import Customer
 from hostico.notify.phone import PhoneError, display_number, parse_mobile
 from hostico.notify.preferences import set_sms_preference
-
-SMS_SENDER_NAME = "Hostico"
+from hostico.settings import settings as app_settings
 
 
 class ContactForm(FlaskForm):
@@ -53,8 +52,8 @@ def context(contact_form: ContactForm | None = None, sms_form: SmsForm | None = 
     if sms_form is None:
         sms_form = SmsForm(formdata=None, phone=display_number(customer.phone_e164), sms_opt_in=customer.sms_opt_in)
     return {"contact_form": contact_form, "sms_form": sms_form, "needs_password": needs_password(),
-            "phone_display": display_number(customer.phone_e164), "sms_sender_name": SMS_SENDER_NAME,
-            "sms_hours": current_app.config.get("SMS_HOURS", "09:00-19:00"), **extra}
+            "phone_display": display_number(customer.phone_e164), "sms_sender_name": app_settings().notify.sms_sender,
+            "sms_hours": app_settings().notify.sms_hours, **extra}
 
 
 def _respond(status_message: str | None, *, contact_form=None, sms_form=None, invalid: bool = False):

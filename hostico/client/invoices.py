@@ -8,14 +8,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
-from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import vat_breakdown
 from hostico.client import bp
 from hostico.client.queries import own_invoice
@@ -24,6 +23,7 @@ from hostico.htmx import render_page_or_partial
 from hostico.i18n import N_, country_names
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
 from hostico.pdf import invoice_pdf
+from hostico.settings import settings as app_settings
 
 EVENT_LABELS = {
     "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "cancelled": N_("Cancelled"),
@@ -236,7 +236,7 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
 def document_context(invoice: Invoice) -> dict[str, object]:
     """Data the invoice document (page and PDF) shows besides the invoice itself."""
     return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
-            "billing": BillingSettings.from_config(current_app.config),
+            "billing": app_settings().billing,
             # the BNR rate as printed, in the reader's locale: "5,0917"
             "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,10 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.billing.orders import OrderRefused, place_order
-from hostico.billing.settings import BillingSettings
 from hostico.client import bp
 from hostico.db import db
 from hostico.models import CYCLES, BillingProfile, Product
+from hostico.settings import settings as app_settings
 
 CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiannual": _l("Every 6 months"),
                 "annual": _l("Yearly")}
@@ -34,7 +34,7 @@ class OrderForm(FlaskForm):
 
 
 def _business_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return dt.datetime.now(ZoneInfo(app_settings().timezone)).date()
 
 
 def _products() -> list[Product]:
@@ -67,7 +67,7 @@ def order():
         elif form.profile.data and profile is None:
             form.profile.errors.append(_("Choose one of your billing profiles."))
         else:
-            settings = BillingSettings.from_config(current_app.config)
+            settings = app_settings().billing
             try:
                 _order, proforma = place_order(db.session, current_user, product, form.cycle.data, form.domain.data,
                                                settings, _business_today(), profile=profile)

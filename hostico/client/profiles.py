@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
@@ -16,6 +16,7 @@ from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.i18n import country_names
 from hostico.models import BillingProfile, utcnow
+from hostico.settings import settings as app_settings
 
 # The data that identifies whom an invoice is issued to: changing it needs a new staff approval
 # when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
@@ -23,7 +24,7 @@ IDENTITY_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "vat_number", "
 
 
 def _approval_on() -> bool:
-    return bool(current_app.config.get("APPROVE_NEW_BILLING_PROFILES"))
+    return app_settings().billing.approve_new_billing_profiles
 
 
 def _list() -> list[BillingProfile]:

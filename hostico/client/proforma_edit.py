@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,10 +19,11 @@ from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.i18n import country_names
 from hostico.models import BillingProfile, Invoice
+from hostico.settings import settings as app_settings
 
 
 def _settings() -> BillingSettings:
-    return BillingSettings.from_config(current_app.config)
+    return app_settings().billing
 
 
 def _profiles() -> list[BillingProfile]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from hostico.billing.errors import BillingError
 from hostico.billing.run import run_billing
 from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
-from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.models import Service
 from hostico.models.service import SUSPENSION_REASONS
+from hostico.settings import settings as app_settings
 
 billing_cli = AppGroup("billing", help="Billing operations.")
 
@@ -25,7 +24,7 @@ billing_cli = AppGroup("billing", help="Billing operations.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
 def run_command(today: dt.datetime | None, batch_size: int) -> None:
     """Issue renewal proformas, send reminders and suspend overdue services (idempotent, resumable)."""
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     day = today.date() if today else _business_today(settings.timezone)
     click.echo(f"Billing run for {day.isoformat()} (renewals {settings.renewal_days_before} days ahead, "
                f"grace {settings.grace_days} days)")
@@ -76,7 +75,7 @@ def _apply(action, service_id: int, **kwargs) -> Service:
 @click.option("--note", default=None, help="Why, for the staff and the customer's notice.")
 def suspend_command(service_id: int, reason: str, note: str | None) -> None:
     """Suspend a service (email and SMS to the customer)."""
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     service = _apply(suspend_service, service_id, reason=reason, note=note, sms_hours=settings.sms_hours,
                      timezone=settings.timezone)
     click.echo(f"Service {service.id} ({service.domain}) suspended: {reason}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import click
@@ -17,6 +18,7 @@ from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
 from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
+from hostico.commands.demo_statement import write_demo_statement
 from hostico.db import db
 from hostico.models import (
     BillingProfile,
@@ -30,6 +32,7 @@ from hostico.models import (
     StaffUser,
     utcnow,
 )
+from hostico.settings import settings as app_settings
 
 DEMO_PASSWORD = "hostico-demo"
 PLANS = [
@@ -52,12 +55,15 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def seed_command() -> None:
     """Load the demo customers, staff, plans, services and invoices."""
     session = db.session
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     existing = session.scalar(select(Customer).where(Customer.email == "client@example.com"))
     if existing is None:
-        seed(session, settings, dt.date.today())
+        today = dt.date.today()
+        seed(session, settings, today)
         session.commit()
         click.echo("Demo data loaded.")
+        path = write_demo_statement(current_app.instance_path, today)
+        click.echo(f"  a bank statement that pays HPF-000004: {os.path.relpath(path)} (README, Bank statements)")
     else:
         click.echo("Demo data already present; nothing changed.")
     two_fa = session.scalar(select(Customer).where(Customer.email == "client2fa@example.com"))

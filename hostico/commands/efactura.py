@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
@@ -16,12 +15,13 @@ from hostico.efactura.jobs import sync
 from hostico.efactura.operations import status_lines
 from hostico.efactura.settings import EfacturaSettings
 from hostico.models import utcnow
+from hostico.settings import settings as app_settings
 
 efactura_cli = AppGroup("efactura", help="RO e-Factura: documents reported to ANAF's SPV.")
 
 
 def _settings() -> EfacturaSettings:
-    return EfacturaSettings.from_config(current_app.config)
+    return app_settings().efactura
 
 
 def _session_factory():

@@ -7,14 +7,13 @@ import os
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.entries import english_message
 from hostico.payments.statements.matching import import_statement
+from hostico.settings import settings as app_settings
 
 payments_cli = AppGroup("payments", help="Payments: bank statement import.")
 
@@ -23,7 +22,7 @@ payments_cli = AppGroup("payments", help="Payments: bank statement import.")
 @click.argument("file", type=click.File("rb"))
 def import_command(file) -> None:
     """Import a CAMT.053 or MT940 statement: prints `matched N, unmatched M, already imported K`."""
-    settings = BillingSettings.from_config(current_app.config)
+    settings = app_settings().billing
     data = file.read()
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     session = db.new_session()

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from hostico.db import db
 from hostico.efactura.jobs import run_forever as efactura_run_forever
 from hostico.efactura.jobs import sync as efactura_sync
+from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
+from hostico.settings import settings as app_settings
 
 logger = logging.getLogger("hostico.worker")
 _inline_lock = threading.Lock()
@@ -33,28 +35,29 @@ def _session_factory(engine):
 def worker_command(once: bool, poll: float) -> None:
     """Deliver queued emails and SMS (several workers may run at once on PostgreSQL)."""
     factory = _session_factory(db.engine)
-    config = dict(current_app.config)
+    settings = app_settings()
     worker_id = default_worker_id()
     if once:
-        handled = deliver_due(factory, config, worker_id=worker_id)
+        handled = deliver_due(factory, settings.notify, worker_id=worker_id)
         click.echo(f"Handled {handled} message(s).")
-        if config.get("EFACTURA", "off") != "off":
-            click.echo(f"e-Factura: {efactura_sync(factory, config).line()}")
+        if settings.efactura.enabled:
+            click.echo(f"e-Factura: {efactura_sync(factory, settings.efactura).line()}")
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    start_efactura_thread(factory, config, stop)
+    start_efactura_thread(factory, settings.efactura, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
-    run_forever(factory, config, poll_seconds=poll, stop=stop, worker_id=worker_id)
+    run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id,
+                rates_config=current_app.config)
 
 
-def start_efactura_thread(factory, config: dict, stop: threading.Event) -> threading.Thread | None:
+def start_efactura_thread(factory, efactura: EfacturaSettings, stop: threading.Event) -> threading.Thread | None:
     """Run the e-Factura jobs beside the outbox (upload, poll, download every HOSTICO_EFACTURA_SYNC_SECONDS)."""
-    if config.get("EFACTURA", "off") == "off":
+    if not efactura.enabled:
         return None
     thread = threading.Thread(target=efactura_run_forever, name="hostico-efactura", daemon=True,
-                              args=(factory, config), kwargs={"stop": stop})
+                              args=(factory, efactura), kwargs={"stop": stop})
     thread.start()
     return thread
 
@@ -71,12 +74,12 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         stop = threading.Event()
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
-            args=(_session_factory(db.engine), dict(app.config)),
-            kwargs={"poll_seconds": poll_seconds, "stop": stop},
+            args=(_session_factory(db.get(app).engine), app_settings(app).notify),
+            kwargs={"poll_seconds": poll_seconds, "stop": stop, "rates_config": dict(app.config)},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()
-        start_efactura_thread(_session_factory(db.engine), dict(app.config), stop)
+        start_efactura_thread(_session_factory(db.get(app).engine), app_settings(app).efactura, stop)
         _inline_thread = thread
     logger.info("inline outbox worker started (pid %s)", os.getpid())
     return thread

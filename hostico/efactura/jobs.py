@@ -302,10 +302,10 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
 
 
 # -- the worker ------------------------------------------------------------------------------------------
-def run_forever(session_factory: Callable[[], Session], config: Mapping, *, stop: threading.Event,
-                interval: float | None = None) -> None:
+def run_forever(session_factory: Callable[[], Session], config: Mapping | EfacturaSettings, *,
+                stop: threading.Event, interval: float | None = None) -> None:
     """Sync every HOSTICO_EFACTURA_SYNC_SECONDS until `stop` is set (the worker and `make run`)."""
-    settings = EfacturaSettings.from_config(config)
+    settings = config if isinstance(config, EfacturaSettings) else EfacturaSettings.from_config(config)
     if not settings.enabled:
         return
     while not stop.is_set():

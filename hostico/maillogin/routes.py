@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from hostico.audit import record as audit
@@ -15,6 +15,7 @@ from hostico.extensions import limiter
 from hostico.maillogin import bp, tokens
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.security import no_store, public
+from hostico.settings import settings as app_settings
 
 PENDING_KEY = "maillogin_pending"
 PENDING_SECONDS = 600
@@ -93,7 +94,7 @@ def _proceed(customer: Customer, link: MailLoginToken, target: str):
 def follow(token: str):
     """Follow a link from an email: log in (or ask to) and show the invoice, the token out of the address bar."""
     try:
-        link = tokens.verify(db.session, token, secret_key=current_app.config["SECRET_KEY"])
+        link = tokens.verify(db.session, token, secret_key=app_settings().secret_key)
     except tokens.InvalidLink as err:
         return _refuse(err)
     target = _invoice_path(link)

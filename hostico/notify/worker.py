@@ -110,10 +110,9 @@ class Channels:
             self._sms.close()
 
 
-def deliver_due(session_factory: Callable[[], Session], config: Mapping[str, object] | NotifySettings, *,
+def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings, *,
                 now: dt.datetime | None = None, worker_id: str | None = None, limit: int | None = None) -> int:
     """Deliver every message due at `now` (default: the clock); return how many were handled."""
-    settings = config if isinstance(config, NotifySettings) else NotifySettings.from_config(config)
     worker_id = worker_id or default_worker_id()
     channels = Channels(settings)
     handled = 0
@@ -163,18 +162,22 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)
 
 
-def run_forever(session_factory: Callable[[], Session], config: Mapping[str, object], *, poll_seconds: float = 2.0,
-                stop: threading.Event | None = None, worker_id: str | None = None) -> None:
-    """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty."""
+def run_forever(session_factory: Callable[[], Session], settings: NotifySettings, *, poll_seconds: float = 2.0,
+                stop: threading.Event | None = None, worker_id: str | None = None,
+                rates_config: Mapping[str, object] | None = None) -> None:
+    """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty.
+
+    rates_config (BNR_RATES_URL, BNR_TIMEOUT, BNR_REFRESH_SECONDS) lets the worker keep BNR's rates fresh.
+    """
     from hostico.billing.rate_job import RateRefresher  # the worker also keeps BNR's rates fresh
 
     stop = stop or threading.Event()
     worker_id = worker_id or default_worker_id()
-    rates = RateRefresher(session_factory, config)
+    rates = RateRefresher(session_factory, rates_config or {})
     while not stop.is_set():
         try:
             rates.due()
-            handled = deliver_due(session_factory, config, worker_id=worker_id)
+            handled = deliver_due(session_factory, settings, worker_id=worker_id)
         except Exception:  # a database hiccup must not kill the worker: log, wait, go on
             logger.exception("outbox worker pass failed")
             handled = 0

@@ -1,6 +1,6 @@
 """The staff area under /staff: one module per area, each registering its views on bp."""
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -9,8 +9,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # Set in the session once a staff user has passed the second factor.
 STAFF_MFA_KEY = "staff_mfa"
 
-# (endpoint, label, permission): an entry shows only when its endpoint exists (other areas add
-# theirs: outbox, approvals) and the staff user holds the permission.
+# (endpoint, label, permission): an entry shows only when the staff user holds the permission.
 NAV = (
     ("staff.index", _l("Dashboard"), "view"),
     ("staff.customers", _l("Customers"), "view"),
@@ -50,11 +49,12 @@ def inject_staff_nav():
     def nav():
         if not (current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"):
             return []
-        hidden = {"staff.efactura"} if current_app.config.get("EFACTURA", "off") == "off" else set()
-        return [(ep, label) for ep, label, perm in NAV
-                if ep in current_app.view_functions and ep not in hidden and can(perm)]
+        from hostico.settings import settings as app_settings
 
-    return {"staff_nav": nav, "can": can, "has_endpoint": lambda ep: ep in current_app.view_functions}
+        hidden = set() if app_settings().efactura.enabled else {"staff.efactura"}
+        return [(ep, label) for ep, label, perm in NAV if ep not in hidden and can(perm)]
+
+    return {"staff_nav": nav, "can": can}
 
 
 # One module per area; each registers its views on bp.
@@ -62,4 +62,5 @@ from hostico.staff import approvals, outbox  # noqa: E402,F401,I001
 from hostico.staff import audit, auth, billing_run, customers, dashboard, invoices, services  # noqa: E402,F401,I001
 from hostico.staff import corrections  # noqa: E402,F401,I001
 from hostico.staff import efactura  # noqa: E402,F401,I001
+from hostico.staff import refunds  # noqa: E402,F401,I001
 from hostico.staff import statements  # noqa: E402,F401,I001

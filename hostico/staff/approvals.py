@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.billing.errors import BillingError
 from hostico.billing.proforma_edit import approve_pending_edit, reject_pending_edit
-from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.models import BillingProfile, Customer, Invoice, PendingBillingEdit
+from hostico.settings import settings as app_settings
 from hostico.staff import bp
 from hostico.staff.permissions import can, requires
 
@@ -38,7 +38,7 @@ def approve_billing_edit(pending_id: int):
     """Approve the new billing profile and apply it to the proforma if it is still unpaid."""
     try:
         applied = approve_pending_edit(db.session, pending_id, current_user.id,
-                                       BillingSettings.from_config(current_app.config))
+                                       app_settings().billing)
         db.session.commit()
     except BillingError as err:
         db.session.rollback()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import func, select
 
 from hostico.db import db
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
+from hostico.settings import settings as app_settings
 from hostico.staff import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
@@ -44,7 +45,7 @@ def index():
     dead_rows = s.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
-    efactura = _efactura_flags(s, today) if current_app.config.get("EFACTURA", "off") != "off" else None
+    efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,
                            suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today,

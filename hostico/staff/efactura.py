@@ -19,6 +19,7 @@ from hostico.efactura.operations import DISPLAY_STATES, EfacturaRefused, display
 from hostico.efactura.settings import EfacturaSettings
 from hostico.i18n import N_
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
+from hostico.settings import settings as app_settings
 from hostico.staff import bp
 from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
@@ -40,7 +41,7 @@ REFUSALS = {
 
 
 def _settings() -> EfacturaSettings:
-    return EfacturaSettings.from_config(current_app.config)
+    return app_settings().efactura
 
 
 def _enabled() -> EfacturaSettings:

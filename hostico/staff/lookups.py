@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import abort, request
 from sqlalchemy import select
 
 from hostico.billing.settings import BillingSettings
 from hostico.db import db
 from hostico.models import Customer, Invoice, Service
+from hostico.settings import settings as app_settings
 
 
 def customer_or_404(customer_id: int) -> Customer:
@@ -39,12 +40,12 @@ def invoice_or_404(code: str) -> Invoice:
 
 def billing_settings() -> BillingSettings:
     """Return the domain's settings from the app config."""
-    return BillingSettings.from_config(current_app.config)
+    return app_settings().billing
 
 
 def business_today() -> dt.date:
     """Return today's date in the business time zone (an invoice dated in Bucharest, not UTC)."""
-    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return dt.datetime.now(ZoneInfo(app_settings().timezone)).date()
 
 
 def client_ip() -> str | None:

@@ -13,7 +13,7 @@ from hostico.db import db
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.outbox import retry_dead
-from hostico.notify.settings import NotifySettings
+from hostico.settings import settings as app_settings
 from hostico.staff import bp
 from hostico.staff.permissions import requires
 
@@ -88,7 +88,7 @@ def outbox_retry(message_id: int):
         flash(_("Only dead messages can be retried; this one is %(status)s.", status=msg.status), "error")
         return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)
     previous_error = msg.last_error
-    retry_dead(db.session, msg, settings=NotifySettings.from_config(current_app.config))
+    retry_dead(db.session, msg, settings=app_settings().notify)
     record(db.session, "outbox.retried", actor_kind="staff", actor_id=current_user.id, obj=msg,
            customer_id=msg.customer_id, ip=request.remote_addr, data={"last_error": previous_error})
     db.session.commit()

@@ -14,6 +14,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "invoices.manage": frozenset({"admin", "billing"}),
     "invoices.resend": frozenset({"admin", "billing", "support"}),
     "payments.record": frozenset({"admin", "billing"}),
+    "payments.refund": frozenset({"admin", "billing"}),
     "credit_notes.issue": frozenset({"admin", "billing"}),
     "outbox.manage": frozenset({"admin", "billing", "support"}),
     "billing.run": frozenset({"admin", "billing"}),

@@ -219,7 +219,7 @@ def test_concurrent_use_of_one_code_wins_once(app, customer, secret):
 
     code = code_at(secret)
     with app.app_context():
-        s1, s2 = db.new_session(), db.new_session()
+        s1, s2 = db.get(app).new_session(), db.get(app).new_session()
         try:
             c1, c2 = s1.get(Customer, customer.id), s2.get(Customer, customer.id)
             assert c1.totp_last_counter is None and c2.totp_last_counter is None
@@ -238,7 +238,7 @@ def test_concurrent_use_of_one_recovery_code_wins_once(app, session, customer, m
     codes = _issue_codes(session, customer.id)
     real_verify = twofactor.verify_password
     with app.app_context():
-        s1, s2 = db.new_session(), db.new_session()
+        s1, s2 = db.get(app).new_session(), db.get(app).new_session()
         c1, c2 = s1.get(Customer, customer.id), s2.get(Customer, customer.id)
 
         def racing_verify(stored_hash, code):

@@ -3,10 +3,13 @@
 import os
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from bench.billing_run import run  # noqa: E402
 
+pytestmark = pytest.mark.slow
 
 def test_bench_runs_and_reports_figures(fresh_database):
     figures = run(fresh_database(), services=3000, due=300)

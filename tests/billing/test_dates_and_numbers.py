@@ -53,7 +53,7 @@ def test_concurrent_payments_around_midnight_keep_dates_in_number_order(app, ses
         rnd = random.Random(seed)
         barrier.wait()
         for pid in chunk:
-            s = Session(bind=db.engine)
+            s = Session(bind=db.get(app).engine)
             try:  # half the requests read the clock just before midnight, half just after
                 record_payment(s, pid, amount=Decimal("12.10"), method="gateway", settings=settings,
                                today=DAY + dt.timedelta(days=rnd.randint(0, 1)), idempotency_key=f"evt-{pid}")

@@ -148,7 +148,7 @@ def test_concurrent_payments_yield_gapless_tax_invoice_numbers(app, session, mak
     def pay_all(chunk):
         barrier.wait()
         for pid in chunk:
-            s = Session(bind=db.engine)
+            s = Session(bind=db.get(app).engine)
             try:
                 record_payment(s, pid, amount=Decimal("12.10"), method="gateway", settings=settings, today=TODAY,
                                idempotency_key=f"evt-{pid}")

@@ -220,7 +220,7 @@ def test_two_runs_at_the_same_time_issue_each_renewal_once(app, session, make, s
     results, errors = [], []
 
     def one_run():
-        s = db.new_session()
+        s = db.get(app).new_session()
         try:
             barrier.wait()
             results.append(run_billing(s, settings, TODAY, batch_size=7))

@@ -13,9 +13,19 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import reconfigure
+
 CHROMIUM = os.environ.get("HOSTICO_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--disable-quic"]
+
+def pytest_collection_modifyitems(items):
+    """Every browser test is slow (a real chromium against a live server)."""
+    for item in items:
+        if "/tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+
+
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
 
 
@@ -42,7 +52,7 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    reconfigure(app, BASE_URL=f"http://127.0.0.1:{server.server_port}")
     yield app.config["BASE_URL"]
     server.shutdown()
     thread.join(5)

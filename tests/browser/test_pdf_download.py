@@ -19,7 +19,8 @@ def test_customer_downloads_the_invoice_pdf(page, make):
         page.get_by_role("link", name="Download PDF").click()
     download = info.value
     assert download.suggested_filename == f"{invoice.code}.pdf"
-    data = open(download.path(), "rb").read()
+    with open(download.path(), "rb") as fh:
+        data = fh.read()
     assert data.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Brâncuși Grădini SRL" in text and invoice.code.split("-")[1].lstrip("0") in text

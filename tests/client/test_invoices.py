@@ -87,11 +87,11 @@ def _count_queries(client, url):
     def count(conn, cursor, statement, params, context, executemany):
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.get(client.application).engine, "before_cursor_execute", count)
     try:
         resp = client.get(url)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.get(client.application).engine, "before_cursor_execute", count)
     assert resp.status_code == 200
     return len(statements)
 
@@ -206,11 +206,11 @@ def test_list_is_one_statement_besides_the_login_and_shows_the_newest_pending_ch
     def count(conn, cursor, statement, params, context, executemany):
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.get(client.application).engine, "before_cursor_execute", count)
     try:
         body = client.get("/invoices").get_data(as_text=True)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.get(client.application).engine, "before_cursor_execute", count)
     assert len(statements) == 2  # the logged-in customer, then the page with its total and pending changes
     first_row = body[body.index(f'id="invoice-{first.code}"'):].split("</tr>")[0]
     second_row = body[body.index(f'id="invoice-{second.code}"'):].split("</tr>")[0]

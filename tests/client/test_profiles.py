@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from hostico.models import AuditLog, BillingProfile
+from tests.conftest import reconfigure
 
 PERSON = {"kind": "person", "name": "Maria Țurcanu", "cnp": "2850315123457", "address": "Str. Lungă nr. 5",
           "city": "Brașov", "county": "Brașov", "postal_code": "500001", "country": "RO"}
@@ -105,7 +106,7 @@ def test_markup_in_a_profile_is_shown_as_text(client, make, customer):
 
 
 def test_changing_whom_an_approved_profile_bills_needs_approval_again(app, client, session, make, customer):
-    app.config["APPROVE_NEW_BILLING_PROFILES"] = True
+    reconfigure(app, APPROVE_NEW_BILLING_PROFILES=True)
     profile = make.make_profile(customer, used_for_invoicing=True)
     client.post_form(f"/my-details/profiles/{profile.id}/edit", {**PERSON, "name": "Alt Nume"},
                      token_from="/my-details")

@@ -11,6 +11,7 @@ from hostico.billing.errors import InvalidTransition, InvoiceNotEditable
 from hostico.billing.payments import record_payment
 from hostico.billing.proforma_edit import approve_pending_edit, edit_proforma_billing
 from hostico.models import AuditLog, BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
+from tests.conftest import reconfigure
 
 HX = {"HX-Request": "true"}
 DE_COMPANY = {"kind": "company", "company_name": "Berliner Hosting GmbH", "vat_number": "DE136695976",
@@ -19,7 +20,7 @@ DE_COMPANY = {"kind": "company", "company_name": "Berliner Hosting GmbH", "vat_n
 
 @pytest.fixture
 def approval(app, settings):
-    app.config["APPROVE_NEW_BILLING_PROFILES"] = True
+    reconfigure(app, APPROVE_NEW_BILLING_PROFILES=True)
     return dataclasses.replace(settings, approve_new_billing_profiles=True)
 
 

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hostico.billing.errors import InvoiceNotEditable
 from hostico.billing.payments import record_payment
 from hostico.billing.proforma_edit import edit_proforma_billing
-from hostico.db import db
 from hostico.models import Invoice, InvoiceEvent
 
 COMPANY = {"kind": "company", "company_name": "Ștefănescu Web SRL", "cui": "34567892", "reg_com": None,
@@ -39,12 +39,12 @@ def test_edit_waiting_behind_a_payment_is_refused(make, session, settings, engin
         pytest.skip("needs PostgreSQL row locks")
     customer = make.make_customer()
     proforma = make.make_proforma(customer)
-    payer = db.new_session()
+    payer = Session(bind=session.get_bind(), expire_on_commit=False)
     record_payment(payer, proforma.id, amount=proforma.total, method="card", settings=settings,
                    today=dt.date.today())  # holds the proforma's row lock until commit
 
     def edit():
-        with db.new_session() as editor:
+        with Session(bind=session.get_bind(), expire_on_commit=False) as editor:
             return edit_proforma_billing(editor, proforma.id, customer_id=customer.id, buyer=COMPANY, profile=None,
                                          settings=settings)
 
@@ -66,12 +66,12 @@ def test_payment_waiting_behind_an_edit_issues_the_tax_invoice_on_the_new_data(m
         pytest.skip("needs PostgreSQL row locks")
     customer = make.make_customer()
     proforma = make.make_proforma(customer)
-    editor = db.new_session()
+    editor = Session(bind=session.get_bind(), expire_on_commit=False)
     edit_proforma_billing(editor, proforma.id, customer_id=customer.id, buyer=COMPANY, profile=None,
                           settings=settings)
 
     def pay():
-        with db.new_session() as payer:
+        with Session(bind=session.get_bind(), expire_on_commit=False) as payer:
             payment = record_payment(payer, proforma.id, amount=proforma.total, method="card", settings=settings,
                                      today=dt.date.today())
             payer.commit()

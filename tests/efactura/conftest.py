@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
 from hostico.billing.taxes import EU_COUNTRIES
 from hostico.db import db
+from tests.conftest import reconfigure
 from tests.efactura.fake_anaf import FakeAnaf
 
 # The buyer kinds of issue 13's acceptance list: billing-profile data as a customer would type it.
@@ -88,8 +89,8 @@ def anaf():
 @pytest.fixture
 def anaf_config(app, anaf):
     """The app in `test` mode against the fake ANAF, bootstrapped with a refresh token."""
-    app.config.update(
-        EFACTURA="test", ANAF_API_URL=anaf.url, ANAF_OAUTH_URL=anaf.url + "/anaf-oauth2/v1",
+    reconfigure(
+        app, EFACTURA="test", ANAF_API_URL=anaf.url, ANAF_OAUTH_URL=anaf.url + "/anaf-oauth2/v1",
         ANAF_CLIENT_ID=anaf.client_id, ANAF_CLIENT_SECRET=anaf.client_secret,
         ANAF_REFRESH_TOKEN="bootstrap-refresh", ANAF_TIMEOUT=2.0, EFACTURA_RETRY_BASE_SECONDS=60,
         EFACTURA_RECHECK_MINUTES=30,
@@ -99,4 +100,4 @@ def anaf_config(app, anaf):
 
 @pytest.fixture
 def session_factory(app):
-    return lambda: Session(bind=db.engine, expire_on_commit=False)
+    return lambda: Session(bind=db.get(app).engine, expire_on_commit=False)

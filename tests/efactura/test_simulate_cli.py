@@ -7,11 +7,12 @@ import json
 import time
 
 from hostico.efactura.deadline import deadline_for
+from tests.conftest import reconfigure
 
 
 def test_simulate_mode_takes_documents_from_pending_to_ok_without_credentials(app, runner, issue, tmp_path):
     state_file = tmp_path / "spv.json"
-    app.config.update(EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(state_file), ANAF_CLIENT_ID="",
+    reconfigure(app, EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(state_file), ANAF_CLIENT_ID="",
                       ANAF_REFRESH_TOKEN="")
     company, note = issue("ro_company", credit=True)
     person, _ = issue("person_without_cnp")
@@ -47,7 +48,7 @@ def test_simulate_mode_takes_documents_from_pending_to_ok_without_credentials(ap
 
 
 def test_status_of_an_unknown_number_fails(app, runner):
-    app.config["EFACTURA"] = "simulate"
+    reconfigure(app, EFACTURA="simulate")
     result = runner.invoke(args=["efactura", "status", "HST-424242"])
     assert result.exit_code != 0 and "No tax invoice or credit note HST-424242" in result.output
 
@@ -55,3 +56,13 @@ def test_status_of_an_unknown_number_fails(app, runner):
 def test_off_says_so(runner):
     result = runner.invoke(args=["efactura", "sync"])
     assert result.exit_code == 0 and "e-Factura is off" in result.output
+
+
+def test_the_worker_runs_the_efactura_jobs(app, runner, issue, tmp_path):
+    app.config.update(EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(tmp_path / "spv.json"), MAIL_BACKEND="outbox")
+    tax, _ = issue("ro_company")
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "e-Factura: enqueued 1" in result.output and "uploaded 1" in result.output
+    status = runner.invoke(args=["efactura", "status", tax.code]).output.split()
+    assert status[:2] == [tax.code, "uploaded"]

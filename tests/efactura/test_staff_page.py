@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import event, func, select
 
-from hostico.db import db
 from hostico.efactura.jobs import sync
 from hostico.models import AnafToken, AuditLog, EfacturaDocument
+from tests.conftest import reconfigure
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -102,8 +102,8 @@ def test_resend_after_a_fix_is_post_csrf_permission_checked_and_audited(staff_cl
     assert session.get(EfacturaDocument, doc.id).state == "ok"
 
 
-def test_connecting_to_anaf_checks_the_state_and_stores_tokens(anaf, anaf_config, staff_client, session):
-    anaf_config["ANAF_REFRESH_TOKEN"] = ""
+def test_connecting_to_anaf_checks_the_state_and_stores_tokens(app, anaf, anaf_config, staff_client, session):
+    reconfigure(app, ANAF_REFRESH_TOKEN="")
     client = staff_client("admin")
     assert 'data-connection="none"' in client.get("/staff/efactura").get_data(as_text=True)
     resp = client.post_form("/staff/efactura/connect", {}, token_from="/staff/efactura")
@@ -134,11 +134,11 @@ def test_the_page_runs_the_same_number_of_queries_for_2_or_30_documents(staff_cl
     def count() -> int:
         seen = []
         listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
+        event.listen(session_factory().get_bind(), "before_cursor_execute", listener)
         try:
             assert client.get("/staff/efactura").status_code == 200
         finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+            event.remove(session_factory().get_bind(), "before_cursor_execute", listener)
         return len(seen)
 
     for _ in range(2):

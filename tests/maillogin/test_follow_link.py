@@ -390,7 +390,6 @@ def test_following_a_link_is_one_read_and_two_writes(client, session, customer_a
     """The record with its customer and invoice in one SELECT, then the use count and the audit entries."""
     from sqlalchemy import event
 
-    from hostico.db import db
 
     c, inv = customer_and_invoice
     path = mint(session, c, inv)
@@ -399,11 +398,11 @@ def test_following_a_link_is_one_read_and_two_writes(client, session, customer_a
     def count(conn, cursor, statement, params, context, executemany):
         statements.append(" ".join(statement.split()[:3]))
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(session.get_bind(), "before_cursor_execute", count)
     try:
         resp = client.get(path)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(session.get_bind(), "before_cursor_execute", count)
     assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{inv.code}"
     assert statements[0].startswith("SELECT mail_login_tokens.id") and statements[1] == "UPDATE mail_login_tokens SET"
     # the two audit entries (login, link used): one INSERT where the engine batches them (PostgreSQL)

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from hostico.models import OutboxMessage
 from hostico.notify.sms.providers.file import read_sms_file
+from tests.conftest import reconfigure
 
 
 @pytest.fixture(autouse=True)
 def _mail_to_outbox(app):
     """Emails are only rendered and marked sent unless a test starts the SMTP server (smtp_server)."""
-    app.config["MAIL_BACKEND"] = "outbox"
+    reconfigure(app, MAIL_BACKEND="outbox")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 
 from bench.outbox import run
 
+pytestmark = pytest.mark.slow
 
 def test_bench_delivers_every_message_once_through_parallel_workers(app, engine_name, database_url):
     if engine_name != "postgres":

@@ -7,6 +7,7 @@ import pytest
 from hostico.billing.payments import record_payment
 from hostico.billing.services import suspend_service
 from hostico.notify.events import notify
+from tests.conftest import reconfigure
 
 
 def _proforma(make, customer, origin):
@@ -108,7 +109,7 @@ def test_sms_outside_the_window_waits_for_the_morning(session, make, opted_in, d
 def test_sms_texts_fit_one_gsm7_segment_with_long_realistic_data(app, session, make, opted_in, deliver, sms_file):
     from hostico.notify.sms.gsm7 import segment_info
 
-    app.config["BASE_URL"] = "https://clienti.hostico.ro"
+    reconfigure(app, BASE_URL="https://clienti.hostico.ro")
     service = make.make_service(opted_in, domain="magazinul-de-haine-si-accesorii-online.ro")
     invoice = make.make_proforma(opted_in, origin="system", amount="9876.54", service=service)
     notify(session, "proforma_system", opted_in, invoice=invoice, sms_hours="00:00-24:00")

@@ -11,6 +11,7 @@ from hostico.db import db
 from hostico.models import OutboxMessage
 from hostico.notify import outbox as outbox_ops
 from hostico.notify.settings import NotifySettings
+from tests.conftest import reconfigure
 
 SID = "AC" + "1" * 32
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)  # 12:00 in Bucharest, inside the SMS window
@@ -18,7 +19,7 @@ NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)  # 12:00 in Bucharest, ins
 
 @pytest.fixture
 def twilio_app(app, fake_provider):
-    app.config.update(SMS_BACKEND="twilio", SMS_API_URL=fake_provider.url, SMS_ACCOUNT_SID=SID,
+    reconfigure(app, SMS_BACKEND="twilio", SMS_API_URL=fake_provider.url, SMS_ACCOUNT_SID=SID,
                       SMS_API_KEY="token", SMS_TIMEOUT=1, OUTBOX_MAX_ATTEMPTS=3, SMS_HOURS="09:00-19:00")
     return app
 
@@ -49,7 +50,7 @@ def test_temporary_errors_are_retried_with_backoff_then_dead(session, make, opte
                                                              deliver, outbox, failure):
     _queue_sms(session, make, opted_in)
     if failure == "timeout":
-        twilio_app.config["SMS_TIMEOUT"] = 0.2
+        reconfigure(twilio_app, SMS_TIMEOUT=0.2)
         fake_provider.delay = 0.4
     else:
         fake_provider.default = (503, {}, {}) if failure == "5xx" else (429, {"code": 20429}, {})
@@ -95,7 +96,7 @@ def test_an_sms_retry_never_lands_outside_the_window(session, make, opted_in, tw
 def test_crashed_workers_messages_are_picked_up_after_the_timeout(session, make, opted_in, deliver, sms_file, outbox):
     _queue_sms(session, make, opted_in)
     # A worker claims the message, then dies before delivering it.
-    with Session(bind=db.engine) as s:
+    with Session(bind=session.get_bind()) as s:
         assert outbox_ops.claim_due(s, now=NOW, worker_id="dead-worker", limit=10, claim_timeout=300)
         s.commit()
     assert deliver(now=NOW + dt.timedelta(seconds=60), worker_id="w2") == 0  # still within the claim timeout
@@ -109,7 +110,7 @@ def test_crashed_workers_messages_are_picked_up_after_the_timeout(session, make,
 
 def test_a_late_report_from_a_worker_whose_claim_was_taken_over_changes_nothing(session, make, opted_in, outbox):
     msg = _queue_sms(session, make, opted_in)
-    with Session(bind=db.engine) as s:
+    with Session(bind=session.get_bind()) as s:
         outbox_ops.claim_due(s, now=NOW, worker_id="slow", limit=10, claim_timeout=300)
         outbox_ops.claim_due(s, now=NOW + dt.timedelta(seconds=400), worker_id="fast", limit=10, claim_timeout=300)
         assert outbox_ops.mark_sent(s, msg.id, "fast", provider_id="p1", now=NOW)
@@ -132,7 +133,7 @@ def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver
 
     from hostico.notify.sms.providers.file import FileProvider
 
-    app.config["OUTBOX_BATCH_SIZE"] = 5
+    reconfigure(app, OUTBOX_BATCH_SIZE=5)
     real_send = FileProvider.send
 
     def slow_send(self, *, to, sender, text):
@@ -196,7 +197,7 @@ def test_an_unexpected_adapter_error_retries_that_message_and_the_batch_goes_on(
 
 
 def test_a_sender_id_longer_than_11_characters_is_not_sent(app, session, make, opted_in, deliver, sms_file, outbox):
-    app.config["SMS_SENDER"] = "HosticoBilling"
+    reconfigure(app, SMS_SENDER="HosticoBilling")
     _queue_sms(session, make, opted_in)
     deliver()
     sms = outbox("sms")[0]
@@ -210,7 +211,6 @@ def test_a_claim_takes_at_most_its_limit_and_parallel_claims_are_disjoint(app, s
 
     from sqlalchemy.orm import Session
 
-    from hostico.db import db
     from hostico.notify import outbox as outbox_module
 
     customer = make.make_customer()
@@ -218,7 +218,7 @@ def test_a_claim_takes_at_most_its_limit_and_parallel_claims_are_disjoint(app, s
         suspend_service(session, make.make_service(customer), reason="other", sms_hours="00:00-24:00")
     session.commit()
     now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    first, second = Session(bind=db.engine), Session(bind=db.engine)
+    first, second = Session(bind=db.get(app).engine), Session(bind=db.get(app).engine)
     try:
         claimed_a = outbox_module.claim_due(first, now=now, worker_id="A", limit=5, claim_timeout=300)
         assert len(claimed_a) == 5

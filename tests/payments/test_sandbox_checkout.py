@@ -212,3 +212,18 @@ def test_the_sandbox_is_refused_in_production(test_config):
     client = app.test_client()
     assert client.get("/sandbox-gateway/checkout/anything").status_code == 404
     assert client.post("/hooks/payments", data=b"{}").status_code == 404
+
+
+def test_production_refuses_a_real_gateway_without_its_secrets(test_config):
+    import pytest
+
+    from hostico import create_app
+
+    base = dict(test_config, ENV="production", SECRET_KEY="x" * 40)
+    with pytest.raises(RuntimeError, match="HOSTICO_STRIPE_WEBHOOK_SECRET must be set"):
+        create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_x"))
+    with pytest.raises(RuntimeError, match="HOSTICO_NETOPIA_PUBLIC_KEY must be set"):
+        create_app(dict(base, PAYMENT_GATEWAY="netopia", NETOPIA_API_KEY="k", NETOPIA_POS_SIGNATURE="p"))
+    app = create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_x",
+                          STRIPE_WEBHOOK_SECRET="whsec_x"))
+    assert app.config["PAYMENT_GATEWAY"] == "stripe"

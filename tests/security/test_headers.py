@@ -113,7 +113,8 @@ def production_app(test_config):
 
     app.test_client_class = CSRFClient
     yield app
-    db.session.remove()
+    db.get(app).session.remove()
+    db.get(app).engine.dispose()
 
 
 def test_production_sets_hsts_and_secure_cookies(production_app, make):

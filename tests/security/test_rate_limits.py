@@ -1,6 +1,6 @@
 """SECURITY 1: the login is rate limited per account and per IP, in memory or in Redis when configured.
 
-The 2FA step and mail-link limits are in test_rate_limits_postmerge.py (their routes come with other issues).
+The 2FA step and mail-link limits are in test_rate_limits_guessing.py.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from hostico.billing.payments import record_payment
 from hostico.models import AuditLog, Invoice, MailLoginToken, OutboxMessage, Payment, Service, utcnow
 from tests.staff.conftest import fill_url, staff_rules
 
-# The outbox, approvals, e-Factura and bank-statement pages belong to other areas, which test their own
-# actions (tests/efactura/test_staff_page.py, tests/payments/test_staff_pages.py).
-OTHER_AREAS = ("hostico.staff.approvals", "hostico.staff.outbox", "hostico.staff.efactura", "hostico.staff.statements")
+# The outbox, approvals, e-Factura, bank-statement and refund actions belong to other areas, which test their
+# own actions (tests/efactura/test_staff_page.py, tests/payments/test_staff_pages.py, tests/payments/test_refunds.py).
+OTHER_AREAS = ("hostico.staff.approvals", "hostico.staff.outbox", "hostico.staff.efactura", "hostico.staff.statements",
+               "hostico.staff.refunds")
 # The billing run's page is tested with the billing run itself (tests/staff/test_billing_run_page.py).
 TESTED_ELSEWHERE = {"staff.billing_run", "staff.login", "staff.login_code", "staff.login_enrol"}
 

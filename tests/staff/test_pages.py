@@ -23,7 +23,7 @@ def count_queries(app):
         counter["n"] += 1
 
     with app.app_context():
-        engine = db.engine
+        engine = db.get(app).engine
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         yield counter

@@ -13,8 +13,8 @@ from hostico.payments.gateways.base import (
     StartedCheckout,
 )
 
-__all__ = ["CheckoutStart", "Gateway", "GatewayConfig", "Notification", "RefundResult", "StartedCheckout",
-           "get_gateway"]
+__all__ = ["CheckoutStart", "Gateway", "GatewayConfig", "Notification", "REQUIRED_SECRETS", "RefundResult",
+           "StartedCheckout", "get_gateway", "production_problems"]
 
 
 def get_gateway(config: Mapping[str, object], name: str | None = None) -> Gateway:
@@ -34,3 +34,19 @@ def get_gateway(config: Mapping[str, object], name: str | None = None) -> Gatewa
 
         return StripeGateway(cfg)
     raise ValueError(f"unknown payment gateway {name!r} (HOSTICO_PAYMENT_GATEWAY: sandbox, netopia or stripe)")
+
+
+# The secrets each real gateway cannot work without: production refuses to start when one is missing.
+REQUIRED_SECRETS = {
+    "netopia": ("NETOPIA_API_KEY", "NETOPIA_POS_SIGNATURE", "NETOPIA_PUBLIC_KEY"),
+    "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+}
+
+
+def production_problems(config: Mapping[str, object]) -> list[str]:
+    """What keeps the configured gateway from running in production (empty when nothing does)."""
+    name = str(config.get("PAYMENT_GATEWAY") or "")
+    if name == "sandbox":
+        return ["HOSTICO_PAYMENT_GATEWAY=sandbox is refused in production: use netopia or stripe"]
+    return [f"HOSTICO_{key} must be set when HOSTICO_PAYMENT_GATEWAY={name}"
+            for key in REQUIRED_SECRETS.get(name, ()) if not str(config.get(key) or "").strip()]

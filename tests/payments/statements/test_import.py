@@ -146,7 +146,7 @@ def test_the_same_statement_imported_twice_at_once_records_each_credit_once(app,
     results, errors = [], []
 
     def run():
-        s = OrmSession(bind=db.engine)
+        s = OrmSession(bind=db.get(app).engine)
         try:
             barrier.wait()
             results.append(import_statement(s, data, settings=settings, today=TODAY))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from hostico.billing.services import suspend_service
 from hostico.models import AuditLog, OutboxMessage
+from tests.conftest import reconfigure
 
 HX = {"HX-Request": "true"}
 
@@ -24,6 +25,13 @@ def test_my_details_shows_contact_and_one_way_sms_notice(client, make, login_as)
     assert "Messages come from &#34;Hostico&#34;" in html or 'Messages come from "Hostico"' in html
     assert "replies are not read" in html
     assert 'name="sms_opt_in"' in html and 'hx-post="/my-details/sms"' in html
+
+
+def test_my_details_names_the_configured_sms_sender(app, client, make, login_as):
+    reconfigure(app, SMS_SENDER="HostiTest")
+    login_as(client, make.make_customer())
+    html = client.get("/my-details").get_data(as_text=True)
+    assert "HostiTest" in html and "Messages come from &#34;Hostico&#34;" not in html
 
 
 def test_turning_sms_on_without_javascript_saves_and_redirects(client, session, make, login_as):

@@ -1,7 +1,6 @@
 """SECURITY 3 and 12: guessing 2FA codes and mail-login tokens is rate limited.
 
-These routes come with the 2FA / mail-login issue: the tests find them in the URL map and FAIL with
-a clear message when they are missing (they are deselected on branches that predate the merge).
+The tests find the routes in the URL map and fail with a clear message when one is missing.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""The deployment files (Procfile, systemd units) run only commands the app really has.
-
-`billing run` and a working `worker` come with the billing and notification issues: deselected on
-branches that predate the merge.
-"""
+"""The deployment files (Procfile, systemd units) run only commands the app really has."""
 
 from __future__ import annotations
 
@@ -21,9 +17,10 @@ def _deploy_commands() -> set[str]:
     files = [os.path.join(ROOT, "Procfile"), *glob.glob(os.path.join(ROOT, "deploy", "systemd", "*"))]
     found = set()
     for path in files:
-        for line in open(path, encoding="utf-8"):
-            if not line.lstrip().startswith("#"):
-                found |= set(FLASK_CALL.findall(line))
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.lstrip().startswith("#"):
+                    found |= set(FLASK_CALL.findall(line))
     return found
 
 

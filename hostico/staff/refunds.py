@@ -1,0 +1,103 @@
+"""Refunding a card payment from the staff invoice page: through the gateway, then a credit note."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from hostico.audit import record
+from hostico.db import db
+from hostico.models import Invoice, Payment
+from hostico.payments.errors import RefundRefused
+from hostico.payments.gateways import get_gateway
+from hostico.payments.refunds import refund_card_payment
+from hostico.staff import bp
+from hostico.staff.lookups import billing_settings, business_today
+from hostico.staff.permissions import requires
+
+log = logging.getLogger(__name__)
+
+
+class RefundForm(FlaskForm):
+    """Refund all or part of a card payment."""
+
+    amount = DecimalField(_l("Amount to refund"), places=2,
+                          validators=[InputRequired(_l("Enter the amount to refund.")),
+                                      NumberRange(min=Decimal("0.01"), message=_l("The amount must be positive."))])
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give a reason for the refund.")),
+                                                   Length(max=300)])
+
+
+def _refusal(err: RefundRefused) -> str:
+    if err.code == "too_much":
+        return _("At most %(amount)s %(currency)s can still be refunded.", amount=err.params.get("left"),
+                 currency=err.params.get("currency"))
+    messages = {
+        "not_card": _("Only card payments made through a gateway can be refunded here."),
+        "bad_amount": _("The amount must be positive, with at most two decimals."),
+        "no_transaction": _("The gateway's transaction of this payment is not known."),
+    }
+    return messages.get(err.code, _("The gateway refused the refund (%(code)s); nothing was changed.",
+                                    code=err.code))
+
+
+@bp.route("/payments/<int:payment_id>/refund", methods=["POST"])
+@requires("payments.refund")
+def refund(payment_id: int):
+    """Refund a card payment through its gateway; the tax invoice gets a credit note."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.tax_invoice_id is None:
+        abort(404)
+    tax = db.session.get(Invoice, payment.tax_invoice_id)
+    back = redirect(url_for("staff.invoice", code=tax.code, _anchor="payments"), 303)
+    form = RefundForm(prefix=f"refund-{payment.id}")
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            for error in errors:
+                flash(f"{getattr(form, field).label.text}: {error}", "error")
+        return back
+    try:
+        done = refund_card_payment(
+            db.session, payment.id, amount=form.amount.data, reason=form.reason.data, staff_id=current_user.id,
+            gateway_for=lambda name: get_gateway(current_app.config, name), settings=billing_settings(),
+            today=business_today())
+        db.session.commit()
+    except RefundRefused as err:
+        db.session.rollback()
+        log.warning("refund of payment %s refused: %s", payment_id, err)
+        record(db.session, "payment.refund_refused", actor_kind="staff", actor_id=current_user.id,
+               object_type="Payment", object_id=payment_id, customer_id=payment.customer_id,
+               data={"code": err.code, "amount": str(form.amount.data)})
+        db.session.commit()
+        flash(_refusal(err), "error")
+        return back
+    note = db.session.get(Invoice, done.credit_note_id)
+    flash(_("Refunded %(amount)s %(currency)s through the gateway; credit note %(code)s issued.",
+            amount=done.amount, currency=done.currency, code=note.code), "success")
+    return back
+
+
+@bp.app_template_global()
+def card_refunds(payments: list[Payment]) -> dict[int, dict]:
+    """For the invoice page: each card payment's refunds, what is left, and its refund form (one query)."""
+    from hostico.payments.refunds import refundable_amount, refunds_of
+
+    card = [p for p in payments if p.method == "card" and p.checkout_id and p.tax_invoice_id]
+    if not card:
+        return {}
+    done = refunds_of(db.session, [p.id for p in card])
+    out = {}
+    for p in card:
+        left = refundable_amount(p, done[p.id])
+        form = RefundForm(prefix=f"refund-{p.id}", formdata=None)
+        form.amount.data = left
+        out[p.id] = {"refunds": done[p.id], "left": left, "form": form}
+    return out
