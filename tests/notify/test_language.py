@@ -6,6 +6,7 @@ from decimal import Decimal
 from hostico.billing.services import suspend_service
 from hostico.notify.events import notify
 from hostico.notify.sms.gsm7 import segment_info
+from tests.conftest import reconfigure
 
 
 def test_romanian_customer_gets_a_romanian_proforma_email(session, make, deliver, outbox):
@@ -39,7 +40,7 @@ def test_english_customer_gets_english_and_the_language_is_per_customer(session,
 
 
 def test_romanian_sms_are_transliterated_gsm7_and_fit_one_segment(app, session, make, deliver, sms_file):
-    app.config["BASE_URL"] = "https://clienti.hostico.ro"
+    reconfigure(app, BASE_URL="https://clienti.hostico.ro")
     customer = make.make_customer(language="ro", phone_e164="+40722123456", sms_opt_in=True,
                                   sms_consent_at=dt.datetime.now(dt.UTC))
     service = make.make_service(customer, domain="magazinul-de-haine-si-accesorii-online.ro")
