@@ -13,7 +13,7 @@ SMS_BACKEND ?= file
 EFACTURA ?= simulate
 
 .PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean \
-	i18n-extract i18n-update i18n-compile i18n-check
+	i18n-extract i18n-update i18n-compile i18n-check i18n-resolve
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,10 @@ i18n-extract: $(VENV)/.runtime
 # Add new messages to the .po files (empty, to translate), drop the ones no longer used.
 i18n-update: $(VENV)/.runtime
 	$(BIN)/python -m hostico.catalog update
+
+# After a `git merge` that conflicts in a .po: keep both sides' entries (then run i18n-update).
+i18n-resolve: $(VENV)/.runtime
+	$(BIN)/python -m hostico.catalog resolve
 
 # Fail on any message missing, untranslated or fuzzy (the same check as tests/test_catalogue.py).
 i18n-check: $(VENV)/.runtime

@@ -50,7 +50,7 @@ def build(database_url: str, services: int, due: int) -> None:
             conn.execute(insert(Customer), [
                 {"id": i + 1, "email": f"c{i}@bench.example", "password_hash": "x", "name": f"Customer {i}",
                  "phone_e164": "+40722000000" if i % 10 == 0 else None, "sms_opt_in": i % 10 == 0,
-                 "locale": "en", "session_epoch": 1, "totp_enabled": False, "created_at": now}
+                 "language": "ro", "session_epoch": 1, "totp_enabled": False, "created_at": now}
                 for i in range(start, min(start + step, customers))])
         for start in range(0, services, step):
             rows = []
@@ -115,7 +115,7 @@ def build_postgres(database_url: str, services: int, due: int) -> None:
         conn.execute(text(insert_select(Customer, {
             "id": "i + 1", "email": "'c' || i || '@bench.example'", "password_hash": "'x'", "name": "'Customer ' || i",
             "phone_e164": "CASE WHEN i % 10 = 0 THEN '+40722000000' END", "sms_opt_in": "i % 10 = 0",
-            "locale": "'en'"}, customers)))
+            "language": "'ro'"}, customers)))
         conn.execute(text(insert_select(Service, {
             "id": "i + 1", "customer_id": f"i % {customers} + 1", "product_id": "1", "domain": "'s' || i || '.ro'",
             "cycle": "'monthly'", "price": "1900", "currency": "'RON'", "status": "'active'",

@@ -165,6 +165,31 @@ def check_catalog(locale: str, catalog: Catalog, template: Catalog) -> list[Prob
     return problems
 
 
+def resolve_conflicts(locales: Iterable[str] = LOCALES) -> list[str]:
+    """Resolve git conflict markers in the .po files by keeping both sides' entries (after `git merge`).
+
+    Both sides only ever add or translate entries, so keeping both is right; when both translated the same
+    message, the other side's text wins (check it). Run `update` afterwards.
+    """
+    resolved = []
+    for locale in locales:
+        path = po_path(locale)
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines(keepends=True)
+        if not any(line.startswith("<<<<<<< ") for line in lines):
+            continue
+        out = []
+        for line in lines:
+            if line.startswith(("<<<<<<< ", ">>>>>>> ", "||||||| ")) or line.rstrip("\n") == "=======":
+                out.append("\n")  # entries end with a blank line: keep the two sides apart
+            else:
+                out.append(line)
+        catalog = read_po(io.BytesIO("".join(out).encode("utf-8")), locale=locale)
+        _write_atomic(path, _dump(catalog))
+        resolved.append(os.path.relpath(path, ROOT))
+    return resolved
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
     if command == "extract":
@@ -176,12 +201,15 @@ def main(argv: list[str]) -> int:
     elif command == "compile":
         for path in compile_catalogues(only_stale="--force" not in argv):
             print(f"compiled {path}")
+    elif command == "resolve":
+        for path in resolve_conflicts():
+            print(f"kept both sides of the conflicts in {path}; now run `make i18n-update` and check the result")
     elif command == "check":
         problems = check()
         print("\n".join(map(str, problems)) or "catalogues complete")
         return 1 if problems else 0
     else:
-        print("usage: python -m hostico.catalog extract|update|compile [--force]|check", file=sys.stderr)
+        print("usage: python -m hostico.catalog extract|update|compile [--force]|check|resolve", file=sys.stderr)
         return 2
     return 0
 

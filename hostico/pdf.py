@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 
 from flask import render_template
-from sqlalchemy import select
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,33 +35,42 @@ def no_fetch_fetcher():
     return NoFetch(allowed_protocols=())
 
 
-def render_invoice_pdf(invoice: Invoice, **context) -> bytes:
-    """Render an invoice to PDF bytes (call inside an app/request context; text is autoescaped)."""
+def render_invoice_pdf(invoice: Invoice, language: str | None = None, **context) -> bytes:
+    """Render an invoice to PDF bytes in `language` (default: the request's; call inside an app/request context)."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     global _font_config
-    html = render_template("pdf/invoice.html", invoice=invoice, **context)
+    if language is None:
+        html = render_template("pdf/invoice.html", invoice=invoice, **context)
+    else:
+        with force_locale(language):
+            html = render_template("pdf/invoice.html", invoice=invoice, **context)
     with _render_lock:
         if _font_config is None:
             _font_config = FontConfiguration()
         return HTML(string=html, url_fetcher=no_fetch_fetcher(), base_url="/").write_pdf(font_config=_font_config)
 
 
-def invoice_pdf(session: Session, invoice: Invoice, context: Callable[[], dict]) -> bytes:
-    """Return the invoice's PDF: the kept bytes of an immutable invoice, or a fresh render (the caller commits).
+def invoice_pdf(session: Session, invoice: Invoice, context: Callable[[], dict], language: str) -> bytes:
+    """Return the invoice's PDF in `language` (the customer's): the kept bytes of an immutable invoice, or a fresh
+    render (the caller commits).
 
-    `context` builds the template's extra data; it is called only when the document is rendered.
+    `context` builds the template's extra data; it is called only when the document is rendered. A kept PDF in
+    another language (the customer changed theirs) is rendered again and replaces it.
     """
     if invoice.kind not in IMMUTABLE_KINDS:
-        return render_invoice_pdf(invoice, **context())
-    kept = session.scalar(select(InvoicePdf.content).where(InvoicePdf.invoice_id == invoice.id))
+        return render_invoice_pdf(invoice, language, **context())
+    kept = session.get(InvoicePdf, invoice.id)
+    if kept is not None and kept.language == language:
+        return kept.content
+    content = render_invoice_pdf(invoice, language, **context())
     if kept is not None:
-        return kept
-    content = render_invoice_pdf(invoice, **context())
+        kept.content, kept.language = content, language
+        return content
     try:
         with session.begin_nested():
-            session.add(InvoicePdf(invoice_id=invoice.id, content=content))
+            session.add(InvoicePdf(invoice_id=invoice.id, content=content, language=language))
     except IntegrityError:
         pass  # a concurrent download stored the same document first
     return content

@@ -1,40 +1,13 @@
-"""Template translations kept cheap (hostico/i18n.py): the same text Flask-Babel gives, switched locales honoured."""
+"""The web layer's languages (hostico/i18n.py, hostico/locales.py): translations, labels, amounts and dates."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from babel.support import Translations
 from flask import render_template_string
-from flask_babel import force_locale, format_currency, format_date, refresh
+from flask_babel import force_locale, refresh
 
-from hostico import i18n
-
-
-class Shouting(Translations):
-    """A catalogue that upper-cases every message (stands in for a real Romanian one)."""
-
-    def ugettext(self, message):
-        return message.upper()
-
-    gettext = ugettext
-
-
-@pytest.fixture
-def shouting(app, monkeypatch):
-    """Serve the Shouting catalogue for the "ro" locale, Flask-Babel's own one otherwise."""
-    import flask_babel
-
-    real = flask_babel.get_translations
-
-    def fake():
-        return SHOUT if str(flask_babel.get_locale()) == "ro" else real()
-
-    monkeypatch.setattr(i18n, "get_translations", fake)
-    return SHOUT
-
-
-SHOUT = Shouting()
+from hostico import i18n, locales
 
 
 def test_labels_are_the_catalogue_translations(app):
@@ -43,50 +16,91 @@ def test_labels_are_the_catalogue_translations(app):
         assert i18n.invoice_kind_label("credit_note") == "Credit note"
         assert i18n.status_label("running") == "running"  # an unknown status shows as it is
         assert i18n.labels("invoice_row")["due_date"] == "Due date"
+    with app.test_request_context("/?lang=ro"):
+        assert i18n.status_label("unpaid") == "neplătită"
+        assert i18n.invoice_kind_label("credit_note") == "Factură de stornare"
+        assert i18n.labels("invoice_row")["due_date"] == "Scadența"
 
 
-def test_labels_and_template_text_follow_the_locale_of_the_request(app, shouting):
-    template = "{{ _('Total') }} {{ status_label('paid') }} {{ labels('invoice_row').view }}"
+def test_template_text_and_labels_follow_the_language_of_the_request(app):
+    template = "{{ _('Total to pay') }} {{ status_label('paid') }} {{ labels('invoice_row').view }}"
     with app.test_request_context("/", headers={"Accept-Language": "ro"}):
-        assert render_template_string(template) == "TOTAL PAID VIEW"
+        assert render_template_string(template) == "Total de plată plătită Vezi"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert render_template_string(template) == "Total paid View"
+        assert render_template_string(template) == "Total to pay paid View"
 
 
-def test_a_locale_switched_during_the_request_is_honoured(app, shouting):
+def test_placeholders_and_plurals_in_templates(app):
+    template = ("{{ _('Pay %(amount)s', amount='5 lei') }} | "
+                "{{ ngettext('%(num)d unused recovery code left.', '%(num)d unused recovery codes left.', n) }}")
+    with app.test_request_context("/?lang=ro"):
+        assert render_template_string(template, n=1) == "Plătește 5 lei | Vă mai rămâne 1 cod de recuperare nefolosit."
+        assert render_template_string(template, n=3).endswith("Vă mai rămân 3 coduri de recuperare nefolosite.")
+        assert render_template_string(template, n=20).endswith("Vă mai rămân 20 de coduri de recuperare nefolosite.")
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string(template, n=3) == "Pay 5 lei | 3 unused recovery codes left."
+
+
+def test_a_language_switched_during_the_request_is_honoured(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert render_template_string("{{ _('Total') }}") == "Total"
+        assert render_template_string("{{ _('Total to pay') }}") == "Total to pay"
         with force_locale("ro"):
-            assert render_template_string("{{ _('Total') }} {{ status_label('paid') }}") == "TOTAL PAID"
-        assert render_template_string("{{ _('Total') }}") == "Total"
+            assert render_template_string("{{ _('Total to pay') }} {{ 5|money }}") == "Total de plată 5,00 lei"
+        assert render_template_string("{{ _('Total to pay') }} {{ 5|money }}") == "Total to pay 5.00 RON"
         import flask_babel
 
         babel = flask_babel.get_babel()
         selector, babel.locale_selector = babel.locale_selector, lambda: "ro"
         try:
             refresh()  # e.g. after the customer changed their language
-            assert render_template_string("{{ _('Total') }}") == "TOTAL"
+            assert render_template_string("{{ _('Total to pay') }}") == "Total de plată"
         finally:
             babel.locale_selector = selector
 
 
-@pytest.mark.parametrize("amount", [Decimal("19.00"), Decimal("19.0"), Decimal("19"), Decimal("-0.00"),
-                                    Decimal("0.00"), Decimal("-24.20"), Decimal("1234567.891"), 5])
-def test_money_filter_gives_babels_text_even_for_equal_decimals(app, amount):
-    with app.test_request_context("/"):
-        for currency in ("RON", "EUR", "JPY"):
+@pytest.mark.parametrize("amount, ro, en", [
+    (Decimal("22.99"), "22,99 lei", "22.99 RON"),
+    (Decimal("19"), "19,00 lei", "19.00 RON"),
+    (Decimal("-24.20"), "-24,20 lei", "-24.20 RON"),
+    (Decimal("11950.61"), "11.950,61 lei", "11,950.61 RON"),
+    (Decimal("1234567.891"), "1.234.567,89 lei", "1,234,567.89 RON"),
+    (5, "5,00 lei", "5.00 RON"),
+])
+def test_money_reads_as_the_language_writes_it(app, amount, ro, en):
+    for lang, expected in (("ro", ro), ("en", en)):
+        with app.test_request_context(f"/?lang={lang}"):
             for _ in range(2):  # the second answer comes from the cache
-                assert i18n.money(amount, currency) == format_currency(amount, currency)
+                assert i18n.money(amount, "RON") == expected
+    with app.test_request_context("/?lang=ro"):
+        assert i18n.money(Decimal("19"), "EUR") == "19,00 EUR"
 
 
-def test_date_filter_gives_babels_text_per_locale(app):
-    day = dt.date(2026, 3, 9)
-    with app.test_request_context("/", headers={"Accept-Language": "ro"}):
-        ro = i18n.date(day)
-        assert ro == format_date(day, "medium")
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert i18n.date(day) == format_date(day, "medium") == "Mar 9, 2026"
-        assert i18n.date(day) != ro
+def test_equal_decimals_with_another_sign_or_exponent_are_not_mixed_up():
+    assert locales.format_money(Decimal("-0.00"), "RON", "ro") == "-0,00 lei"
+    assert locales.format_money(Decimal("0.00"), "RON", "ro") == "0,00 lei"
+    assert locales.format_money(Decimal("19.0"), "RON", "en") == locales.format_money(Decimal("19"), "RON", "en")
+
+
+def test_dates_read_as_the_language_writes_them(app):
+    day = dt.date(2026, 12, 1)
+    with app.test_request_context("/?lang=ro"):
+        assert i18n.date(day) == "1 decembrie 2026"
+        assert render_template_string("{{ d|date }}", d=dt.date(2026, 3, 9)) == "9 martie 2026"
+    with app.test_request_context("/?lang=en"):
+        assert i18n.date(day) == "Dec 1, 2026"
         assert i18n.date(None) == ""
         moment = dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC)  # already 10 March in Bucharest
-        assert i18n.date(moment) == format_date(moment, "medium") == "Mar 10, 2026"
+        assert i18n.date(moment) == "Mar 10, 2026"
+    assert locales.format_date(day, "ro", short=True) == "01.12.2026"
+
+
+def test_typed_errors_are_translated_by_the_web_layer(app):
+    from hostico.errors import N_, TranslatableError
+
+    err = TranslatableError("cancelled", N_("Proforma %(code)s is cancelled."), code="HPF-000001")
+    assert str(err) == "Proforma HPF-000001 is cancelled." and err.code == "cancelled"
+    with app.test_request_context("/?lang=en"):
+        assert i18n.error_message(err) == "Proforma HPF-000001 is cancelled."
+    with app.test_request_context("/?lang=ro"):
+        assert i18n.error_message(err) == "Proforma HPF-000001 a fost anulată."
+        assert i18n.error_message(ValueError("plain")) == "plain"

@@ -19,5 +19,6 @@ def require_customer():
 
 
 from hostico.client import (  # noqa: E402,F401,I001
-    checkout, company_lookup, dashboard, efactura_xml, invoices, my_details, orders, proforma_edit, services,
+    checkout, company_lookup, dashboard, efactura_xml, invoices, language, my_details, orders, proforma_edit,
+    services,
 )

@@ -10,25 +10,27 @@ from typing import NamedTuple
 
 from flask import Response, render_template, request, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
-from hostico.billing.buyers import COUNTRIES
 from hostico.billing.taxes import vat_breakdown
 from hostico.client import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.htmx import render_page_or_partial
+from hostico.i18n import N_, country_names
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
 from hostico.pdf import invoice_pdf
 from hostico.settings import settings as app_settings
 
 EVENT_LABELS = {
-    "created": "Issued", "issued": "Issued", "paid": "Paid", "cancelled": "Cancelled", "credited": "Credited",
-    "billing_edited": "Billing data changed", "billing_edit_pending": "Billing change sent for approval",
-    "billing_edit_rejected": "Billing change rejected",
-    "billing_edit_not_applied": "Billing change approved, not applied",
+    "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "cancelled": N_("Cancelled"),
+    "credited": N_("Credited"), "billing_edited": N_("Billing data changed"),
+    "billing_edit_pending": N_("Billing change sent for approval"),
+    "billing_edit_rejected": N_("Billing change rejected"),
+    "billing_edit_not_applied": N_("Billing change approved, not applied"),
 }
 PER_PAGE = 20
 STATUS_FILTERS = ("all", "unpaid", "paid")
@@ -37,14 +39,15 @@ KIND_FILTERS = ("all", "proforma", "tax", "credit_note")
 
 @bp.app_template_global()
 def country_name(code: str | None) -> str:
-    """Return a country's English name from its ISO code."""
-    return COUNTRIES.get((code or "").upper(), code or "")
+    """Return a country's name in the request's language from its ISO code."""
+    return country_names().get((code or "").upper(), code or "")
 
 
 @bp.app_template_global()
 def event_label(action: str) -> str:
     """Return the customer-facing name of an invoice history entry."""
-    return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
+    label = EVENT_LABELS.get(action)
+    return _(label) if label else action.replace("_", " ").capitalize()
 
 
 @bp.app_template_global()
@@ -253,7 +256,7 @@ def invoice(code: str):
 def invoice_pdf_download(code: str):
     """Download the invoice as PDF (a tax invoice's document is rendered once and kept)."""
     inv = own_invoice(code)
-    content = invoice_pdf(db.session, inv, lambda: document_context(inv))
+    content = invoice_pdf(db.session, inv, lambda: document_context(inv), current_user.language)
     db.session.commit()
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{inv.code}.pdf"'

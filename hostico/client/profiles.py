@@ -8,12 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from hostico.audit import record
-from hostico.billing.buyers import BUYER_FIELDS, COUNTRIES, validate_buyer
+from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import drop_pending_for_profile
 from hostico.client import bp
 from hostico.client.queries import own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
+from hostico.i18n import country_names
 from hostico.models import BillingProfile, utcnow
 from hostico.settings import settings as app_settings
 
@@ -47,7 +48,7 @@ def _section():
 def _render_form(profile: BillingProfile | None, values: dict, errors: dict, status: int = 200):
     return render_template(
         "client/profile_form.html", profile=profile, values=values, errors=errors, profiles=[], prefix="profile",
-        countries=sorted(COUNTRIES.items(), key=lambda item: item[1]), approval_required=_approval_on(),
+        countries=list(country_names().items()), approval_required=_approval_on(),
         for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
     ), status
 

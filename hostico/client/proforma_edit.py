@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from hostico.billing.buyers import BUYER_FIELDS, COUNTRIES, validate_buyer
+from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
@@ -17,6 +17,7 @@ from hostico.client.invoices import pending_edits
 from hostico.client.queries import own_invoice, own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
+from hostico.i18n import country_names
 from hostico.models import BillingProfile, Invoice
 from hostico.settings import settings as app_settings
 
@@ -32,7 +33,7 @@ def _profiles() -> list[BillingProfile]:
 
 
 def _sorted_countries() -> list[tuple[str, str]]:
-    return sorted(COUNTRIES.items(), key=lambda item: item[1])
+    return list(country_names().items())
 
 
 def _render_form(inv: Invoice, values: dict, errors: dict, status: int = 200, form_error: str | None = None):

@@ -113,7 +113,7 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     products = _plans(session)
     pw = hash_password(DEMO_PASSWORD)
     ana = Customer(email="client@example.com", password_hash=pw, name="Ana Popescu", phone_e164="+40722123456")
-    mihai = Customer(email="client2fa@example.com", password_hash=pw, name="Mihai Ionescu",
+    mihai = Customer(email="client2fa@example.com", password_hash=pw, name="Mihai Ionescu", language="en",
                      totp_secret=pyotp.random_base32(), totp_enabled=True)
     session.add_all([ana, mihai, StaffUser(email="admin@example.com", password_hash=pw, name="Admin Hostico",
                                            role="admin", totp_secret=pyotp.random_base32(), totp_enabled=True)])

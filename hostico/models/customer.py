@@ -13,7 +13,8 @@ from hostico.models.base import Base, TimestampMixin, UTCDateTime
 
 class Customer(UserMixin, TimestampMixin, Base):
     __tablename__ = "customers"
-    __table_args__ = (CheckConstraint("NOT sms_opt_in OR phone_e164 IS NOT NULL", name="sms_needs_phone"),)
+    __table_args__ = (CheckConstraint("NOT sms_opt_in OR phone_e164 IS NOT NULL", name="sms_needs_phone"),
+                      CheckConstraint("language IN ('ro', 'en')", name="language_supported"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
@@ -22,7 +23,9 @@ class Customer(UserMixin, TimestampMixin, Base):
     phone_e164: Mapped[str | None] = mapped_column(String(20))
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     sms_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    locale: Mapped[str] = mapped_column(String(10), default="en", nullable=False)
+    # The language of the customer's emails, SMS and PDFs (and of the pages, unless this browser chose
+    # another with ?lang=): "ro" or "en".
+    language: Mapped[str] = mapped_column(String(5), default="ro", server_default="ro", nullable=False)
     # Bumped on password change, 2FA change and "log out everywhere": sessions carrying an older
     # epoch stop being valid.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)

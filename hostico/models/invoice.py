@@ -195,4 +195,5 @@ class InvoicePdf(Base):
 
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    language: Mapped[str] = mapped_column(String(5), default="ro", server_default="ro", nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from hostico import locales
+from hostico.errors import N_
 from hostico.maillogin.links import invoice_link
 from hostico.models import Customer, Invoice, OutboxMessage, Service
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
-REASON_LABELS = {"nonpayment": "unpaid invoice", "abuse": "abuse", "other": "other reasons"}
+REASON_LABELS = {"nonpayment": N_("unpaid invoice"), "abuse": N_("abuse"), "other": N_("other reasons")}
 
 
 @dataclass(frozen=True)
@@ -33,23 +33,31 @@ class Rendered:
     html: str | None
 
 
-def money(amount: Decimal, currency: str = "RON") -> str:
-    """Format an amount as '1,234.50 RON' (plain ASCII: it must survive GSM-7 too)."""
-    return f"{format_decimal(Decimal(amount), format='#,##0.00', locale='en')} {currency}"
+def money(amount: Decimal, currency: str = "RON", language: str = "en") -> str:
+    """Format an amount as '1,234.50 RON' / '1.234,50 lei' (plain ASCII: it must survive GSM-7 too)."""
+    return locales.format_money(Decimal(amount), currency, language)
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The Jinja environment for notification templates (HTML autoescaped, text not)."""
+@lru_cache(maxsize=len(locales.SUPPORTED_LOCALES))
+def environment(language: str = "en") -> Environment:
+    """The Jinja environment for notification templates in one language (HTML autoescaped, text not)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.install_null_translations(newstyle=True)
-    env.filters["money"] = money
-    env.filters["date"] = lambda value: format_date(value, "medium", locale="en") if value else ""
-    env.filters["reason"] = lambda reason: REASON_LABELS.get(reason or "", reason or "")
+    catalogue = locales.translations(language)
+    env.install_gettext_translations(catalogue, newstyle=True)
+    env.globals["language"] = language
+    env.filters["money"] = lambda amount, currency="RON": money(amount, currency, language)
+    env.filters["date"] = lambda value: locales.format_date(value, language)
+    env.filters["short_date"] = lambda value: locales.format_date(value, language, short=True)
+    env.filters["reason"] = lambda reason: catalogue.ugettext(REASON_LABELS.get(reason or "", reason or ""))
     return env
+
+
+def message_language(customer: Customer | None) -> str:
+    """Return the language of a customer's messages: the one saved in My Details."""
+    return locales.supported(customer.language if customer is not None else None)
 
 
 def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> dict:
@@ -76,7 +84,7 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
 def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
     """Render the subject, text and HTML of an email (minting its invoice link as sent at `now`)."""
     ctx = _context(session, msg, settings, now)
-    env = environment()
+    env = environment(message_language(ctx["customer"]))
     text_module = env.get_template(f"email/{msg.template}.txt").make_module(ctx)
     html = env.get_template(f"email/{msg.template}.html").render(ctx)
     subject = " ".join(str(getattr(text_module, "subject", "Hostico")).split())
@@ -86,7 +94,7 @@ def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings,
 def render_sms(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
     """Render an SMS as GSM-7 text; raises MessageTooLong beyond HOSTICO_SMS_MAX_SEGMENTS."""
     ctx = _context(session, msg, settings, now)
-    raw = environment().get_template(f"sms/{msg.template}.txt").render(ctx)
+    raw = environment(message_language(ctx["customer"])).get_template(f"sms/{msg.template}.txt").render(ctx)
     return Rendered(subject=None, text=prepare_sms_text(raw, settings.sms_max_segments), html=None)
 
 

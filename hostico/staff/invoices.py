@@ -16,6 +16,7 @@ from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.db import db
+from hostico.i18n import buyer_kind_label, cycle_label, money
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.staff import bp
 from hostico.staff.actions import run_change
@@ -30,11 +31,11 @@ BILLABLE = ("pending", "active", "suspended")
 def proforma_form(customer: Customer, services: list[Service], profiles: list[BillingProfile]) -> ProformaForm:
     """Build the 'issue a proforma' form with the customer's billable services and profiles."""
     form = ProformaForm()
-    form.services.choices = [SelectChoice(s.id, f"{s.domain} — {s.price} {s.currency} / {s.cycle}")
+    form.services.choices = [SelectChoice(s.id, f"{s.domain} — {money(s.price, s.currency)} / {cycle_label(s.cycle)}")
                              for s in services if s.status in BILLABLE]
     usable = [p for p in profiles if p.deleted_at is None and p.approval == "approved"]
     form.profile.choices = [SelectChoice(0, _("No billing profile (the customer's name)"))] + [
-        SelectChoice(p.id, f"{p.display_name} ({p.label or p.kind})") for p in usable]
+        SelectChoice(p.id, f"{p.display_name} ({p.label or buyer_kind_label(p.kind)})") for p in usable]
     if form.profile.data is None:
         form.profile.data = next((p.id for p in usable if p.is_default), 0)
     return form
@@ -47,7 +48,8 @@ def payment_form(invoice: Invoice) -> PaymentForm:
         .order_by(BillingProfile.id).limit(50)).all()
     form = PaymentForm()
     form.payer.choices = [SelectChoice("", _("The proforma's billing data")), *[
-        SelectChoice(f"profile:{p.id}", f"{p.display_name} ({p.label or p.kind})") for p in profiles],
+        SelectChoice(f"profile:{p.id}", f"{p.display_name} ({p.label or buyer_kind_label(p.kind)})")
+        for p in profiles],
         SelectChoice("other", _("Another payer (fill in below)"))]
     form.profiles = {f"profile:{p.id}": p for p in profiles}
     if form.amount.data is None:

@@ -24,7 +24,7 @@ def _rate(session, value="5.0917"):
 
 def test_an_eur_price_on_a_romanian_tax_invoice_shows_the_conversion_and_collection_date(
         client, session, make, settings, login_as):
-    c = make.make_customer(locale="ro")
+    c = make.make_customer(language="ro")
     login_as(client, c)
     _rate(session)
     profile = make.make_profile(c)

@@ -1,0 +1,51 @@
+"""My Details — the customer's language: it decides their emails, SMS and invoice PDFs, and the pages.
+
+A plain form post (no htmx): the whole page changes language, so it answers with a 303 back to My Details
+and sets the `lang` cookie to the same choice, so this browser follows at once.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+from hostico.audit import record
+from hostico.client import bp
+from hostico.db import db
+from hostico.i18n import remember_language
+from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
+from hostico.models import Customer
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=list(SUPPORTED_LOCALES),
+                           validators=[InputRequired()])
+
+
+@bp.route("/my-details/language", methods=["POST"])
+def language_update():
+    """Save the language of the customer's emails, SMS and PDFs (and of these pages)."""
+    form = LanguageForm()
+    if not form.validate():
+        flash(_("Choose Română or English."), "error")
+        return redirect(url_for("client.my_details") + "#language", code=303)
+    customer = db.session.get(Customer, current_user.id)
+    before = customer.language
+    if form.language.data != before:
+        customer.language = form.language.data
+        record(db.session, "customer.language_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
+               customer_id=customer.id, ip=request.remote_addr,
+               data={"before": before, "after": customer.language})
+        db.session.commit()
+    with force_locale(customer.language):  # the confirmation reads in the language just chosen
+        flash(_("Your emails, SMS and invoices will be in %(language)s.",
+                language=LANGUAGE_NAMES[customer.language]), "success")
+    response = redirect(url_for("client.my_details") + "#language", code=303)
+    remember_language(response, customer.language)
+    return response

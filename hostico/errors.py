@@ -1,0 +1,33 @@
+"""Typed errors that the web layer can translate: a stable code, an English message template, its parameters.
+
+The domain (billing, notify, accounts, efactura, payments) stays Flask-free: it raises
+`SomeError("code", N_("Proforma %(number)s is already paid."), number=invoice.code)`; `str(err)` is the English
+text (logs, CLI), and a view shows `hostico.i18n.error_message(err)`, the template translated into the
+request's language with the parameters filled in. Mark the template with N_ so the catalogue picks it up.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional extraction marker (pybabel extracts N_)
+    """Mark a string for translation without translating it yet."""
+    return message
+
+
+class TranslatableError(Exception):
+    """An error whose message a person reads: code + English template + parameters."""
+
+    code: str = "error"
+    template: str = ""
+
+    def __init__(self, code: str | None = None, template: str | None = None, /, **params: object) -> None:
+        if code is not None:
+            self.code = code
+        if template is not None:
+            self.template = template
+        self.params = params
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        template = self.template or self.code
+        return template % self.params if self.params else template
