@@ -20,9 +20,22 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename): with foreign keys enforced, dropping a
+            # table that other rows reference fails. Alembic's advice: switch them off for the migration
+            # (outside a transaction, where SQLite honours the pragma) and check every reference after it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
     connectable.dispose()
 
 

@@ -123,7 +123,8 @@ def payments_import():
 def _line_filters() -> dict:
     status = request.args.get("status", "unmatched")
     return {"status": status if status in LINE_STATUSES or status == "all" else "unmatched",
-            "q": request.args.get("q", "").strip()[:100], "before": request.args.get("before", type=int)}
+            "q": request.args.get("q", "").replace("\x00", "").strip()[:100],  # PostgreSQL refuses NUL bytes
+            "before": request.args.get("before", type=int)}
 
 
 def _like(text: str) -> str:

@@ -4,6 +4,9 @@ import pytest
 
 from hostico import create_app
 
+# A complete card-gateway set-up, so that only the e-Factura settings decide.
+GATEWAY = {"PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+
 
 @pytest.mark.parametrize(("settings", "refusal"), [
     ({"EFACTURA": "simulate"}, "HOSTICO_EFACTURA=simulate is refused in production"),
@@ -12,7 +15,7 @@ from hostico import create_app
     ({"EFACTURA": "yes"}, "HOSTICO_EFACTURA must be one of off, simulate, test, prod"),
 ])
 def test_production_refuses_to_start(test_config, settings, refusal):
-    config = {**test_config, "ENV": "production", "PAYMENT_GATEWAY": "stripe", **settings}
+    config = {**test_config, "ENV": "production", **GATEWAY, **settings}
     with pytest.raises(RuntimeError, match=refusal):
         create_app(config)
 
@@ -22,5 +25,5 @@ def test_production_refuses_to_start(test_config, settings, refusal):
     {"EFACTURA": "prod", "ANAF_CLIENT_ID": "id", "ANAF_CLIENT_SECRET": "secret"},
 ])
 def test_production_starts_with_a_complete_setup(test_config, settings):
-    app = create_app({**test_config, "ENV": "production", "PAYMENT_GATEWAY": "stripe", **settings})
+    app = create_app({**test_config, "ENV": "production", **GATEWAY, **settings})
     assert app.config["EFACTURA"] == settings["EFACTURA"]

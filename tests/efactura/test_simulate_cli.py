@@ -59,7 +59,7 @@ def test_off_says_so(runner):
 
 
 def test_the_worker_runs_the_efactura_jobs(app, runner, issue, tmp_path):
-    app.config.update(EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(tmp_path / "spv.json"), MAIL_BACKEND="outbox")
+    reconfigure(app, EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(tmp_path / "spv.json"), MAIL_BACKEND="outbox")
     tax, _ = issue("ro_company")
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output

@@ -96,12 +96,13 @@ def test_unmatched_list_filters_and_staff_match_or_dismiss_lines(billing, sessio
     filtered = billing.get("/staff/payments/unmatched?q=georgescu").get_data(as_text=True)
     assert filtered.count('id="line-') == 2 and "Maria Pop" not in filtered
     assert billing.get("/staff/payments/unmatched?q=%25_'%22").status_code == 200
+    assert billing.get("/staff/payments/unmatched?q=a%00b").status_code == 200  # PostgreSQL refuses NUL bytes
 
     partial = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "amount"))
     resp = billing.post_form(f"/staff/payments/lines/{partial.id}/match", {"proforma": "HPF-000004"},
                              token_from="/staff/payments/unmatched")
     assert resp.status_code == 422
-    assert "The credit of RON100.00 does not equal the total of HPF-000004, RON242.00" in resp.get_data(as_text=True)
+    assert "The credit of 100.00 RON does not equal the total of HPF-000004, 242.00 RON" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Invoice, proformas["p4"].id).status == "unpaid"
 
