@@ -1,8 +1,8 @@
 """My Details — security: change the password, turn TOTP two-factor authentication on and off.
 
 A session that is not fresh (opened by a mail link) must confirm the password before any of these.
-Changing the password or enabling 2FA ends every other session (session_epoch) and revokes every
-mail-login link, but keeps this browser logged in with a brand-new session.
+Changing the password or 2FA ends every other session (server-side records, hostico.accounts.sessions)
+and revokes every mail-login link, but keeps this browser logged in with a brand-new session.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hostico.auth import totp, twofactor
 from hostico.auth.forms import EmptyForm
 from hostico.auth.fresh import confirm_password, needs_password
 from hostico.auth.passwords import hash_password, verify_password
-from hostico.auth.sessions import start_session
+from hostico.auth.sessions import renew_after_credential_change
 from hostico.client import bp
 from hostico.db import db
 from hostico.extensions import limiter
@@ -107,11 +107,9 @@ def _per_customer() -> str:
     return f"security:{getattr(current_user, 'id', None) or request.remote_addr}"
 
 
-def _renew_session(customer) -> None:
-    """Invalidate every other session and keep this browser logged in with a new one."""
-    customer.session_epoch += 1
-    db.session.flush()
-    start_session(customer, fresh=True, via="renewed")
+def _renew_session(customer, reason: str) -> None:
+    """End every other session and keep this browser logged in with a new one."""
+    renew_after_credential_change(customer, reason=reason)
 
 
 @bp.route("/my-details/security/confirm", methods=["POST"])
@@ -149,7 +147,7 @@ def change_password():
                                   actor_id=customer.id)
             audit(db.session, "customer.password_changed", actor_kind="customer", actor_id=customer.id,
                   obj=customer, customer_id=customer.id, ip=request.remote_addr)
-            _renew_session(customer)
+            _renew_session(customer, "password_changed")
             db.session.commit()
             flash(_("Your password was changed. Other devices were logged out."), "success")
             return redirect(_section_url(), 303)
@@ -211,7 +209,7 @@ def totp_enable():
                                   actor_id=customer.id)
             audit(db.session, "customer.2fa_enabled", actor_kind="customer", actor_id=customer.id, obj=customer,
                   customer_id=customer.id, ip=request.remote_addr)
-            _renew_session(customer)
+            _renew_session(customer, "2fa_enabled")
             db.session.commit()
             return render_template("client/recovery_codes.html", codes=codes)
         form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
@@ -239,7 +237,7 @@ def totp_disable():
             db.session.execute(delete(RecoveryCode).where(RecoveryCode.customer_id == customer.id))
             audit(db.session, "customer.2fa_disabled", actor_kind="customer", actor_id=customer.id, obj=customer,
                   customer_id=customer.id, ip=request.remote_addr)
-            _renew_session(customer)
+            _renew_session(customer, "2fa_disabled")
             db.session.commit()
             flash(_("Two-factor authentication is off."), "success")
             return redirect(_section_url(), 303)

@@ -21,6 +21,7 @@ class StaffUser(UserMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(10), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Bumped whenever every session of the user is ended (a pending 2FA step carries it).
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
@@ -33,4 +34,4 @@ class StaffUser(UserMixin, TimestampMixin, Base):
         return self.active
 
     def get_id(self) -> str:
-        return f"s:{self.id}:{self.session_epoch}"
+        return f"s:{self.id}"

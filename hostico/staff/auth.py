@@ -175,7 +175,7 @@ def logout():
     """Log the staff user out (POST with CSRF)."""
     record(db.session, "staff.logout", actor_kind="staff", actor_id=current_user.id, object_type="StaffUser",
            object_id=current_user.id, ip=client_ip())
+    end_session()  # the server record is revoked: a copy of the cookie stops working too
     db.session.commit()
-    end_session()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("staff.login"))

@@ -31,7 +31,7 @@ class World:
     session: object = None
 
     def refresh(self) -> None:
-        """Reload the users (a fuzzed password change bumps the session epoch that get_id() carries)."""
+        """Reload the users (a fuzzed request may have changed them)."""
         if self.session is not None:
             self.session.rollback()
             for user in (self.alice, self.staff):
@@ -82,13 +82,18 @@ def act_as(client, role: str, world: World) -> None:
 
     if role != "public":
         world.refresh()
+    raw = None
+    if role in ("customer", "staff"):
+        # A new server-side session each time: a fuzzed logout or password change may have ended the last one.
+        raw = factories.open_session(world.session, world.alice if role == "customer" else world.staff)
+        world.session.commit()
     with client.session_transaction() as sess:
         sess.clear()
         sess["csrf_token"] = FIXED_CSRF
         if role == "customer":
-            sess["_user_id"], sess["_fresh"], sess["sid"] = world.alice.get_id(), True, "security-suite"
+            sess["_user_id"], sess["_fresh"], sess["sid"] = world.alice.get_id(), True, raw
         elif role == "staff":
-            sess["_user_id"], sess["_fresh"], sess["sid"] = world.staff.get_id(), True, "security-suite-staff"
+            sess["_user_id"], sess["_fresh"], sess["sid"] = world.staff.get_id(), True, raw
             sess[STAFF_MFA_KEY] = True
 
 
