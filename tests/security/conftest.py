@@ -9,6 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from hostico.accounts.sessions import create as create_login_session
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, Order
 from tests import factories
@@ -48,6 +49,7 @@ def _objects(make, session, settings, customer) -> dict:
     order = Order(customer_id=customer.id, status="pending")
     session.add(order)
     checkout = factories.make_checkout(session, customer, [proforma])
+    login_session, _raw = create_login_session(session, customer, user_agent="another browser")
     session.commit()
 
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == paid.id))
@@ -56,7 +58,8 @@ def _objects(make, session, settings, customer) -> dict:
             "invoice_id": proforma.id, "proforma_id": proforma.id, "service_id": service.id,
             "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": order.id,
             "payment_id": payment.id, "customer_id": customer.id, "product_id": service.product_id,
-            "tax_code": tax.code if tax else proforma.code, "reference": checkout.reference}
+            "tax_code": tax.code if tax else proforma.code, "reference": checkout.reference,
+            "session_id": login_session.id}
 
 
 @pytest.fixture
