@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hostico.auth.passwords import hash_password
+from hostico.accounts.passwords import hash_password
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
