@@ -8,7 +8,7 @@ from flask import session
 from flask_login import current_user, login_fresh
 
 from hostico.accounts import sessions as user_sessions
-from hostico.auth.passwords import verify_password
+from hostico.accounts.passwords import verify_password
 from hostico.auth.sessions import current_record
 from hostico.settings import settings as app_settings
 
