@@ -201,7 +201,7 @@ def test_copied_staff_cookie_stops_working_after_staff_logout(app, make, login_s
 def test_staff_login_creates_a_server_side_session(app, make, session):
     import pyotp
 
-    from hostico.auth.totp import new_secret
+    from hostico.accounts.second_factor import new_secret
 
     secret = new_secret()
     staff_user = make.make_staff(totp_secret=secret, totp_enabled=True)
