@@ -167,7 +167,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
         invoice.id = invoice_id
         for line in invoice.lines:
             line.id, line.invoice_id = next(line_ids), invoice_id
-        add_event(session, invoice, "created", note="system: renewal").id = event_id
+        add_event(session, invoice, "created", note="system", code="renewal").id = event_id
     session.add_all(invoices)
     session.flush()
     queue_notifications(session, "proforma_system", [
