@@ -19,6 +19,7 @@ from hostico.billing.errors import NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client import bp
 from hostico.db import db
+from hostico.i18n import error_message
 from hostico.models import CYCLES, BillingProfile, Product
 from hostico.settings import settings as app_settings
 
@@ -74,7 +75,7 @@ def order():
                                                settings, _business_today(), profile=profile)
             except OrderRefused as exc:
                 db.session.rollback()
-                getattr(form, exc.field or "domain").errors.append(_(str(exc)))
+                getattr(form, exc.field or "domain").errors.append(error_message(exc))
             except NoExchangeRate:
                 # An EUR price needs the BNR rate of the day; the worker keeps reading BNR's feed.
                 db.session.rollback()
