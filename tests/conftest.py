@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from hostico import catalog, create_app
-from hostico.auth.passwords import use_fast_hashing
+from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
 from hostico.db import db, upgrade
 from hostico.extensions import limiter

@@ -12,7 +12,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hostico.auth.passwords import hash_password
+from hostico.accounts.passwords import hash_password
+from hostico.billing.descriptions import hosting_line
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
@@ -103,7 +104,7 @@ def _service(session, customer, product, domain, cycle, due, status="active"):
 
 def _proforma(session, customer, service, settings, issued, origin, profile=None) -> Invoice:
     end = next_period_start(service)
-    spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
+    spec = LineSpec(description=hosting_line(service.product.name, service.domain, service.cycle, customer.language),
                     unit_price=service.price, currency=service.currency, service_id=service.id,
                     period_start=service.next_due_date, period_end=end - dt.timedelta(days=1))
     # A system proforma is the renewal the billing run would issue: same key, so the run does not repeat it.
