@@ -172,7 +172,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
             line.id, line.invoice_id = next(line_ids), invoice_id
             lines.append(line)
         events.append(InvoiceEvent(id=event_id, invoice_id=invoice_id, action="created", actor_kind="system",
-                                   note="system: renewal"))
+                                   note="system", note_code="renewal"))
     # Plain batched INSERTs of the built rows: the unit of work's per-object bookkeeping (identity map,
     # history, cascades) cost more than the database did. Nothing in the batch reads them back as objects.
     for rows in (invoices, lines, events):
