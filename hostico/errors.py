@@ -14,6 +14,18 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional extraction marker 
     return message
 
 
+class Msg(str):
+    """A parameter that is itself a message (a status, a reason): translated along with its sentence."""
+
+
+def status_label(status: str | None) -> Msg:
+    """A state word (unpaid, paid, suspended, ...) or a suspension reason as a translatable parameter."""
+    return Msg(_REASONS.get(status or "", status or ""))
+
+
+_REASONS = {"nonpayment": N_("unpaid invoice"), "abuse": N_("abuse"), "other": N_("other reasons")}
+
+
 class TranslatableError(Exception):
     """An error whose message a person reads: code + English template + parameters."""
 

@@ -23,7 +23,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from hostico import locales
-from hostico.errors import N_, TranslatableError
+from hostico.errors import N_, Msg, TranslatableError
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 
 __all__ = ["N_", "SUPPORTED_LOCALES", "error_message", "labels", "money", "date", "select_locale"]
@@ -104,8 +104,13 @@ def error_message(err: Exception) -> str:
     template, params = getattr(err, "template", None), getattr(err, "params", None)
     if isinstance(err, TranslatableError) or (isinstance(template, str) and isinstance(params, dict)):
         if template:
-            text = locales.translations(language()).ugettext(template)
-            return text % params if params else text
+            catalogue = locales.translations(language())
+            text = catalogue.ugettext(template)
+            if not params:
+                return text
+            # A parameter that is itself a message (a status, a reason) is said in the same language.
+            return text % {name: catalogue.ugettext(value) if isinstance(value, Msg) else value
+                           for name, value in params.items()}
     return str(err)
 
 

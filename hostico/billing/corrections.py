@@ -17,6 +17,7 @@ from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_in
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money
+from hostico.errors import N_
 from hostico.models import Customer, Invoice, InvoiceLine
 from hostico.notify.events import notify
 
@@ -70,41 +71,42 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
         actor_kind, actor_id = "staff", staff_id
     tax_invoice = lock_invoice(session, tax_invoice.id)
     if tax_invoice.kind != "tax":
-        raise CorrectionRefused("Credit notes correct tax invoices only.", code="not_a_tax_invoice")
+        raise CorrectionRefused(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
     if lines is not None and amount is not None:
-        raise CorrectionRefused("Choose lines or an amount, not both.", code="lines_and_amount")
+        raise CorrectionRefused(N_("Choose lines or an amount, not both."), code="lines_and_amount")
     remaining = remaining_to_credit(session, tax_invoice)
     if remaining <= 0:
-        raise CorrectionRefused(f"{tax_invoice.code} is already fully credited.", code="fully_credited",
+        raise CorrectionRefused(N_("%(invoice)s is already fully credited."), code="fully_credited",
                                 invoice=tax_invoice.code)
     if lines is not None:
         positions = sorted(set(lines))
         known = {line.position: line for line in tax_invoice.lines}
         if not positions or any(p not in known for p in positions):
-            raise CorrectionRefused("Choose lines of this invoice.", code="unknown_line", field="lines")
+            raise CorrectionRefused(N_("Choose lines of this invoice."), code="unknown_line", field="lines")
         done = _credited_line_ids(session, tax_invoice)
         again = [p for p in positions if known[p].id in done]
         if again:
-            raise CorrectionRefused(f"Line {again[0]} was already credited.", code="line_already_credited",
+            raise CorrectionRefused(N_("Line %(line)s was already credited."), code="line_already_credited",
                                     field="lines", line=again[0])
         note_lines = storno_lines(tax_invoice, positions)
     elif amount is not None:
         amount = Decimal(amount)
         if not amount.is_finite() or amount <= 0 or amount != round_money(amount):
-            raise CorrectionRefused("Enter a positive amount in cents.", code="amount_not_positive", field="amount")
+            raise CorrectionRefused(N_("Enter an amount greater than zero."), code="amount_not_positive",
+                                    field="amount")
         if amount > remaining:
-            raise CorrectionRefused(f"At most {remaining} {tax_invoice.currency} of {tax_invoice.code} is left to "
-                                    "credit.", code="exceeds_remaining", field="amount", remaining=str(remaining),
-                                    currency=tax_invoice.currency)
+            raise CorrectionRefused(N_("At most %(remaining)s %(currency)s of %(invoice)s is left to credit."),
+                                    code="exceeds_remaining", field="amount", remaining=str(remaining),
+                                    currency=tax_invoice.currency, invoice=tax_invoice.code)
         note_lines = storno_lines(tax_invoice) if amount == tax_invoice.total else _amount_lines(tax_invoice, amount)
     elif remaining == tax_invoice.total:
         note_lines = storno_lines(tax_invoice)
     else:
         note_lines = _amount_lines(tax_invoice, remaining)
     if -sum((line.net + line.vat for line in note_lines), Decimal("0")) > remaining:
-        raise CorrectionRefused(f"At most {remaining} {tax_invoice.currency} of {tax_invoice.code} is left to credit.",
+        raise CorrectionRefused(N_("At most %(remaining)s %(currency)s of %(invoice)s is left to credit."),
                                 code="exceeds_remaining", field="lines", remaining=str(remaining),
-                                currency=tax_invoice.currency)
+                                currency=tax_invoice.currency, invoice=tax_invoice.code)
     note = issue_credit_note(session, tax_invoice, settings=settings, today=today, reason=reason,
                              actor_kind=actor_kind, actor_id=actor_id, lines=note_lines)
     customer = session.get(Customer, tax_invoice.customer_id)
@@ -121,15 +123,16 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
     reissue): a new number, the proforma's lines, the same collection date, the buyer corrected."""
     tax_invoice = lock_invoice(session, tax_invoice.id)
     if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None:
-        raise CorrectionRefused("Only a tax invoice issued from a proforma can be reissued.", code="not_reissuable")
+        raise CorrectionRefused(N_("Only a tax invoice issued from a proforma can be reissued."), code="not_reissuable")
     if remaining_to_credit(session, tax_invoice) != 0:
-        raise CorrectionRefused(f"Credit {tax_invoice.code} in full before issuing its corrected invoice.",
-                                code="not_fully_credited")
+        raise CorrectionRefused(N_("Credit %(invoice)s in full before issuing its corrected invoice."),
+                                code="not_fully_credited", invoice=tax_invoice.code)
     proforma = lock_invoice(session, tax_invoice.proforma_id)
     live = session.scalar(select(Invoice.code).where(Invoice.proforma_id == proforma.id, Invoice.kind == "tax",
                                                      Invoice.id > tax_invoice.id).limit(1))
     if live:
-        raise CorrectionRefused(f"This sale was already invoiced again as {live}.", code="already_reissued", live=live)
+        raise CorrectionRefused(N_("This sale was already invoiced again as %(live)s."), code="already_reissued",
+                                live=live)
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today,
                             buyer=buyer or dict(tax_invoice.buyer), collected_on=tax_invoice.collected_on,
                             note=f"reissue of {tax_invoice.code} from {proforma.code}")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from hostico.billing import bnr
 from hostico.billing.errors import NoExchangeRate
 from hostico.billing.taxes import round_money
+from hostico.errors import N_
 from hostico.models import ExchangeRate, ExchangeRateSync, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ def convert(amount: Decimal, from_currency: str, to_currency: str, rate: BnrRate
     if from_currency == to_currency:
         return Decimal(amount)
     if rate is None:
-        raise NoExchangeRate(f"No BNR rate to convert {from_currency} to {to_currency}.", code="no_exchange_rate",
-                             currency=FOREIGN, day=None)
+        raise NoExchangeRate(N_("No BNR rate to convert %(source)s to %(target)s."), code="no_exchange_rate",
+                             currency=FOREIGN, day=None, source=from_currency, target=to_currency)
     if to_currency == "RON":
         return round_money(Decimal(amount) * rate.value)
     return round_money(Decimal(amount) / rate.value)
@@ -123,6 +124,6 @@ def rate_for(session: Session, day: dt.date, *, url: str = "", timeout: float = 
             log.warning("BNR rates unavailable: %s", exc)
         rate = stored_rate(session, currency, day, timezone=timezone)
     if rate is None:
-        raise NoExchangeRate(f"No BNR {currency} rate is available for {day.isoformat()} yet; try again later.",
+        raise NoExchangeRate(N_("No BNR %(currency)s rate is available for %(day)s yet; try again later."),
                              code="no_exchange_rate", currency=currency, day=day.isoformat())
     return rate

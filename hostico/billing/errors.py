@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from hostico.errors import TranslatableError
 
-class BillingError(Exception):
+
+class BillingError(TranslatableError):
     """A billing rule refused the operation; the message is safe to show to the user.
 
     `code` names the rule (e.g. "received_in_future") and `params` its values, so the web layer can
     say it in the reader's language and next to the field it concerns (`field`).
+    The message is an English template marked with N_ ("Proforma %(number)s is paid."), translated by the
+    web layer (`hostico.i18n.error_message`); `str(err)` is the English sentence.
     """
 
+    code: str | None = None
+
     def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None, **params) -> None:
-        super().__init__(message)
+        super().__init__(code, message, **params)
         self.code = code
         self.field = field
-        self.params = params
 
 
 class InvoiceNotEditable(BillingError):

@@ -14,6 +14,7 @@ from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExch
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import Treatment, line_amounts, tax_treatment
+from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
 
 
@@ -87,8 +88,8 @@ def _set_rate(invoice: Invoice, rate: BnrRate | None) -> None:
         invoice.exchange_rate = invoice.rate_date = None
     if invoice.currency != "RON" and invoice.vat_total != 0:
         if invoice.exchange_rate is None:
-            raise NoExchangeRate("An EUR document with Romanian VAT needs the BNR rate.", code="no_exchange_rate",
-                                 currency=invoice.currency, day=None)
+            raise NoExchangeRate(N_("A %(currency)s document with Romanian VAT needs the BNR rate."),
+                                 code="no_exchange_rate", currency=invoice.currency, day=None)
         lei = BnrRate(invoice.currency, invoice.exchange_rate, invoice.rate_date)
         invoice.vat_total_ron, invoice.total_ron = to_lei(invoice.vat_total, lei), to_lei(invoice.total, lei)
     else:
@@ -169,9 +170,9 @@ def create_proforma(
 ) -> Invoice:
     """Issue a numbered, unpaid proforma for the customer (origin: order, system or manual)."""
     if origin not in ("order", "system", "manual"):
-        raise InvalidTransition(f"Unknown proforma origin {origin!r}.")
+        raise InvalidTransition(N_("Unknown proforma origin %(origin)s."), code="unknown_origin", origin=origin)
     if not specs:
-        raise InvalidTransition("A proforma needs at least one line.")
+        raise InvalidTransition(N_("A proforma needs at least one line."), code="no_lines")
     buyer = buyer_from_customer(customer, profile)
     rate = document_rate(session, specs, buyer, settings, today)  # before the lock: it may read BNR's feed
     number, issue_date = next_number(session, settings.proforma_series, today)
@@ -193,7 +194,7 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     original currency at the proforma's own BNR rate.
     """
     if not invoice.is_editable:
-        raise InvalidTransition("Only unpaid proformas can be recomputed.")
+        raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
     treatment = tax_treatment(invoice.buyer, settings, today or invoice.issue_date)
     rate = treatment.rate
     currency = document_currency(invoice.buyer)
@@ -236,7 +237,7 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     gets its VAT in lei at the BNR rate of the collection day.
     """
     if proforma.kind != "proforma":
-        raise InvalidTransition("A tax invoice is issued from a proforma.")
+        raise InvalidTransition(N_("A tax invoice is issued from a proforma."), code="not_a_proforma")
     buyer = buyer or dict(proforma.buyer)
     collected_on = collected_on or today
     lei_rate = chargeable_rate(session, proforma.currency, settings, collected_on) \
@@ -286,7 +287,7 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
     its lines reversed). It keeps the original's currency and BNR rate; the rules on how much may be
     credited live in billing/corrections.py."""
     if tax_invoice.kind != "tax":
-        raise InvalidTransition("Credit notes correct tax invoices only.")
+        raise InvalidTransition(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
     number, issue_date = next_number(session, settings.credit_series, today)
     note = Invoice(
         customer_id=tax_invoice.customer_id, kind="credit_note", series=settings.credit_series,
@@ -327,8 +328,8 @@ def _refuse_changing_issued_document(mapper, connection, target: Invoice) -> Non
         return
     changed = [name for name in FROZEN_FIELDS if state.attrs[name].history.has_changes()]
     if changed:
-        raise InvoiceNotEditable(f"Invoice {target.code} is issued and cannot change ({', '.join(changed)}); "
-                                 "issue a credit note instead.")
+        raise InvoiceNotEditable(N_("Invoice %(number)s is issued and cannot change (%(fields)s); issue a credit note "
+                                    "instead."), code="issued", number=target.code, fields=", ".join(changed))
 
 
 def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
@@ -336,7 +337,8 @@ def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
         return
     kind = connection.scalar(select(Invoice.kind).where(Invoice.id == line.invoice_id))
     if kind is not None and kind != "proforma":
-        raise InvoiceNotEditable("The lines of an issued invoice cannot change; issue a credit note instead.")
+        raise InvoiceNotEditable(N_("The lines of an issued invoice cannot change; issue a credit note instead."),
+                                 code="issued_lines")
 
 
 @event.listens_for(InvoiceLine, "before_update")

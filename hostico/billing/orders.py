@@ -13,6 +13,7 @@ from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.services import add_months
 from hostico.billing.settings import BillingSettings
+from hostico.errors import N_
 from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, Order, Price, Product, Service
 from hostico.notify.events import notify
 
@@ -25,24 +26,23 @@ DOMAIN_RE = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}}
 class OrderRefused(BillingError):
     """The order cannot be placed; the message says why and is safe to show."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str | None = None, **params) -> None:
+        super().__init__(message, code=f"order_{field or 'refused'}", field=field, **params)
 
 
 def normalise_domain(raw: str) -> str:
     """Return the domain lower-cased and IDNA-encoded, or raise OrderRefused."""
     domain = (raw or "").strip().lower().rstrip(".")
     if domain.startswith(("http://", "https://")) or "/" in domain:
-        raise OrderRefused("Enter only the domain name, e.g. example.ro.", "domain")
+        raise OrderRefused(N_("Enter only the domain name, e.g. example.ro."), "domain")
     if domain.startswith("www."):
         domain = domain[4:]
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise OrderRefused("This is not a valid domain name.", "domain") from None
+        raise OrderRefused(N_("This is not a valid domain name."), "domain") from None
     if len(domain) > 253 or not DOMAIN_RE.match(domain):
-        raise OrderRefused("This is not a valid domain name.", "domain")
+        raise OrderRefused(N_("This is not a valid domain name."), "domain")
     return domain
 
 
@@ -51,7 +51,7 @@ def price_for(product: Product, cycle: str) -> Price:
     for price in product.prices:
         if price.cycle == cycle:
             return price
-    raise OrderRefused("This plan is not sold with that billing cycle.", "cycle")
+    raise OrderRefused(N_("This plan is not sold with that billing cycle."), "cycle")
 
 
 def place_order(
@@ -66,17 +66,17 @@ def place_order(
 ) -> tuple[Order, Invoice]:
     """Create the order, its pending service and a proforma of origin `order` (email, never SMS)."""
     if not product.active:
-        raise OrderRefused("This plan is no longer sold.", "product")
+        raise OrderRefused(N_("This plan is no longer sold."), "product")
     if cycle not in CYCLE_MONTHS:
-        raise OrderRefused("Choose a billing cycle.", "cycle")
+        raise OrderRefused(N_("Choose a billing cycle."), "cycle")
     price = price_for(product, cycle)
     domain = normalise_domain(domain)
     taken = session.scalar(select(func.count()).select_from(Service).where(
         Service.domain == domain, Service.status.in_(("pending", "active", "suspended"))))
     if taken:
-        raise OrderRefused("This domain is already hosted with us.", "domain")
+        raise OrderRefused(N_("This domain is already hosted with us."), "domain")
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
-        raise OrderRefused("Choose one of your billing profiles.", "profile")
+        raise OrderRefused(N_("Choose one of your billing profiles."), "profile")
 
     order = Order(customer_id=customer.id, status="pending")
     session.add(order)

@@ -13,6 +13,7 @@ from hostico.billing.errors import PaymentRefused
 from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice
 from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
+from hostico.errors import N_, status_label
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
 from hostico.notify.events import notify
@@ -61,10 +62,10 @@ def record_payment(
     A payment with an idempotency key already recorded returns that payment and changes nothing.
     """
     if method not in PAYMENT_METHODS:
-        raise PaymentRefused(f"Unknown payment method {method!r}.", code="unknown_method", method=method)
+        raise PaymentRefused(N_("Unknown payment method %(method)s."), code="unknown_method", method=method)
     received_on = received_on or today
     if received_on > today:
-        raise PaymentRefused("The money cannot have arrived after today.", code="received_in_future",
+        raise PaymentRefused(N_("The money cannot have arrived after today."), code="received_in_future",
                              field="received_on", received_on=received_on.isoformat())
     existing = _already_recorded(session, idempotency_key)
     if existing is not None:
@@ -79,25 +80,26 @@ def record_payment(
     if existing is not None:
         return existing
     if proforma.kind != "proforma":
-        raise PaymentRefused("Only proformas can be paid.")
+        raise PaymentRefused(N_("Only proformas can be paid."), code="not_a_proforma")
     if proforma.status != "unpaid":
-        raise PaymentRefused(f"Proforma {proforma.code} is {proforma.status}; it cannot be paid.")
+        raise PaymentRefused(N_("Proforma %(number)s is %(status)s; it cannot be paid."), code="not_payable",
+                             number=proforma.code, status=status_label(proforma.status))
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
-        raise PaymentRefused("The amount must be a positive number.", code="amount_not_positive", field="amount")
+        raise PaymentRefused(N_("Enter an amount greater than zero."), code="amount_not_positive", field="amount")
     if amount > MAX_PAYMENT:
-        raise PaymentRefused(f"A payment can be at most {MAX_PAYMENT}.", code="amount_too_large", field="amount",
+        raise PaymentRefused(N_("A payment can be at most %(maximum)s."), code="amount_too_large", field="amount",
                              maximum=str(MAX_PAYMENT))
     if amount != proforma.total:
-        raise PaymentRefused(f"The amount {amount} does not match the proforma total {proforma.total}.",
+        raise PaymentRefused(N_("The amount %(amount)s does not match the proforma total %(total)s."),
                              code="amount_mismatch", field="amount", amount=str(amount), total=str(proforma.total))
     if currency is not None and currency.upper() != proforma.currency:
-        raise PaymentRefused(f"The currency {currency} does not match the proforma currency {proforma.currency}.",
+        raise PaymentRefused(N_("The currency %(currency)s does not match the proforma currency %(expected)s."),
                              code="currency_mismatch", currency=currency, expected=proforma.currency)
     if received_on < proforma.issue_date:
-        raise PaymentRefused(f"The money cannot have arrived before proforma {proforma.code} was issued "
-                             f"({proforma.issue_date.isoformat()}).", code="received_before_proforma",
-                             field="received_on", issued=proforma.issue_date.isoformat())
+        raise PaymentRefused(N_("The money cannot have arrived before proforma %(number)s was issued (%(issued)s)."),
+                             code="received_before_proforma", field="received_on", number=proforma.code,
+                             issued=proforma.issue_date.isoformat())
     payment = Payment(
         invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
         currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,

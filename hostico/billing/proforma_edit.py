@@ -19,9 +19,15 @@ from hostico.billing.invoicing import add_event, recompute
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
+from hostico.errors import N_, status_label
 from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
 
-_KIND_LABEL = {"tax": "a tax invoice", "credit_note": "a credit note"}
+_NOT_PROFORMA = {
+    "tax": N_("%(number)s is a tax invoice; its billing data never changes. Corrections are made with a credit note:"
+              " please contact us."),
+    "credit_note": N_("%(number)s is a credit note; its billing data never changes. Corrections are made with a"
+                      " credit note: please contact us."),
+}
 
 
 @dataclass
@@ -38,16 +44,14 @@ def refuse_unless_editable(invoice: Invoice) -> None:
     """Raise InvoiceNotEditable, with a message for the customer, unless this is an unpaid proforma."""
     if invoice.kind != "proforma":
         raise InvoiceNotEditable(
-            f"{invoice.code} is {_KIND_LABEL.get(invoice.kind, 'not a proforma')}; its billing data never changes."
-            " Corrections are made with a credit note: please contact us."
-        )
+            _NOT_PROFORMA.get(invoice.kind, _NOT_PROFORMA["tax"]), code="not_a_proforma", number=invoice.code)
     if invoice.status == "paid":
         raise InvoiceNotEditable(
-            f"Proforma {invoice.code} has been paid, so its billing data can no longer be changed."
-            " The tax invoice was issued on the data it had when paid."
-        )
+            N_("Proforma %(number)s has been paid, so its billing data can no longer be changed."
+               " The tax invoice was issued on the data it had when paid."), code="paid", number=invoice.code)
     if invoice.status != "unpaid":
-        raise InvoiceNotEditable(f"Proforma {invoice.code} is {invoice.status}; it can no longer be changed.")
+        raise InvoiceNotEditable(N_("Proforma %(number)s is %(status)s; it can no longer be changed."),
+                             code="not_unpaid", number=invoice.code, status=status_label(invoice.status))
 
 
 def _state(invoice: Invoice) -> dict:
@@ -145,11 +149,11 @@ def edit_proforma_billing(
     """
     invoice = lock_invoice(session, invoice_id)
     if invoice.customer_id != customer_id:
-        raise InvoiceNotEditable("This invoice is not yours.")
+        raise InvoiceNotEditable(N_("This invoice is not yours."), code="not_yours")
     refuse_unless_editable(invoice)
     if profile is not None:
         if profile.customer_id != customer_id or profile.deleted_at is not None:
-            raise InvalidTransition("This billing profile is not available.")
+            raise InvalidTransition(N_("This billing profile is not available."), code="profile_unavailable")
         buyer = profile.snapshot()
     if buyer is None:
         raise ValueError("an edit needs a buyer or a profile")
@@ -181,9 +185,10 @@ def _lock_pending(session: Session, pending_id: int) -> PendingBillingEdit:
         stmt = stmt.with_for_update()
     pending = session.scalar(stmt)
     if pending is None:
-        raise InvalidTransition("This billing change does not exist.")
+        raise InvalidTransition(N_("This billing change does not exist."), code="no_such_change")
     if pending.status != "pending":
-        raise InvalidTransition(f"This billing change was already {pending.status}.")
+        raise InvalidTransition(N_("This billing change was already %(status)s."), code="change_decided",
+                                status=status_label(pending.status))
     return pending
 
 

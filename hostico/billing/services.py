@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
 from hostico.billing.invoicing import add_event
+from hostico.errors import N_, status_label
 from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
 from hostico.models.service import SUSPENSION_REASONS
 from hostico.notify.events import notify
@@ -60,15 +61,17 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
                     timezone: str = "Europe/Bucharest") -> None:
     """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
     if reason not in SUSPENSION_REASONS:
-        raise InvalidTransition(f"Unknown suspension reason {reason!r}.")
+        raise InvalidTransition(N_("Unknown suspension reason %(reason)s."), code="unknown_reason", reason=reason)
     if service.status == "suspended":
         # A service suspended for nonpayment may be re-suspended for abuse or another staff reason,
         # so that paying no longer lifts it; the reverse would weaken a staff decision.
         if service.suspension_reason != "nonpayment" or reason == "nonpayment":
-            raise InvalidTransition(f"Service {service.domain} is suspended ({service.suspension_reason}); only "
-                                    "active services can be suspended.")
+            raise InvalidTransition(N_("Service %(domain)s is suspended (%(reason)s); only active services can be "
+                                       "suspended."), code="already_suspended", domain=service.domain,
+                                    reason=status_label(service.suspension_reason))
     elif service.status != "active":
-        raise InvalidTransition(f"Service {service.domain} is {service.status}; only active services can be suspended.")
+        raise InvalidTransition(N_("Service %(domain)s is %(status)s; only active services can be suspended."),
+                                code="not_active", domain=service.domain, status=status_label(service.status))
     now = utcnow()
     service.status = "suspended"
     service.suspension_reason = reason
@@ -86,7 +89,7 @@ def unsuspend_service(session: Session, service: Service, *, actor_kind: str = "
                       actor_id: int | None = None) -> None:
     """Lift a suspension of any reason (staff decision); notifies by email."""
     if service.status != "suspended":
-        raise InvalidTransition(f"Service {service.domain} is not suspended.")
+        raise InvalidTransition(N_("Service %(domain)s is not suspended."), code="not_suspended", domain=service.domain)
     _lift(session, service, actor_kind=actor_kind, actor_id=actor_id)
 
 
@@ -94,7 +97,8 @@ def terminate_service(session: Session, service: Service, *, actor_kind: str = "
                       actor_id: int | None = None) -> None:
     """Terminate a service for good."""
     if service.status in ("terminated", "cancelled"):
-        raise InvalidTransition(f"Service {service.domain} is already {service.status}.")
+        raise InvalidTransition(N_("Service %(domain)s is already %(status)s."), code="already_ended",
+                                domain=service.domain, status=status_label(service.status))
     service.status = "terminated"
     service.terminated_at = utcnow()
     cancelled = _cancel_unpaid_proformas_of(session, service, actor_kind=actor_kind, actor_id=actor_id)

@@ -14,6 +14,7 @@ from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
 from hostico.billing.services import next_period_start
 from hostico.billing.settings import BillingSettings
+from hostico.errors import N_, status_label
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
 from hostico.notify.events import notify
 
@@ -36,8 +37,8 @@ def _refuse_double_billing(session: Session, service_ids: list[int]) -> None:
         .limit(1)
     )
     if open_code:
-        raise InvalidTransition(f"A service on this proforma is already billed on unpaid proforma {open_code}; "
-                                "cancel that one first.")
+        raise InvalidTransition(N_("A service on this proforma is already billed on unpaid proforma %(number)s; "
+                                   "cancel that one first."), code="already_billed", number=open_code)
 
 
 def issue_proforma_for_customer(
@@ -55,14 +56,15 @@ def issue_proforma_for_customer(
     services = services or []
     for service in services:
         if service.customer_id != customer.id:
-            raise InvalidTransition("A service of another customer cannot be billed here.")
+            raise InvalidTransition(N_("A service of another customer cannot be billed here."), code="foreign_service")
         if service.status in ("terminated", "cancelled"):
-            raise InvalidTransition(f"Service {service.domain} is {service.status}; it cannot be billed.")
+            raise InvalidTransition(N_("Service %(domain)s is %(status)s; it cannot be billed."), code="not_billable",
+                                    domain=service.domain, status=status_label(service.status))
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
-        raise InvalidTransition("The billing profile does not belong to this customer.")
+        raise InvalidTransition(N_("The billing profile does not belong to this customer."), code="foreign_profile")
     specs = [service_line(s) for s in services] + list(lines or [])
     if not specs:
-        raise InvalidTransition("Choose at least one service or add a line to bill.")
+        raise InvalidTransition(N_("Choose at least one service or add a line to bill."), code="nothing_to_bill")
     _refuse_double_billing(session, [s.id for s in services])
     # A one-service proforma for the next period takes the renewal run's key, so the run does not
     # bill the same period again.
@@ -84,7 +86,8 @@ def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason
     """Cancel an unpaid proforma and stop its notices not yet sent."""
     invoice = lock_invoice(session, invoice.id)
     if invoice.kind != "proforma" or invoice.status != "unpaid":
-        raise InvalidTransition(f"{invoice.code} is not an unpaid proforma; it cannot be cancelled.")
+        raise InvalidTransition(N_("%(number)s is not an unpaid proforma; it cannot be cancelled."),
+                                code="not_cancellable", number=invoice.code)
     invoice.status = "cancelled"
     invoice.cancelled_at = utcnow()
     session.flush()
@@ -106,7 +109,8 @@ def resend_invoice_email(session: Session, invoice: Invoice, *, staff_id: int, n
     Returns False when this resend was already queued.
     """
     if invoice.kind == "proforma" and invoice.status == "cancelled":
-        raise InvalidTransition(f"{invoice.code} is cancelled; it is not sent again.")
+        raise InvalidTransition(N_("%(number)s is cancelled; it is not sent again."), code="cancelled",
+                                number=invoice.code)
     customer = session.get(Customer, invoice.customer_id)
     queued = notify(session, "invoice_resend", customer, invoice=invoice, key=f"{invoice.id}:{nonce[:60]}",
                     context={"kind": invoice.kind})

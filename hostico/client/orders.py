@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client import bp
 from hostico.db import db
+from hostico.i18n import error_message
 from hostico.models import CYCLES, BillingProfile, Product
 from hostico.settings import settings as app_settings
 
@@ -73,7 +74,7 @@ def order():
                                                settings, _business_today(), profile=profile)
             except OrderRefused as exc:
                 db.session.rollback()
-                getattr(form, exc.field or "domain").errors.append(_(str(exc)))
+                getattr(form, exc.field or "domain").errors.append(error_message(exc))
             else:
                 db.session.commit()
                 flash(_("Thank you! Your order is placed: pay proforma %(code)s to activate your hosting.",

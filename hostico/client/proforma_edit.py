@@ -18,7 +18,7 @@ from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
-from hostico.i18n import country_names
+from hostico.i18n import country_names, error_message
 from hostico.models import BillingProfile, Invoice
 from hostico.settings import settings as app_settings
 
@@ -69,7 +69,7 @@ def edit_proforma(code: str):
     try:
         refuse_unless_editable(inv)
     except InvoiceNotEditable as err:
-        return _refused(code, str(err))
+        return _refused(code, error_message(err))
     values = {name: inv.buyer.get(name) or "" for name in BUYER_FIELDS}
     return _render_form(inv, values, {})
 
@@ -90,7 +90,7 @@ def save_proforma(code: str):
     try:
         refuse_unless_editable(inv)
     except InvoiceNotEditable as err:
-        return _refused(code, str(err))
+        return _refused(code, error_message(err))
     form = request.form
     values = {name: form.get(name, "") for name in (*BUYER_FIELDS, "profile_id", "save_profile", "profile_label")}
     profile, buyer, notice = None, None, None
@@ -116,13 +116,13 @@ def save_proforma(code: str):
         )
         db.session.commit()
     except InvoiceNotEditable as err:
-        return _refused(code, str(err))
+        return _refused(code, error_message(err))
     except StaleDataError:
         return _refused(code, _("This proforma changed while you were editing it (it may have been paid)."
                                 " Nothing was saved."))
     except BillingError as err:
         db.session.rollback()
-        return _render_form(own_invoice(code), values, {}, 422, form_error=str(err))
+        return _render_form(own_invoice(code), values, {}, 422, form_error=error_message(err))
     if outcome.applied:
         message = _("Billing data of %(code)s updated.", code=code)
         if outcome.vat_changed:

@@ -9,6 +9,7 @@ from flask import flash
 
 from hostico.billing.errors import BillingError
 from hostico.db import db
+from hostico.i18n import error_message
 
 
 class Change(NamedTuple):
@@ -22,7 +23,7 @@ def run_change(change: Callable[[], Any]) -> Change:
         value = change()
     except BillingError as err:
         db.session.rollback()
-        flash(str(err), "error")
+        flash(error_message(err), "error")
         return Change(False)
     db.session.commit()
     return Change(True, value)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hostico.billing.errors import BillingError
 from hostico.billing.proforma_edit import approve_pending_edit, reject_pending_edit
 from hostico.db import db
+from hostico.i18n import error_message
 from hostico.models import BillingProfile, Customer, Invoice, PendingBillingEdit
 from hostico.settings import settings as app_settings
 from hostico.staff import bp
@@ -42,7 +43,7 @@ def approve_billing_edit(pending_id: int):
         db.session.commit()
     except BillingError as err:
         db.session.rollback()
-        flash(str(err), "error")
+        flash(error_message(err), "error")
         return redirect(url_for("staff.approvals"), 303)
     if applied:
         flash(_("Approved: the proforma now carries the new billing data."), "success")
@@ -60,7 +61,7 @@ def reject_billing_edit(pending_id: int):
         db.session.commit()
     except BillingError as err:
         db.session.rollback()
-        flash(str(err), "error")
+        flash(error_message(err), "error")
         return redirect(url_for("staff.approvals"), 303)
     flash(_("Rejected: the proforma keeps its billing data."), "success")
     return redirect(url_for("staff.approvals"), 303)

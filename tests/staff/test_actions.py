@@ -313,7 +313,7 @@ def test_received_date_and_amount_limits_are_reported_at_the_field(client, make_
         ({"received_on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "received_on-error",
          "cannot have arrived after today"),
         ({"received_on": (unpaid.issue_date - dt.timedelta(days=1)).isoformat()}, "received_on-error",
-         "before the proforma was issued"),
+         f"before proforma {unpaid.code} was issued"),
         ({"amount": "1000000.00"}, "amount-error", "does not match the proforma total"),
         ({"amount": "100000000.00"}, "amount-error", "Number must be between"),
     )
@@ -369,7 +369,7 @@ def test_partial_credit_notes_then_storno_and_reissue_from_the_staff_page(client
     resp = client.post_form(url, {"credit-reason": "too much", "credit-amount": "150.00"}, token_from="/staff/")
     assert resp.status_code == 422
     assert 'id="credit-amount-error"' in resp.get_data(as_text=True)
-    assert "At most 121.00 RON is left to credit" in resp.get_data(as_text=True)
+    assert f"At most 121.00 RON of {tax.code} is left to credit." in resp.get_data(as_text=True)
     resp = client.post_form(url, {"credit-reason": "rest", "credit-amount": "121.00"}, token_from="/staff/")
     assert resp.status_code == 303
     notes = session.scalars(select(Invoice).where(Invoice.corrects_id == tax.id).order_by(Invoice.id)).all()
