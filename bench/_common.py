@@ -87,7 +87,7 @@ def seed_customer(url: str, invoices: int, *, email: str = "bench@example.com", 
     """Create a customer with a service and `invoices` invoices (every paid_every-th proforma paid)."""
     from sqlalchemy.orm import Session
 
-    from hostico.auth.passwords import hash_password
+    from hostico.accounts.passwords import hash_password
     from hostico.billing.invoicing import LineSpec, create_proforma
     from hostico.billing.payments import record_payment
     from hostico.billing.settings import BillingSettings

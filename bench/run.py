@@ -199,7 +199,7 @@ def _pages(app, role: str, seeded: dict) -> list[str]:
 def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
     from sqlalchemy.orm import Session
 
-    from hostico.auth.passwords import hash_password
+    from hostico.accounts.passwords import hash_password
     from hostico.db import db
     from hostico.models import StaffUser
     from hostico.staff import STAFF_MFA_KEY

@@ -131,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from hostico.auth import bp as auth_bp
     from hostico.client import bp as client_bp
     from hostico.hooks import bp as hooks_bp
-    from hostico.maillogin import bp as maillogin_bp
+    from hostico.maillogin.routes import bp as maillogin_bp
     from hostico.staff import bp as staff_bp
 
     for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from hostico import catalog, create_app
-from hostico.auth.passwords import use_fast_hashing
+from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
 from hostico.db import db, upgrade
 from hostico.extensions import limiter
@@ -167,6 +167,7 @@ def test_config(database_url, tmp_path, fake_bnr, fake_vies) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SMS_BACKEND": "file",
         "SMS_FILE": str(tmp_path / "sms.jsonl"),
+        "MAIL_FILE": str(tmp_path / "mail.mbox"),  # the development mail backend's file, never instance/
         "SMS_HOURS": "00:00-24:00",
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from hostico.auth.passwords import hash_password
+from hostico.accounts.passwords import hash_password
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.models import BillingProfile, Customer, Price, Product, Service, StaffUser

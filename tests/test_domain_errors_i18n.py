@@ -61,7 +61,7 @@ def test_a_staff_refusal_is_shown_in_romanian(client, make, login_staff, session
                    today=proforma.issue_date)
     session.commit()
     tax = session.scalars(select(Invoice).where(Invoice.kind == "tax")).one()
-    from hostico.auth.totp import new_secret
+    from hostico.accounts.second_factor import new_secret
 
     login_staff(client, make.make_staff(role="billing", totp_secret=new_secret(), totp_enabled=True))
     client.get("/staff/?lang=ro")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import session
 from flask_login import current_user, login_fresh
 
-from hostico.auth.passwords import verify_password
+from hostico.accounts.passwords import verify_password
 
 
 def needs_password() -> bool:

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from hostico.accounts.passwords import verify_password
 from hostico.auth import bp, twofactor
 from hostico.auth.forms import LoginForm
-from hostico.auth.passwords import verify_password
 from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import end_session, start_session
 from hostico.db import db

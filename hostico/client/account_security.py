@@ -1,40 +1,34 @@
 """My Details — security: change the password, turn TOTP two-factor authentication on and off.
 
 A session that is not fresh (opened by a mail link) must confirm the password before any of these.
-Changing the password or enabling 2FA ends every other session (session_epoch) and revokes every
-mail-login link, but keeps this browser logged in with a brand-new session.
+The rules live in accounts.credentials (the views here only read forms and render); a change that
+ends the customer's other sessions keeps this browser logged in with a brand-new session.
 """
 
 from __future__ import annotations
 
-import base64
 from functools import wraps
 
-import qrcode
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from qrcode.image.svg import SvgPathFillImage
-from sqlalchemy import delete
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from hostico.accounts import credentials, second_factor
+from hostico.accounts.credentials import MIN_PASSWORD
 from hostico.audit import record as audit
-from hostico.auth import totp, twofactor
 from hostico.auth.forms import EmptyForm
 from hostico.auth.fresh import confirm_password, needs_password
-from hostico.auth.passwords import hash_password, verify_password
 from hostico.auth.sessions import start_session
 from hostico.client import bp
 from hostico.db import db
 from hostico.extensions import limiter
-from hostico.maillogin.revoke import revoke_customer_links
-from hostico.models import RecoveryCode, utcnow
+from hostico.i18n import error_message
 from hostico.security import no_store
 
-MIN_PASSWORD = 10
 SECURITY_LIMIT = "10 per 10 minutes"
 
 
@@ -70,7 +64,7 @@ def context() -> dict:
     forms = getattr(g, "security_forms", {})
     return {
         "security_needs_password": needs_password(),
-        "security_recovery_left": (twofactor.remaining_recovery_codes(db.session, current_user)
+        "security_recovery_left": (second_factor.remaining_recovery_codes(db.session, current_user)
                                    if current_user.totp_enabled else 0),
         "confirm_form": forms.get("confirm") or ConfirmPasswordForm(formdata=None),
         "password_form": forms.get("password") or ChangePasswordForm(formdata=None),
@@ -108,9 +102,7 @@ def _per_customer() -> str:
 
 
 def _renew_session(customer) -> None:
-    """Invalidate every other session and keep this browser logged in with a new one."""
-    customer.session_epoch += 1
-    db.session.flush()
+    """Keep this browser logged in with a new session after credentials ended all the others."""
     start_session(customer, fresh=True, via="renewed")
 
 
@@ -138,17 +130,13 @@ def change_password():
     form = ChangePasswordForm()
     customer = current_user._get_current_object()
     if form.validate_on_submit():
-        if not verify_password(customer.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("Wrong password."))
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append(_("Choose a password different from the current one."))
+        try:
+            credentials.change_password(db.session, customer, form.current_password.data, form.new_password.data,
+                                        ip=request.remote_addr)
+        except (credentials.WrongPassword, credentials.SamePassword, credentials.PasswordTooShort) as err:
+            field = form.current_password if isinstance(err, credentials.WrongPassword) else form.new_password
+            field.errors.append(error_message(err))
         else:
-            customer.password_hash = hash_password(form.new_password.data)
-            customer.password_changed_at = utcnow()
-            revoke_customer_links(db.session, customer.id, reason="password_changed", actor_kind="customer",
-                                  actor_id=customer.id)
-            audit(db.session, "customer.password_changed", actor_kind="customer", actor_id=customer.id,
-                  obj=customer, customer_id=customer.id, ip=request.remote_addr)
             _renew_session(customer)
             db.session.commit()
             flash(_("Your password was changed. Other devices were logged out."), "success")
@@ -163,24 +151,16 @@ def totp_setup_start():
     customer = current_user._get_current_object()
     if customer.totp_enabled:
         return redirect(_section_url(), 303)
-    customer.totp_secret = totp.new_secret()
-    customer.totp_last_counter = None
-    audit(db.session, "customer.2fa_setup_started", actor_kind="customer", actor_id=customer.id,
-          customer_id=customer.id, ip=request.remote_addr)
+    credentials.start_second_factor_setup(db.session, customer, ip=request.remote_addr)
     db.session.commit()
     return redirect(url_for("client.totp_setup"), 303)
 
 
-def _qr_data_uri(uri: str) -> str:
-    svg = qrcode.make(uri, image_factory=SvgPathFillImage, box_size=8, border=2).to_string()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
 def _render_setup(form: EnableTOTPForm, status: int = 200):
     customer = current_user
-    uri = totp.provisioning_uri(customer.totp_secret, customer.email)
+    uri = second_factor.provisioning_uri(customer.totp_secret, customer.email)
     return render_template("client/totp_setup.html", form=form, secret=customer.totp_secret,
-                           qr=_qr_data_uri(uri), uri=uri), status
+                           qr=second_factor.qr_data_uri(uri), uri=uri), status
 
 
 @bp.route("/my-details/2fa/setup")
@@ -204,17 +184,14 @@ def totp_enable():
         return redirect(_section_url(), 303)
     form = EnableTOTPForm()
     if form.validate_on_submit():
-        if twofactor.accept_totp(db.session, customer, form.code.data):
-            customer.totp_enabled = True
-            codes = twofactor.issue_recovery_codes(db.session, customer)
-            revoke_customer_links(db.session, customer.id, reason="2fa_enabled", actor_kind="customer",
-                                  actor_id=customer.id)
-            audit(db.session, "customer.2fa_enabled", actor_kind="customer", actor_id=customer.id, obj=customer,
-                  customer_id=customer.id, ip=request.remote_addr)
+        try:
+            codes = credentials.enable_second_factor(db.session, customer, form.code.data, ip=request.remote_addr)
+        except second_factor.SecondFactorError:
+            form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
+        else:
             _renew_session(customer)
             db.session.commit()
             return render_template("client/recovery_codes.html", codes=codes)
-        form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
     return _render_setup(form)
 
 
@@ -228,17 +205,14 @@ def totp_disable():
         return redirect(_section_url(), 303)
     form = DisableTOTPForm()
     if form.validate_on_submit():
-        if not verify_password(customer.password_hash, form.disable_password.data):
-            form.disable_password.errors.append(_("Wrong password."))
-        elif not twofactor.check_second_factor(db.session, customer, form.disable_code.data):
-            form.disable_code.errors.append(_("Wrong code, or a code that was already used."))
+        try:
+            credentials.disable_second_factor(db.session, customer, form.disable_password.data,
+                                              form.disable_code.data, ip=request.remote_addr)
+        except credentials.WrongPassword as err:
+            form.disable_password.errors.append(error_message(err))
+        except second_factor.SecondFactorError as err:
+            form.disable_code.errors.append(error_message(err))
         else:
-            customer.totp_enabled = False
-            customer.totp_secret = None
-            customer.totp_last_counter = None
-            db.session.execute(delete(RecoveryCode).where(RecoveryCode.customer_id == customer.id))
-            audit(db.session, "customer.2fa_disabled", actor_kind="customer", actor_id=customer.id, obj=customer,
-                  customer_id=customer.id, ip=request.remote_addr)
             _renew_session(customer)
             db.session.commit()
             flash(_("Two-factor authentication is off."), "success")
@@ -257,11 +231,12 @@ def totp_new_recovery_codes():
         return redirect(_section_url(), 303)
     form = RegenerateCodesForm()
     if form.validate_on_submit():
-        if twofactor.accept_totp(db.session, customer, form.regen_code.data):
-            codes = twofactor.issue_recovery_codes(db.session, customer)
-            audit(db.session, "customer.recovery_codes_replaced", actor_kind="customer", actor_id=customer.id,
-                  obj=customer, customer_id=customer.id, ip=request.remote_addr)
+        try:
+            codes = credentials.replace_recovery_codes(db.session, customer, form.regen_code.data,
+                                                       ip=request.remote_addr)
+        except second_factor.SecondFactorError as err:
+            form.regen_code.errors.append(error_message(err))
+        else:
             db.session.commit()
             return render_template("client/recovery_codes.html", codes=codes, replaced=True)
-        form.regen_code.errors.append(_("Wrong code, or a code that was already used."))
     return _my_details(regen=form)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from hostico.audit import record as audit
@@ -12,7 +12,8 @@ from hostico.auth.forms import EmptyForm
 from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
 from hostico.extensions import limiter
-from hostico.maillogin import bp, tokens
+from hostico.maillogin import tokens
+from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.security import no_store, public
 from hostico.settings import settings as app_settings
@@ -20,6 +21,14 @@ from hostico.settings import settings as app_settings
 PENDING_KEY = "maillogin_pending"
 PENDING_SECONDS = 600
 RATE_LIMIT = "30 per minute;300 per day"
+
+bp = Blueprint("maillogin", __name__, url_prefix="/m")
+
+
+@bp.record_once
+def _redact_logs(state) -> None:
+    # The request log (werkzeug, gunicorn) prints the path, which holds the token: mask it there.
+    install_log_redaction(state.app.logger.name)
 
 
 @bp.after_request

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
-import qrcode
-import qrcode.image.svg
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 
+from hostico.accounts import second_factor
+from hostico.accounts.passwords import verify_password
 from hostico.audit import record
-from hostico.auth import totp
-from hostico.auth.passwords import verify_password
 from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
@@ -51,38 +48,12 @@ def _pending_staff() -> StaffUser | None:
     return staff
 
 
-def _accept_code(staff: StaffUser, code: str) -> bool:
-    """Check a code and mark its step used; one UPDATE so two requests cannot both use one code."""
-    try:
-        counter = totp.verify(staff.totp_secret or "", code, staff.totp_last_counter)
-    except totp.InvalidTOTP:
-        return False
-    result = db.session.execute(
-        update(StaffUser)
-        .where(StaffUser.id == staff.id,
-               or_(StaffUser.totp_last_counter.is_(None), StaffUser.totp_last_counter < counter))
-        .values(totp_last_counter=counter)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        return False
-    staff.totp_last_counter = counter
-    return True
-
-
 def _finish_login(staff: StaffUser):
     next_url = (session.get(PENDING_KEY) or {}).get("next")
     start_session(staff)  # a brand-new session: nothing from before the login survives
     session[STAFF_MFA_KEY] = True
     db.session.commit()
     return redirect(safe_next(next_url, url_for("staff.index")))
-
-
-def _qr_data_uri(uri: str) -> str:
-    """Return the QR code of uri as an SVG data: URI (the CSP allows data: images, not inline markup)."""
-    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    return "data:image/svg+xml;base64," + base64.b64encode(img.to_string()).decode("ascii")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -107,9 +78,7 @@ def login():
                                     "next": safe_next(next_url, "")}
             if not (staff.totp_secret and staff.totp_enabled):
                 # First login (or an enrolment left unfinished): a fresh secret to scan.
-                staff.totp_secret = totp.new_secret()
-                staff.totp_enabled = False
-                staff.totp_last_counter = None
+                second_factor.start_enrolment(staff)
                 record(db.session, "staff.totp_enrolment_started", actor_kind="staff", actor_id=staff.id,
                        obj=staff, ip=client_ip())
                 db.session.commit()
@@ -137,9 +106,12 @@ def login_code():
         return redirect(url_for("staff.login_enrol"))
     form = TotpForm()
     if form.validate_on_submit():
-        if _accept_code(staff, form.code.data):
+        try:
+            second_factor.accept_totp(db.session, staff, form.code.data)
+        except second_factor.SecondFactorError:
+            form.code.errors.append(_("Wrong or already used code."))
+        else:
             return _finish_login(staff)
-        form.code.errors.append(_("Wrong or already used code."))
     status = 401 if request.method == "POST" else 200
     return render_template("staff/login_code.html", form=form), status
 
@@ -158,15 +130,18 @@ def login_enrol():
         return redirect(url_for("staff.login_code"))
     form = TotpForm()
     if form.validate_on_submit():
-        if _accept_code(staff, form.code.data):
-            staff.totp_enabled = True
+        try:
+            second_factor.confirm_enrolment(db.session, staff, form.code.data)
+        except second_factor.SecondFactorError:
+            form.code.errors.append(_("Wrong or already used code."))
+        else:
             record(db.session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff,
                    ip=client_ip())
             return _finish_login(staff)
-        form.code.errors.append(_("Wrong or already used code."))
-    uri = totp.provisioning_uri(staff.totp_secret, staff.email)
+    uri = second_factor.provisioning_uri(staff.totp_secret, staff.email)
     status = 401 if request.method == "POST" else 200
-    return render_template("staff/login_enrol.html", form=form, qr=_qr_data_uri(uri), secret=staff.totp_secret), status
+    return render_template("staff/login_enrol.html", form=form, qr=second_factor.qr_data_uri(uri),
+                           secret=staff.totp_secret), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -3,7 +3,7 @@
 import pyotp
 from sqlalchemy import select
 
-from hostico.auth.totp import new_secret
+from hostico.accounts.second_factor import new_secret
 from hostico.models import OutboxMessage, Service, utcnow
 from tests.factories import PASSWORD
 

@@ -7,7 +7,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from hostico.auth.totp import new_secret
+from hostico.accounts.second_factor import new_secret
 from hostico.maillogin import links
 from hostico.models import AuditLog, Customer, MailLoginToken
 from tests.factories import PASSWORD

@@ -7,7 +7,7 @@ import re
 import pyotp
 import pytest
 
-from hostico.auth.totp import new_secret
+from hostico.accounts.second_factor import new_secret
 from tests.factories import PASSWORD
 
 URL_ARG = re.compile(r"<(?:\w+:)?(\w+)>")

@@ -10,8 +10,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from hostico.auth.passwords import verify_password
-from hostico.auth.totp import new_secret
+from hostico.accounts import second_factor
+from hostico.accounts.passwords import verify_password
+from hostico.accounts.second_factor import new_secret
 from hostico.maillogin import links
 from hostico.models import AuditLog, Customer, MailLoginToken, RecoveryCode
 from tests.factories import PASSWORD
@@ -125,9 +126,7 @@ def test_after_enrolment_login_asks_for_the_code(app, client, customer, login_as
 def enrolled(make, session):
     secret = new_secret()
     c = make.make_customer(totp_secret=secret, totp_enabled=True)
-    from hostico.auth.twofactor import issue_recovery_codes
-
-    codes = issue_recovery_codes(session, c)
+    codes = second_factor.issue_recovery_codes(session, c)
     session.commit()
     return c, secret, codes
 
