@@ -4,7 +4,7 @@
 of the known shapes are converted, any other note stays as typed.
 
 Revision ID: fiscal_buyer_1
-Revises: i18n_1
+Revises: accounts_holes_1
 """
 
 import re
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "fiscal_buyer_1"
-down_revision = "i18n_1"
+down_revision = "accounts_holes_1"
 branch_labels = None
 depends_on = None
 
