@@ -2,7 +2,7 @@
 answer kept with each billing profile
 
 Revision ID: fiscal_tax_1
-Revises: i18n_1
+Revises: fiscal_buyer_1
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "fiscal_tax_1"
-down_revision = "i18n_1"
+down_revision = "fiscal_buyer_1"
 branch_labels = None
 depends_on = None
 
