@@ -1,7 +1,7 @@
 """accounts sessions: server-side login sessions (user_sessions)
 
 Revision ID: accounts_sessions_1
-Revises: fiscal_buyer_1
+Revises: accounts_holes_2
 Create Date: 2026-12-10
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_sessions_1"
-down_revision = "fiscal_buyer_1"
+down_revision = "accounts_holes_2"
 branch_labels = None
 depends_on = None
 
