@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.billing.orders import OrderRefused, place_order
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.i18n import error_message
 from hostico.models import CYCLES, BillingProfile, Product

@@ -14,7 +14,7 @@ from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.outbox import retry_dead
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.permissions import requires
 
 PAGE_SIZE = 50
