@@ -33,7 +33,8 @@ for package in {domain!r}:
     names += [m.name for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
 for name in names:
     importlib.import_module(name)
-print(json.dumps({{"imported": sorted(set(names)), "loaded": sorted(m for m in sys.modules if m.startswith("hostico"))}}))
+loaded = sorted(m for m in sys.modules if m.startswith("hostico"))
+print(json.dumps({{"imported": sorted(set(names)), "loaded": loaded}}))
 """
 
 
