@@ -40,6 +40,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMTP_TIMEOUT": (10, _int),
     "MAIL_FROM": ("Hostico <billing@hostico.example>", _str),
     "MAIL_BACKEND": ("smtp", _str),  # smtp | outbox (development: rendered, marked sent, read in the staff outbox)
+    "MAIL_FILE": ("instance/mail.mbox", _str),  # outbox backend: emails as delivered (live links) in an mbox
     "SMS_BACKEND": ("log", _str),
     "SMS_FILE": ("instance/sms.jsonl", _str),
     "SMS_SENDER": ("Hostico", _str),

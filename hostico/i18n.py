@@ -137,10 +137,27 @@ INVOICE_ROW = {
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
     "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
 }
+PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer")}
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
                                          "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS,
                                          "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
-                                         "origin": ORIGINS, "object_type": OBJECT_TYPES}
+                                         "origin": ORIGINS, "object_type": OBJECT_TYPES,
+                                         "payment_method": PAYMENT_METHODS}
+# What the system notes in an invoice's history (InvoiceEvent.note_code and note_params; billing.invoicing.add_event).
+EVENT_NOTES = {
+    "from_proforma": N_("from %(proforma)s"),
+    "reissue_of": N_("reissue of %(invoice)s from %(proforma)s"),
+    "paid_with": N_("%(method)s; tax invoice %(tax)s"),
+    "service_terminated": N_("service %(domain)s terminated"),
+    "renewal": N_("renewal"),
+    "awaiting_approval": N_("waiting for staff approval of a new billing profile"),
+    "approved_change": N_("approved billing change #%(request)s requested by the customer"),
+    "not_applied": N_("approved, not applied: %(invoice)s is %(status)s"),
+    "reissued_as": N_("reissued as %(invoice)s"),
+    "credited_by": N_("credit note %(invoice)s"),
+}
+# Parameters that are themselves labels: translated before they go into the sentence.
+_EVENT_NOTE_LABELS = {"method": "payment_method", "status": "status"}
 _translated: dict[tuple[str, str], dict[str, str]] = {}  # (map, language) -> translated map; a few small dicts
 
 
@@ -208,12 +225,37 @@ def datetime(value: dt.datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
+def event_note(event, lang: str | None = None) -> str:
+    """Return an invoice history entry's note in the reader's language: the system's note (a code and its
+    parameters) translated, then what a person typed (a reason) as typed; a created entry names its origin."""
+    lang = lang or language()
+    said = ""
+    template = EVENT_NOTES.get(event.note_code or "")
+    if template:
+        params = {name: labels(_EVENT_NOTE_LABELS[name], lang).get(value, value) if name in _EVENT_NOTE_LABELS
+                  else value for name, value in (event.note_params or {}).items()}
+        text = locales.translations(lang).ugettext(template)
+        try:
+            said = text % params if params else text
+        except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a parameter: the English
+            said = template % params if params else template
+    if event.action == "created":  # the note is the proforma's origin (order, system, staff)
+        origin = labels("origin", lang).get(event.note or "", event.note or "")
+        return ": ".join(part for part in (origin, said) if part)
+    return ": ".join(part for part in (said, event.note or "") if part)
+
+
 # Filters (Jinja calls a filter directly; a global goes through Context.call): the language from the context.
 def _label_filter(name: str):
     @pass_context
     def label(ctx: Context, key: str | None) -> str:
         return labels(name, _lang(ctx)).get(key or "", key or "")
     return label
+
+
+@pass_context
+def _event_note_global(ctx: Context, event) -> str:
+    return event_note(event, _lang(ctx))
 
 
 @pass_context
@@ -244,7 +286,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(get_locale=get_locale, language=language, lang_url=lang_url,
                                  language_names=LANGUAGE_NAMES, labels=_labels_global,
                                  status_label=_label_filter("status"), invoice_kind_label=_label_filter("invoice_kind"),
-                                 error_message=error_message)
+                                 error_message=error_message, event_note=_event_note_global)
     app.jinja_env.filters.update(
         money=_money_filter, date=_date_filter, datetime=datetime, status_label=_label_filter("status"),
         invoice_kind_label=_label_filter("invoice_kind"), reason_label=_label_filter("suspension_reason"),

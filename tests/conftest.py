@@ -151,6 +151,7 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SMS_BACKEND": "file",
         "SMS_FILE": str(tmp_path / "sms.jsonl"),
+        "MAIL_FILE": str(tmp_path / "mail.mbox"),  # the development mail backend's file, never instance/
         "SMS_HOURS": "00:00-24:00",
         "SMTP_PORT": 1,  # nothing listens: a test that needs SMTP starts its own server
         "RATELIMIT_STORAGE_URL": "memory://",

@@ -135,8 +135,9 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
                                 live=live)
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today,
                             buyer=buyer or dict(tax_invoice.buyer), collected_on=tax_invoice.collected_on,
-                            note=f"reissue of {tax_invoice.code} from {proforma.code}")
-    add_event(session, tax_invoice, "reissued", actor_kind="staff", actor_id=staff_id, note=f"{tax.code}: {reason}")
+                            reissue_of=tax_invoice)
+    add_event(session, tax_invoice, "reissued", actor_kind="staff", actor_id=staff_id, note=reason,
+              code="reissued_as", params={"invoice": tax.code})
     customer = session.get(Customer, tax.customer_id)
     notify(session, "invoice_resend", customer, invoice=tax, key=f"{tax.id}:reissue", context={"kind": "tax"})
     record(session, "invoice.reissued", actor_kind="staff", actor_id=staff_id, obj=tax, customer_id=tax.customer_id,

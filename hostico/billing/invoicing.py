@@ -102,10 +102,15 @@ def _totals(invoice: Invoice) -> None:
 
 def add_event(session: Session, invoice: Invoice, action: str, *, actor_kind: str = "system",
               actor_id: int | None = None, before: dict | None = None, after: dict | None = None,
-              note: str | None = None) -> InvoiceEvent:
-    """Append an entry to the invoice's history."""
+              note: str | None = None, code: str | None = None, params: dict | None = None) -> InvoiceEvent:
+    """Append an entry to the invoice's history.
+
+    `note` is free text a person typed (a reason), kept as typed; what the system says is a `code` with
+    its `params` (the codes are listed in hostico.i18n.EVENT_NOTES), shown in each reader's language.
+    """
     event = InvoiceEvent(invoice_id=invoice.id, action=action, actor_kind=actor_kind, actor_id=actor_id,
-                         before=before, after=after, note=note)
+                         before=before, after=after, note=note, note_code=code,
+                         note_params={k: str(v) for k, v in (params or {}).items()} if code else None)
     session.add(event)
     return event
 
@@ -214,7 +219,7 @@ def chargeable_rate(session: Session, currency: str, settings: BillingSettings, 
 
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
                       buyer: dict | None = None, collected_on: dt.date | None = None,
-                      note: str | None = None) -> Invoice:
+                      reissue_of: Invoice | None = None) -> Invoice:
     """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines.
 
     `collected_on` is the day the money arrived (printed as "data încasării"; the chargeable event of
@@ -250,7 +255,11 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     _set_rate(tax, lei_rate or proforma_rate)
     session.add(tax)
     session.flush()
-    add_event(session, tax, "issued", note=note or f"from {proforma.code}")
+    if reissue_of is not None:
+        add_event(session, tax, "issued", code="reissue_of",
+                  params={"invoice": reissue_of.code, "proforma": proforma.code})
+    else:
+        add_event(session, tax, "issued", code="from_proforma", params={"proforma": proforma.code})
     return tax
 
 
@@ -289,8 +298,8 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
     session.add(note)
     session.flush()
     add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason)
-    add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id,
-              note=f"{note.code}: {reason}")
+    add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id, note=reason,
+              code="credited_by", params={"invoice": note.code})
     return note
 
 

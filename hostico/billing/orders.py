@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.services import add_months
@@ -87,7 +88,7 @@ def place_order(
     session.add(service)
     session.flush()
     end = add_months(today, CYCLE_MONTHS[cycle]) - dt.timedelta(days=1)
-    spec = LineSpec(description=f"{product.name} hosting — {domain} ({cycle})", unit_price=price.amount,
+    spec = LineSpec(description=hosting_line(product.name, domain, cycle, customer.language), unit_price=price.amount,
                     currency=price.currency, service_id=service.id, period_start=today, period_end=end)
     proforma = create_proforma(session, customer, [spec], origin="order", settings=settings, today=today,
                                profile=profile, actor_kind="customer", actor_id=customer.id)

@@ -112,7 +112,7 @@ def record_payment(
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today, buyer=buyer, collected_on=received_on)
     payment.tax_invoice_id = tax.id
     add_event(session, proforma, "paid", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
-              note=f"{method}; tax invoice {tax.code}")
+              code="paid_with", params={"method": method, "tax": tax.code})
     service_ids = {line.service_id for line in proforma.lines if line.service_id}
     if service_ids:
         stmt = (select(Service).where(Service.id.in_(service_ids)).order_by(Service.id)

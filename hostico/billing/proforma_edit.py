@@ -59,7 +59,8 @@ def _state(invoice: Invoice) -> dict:
 
 
 def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProfile | None,
-           settings: BillingSettings, *, actor_kind: str, actor_id: int | None, note: str | None) -> bool:
+           settings: BillingSettings, *, actor_kind: str, actor_id: int | None, code: str | None = None,
+           params: dict | None = None) -> bool:
     before = _state(invoice)
     vat_changed = is_reverse_charge(invoice.buyer) != is_reverse_charge(buyer)
     invoice.buyer = dict(buyer)
@@ -71,7 +72,7 @@ def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProf
     session.flush()  # bumps the version column: a concurrent payment makes this fail, not pass silently
     after = _state(invoice)
     add_event(session, invoice, "billing_edited", actor_kind=actor_kind, actor_id=actor_id,
-              before=before, after=after, note=note)
+              before=before, after=after, code=code, params=params)
     record(session, "invoice.billing_edited", actor_kind=actor_kind, actor_id=actor_id, obj=invoice,
            customer_id=invoice.customer_id,
            data={"code": invoice.code, "before": before["buyer"], "after": after["buyer"],
@@ -161,14 +162,13 @@ def edit_proforma_billing(
         session.flush()
         add_event(session, invoice, "billing_edit_pending", actor_kind="customer", actor_id=customer_id,
                   before={"buyer": dict(invoice.buyer)}, after={"buyer": buyer},
-                  note="waiting for staff approval of a new billing profile")
+                  code="awaiting_approval")
         record(session, "invoice.billing_edit_pending", actor_kind="customer", actor_id=customer_id, obj=invoice,
                customer_id=customer_id, ip=ip, data={"code": invoice.code, "pending_id": pending.id,
                                                      "profile_id": profile.id})
         return EditOutcome(invoice=invoice, applied=False, pending=pending)
     _supersede_pending(session, invoice.id, "superseded by a later edit")
-    vat_changed = _apply(session, invoice, buyer, profile, settings, actor_kind="customer", actor_id=customer_id,
-                         note=None)
+    vat_changed = _apply(session, invoice, buyer, profile, settings, actor_kind="customer", actor_id=customer_id)
     return EditOutcome(invoice=invoice, applied=True, vat_changed=vat_changed)
 
 
@@ -200,11 +200,11 @@ def approve_pending_edit(session: Session, pending_id: int, staff_id: int, setti
     applied = invoice.is_editable and profile.deleted_at is None
     if applied:
         _apply(session, invoice, profile.snapshot(), profile, settings, actor_kind="staff", actor_id=staff_id,
-               note=f"approved billing change #{pending.id} requested by the customer")
+               code="approved_change", params={"request": pending.id})
     else:
         pending.note = f"approved, not applied: {invoice.code} is {invoice.status}"
         add_event(session, invoice, "billing_edit_not_applied", actor_kind="staff", actor_id=staff_id,
-                  note=pending.note)
+                  code="not_applied", params={"invoice": invoice.code, "status": invoice.status})
     record(session, "billing_edit.approved", actor_kind="staff", actor_id=staff_id, obj=pending,
            customer_id=pending.customer_id, data={"code": invoice.code, "profile_id": profile.id, "applied": applied})
     session.flush()

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.billing.currency import document_currency, rate_for
+from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate
 from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer
 from hostico.billing.notices import Notice, queue_notifications
@@ -152,7 +153,8 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
     for offset, service in enumerate(todo):
         start = service.next_due_date
         end = next_period_start(service) - dt.timedelta(days=1)
-        spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
+        spec = LineSpec(description=hosting_line(service.product.name, service.domain, service.cycle,
+                                                     customers[service.customer_id].language),
                         unit_price=service.price, currency=service.currency, service_id=service.id,
                         period_start=start, period_end=end)
         invoices.append(build_proforma(
@@ -170,7 +172,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
             line.id, line.invoice_id = next(line_ids), invoice_id
             lines.append(line)
         events.append(InvoiceEvent(id=event_id, invoice_id=invoice_id, action="created", actor_kind="system",
-                                   note="system: renewal"))
+                                   note="system", note_code="renewal"))
     # Plain batched INSERTs of the built rows: the unit of work's per-object bookkeeping (identity map,
     # history, cascades) cost more than the database did. Nothing in the batch reads them back as objects.
     for rows in (invoices, lines, events):

@@ -124,6 +124,6 @@ def _cancel_unpaid_proformas_of(session: Session, service: Service, *, actor_kin
         proforma.status = "cancelled"
         proforma.cancelled_at = utcnow()
         add_event(session, proforma, "cancelled", actor_kind=actor_kind, actor_id=actor_id,
-                  note=f"service {service.domain} terminated")
+                  code="service_terminated", params={"domain": service.domain})
         codes.append(proforma.code)
     return codes

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import InvalidTransition
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
@@ -19,13 +20,13 @@ from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, Outbo
 from hostico.notify.events import notify
 
 
-def service_line(service: Service) -> LineSpec:
-    """Bill one cycle of a service from its next due date."""
+def service_line(service: Service, language: str | None = None) -> LineSpec:
+    """Bill one cycle of a service from its next due date (described in `language`, the customer's)."""
     end = next_period_start(service)
     name = service.product.name if service.product is not None else "Hosting"
-    return LineSpec(description=f"{name} hosting — {service.domain} ({service.cycle})", unit_price=service.price,
-                    currency=service.currency, service_id=service.id, period_start=service.next_due_date,
-                    period_end=end - dt.timedelta(days=1))
+    return LineSpec(description=hosting_line(name, service.domain, service.cycle, language),
+                    unit_price=service.price, currency=service.currency, service_id=service.id,
+                    period_start=service.next_due_date, period_end=end - dt.timedelta(days=1))
 
 
 def _refuse_double_billing(session: Session, service_ids: list[int]) -> None:
@@ -62,7 +63,7 @@ def issue_proforma_for_customer(
                                     domain=service.domain, status=status_label(service.status))
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
         raise InvalidTransition(N_("The billing profile does not belong to this customer."), code="foreign_profile")
-    specs = [service_line(s) for s in services] + list(lines or [])
+    specs = [service_line(s, customer.language) for s in services] + list(lines or [])
     if not specs:
         raise InvalidTransition(N_("Choose at least one service or add a line to bill."), code="nothing_to_bill")
     _refuse_double_billing(session, [s.id for s in services])

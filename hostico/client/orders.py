@@ -15,6 +15,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from hostico.billing.errors import NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client.blueprint import bp
 from hostico.db import db
@@ -59,7 +60,7 @@ def order():
     if form.profile.data is None:
         default = next((p.id for p in profiles if p.is_default), 0)
         form.profile.data = default
-    status = 200
+    status, form_error = 200, None
     if form.validate_on_submit():
         product = next((p for p in products if p.id == form.product.data), None)
         profile = next((p for p in profiles if p.id == form.profile.data), None)
@@ -75,6 +76,11 @@ def order():
             except OrderRefused as exc:
                 db.session.rollback()
                 getattr(form, exc.field or "domain").errors.append(error_message(exc))
+            except NoExchangeRate:
+                # An EUR price needs the BNR rate of the day; the worker keeps reading BNR's feed.
+                db.session.rollback()
+                form_error = _("We cannot price this plan in lei right now: BNR's exchange rate for today is not"
+                               " available yet. Nothing was ordered; please try again in a few minutes.")
             else:
                 db.session.commit()
                 flash(_("Thank you! Your order is placed: pay proforma %(code)s to activate your hosting.",
@@ -83,4 +89,5 @@ def order():
         status = 422
     elif form.is_submitted():
         status = 422
-    return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS), status
+    return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
+                           form_error=form_error), status

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hostico.accounts.passwords import hash_password
+from hostico.billing.descriptions import hosting_line
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
@@ -20,6 +21,7 @@ from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.commands.demo_statement import write_demo_statement
 from hostico.db import db
+from hostico.efactura.deadline import is_working_day
 from hostico.models import (
     BillingProfile,
     Customer,
@@ -43,9 +45,12 @@ PLANS = [
     ("vps-eur", "Cloud VPS", "2 vCPU, 4 GB RAM, 80 GB NVMe (priced in EUR)",
      {"monthly": "19.00", "annual": "190.00"}, "EUR"),
 ]
-# The seed works offline: instead of reading BNR it stores one reference rate (a plausible EUR rate)
-# and a feed-read record, as if the worker had read the feed; the worker replaces it with BNR's own.
+# The seed works offline: instead of reading BNR it stores a reference rate (a plausible EUR rate) for
+# every day BNR publishes one (working days: not weekends nor Romanian public holidays) over the demo's
+# period, and a feed-read record, as if the worker had read the feed. Each document then uses the last
+# rate BNR published before its day (art. 290 Cod fiscal), as it would in production.
 DEMO_EUR_RATE = Decimal("5.0917")
+DEMO_RATE_DAYS = 60
 
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -99,7 +104,7 @@ def _service(session, customer, product, domain, cycle, due, status="active"):
 
 def _proforma(session, customer, service, settings, issued, origin, profile=None) -> Invoice:
     end = next_period_start(service)
-    spec = LineSpec(description=f"{service.product.name} hosting — {service.domain} ({service.cycle})",
+    spec = LineSpec(description=hosting_line(service.product.name, service.domain, service.cycle, customer.language),
                     unit_price=service.price, currency=service.currency, service_id=service.id,
                     period_start=service.next_due_date, period_end=end - dt.timedelta(days=1))
     # A system proforma is the renewal the billing run would issue: same key, so the run does not repeat it.
@@ -129,9 +134,10 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     session.add_all([person, company])
     session.flush()
 
-    # The demo EUR rate, as if BNR had published it before the oldest demo document.
-    session.add(ExchangeRate(day=today - dt.timedelta(days=45), currency="EUR", rate=DEMO_EUR_RATE, multiplier=1))
-    session.add(ExchangeRateSync(fetched_at=utcnow(), latest_day=today - dt.timedelta(days=45)))
+    published = [day for day in (today - dt.timedelta(days=n) for n in range(DEMO_RATE_DAYS, 0, -1))
+                 if is_working_day(day)]
+    session.add_all([ExchangeRate(day=day, currency="EUR", rate=DEMO_EUR_RATE, multiplier=1) for day in published])
+    session.add(ExchangeRateSync(fetched_at=utcnow(), latest_day=published[-1]))
     session.flush()
 
     # Documents are issued in date order (a series' dates never go backwards).

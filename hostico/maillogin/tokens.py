@@ -2,6 +2,16 @@
 
 Authlib's own `authlib.jose` module is deprecated in the pinned Authlib (it warns on import and points to
 joserfc, the JOSE library Authlib's author split out of it), so tokens are signed with joserfc.
+
+Two ways a link is made:
+- `link_for_message` (the outbox worker, when it sends an email): the record is made *pending* (no expiry,
+  refused when followed) and reused by every attempt to send that email, so a retried email carries the
+  same link and no second record. `activate` starts its 7 days when the SMTP server accepted the email
+  (DESIGN 2.2, 6); a link revoked before then (email or password change) is replaced at the next attempt.
+  Such tokens carry no `exp`: the server record is the only clock, because the acceptance time is not
+  known when the token is signed.
+- `mint` (tests, benchmarks): a link counted as delivered at `sent_at`, with `exp` in the token too.
+A token never lives in the database: the record keeps only its `jti`.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from functools import lru_cache
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import Integer, Select, String, Update, bindparam, select, update
+from sqlalchemy import Connection, Integer, Select, String, Update, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from hostico.models import Invoice, MailLoginToken, utcnow
@@ -63,16 +73,60 @@ def _as_utc(when: dt.datetime) -> dt.datetime:
 
 def mint(session: Session, *, customer_id: int, invoice_id: int, sent_at: dt.datetime, secret_key: str,
          outbox_message_id: int | None = None) -> str:
-    """Record a new link for an email sent at sent_at and return its signed token (valid 7 days)."""
+    """Record a new link for an email delivered at sent_at and return its signed token (valid 7 days)."""
     sent_at = _as_utc(sent_at)
     expires_at = sent_at + VALIDITY
     jti = secrets.token_urlsafe(18)
     session.add(MailLoginToken(jti=jti, customer_id=customer_id, invoice_id=invoice_id,
-                               outbox_message_id=outbox_message_id, expires_at=expires_at))
+                               outbox_message_id=outbox_message_id, accepted_at=sent_at, expires_at=expires_at))
     session.flush()
     claims = {"sub": str(customer_id), "inv": invoice_id, "jti": jti, "iat": int(sent_at.timestamp()),
               "exp": int(expires_at.timestamp())}
     return jwt.encode({"alg": "HS256"}, claims, signing_key(secret_key), algorithms=ALGORITHMS)
+
+
+def _sign_pending(record: MailLoginToken, secret_key: str) -> str:
+    # Deterministic (HS256 over the same claims): every attempt to send the email carries the same token.
+    claims = {"sub": str(record.customer_id), "inv": record.invoice_id, "jti": record.jti,
+              "iat": int(_as_utc(record.created_at).timestamp())}
+    return jwt.encode({"alg": "HS256"}, claims, signing_key(secret_key), algorithms=ALGORITHMS)
+
+
+def link_for_message(session: Session, *, customer_id: int, invoice_id: int, outbox_message_id: int,
+                     secret_key: str, now: dt.datetime | None = None) -> str:
+    """Return the token of an outbox email's link, recording it (pending) at the email's first attempt.
+
+    A later attempt gets the same record and token; when the record was revoked meanwhile (the customer
+    changed their email or password, staff revoked their links) a new one is made, so the link always
+    postdates the last revocation. The database keeps at most one unrevoked record per message.
+    """
+    record = session.scalar(
+        select(MailLoginToken).where(MailLoginToken.outbox_message_id == outbox_message_id,
+                                     MailLoginToken.revoked_at.is_(None), MailLoginToken.accepted_at.is_(None))
+    )
+    if record is None:
+        record = MailLoginToken(jti=secrets.token_urlsafe(18), customer_id=customer_id, invoice_id=invoice_id,
+                                outbox_message_id=outbox_message_id, expires_at=None,
+                                created_at=_as_utc(now or utcnow()))
+        session.add(record)
+        session.flush()
+    return _sign_pending(record, secret_key)
+
+
+def activate(conn: Session | Connection, outbox_message_id: int, *, accepted_at: dt.datetime) -> int:
+    """Start the 7 days of an email's pending link: the SMTP server accepted the email at accepted_at.
+
+    A link revoked before acceptance stays dead (the email may have gone to an address no longer the
+    customer's). Returns how many links became live.
+    """
+    accepted_at = _as_utc(accepted_at)
+    t = MailLoginToken.__table__
+    result = conn.execute(
+        update(t).where(t.c.outbox_message_id == outbox_message_id, t.c.revoked_at.is_(None),
+                        t.c.accepted_at.is_(None))
+        .values(accepted_at=accepted_at, expires_at=accepted_at + VALIDITY)
+    )
+    return result.rowcount
 
 
 def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tuple[Claims, bool]:
@@ -90,16 +144,20 @@ def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tu
         raise InvalidLink("signature")
     c = decoded.claims
     try:
-        sub, inv, jti, iat, exp = c["sub"], c["inv"], c["jti"], c["iat"], c["exp"]
+        sub, inv, jti, iat = c["sub"], c["inv"], c["jti"], c["iat"]
         if not (isinstance(sub, str) and sub.isdigit() and isinstance(inv, int) and not isinstance(inv, bool)
-                and isinstance(jti, str) and 0 < len(jti) <= 64 and isinstance(iat, int) and isinstance(exp, int)):
+                and isinstance(jti, str) and 0 < len(jti) <= 64 and isinstance(iat, int)):
             raise InvalidLink("claims")
     except KeyError as err:
         raise InvalidLink("claims") from err
-    if exp - iat != int(VALIDITY.total_seconds()):
+    claims = Claims(customer_id=int(sub), invoice_id=inv, jti=jti)
+    if "exp" not in c:
+        return claims, True  # a link sent by the worker: its record's expiry (from acceptance) decides
+    exp = c["exp"]
+    if not isinstance(exp, int) or isinstance(exp, bool) or exp - iat != int(VALIDITY.total_seconds()):
         raise InvalidLink("claims")
     now_ts = int(_as_utc(now or utcnow()).timestamp())
-    return Claims(customer_id=int(sub), invoice_id=inv, jti=jti), now_ts < exp
+    return claims, now_ts < exp
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +191,8 @@ def verify(session: Session, token: str, *, secret_key: str, now: dt.datetime | 
         raise InvalidLink("mismatch")
     if record.revoked_at is not None:
         raise InvalidLink("revoked", record)
+    if record.expires_at is None:
+        raise InvalidLink("undelivered", record)  # its email was never accepted by the SMTP server
     if not in_time or _as_utc(now or utcnow()) >= record.expires_at:
         raise InvalidLink("expired", record)
     return record
@@ -141,7 +201,8 @@ def verify(session: Session, token: str, *, secret_key: str, now: dt.datetime | 
 def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -> MailLoginToken | None:
     """Return the recorded link with this jti if it is neither revoked nor expired."""
     record = session.scalar(select(MailLoginToken).where(MailLoginToken.jti == jti))
-    if record is None or record.revoked_at is not None or _as_utc(now or utcnow()) >= record.expires_at:
+    if (record is None or record.revoked_at is not None or record.expires_at is None
+            or _as_utc(now or utcnow()) >= record.expires_at):
         return None
     return record
 

@@ -1,7 +1,8 @@
 """Render outbox messages from templates/email/* and templates/sms/* (plain Jinja, no Flask).
 
 Rendering happens once, at the first delivery attempt; the result is kept on the outbox row so a
-retry sends exactly the same content.
+retry sends exactly the same content. The invoice's mail-login link is not part of it: the stored body
+holds `notify.links.LINK_PLACEHOLDER`, which the worker replaces with a live link when it sends.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from hostico import locales
 from hostico.errors import N_
-from hostico.maillogin.links import invoice_link
 from hostico.models import Customer, Invoice, OutboxMessage, Service
+from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
 
@@ -66,12 +67,9 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
     service = session.get(Service, msg.service_id) if msg.service_id else None
     base = settings.base_url.rstrip("/")
     ctx = dict(msg.context or {})
-    invoice_url = None
-    if invoice is not None and msg.channel == "email" and customer is not None:
-        invoice_url = invoice_link(
-            session, customer_id=customer.id, invoice_id=invoice.id, invoice_code=invoice.code, sent_at=now,
-            base_url=base, secret_key=settings.secret_key, outbox_message_id=msg.id,
-        )
+    # The login link is made when the email is sent (worker), never stored: here only its placeholder.
+    has_link = invoice is not None and msg.channel == "email" and customer is not None
+    invoice_url = LINK_PLACEHOLDER if has_link else None
     return {
         "customer": customer, "invoice": invoice, "service": service, "ctx": ctx, "event": msg.event,
         "base_url": base, "invoice_url": invoice_url,
@@ -82,7 +80,7 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
 
 
 def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
-    """Render the subject, text and HTML of an email (minting its invoice link as sent at `now`)."""
+    """Render the subject, text and HTML of an email (its invoice link as a placeholder)."""
     ctx = _context(session, msg, settings, now)
     env = environment(message_language(ctx["customer"]))
     text_module = env.get_template(f"email/{msg.template}.txt").make_module(ctx)

@@ -12,6 +12,7 @@ class NotifySettings:
     secret_key: str = ""
     mail_backend: str = "smtp"
     mail_from: str = "Hostico <billing@hostico.example>"
+    mail_file: str = "instance/mail.mbox"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_user: str = ""
@@ -48,6 +49,7 @@ class NotifySettings:
             secret_key=str(get("SECRET_KEY", "")),
             mail_backend=str(get("MAIL_BACKEND", d.mail_backend)).lower(),
             mail_from=str(get("MAIL_FROM", d.mail_from)),
+            mail_file=str(get("MAIL_FILE", d.mail_file)),
             smtp_host=str(get("SMTP_HOST", d.smtp_host)),
             smtp_port=int(get("SMTP_PORT", d.smtp_port)),
             smtp_user=str(get("SMTP_USER", "")),

@@ -1,25 +1,36 @@
 """The outbox worker: claim due messages, render them once, deliver outside any transaction, record.
 
 `deliver_due` is the one entry point (CLI `worker`, the inline development thread, tests, bench).
+
+Sent at each attempt, never stored: the recipient is the customer's address *now* (an email queued before
+an email change goes to the new address: re-addressed, never cancelled, since it is the customer's
+invoice notice), and the invoice's mail-login link is made then (`maillogin.tokens.link_for_message`: one
+record per email whatever the attempts) and put in place of the stored placeholder. The link's 7 days
+start when the SMTP server accepted the email (`maillogin.tokens.activate`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
+import mailbox
 import os
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from jinja2 import TemplateError
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from hostico.audit import record
+from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
-from hostico.notify import outbox
+from hostico.notify import links, outbox
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
 from hostico.notify.render import render
@@ -43,6 +54,7 @@ class Envelope:
     text: str
     html: str | None
     attempts: int
+    has_link: bool = False  # carries a pending mail-login link, to be activated once accepted
 
 
 def default_worker_id() -> str:
@@ -54,18 +66,20 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
              now: dt.datetime) -> list[Envelope]:
     """Render what has not been rendered yet and drop SMS of customers who opted out (one transaction)."""
     msgs = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
-    customer_ids = {m.customer_id for m in msgs if m.channel == "sms" and m.customer_id}
+    customer_ids = {m.customer_id for m in msgs if m.customer_id}
     customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
     ready = []
     for msg in msgs:
         if msg.status != "sending" or msg.claimed_by != worker_id:
             continue
+        customer = customers.get(msg.customer_id) if msg.customer_id else None
         if msg.channel == "sms":
-            customer = customers.get(msg.customer_id)
             if customer is None or not customer.sms_opt_in or not customer.phone_e164:
                 msg.status, msg.last_error = "cancelled", "customer turned SMS off"
                 continue
             msg.recipient = customer.phone_e164  # the number as it is now, never a replaced one
+        elif customer is not None and customer.email and msg.recipient != customer.email:
+            _readdress(session, msg, customer.email)
         if msg.body_text is None:
             try:
                 rendered = render(session, msg, settings, now)
@@ -74,9 +88,29 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 msg.status, msg.last_error = "dead", f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
-        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, msg.body_text, msg.body_html,
-                              msg.attempts))
+        text, html, has_link = msg.body_text, msg.body_html, False
+        if msg.channel == "email" and links.has_link(text, html):
+            url = _invoice_link(session, msg, settings, now)
+            text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
+        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link))
     return ready
+
+
+def _readdress(session: Session, msg: OutboxMessage, email: str) -> None:
+    """Send a customer's email to their address as it is now (it changed after the email was queued)."""
+    record(session, "outbox.readdressed", actor_kind="system", obj=msg, customer_id=msg.customer_id,
+           data={"before": msg.recipient, "after": email})
+    msg.recipient = email
+
+
+def _invoice_link(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> str:
+    """The live mail-login URL for this email's invoice (the same one at every attempt)."""
+    base = settings.base_url.rstrip("/")
+    if msg.customer_id is None or msg.invoice_id is None:
+        return f"{base}/invoices"  # not a customer's invoice email: no login link (render never does this)
+    token = tokens.link_for_message(session, customer_id=msg.customer_id, invoice_id=msg.invoice_id,
+                                    outbox_message_id=msg.id, secret_key=settings.secret_key, now=now)
+    return f"{base}/m/{token}"
 
 
 class Channels:
@@ -98,16 +132,37 @@ class Channels:
                 except ValueError as exc:
                     raise TemporaryDeliveryError(f"sms backend misconfigured: {exc}") from exc
             return self._sms.send(to=env.recipient, sender=self.settings.sms_sender, text=env.text)
-        if self.settings.mail_backend in DEV_MAIL_BACKENDS:
-            return "outbox"  # development: the rendered email is read in the staff outbox
         msg = build_message(sender=self.settings.mail_from, recipient=env.recipient, subject=env.subject or "",
                             text=env.text, html=env.html)
+        if self.settings.mail_backend in DEV_MAIL_BACKENDS:
+            # Development: staff read the stored email at /staff/outbox (its link a placeholder); the email as
+            # delivered, with its live link, goes to an mbox file (HOSTICO_MAIL_FILE) for the developer.
+            _append_mbox(self.settings.mail_file, msg)
+            return "outbox"
         return send_smtp(msg, self.settings)
 
     def close(self) -> None:
         """Release the SMS provider's connections."""
         if self._sms is not None:
             self._sms.close()
+
+
+_MBOX_LOCK = threading.Lock()
+
+
+def _append_mbox(path: str, msg: EmailMessage) -> None:
+    """Append an email to the development mbox (threads of this process, then other processes, in turn)."""
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with _MBOX_LOCK, open(path, "ab") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        box = mailbox.mbox(path)
+        try:
+            box.add(msg)
+            box.flush()
+        finally:
+            box.close()
 
 
 def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings, *,
@@ -158,8 +213,13 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
         outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
                           error=f"unexpected: {type(exc).__name__}: {exc}", now=now or utcnow(), settings=settings)
         return
-    if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=now or utcnow()):
+    accepted_at = now or utcnow()  # the SMTP server (or provider) has just accepted it
+    if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=accepted_at):
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)
+        return
+    if env.has_link:
+        # After mark_sent: a crash in between leaves the link pending (it logs nobody in), never the reverse.
+        tokens.activate(conn, env.id, accepted_at=accepted_at)
 
 
 def run_forever(session_factory: Callable[[], Session], settings: NotifySettings, *, poll_seconds: float = 2.0,

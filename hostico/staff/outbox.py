@@ -12,6 +12,7 @@ from hostico.auth.forms import EmptyForm
 from hostico.db import db
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
+from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.outbox import retry_dead
 from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
@@ -57,10 +58,11 @@ def _message(message_id: int) -> OutboxMessage:
 @bp.route("/outbox/<int:message_id>")
 @requires("outbox.manage")
 def outbox_message(message_id: int):
-    """Show one message as it was (or will be) delivered."""
+    """Show one message as it was (or will be) delivered; its login link only as the placeholder."""
     msg = _message(message_id)
     customer = db.session.get(Customer, msg.customer_id) if msg.customer_id else None
-    return render_template("staff/outbox_message.html", msg=msg, customer=customer, form=EmptyForm())
+    return render_template("staff/outbox_message.html", msg=msg, customer=customer, form=EmptyForm(),
+                           link_placeholder=LINK_PLACEHOLDER)
 
 
 @bp.route("/outbox/<int:message_id>/html")

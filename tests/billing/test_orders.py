@@ -94,3 +94,13 @@ def test_paying_an_order_activates_the_service_for_one_cycle(session, make, sett
     assert service.status == "active" and service.next_due_date == dt.date(2026, 4, 10)
     session.refresh(order)
     assert order.status == "paid"
+
+
+@pytest.mark.parametrize("language, text", [("ro", "Găzduire Starter — magazin.ro (anual)"),
+                                            ("en", "Starter hosting — magazin.ro (annual)")])
+def test_the_line_is_written_in_the_customers_language(session, make, settings, language, text):
+    customer = make.make_customer(language=language)
+    product = make.make_product()
+    product.name = "Starter"
+    _, proforma = place_order(session, customer, product, "annual", "magazin.ro", settings, TODAY)
+    assert proforma.lines[0].description == text

@@ -242,3 +242,35 @@ def test_the_first_page_after_login_keeps_the_session_cookie_and_its_csrf_token_
     assert "Set-Cookie" not in page.headers  # the login response's session already had its CSRF secret
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
+
+
+def _row(body, code):
+    return body[body.index(f'id="invoice-{code}"'):].split("</tr>")[0]
+
+
+def test_a_remembered_row_follows_every_change_of_its_invoice_and_the_language(client, make, customer, session,
+                                                                              settings, app):
+    proforma = make.make_proforma(customer, amount="20.00")
+    first = client.get("/invoices").get_data(as_text=True)
+    assert app.extensions["hostico_invoice_rows"]  # the rows were remembered...
+    assert client.get("/invoices").get_data(as_text=True) == first  # ...and give the same page
+    assert "unpaid" in _row(first, proforma.code) and "/pay" in _row(first, proforma.code)
+    pay(session, settings, proforma)
+    paid = _row(client.get("/invoices").get_data(as_text=True), proforma.code)
+    assert "unpaid" not in paid and "paid" in paid and "/pay" not in paid
+    romanian = _row(client.get("/invoices?lang=ro").get_data(as_text=True), proforma.code)
+    assert "plătită" in romanian and "Vezi" in romanian
+    buyer = dict(proforma.buyer, name="Firma Nouă SRL")
+    session.get(type(proforma), proforma.id).buyer = buyer
+    session.commit()
+    assert "Firma Nouă SRL" in _row(client.get("/invoices?lang=en").get_data(as_text=True), proforma.code)
+
+
+def test_remembered_rows_are_bounded(client, make, customer, app, monkeypatch):
+    from hostico.client import invoices
+
+    monkeypatch.setattr(invoices, "ROW_CACHE_SIZE", 3)
+    for _ in range(5):
+        make.make_proforma(customer)
+    body = client.get("/invoices").get_data(as_text=True)
+    assert len(rows(body)) == 5 and len(app.extensions["hostico_invoice_rows"]) <= 3
