@@ -165,6 +165,14 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
     }
 
 
+# Secrets a production app accepts (hostico.secret_settings): long and random-looking. Tests of production
+# start from these and take one away or replace it.
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": "9c1f5e0b7a3d48e6b2c4f8a1d0e7b3c56a9f2e4d8b1c7a0f3e6d9b2c5a8f1e4d",
+    "WEBHOOK_SECRET": "b7e2c9a4f1d86e3b0a5c7f2e9d4b1a6c",
+}
+
+
 def reconfigure(app, **config) -> None:
     """Change settings of a running test app: the config, then the settings object built from it."""
     app.config.update(config)

@@ -106,8 +106,9 @@ def test_cookies_are_httponly_and_samesite_lax_in_development(app, make):
 @pytest.fixture
 def production_app(test_config):
     from hostico.db import db
+    from tests.conftest import PRODUCTION_SECRETS
 
-    config = dict(test_config, ENV="production", SECRET_KEY="a-production-secret-of-decent-length")
+    config = dict(test_config, ENV="production", **PRODUCTION_SECRETS)
     config.pop("TESTING")
     app = create_app(config)
     from tests.conftest import CSRFClient
