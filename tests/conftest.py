@@ -142,8 +142,24 @@ def fake_bnr():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def _vies_server():
+    from tests.fake_vies import FakeVies
+
+    server = FakeVies()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def test_config(database_url, tmp_path, fake_bnr) -> dict:
+def fake_vies(_vies_server):
+    """A local VIES (every number valid unless a test says otherwise in `answers` or `default`)."""
+    _vies_server.reset()
+    return _vies_server
+
+
+@pytest.fixture
+def test_config(database_url, tmp_path, fake_bnr, fake_vies) -> dict:
     return {
         "TESTING": True,
         "ENV": "test",
@@ -159,6 +175,8 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
         # Never ANAF's real registry: nothing listens here; tests that need it start a local fake.
         "ANAF_PUBLIC_URL": "http://127.0.0.1:9",
         "BNR_RATES_URL": fake_bnr.url,  # never BNR itself
+        "VIES_URL": fake_vies.url,  # never the EU's VIES
+        "VIES_TIMEOUT": 1,
         # The suite's pages and emails are asserted in English (the msgids): a visitor without ?lang, a lang
         # cookie or Accept-Language gets English here. Romanian tests ask for it (tests/test_catalogue.py).
         "DEFAULT_LOCALE": "en",

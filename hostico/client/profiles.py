@@ -8,8 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from hostico.audit import record
+from hostico.billing import vies
 from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import drop_pending_for_profile
+from hostico.billing.vat_checks import with_vies
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
@@ -59,6 +61,30 @@ def _render_form(profile: BillingProfile | None, values: dict, errors: dict, sta
     ), status
 
 
+def check_vat_number(data: dict, previous: dict | None = None) -> tuple[dict, dict, str | None]:
+    """Ask VIES about an EU business's VAT number; return (data with `vies`, field errors, notice).
+
+    A number VIES says is not valid is a field error (nothing is saved); a number VIES could not
+    check is saved with Romanian VAT, and the customer is told it will be checked again. An unchanged
+    number already confirmed keeps its answer.
+    """
+    kept = (previous or {}).get("vies")
+    if kept and vies.still_applies(data, kept) and kept.get("status") == vies.VALID and vies.needs_check(data):
+        return {**data, "vies": kept}, {}, None
+    checked = with_vies(data, app_settings().billing)
+    answer = checked.get("vies") or {}
+    number = checked.get("vat_number")
+    if answer.get("status") == vies.INVALID:
+        return checked, {"vat_number": _("VIES (the EU's register of VAT numbers) says %(number)s is not a valid "
+                                         "VAT number. Correct it, or leave it empty to be invoiced with Romanian "
+                                         "VAT.", number=number)}, None
+    if answer.get("status") == vies.PENDING:
+        return checked, {}, _("VIES (the EU's register of VAT numbers) could not check %(number)s right now, so "
+                              "Romanian VAT applies for now. We will check it again automatically and apply "
+                              "reverse charge once VIES confirms it.", number=number)
+    return checked, {}, None
+
+
 def _form_values() -> dict:
     return {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "label", "is_default")}
 
@@ -83,9 +109,12 @@ def create_profile():
     result = validate_buyer(request.form)
     if not result.ok:
         return _render_form(None, values, result.errors, 422)
+    data, errors, notice = check_vat_number(result.data)
+    if errors:
+        return _render_form(None, values, errors, 422)
     # "pending" until staff approve its first use; it matters only while approvals are required.
     profile = BillingProfile(customer_id=current_user.id, label=values["label"].strip()[:100] or None,
-                             approval="pending", **result.data)
+                             approval="pending", **result.data, vies=data.get("vies"))
     db.session.add(profile)
     db.session.flush()
     if values["is_default"] or not any(p.is_default for p in _list() if p.id != profile.id):
@@ -95,6 +124,8 @@ def create_profile():
                                                                       "name": profile.display_name})
     db.session.commit()
     flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
+    if notice:
+        flash(notice, "info")
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
@@ -110,9 +141,13 @@ def edit_profile(profile_id: int):
     result = validate_buyer(request.form)
     if not result.ok:
         return _render_form(profile, values, result.errors, 422)
+    data, errors, notice = check_vat_number(result.data, profile.snapshot())
+    if errors:
+        return _render_form(profile, values, errors, 422)
     before = profile.snapshot()
     for name, value in result.data.items():
         setattr(profile, name, value)
+    profile.vies = data.get("vies")
     profile.label = values["label"].strip()[:100] or None
     if values["is_default"]:
         _make_default(profile)
@@ -125,6 +160,8 @@ def edit_profile(profile_id: int):
            customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
     db.session.commit()
     flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
+    if notice:
+        flash(notice, "info")
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
