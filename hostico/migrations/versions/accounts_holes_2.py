@@ -4,14 +4,14 @@ Two "Pay" submits at once opened two payment pages for one proforma, so the cust
 twice (issue 16 hole 9). The second submit now waits for the first and is sent to the same page.
 
 Revision ID: accounts_holes_2
-Revises: fiscal_buyer_1
+Revises: fiscal_tax_1
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_holes_2"
-down_revision = "fiscal_buyer_1"
+down_revision = "fiscal_tax_1"
 branch_labels = None
 depends_on = None
 
