@@ -14,7 +14,8 @@ from flask_login import current_user
 from hostico.accounts import sessions as user_sessions
 from hostico.audit import record
 from hostico.auth.sessions import current_record, end_other_sessions
-from hostico.client import bp
+from hostico.client import my_details
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.settings import settings as app_settings
@@ -44,6 +45,11 @@ def context(status_message: str | None = None) -> dict:
         {"id": r.id, "device": describe_device(r.user_agent), "ip": r.ip, "last_seen": r.last_seen_at,
          "created": r.created_at, "via_link": r.via == "maillink", "current": r.id == current_id}
         for r in rows], "sessions_status": status_message}
+
+
+@my_details.section("sessions")
+def _page_section(forms: dict) -> dict:
+    return context()
 
 
 def _section(message: str):

@@ -17,7 +17,7 @@ from hostico.db import db
 from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
 from hostico.staff.lookups import client_ip, customer_or_404
