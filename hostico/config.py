@@ -64,6 +64,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_DUE_DAYS": (14, _int),
     "REMINDER_DAYS": ("3,0", _str),
     "GRACE_DAYS": (7, _int),
+    "ORDER_EXPIRY_DAYS": (14, _int),  # an order unpaid this long is cancelled by the billing run
+    "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
