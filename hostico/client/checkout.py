@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.extensions import limiter
