@@ -13,7 +13,7 @@ from hostico import i18n, production, settings
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
-from hostico.htmx import add_vary, is_htmx
+from hostico.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
 from hostico.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -218,10 +218,6 @@ def _register_template_helpers(app: Flask) -> None:
     def inject():
         return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}
 
-
-HTMX_VERSION = "2.0.11"
-HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
-HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
 def _register_cli(app: Flask) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, sel
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.taxes import vat_breakdown
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.htmx import render_page_or_partial

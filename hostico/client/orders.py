@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from hostico.billing.errors import NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.i18n import error_message
 from hostico.models import CYCLES, BillingProfile, Product

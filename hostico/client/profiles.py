@@ -12,7 +12,8 @@ from hostico.billing import vies
 from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import drop_pending_for_profile
 from hostico.billing.vat_checks import with_vies
-from hostico.client import bp
+from hostico.client import my_details
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
@@ -38,6 +39,11 @@ def _list() -> list[BillingProfile]:
 def context() -> dict:
     """Data the billing-profiles section of My Details needs."""
     return {"profiles": _list(), "approval_required": _approval_on()}
+
+
+@my_details.section("profiles")
+def _page_section(forms: dict) -> dict:
+    return context()
 
 
 def _section():

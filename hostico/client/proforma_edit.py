@@ -12,7 +12,7 @@ from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.invoices import pending_edits
 from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile

@@ -6,7 +6,8 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from hostico import HTMX_CDN_URL, HTMX_SRI, create_app
+from hostico import create_app
+from hostico.htmx import HTMX_CDN_URL, HTMX_SRI
 from tests.factories import PASSWORD
 from tests.security.conftest import ROLES, act_as, get_pages
 from tests.security.discover import script_sources
