@@ -155,6 +155,9 @@ EVENT_NOTES = {
     "not_applied": N_("approved, not applied: %(invoice)s is %(status)s"),
     "reissued_as": N_("reissued as %(invoice)s"),
     "credited_by": N_("credit note %(invoice)s"),
+    "vies_valid": N_("VIES confirmed %(number)s (consultation %(request)s)"),
+    "vies_invalid": N_("VIES says %(number)s is not a valid VAT number"),
+    "vat_rate_on": N_("VAT %(rate)s%% in force on %(day)s"),
 }
 # Parameters that are themselves labels: translated before they go into the sentence.
 _EVENT_NOTE_LABELS = {"method": "payment_method", "status": "status"}
