@@ -32,6 +32,10 @@ class Customer(UserMixin, TimestampMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Wrong second-factor codes in a row (a right one resets it) and when the last came: guessing is
+    # throttled in the database, whatever process or limiter storage answers (accounts.second_factor).
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     billing_profiles = relationship(

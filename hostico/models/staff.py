@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, TimestampMixin
+from hostico.models.base import Base, TimestampMixin, UTCDateTime
 
 STAFF_ROLES = ("admin", "billing", "support")
 
@@ -26,6 +28,10 @@ class StaffUser(UserMixin, TimestampMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Wrong second-factor codes in a row (a right one resets it) and when the last came: guessing is
+    # throttled in the database, whatever process or limiter storage answers (accounts.second_factor).
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     kind = "staff"
 
