@@ -1,7 +1,7 @@
 """accounts sessions: server-side login sessions (user_sessions)
 
 Revision ID: accounts_sessions_1
-Revises: accounts_holes_2
+Revises: accounts_domain_1
 Create Date: 2026-12-10
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_sessions_1"
-down_revision = "accounts_holes_2"
+down_revision = "accounts_domain_1"
 branch_labels = None
 depends_on = None
 
