@@ -46,6 +46,10 @@ class InvalidConfirmation(EmailChangeError):
     template = N_("This confirmation link is no longer valid. Ask for the change again in My Details.")
 
 
+class ForeignConfirmation(InvalidConfirmation):
+    """A genuine link, but of another customer (the web layer answers 404, as for any foreign object)."""
+
+
 class AddressTaken(EmailChangeError):
     code = "accounts.email_change_taken"
     template = N_("This email address can no longer be used. Ask for the change again with another address.")
@@ -92,9 +96,12 @@ def read_confirmation(customer: Customer, token: str, *, secret_key: str) -> str
         data = _serializer(secret_key).loads(token, max_age=CONFIRM_HOURS * 3600)
     except BadData:
         raise InvalidConfirmation() from None
-    if (not isinstance(data, dict) or data.get("c") != customer.id
-            or str(data.get("old", "")) != customer.email.lower() or not data.get("new")):
+    if not isinstance(data, dict) or not data.get("new"):
         raise InvalidConfirmation()
+    if data.get("c") != customer.id:
+        raise ForeignConfirmation()
+    if str(data.get("old", "")) != customer.email.lower():
+        raise InvalidConfirmation()  # used already, or the address changed since
     return str(data["new"])
 
 

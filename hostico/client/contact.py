@@ -9,7 +9,7 @@ effect when the link sent to it is opened (accounts.email_change).
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -138,6 +138,8 @@ def email_confirm_page(token: str):
     """Ask to confirm the new email address of a link sent to it (the change itself is a POST)."""
     try:
         new_email = email_change.read_confirmation(current_user, token, secret_key=app_settings().secret_key)
+    except email_change.ForeignConfirmation:
+        abort(404)
     except email_change.EmailChangeError as err:
         return render_template("client/email_confirm.html", error=error_message(err), form=None), 400
     return render_template("client/email_confirm.html", new_email=new_email, token=token, form=EmptyForm(), error=None)
@@ -156,6 +158,8 @@ def email_confirm():
     try:
         new_email = email_change.confirm_email_change(db.session, customer, request.form.get("token", ""),
                                                       secret_key=app_settings().secret_key, ip=request.remote_addr)
+    except email_change.ForeignConfirmation:
+        abort(404)
     except email_change.EmailChangeError as err:
         db.session.rollback()
         return render_template("client/email_confirm.html", error=error_message(err), form=None), 400

@@ -131,9 +131,9 @@ def test_a_confirmation_link_works_only_for_its_own_customer(app, client, sessio
     mallory = make.make_customer(email="mallory@example.com")
     other = app.test_client()
     login_as(other, mallory)
-    assert other.get(f"/my-details/email/confirm/{token}").status_code == 400
+    assert other.get(f"/my-details/email/confirm/{token}").status_code == 404
     resp = other.post_form("/my-details/email/confirm", {"token": token}, token_from="/my-details")
-    assert resp.status_code == 400
+    assert resp.status_code == 404
     session.expire_all()
     assert session.get(Customer, mallory.id).email == "mallory@example.com"
     assert session.get(Customer, ana.id).email == "ana@example.com"
