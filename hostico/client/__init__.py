@@ -19,6 +19,6 @@ def require_customer():
 
 
 from hostico.client import (  # noqa: E402,F401,I001
-    checkout, company_lookup, dashboard, efactura_xml, invoices, language, my_details, orders, proforma_edit,
-    services,
+    billing_data, checkout, company_lookup, dashboard, efactura_xml, invoices, language, my_details, orders,
+    proforma_edit, services,
 )

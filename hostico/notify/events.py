@@ -23,6 +23,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "termination": ("email",),
     "credit_note": ("email",),
     "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
+    "billing_data_needed": ("email",),  # a renewal waits for the customer's name and address
 }
 
 
