@@ -26,6 +26,7 @@ if ROOT not in sys.path:
 PG_ADMIN_URL = os.environ.get("HOSTICO_BENCH_POSTGRES_URL",
                               os.environ.get("HOSTICO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
 SECRET_KEY = "bench-secret-key-not-for-production"
+WEBHOOK_SECRET = "bench-webhook-signing-secret-0f3a9c"  # production refuses to start without its own
 PASSWORD = "bench-password-2026"
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 

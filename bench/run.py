@@ -30,6 +30,7 @@ from bench._common import (  # noqa: E402
     PASSWORD,
     ROOT,
     SECRET_KEY,
+    WEBHOOK_SECRET,
     Row,
     gunicorn,
     load,
@@ -127,7 +128,7 @@ def section_pages(args, engine: str, tmp: str) -> list[Row]:
         seeded = seed_customer(url, 200)
         baseline_app.prepare(url)
         env = {"HOSTICO_DATABASE_URL": url, "HOSTICO_SECRET_KEY": SECRET_KEY, "HOSTICO_ENV": "production",
-               "BENCH_BASELINE_DB": url}
+               "HOSTICO_WEBHOOK_SECRET": WEBHOOK_SECRET, "BENCH_BASELINE_DB": url}
         with gunicorn("bench.baseline_app:app", env, workers=workers) as base_port, \
                 gunicorn("bench.product_wsgi:app", env, workers=workers, ready_path="/healthz") as port:
             env_base = f"http://127.0.0.1:{port}"

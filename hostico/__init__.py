@@ -13,7 +13,7 @@ from hostico import i18n, production, settings
 from hostico.config import default_config, from_environment
 from hostico.db import db
 from hostico.extensions import babel, csrf, limiter, login_manager
-from hostico.htmx import add_vary, is_htmx
+from hostico.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
 from hostico.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,15 +55,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
-        if app.config.get("ENV") == "production":
-            raise RuntimeError("HOSTICO_SECRET_KEY must be set in production")
+    production = app.config.get("ENV") == "production"
+    if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     _choose_payment_gateway(app)
-    from hostico.efactura.settings import production_problems
-
-    for problem in production_problems(app.config):
-        raise RuntimeError(problem)
+    _refuse_unsafe_config(app.config, production=production)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
@@ -87,12 +83,28 @@ def _choose_payment_gateway(app: Flask) -> None:
     if name not in ("", "sandbox", "netopia", "stripe"):
         raise RuntimeError(f"HOSTICO_PAYMENT_GATEWAY={name!r}: use sandbox, netopia or stripe")
     app.config["PAYMENT_GATEWAY"] = name
-    if production:
-        from hostico.payments.gateways import production_problems
 
-        problems = production_problems(app.config)
-        if problems:
-            raise RuntimeError("; ".join(problems))
+
+def _refuse_unsafe_config(config, *, production: bool) -> None:
+    """Refuse to start with every reason at once: in production a missing or default secret of any kind
+    (hostico.secret_settings), a sandbox or incomplete gateway, an e-Factura stand-in; a bad e-Factura mode
+    anywhere. The message names settings, never their values."""
+    from hostico import secret_settings
+    from hostico.efactura.settings import production_problems as efactura_problems
+    from hostico.payments.gateways import production_problems as gateway_problems
+
+    found = list(efactura_problems(config))
+    if production:
+        found = secret_settings.problems(config) + gateway_problems(config) + found
+    named, unique = set(), []
+    for line in found:  # a secret both the registry and its gateway report is named once
+        setting = line.split(" ", 1)[0]
+        if setting.startswith("HOSTICO_") and setting in named:
+            continue
+        named.add(setting)
+        unique.append(line)
+    if unique:
+        raise secret_settings.UnsafeConfiguration(unique)
 
 
 def _development_secret(instance_path: str) -> str:
@@ -206,10 +218,6 @@ def _register_template_helpers(app: Flask) -> None:
     def inject():
         return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}
 
-
-HTMX_VERSION = "2.0.11"
-HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
-HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
 def _register_cli(app: Flask) -> None:

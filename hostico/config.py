@@ -96,6 +96,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "BNR_RATES_URL": ("https://www.bnr.ro/nbrfxrates.xml", _str),  # BNR's daily reference rates (XML)
     "BNR_TIMEOUT": (10, _int),
     "BNR_REFRESH_SECONDS": (3600, _int),  # how often the worker reads the feed
+    # VIES (the EU's VAT number check, REST API): confirms a VAT number before reverse charge.
+    "VIES_URL": ("https://ec.europa.eu/taxation_customs/vies/rest-api", _str),
+    "VIES_TIMEOUT": (10, _int),
+    "VIES_RETRY_SECONDS": (900, _int),  # how often the worker asks again for numbers VIES could not check
     # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
     "EFACTURA": ("off", _str),
     "ANAF_API_URL": ("https://api.anaf.ro", _str),

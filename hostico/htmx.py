@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+# htmx 2.x, pinned: the CDN file with its SRI hash, and the same file in static/vendor/ as the fallback.
+HTMX_VERSION = "2.0.11"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
 
 def is_htmx() -> bool:
     """True for an htmx request that wants a partial (not boosted, not a history restore)."""

@@ -6,6 +6,7 @@ from functools import lru_cache, wraps
 
 from flask import abort, current_app, request
 
+from hostico.htmx import HTMX_CDN_URL
 from hostico.settings import settings as app_settings
 
 HTMX_CDN = "https://cdn.jsdelivr.net"
@@ -27,8 +28,6 @@ def is_public_endpoint(endpoint: str | None) -> bool:
 @lru_cache(maxsize=1)
 def content_security_policy() -> str:
     """Return the CSP: scripts only from this site and the one pinned htmx file on the CDN."""
-    from hostico import HTMX_CDN_URL  # defined beside the template context that loads it
-
     return (
         "default-src 'self'; "
         f"script-src 'self' {HTMX_CDN_URL}; "

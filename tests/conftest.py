@@ -142,8 +142,24 @@ def fake_bnr():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def _vies_server():
+    from tests.fake_vies import FakeVies
+
+    server = FakeVies()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def test_config(database_url, tmp_path, fake_bnr) -> dict:
+def fake_vies(_vies_server):
+    """A local VIES (every number valid unless a test says otherwise in `answers` or `default`)."""
+    _vies_server.reset()
+    return _vies_server
+
+
+@pytest.fixture
+def test_config(database_url, tmp_path, fake_bnr, fake_vies) -> dict:
     return {
         "TESTING": True,
         "ENV": "test",
@@ -159,10 +175,20 @@ def test_config(database_url, tmp_path, fake_bnr) -> dict:
         # Never ANAF's real registry: nothing listens here; tests that need it start a local fake.
         "ANAF_PUBLIC_URL": "http://127.0.0.1:9",
         "BNR_RATES_URL": fake_bnr.url,  # never BNR itself
+        "VIES_URL": fake_vies.url,  # never the EU's VIES
+        "VIES_TIMEOUT": 1,
         # The suite's pages and emails are asserted in English (the msgids): a visitor without ?lang, a lang
         # cookie or Accept-Language gets English here. Romanian tests ask for it (tests/test_catalogue.py).
         "DEFAULT_LOCALE": "en",
     }
+
+
+# Secrets a production app accepts (hostico.secret_settings): long and random-looking. Tests of production
+# start from these and take one away or replace it.
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": "9c1f5e0b7a3d48e6b2c4f8a1d0e7b3c56a9f2e4d8b1c7a0f3e6d9b2c5a8f1e4d",
+    "WEBHOOK_SECRET": "b7e2c9a4f1d86e3b0a5c7f2e9d4b1a6c",
+}
 
 
 def reconfigure(app, **config) -> None:

@@ -99,3 +99,12 @@ def make_checkout(session, customer, proformas, *, gateway="sandbox", status="pe
     session.add(checkout)
     session.flush()
     return checkout
+
+
+def vies_answer(vat_number: str, status: str = "valid", *, name: str = "Example Business",
+                request_id: str = "WAPIAAAAZ0000000042") -> dict:
+    """VIES's answer about a VAT number as the billing data keeps it (billing.vies.ViesAnswer.snapshot())."""
+    return {"vat_number": vat_number, "status": status, "valid": {"valid": True, "invalid": False}.get(status),
+            "name": name if status == "valid" else None, "address": None,
+            "request_id": request_id if status != "pending" else None, "request_date": None,
+            "checked_at": "2026-05-30T10:00:00+00:00", "error": "MS_UNAVAILABLE" if status == "pending" else None}

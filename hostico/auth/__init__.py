@@ -1,7 +1,6 @@
-"""Customer authentication: login, logout (and the 2FA step)."""
+"""Customer authentication: login, logout (and the 2FA step), thin views over hostico.accounts."""
 
-from flask import Blueprint
+from hostico.auth import routes, twofactor  # noqa: F401  (register the views on bp)
+from hostico.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from hostico.auth import routes  # noqa: E402,F401  (registers the views on bp)
+__all__ = ["bp"]

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from hostico.accounts.passwords import verify_password
-from hostico.auth import bp, twofactor
+from hostico.auth import twofactor
+from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
 from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import end_session, start_session

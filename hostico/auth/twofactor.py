@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from hostico.accounts import second_factor
 from hostico.audit import record as audit
-from hostico.auth import bp
+from hostico.auth.blueprint import bp
 from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import start_session
 from hostico.db import db

@@ -14,7 +14,7 @@ from hostico.billing.currency import BnrRate, convert, document_currency, rate_f
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
-from hostico.billing.taxes import is_reverse_charge, line_amounts, vat_rate_for
+from hostico.billing.taxes import Treatment, line_amounts, tax_treatment
 from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
 
@@ -48,12 +48,12 @@ def needs_rate(specs: list[LineSpec], buyer: dict, settings: BillingSettings) ->
     return currency != "RON" or any((spec.currency or settings.currency) != currency for spec in specs)
 
 
-def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, rate: BnrRate | None = None,
-                 sign: int = 1) -> list[InvoiceLine]:
+def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, treatment: Treatment,
+                 rate: BnrRate | None = None, sign: int = 1) -> list[InvoiceLine]:
     lines = []
     currency = document_currency(buyer)
     for pos, spec in enumerate(specs, start=1):
-        vat_rate = spec.vat_rate if spec.vat_rate is not None else vat_rate_for(buyer, settings.vat_rate)
+        vat_rate = spec.vat_rate if spec.vat_rate is not None else treatment.rate
         qty = Decimal(spec.quantity) * sign
         price_currency = spec.currency or settings.currency
         unit_price = convert(spec.unit_price, price_currency, currency, rate)
@@ -67,6 +67,17 @@ def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, 
             price_amount=Decimal(spec.unit_price) if converted else None,
         ))
     return lines
+
+
+def _set_treatment(invoice: Invoice, treatment: Treatment) -> None:
+    invoice.vat_category, invoice.vat_mention = treatment.category, treatment.mention
+    invoice.reverse_charge = treatment.reverse_charge
+
+
+def treatment_of(invoice: Invoice) -> Treatment:
+    """Return the VAT treatment an issued document carries (its lines' rate, its category and mention)."""
+    rate = invoice.lines[0].vat_rate if invoice.lines else Decimal("0")
+    return Treatment(invoice.vat_category or "S", Decimal(rate), invoice.vat_mention)
 
 
 def _set_rate(invoice: Invoice, rate: BnrRate | None) -> None:
@@ -135,15 +146,16 @@ def build_proforma(
     """
     buyer = buyer_from_customer(customer, profile)
     require_complete_buyer(buyer)
+    treatment = tax_treatment(buyer, settings, today)
     invoice = Invoice(
         customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
         code=format_code(settings.proforma_series, number), status="unpaid", origin=origin,
         issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
         currency=document_currency(buyer), buyer=buyer, seller=settings.seller_snapshot(),
-        billing_profile_id=profile.id if profile else None, reverse_charge=is_reverse_charge(buyer),
-        renewal_key=renewal_key,
+        billing_profile_id=profile.id if profile else None, renewal_key=renewal_key,
     )
-    invoice.lines = _build_lines(specs, buyer, settings, rate)
+    _set_treatment(invoice, treatment)
+    invoice.lines = _build_lines(specs, buyer, settings, treatment, rate)
     _totals(invoice)
     _set_rate(invoice, rate)
     return invoice
@@ -184,15 +196,17 @@ def create_proforma(
     return invoice
 
 
-def recompute(invoice: Invoice, settings: BillingSettings) -> None:
-    """Re-derive currency, VAT rates and totals of an unpaid proforma from its current buyer.
+def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None = None) -> None:
+    """Re-derive currency, VAT treatment, rates and totals of an unpaid proforma from its current buyer.
 
-    A buyer who moves in or out of Romania changes the document's currency: prices are converted
-    again from their original currency at the proforma's own BNR rate.
+    The VAT rate is the one in force on `today` (default: the proforma's issue date). A buyer who moves
+    in or out of Romania changes the document's currency: prices are converted again from their
+    original currency at the proforma's own BNR rate.
     """
     if not invoice.is_editable:
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
-    rate = vat_rate_for(invoice.buyer, settings.vat_rate)
+    treatment = tax_treatment(invoice.buyer, settings, today or invoice.issue_date)
+    rate = treatment.rate
     currency = document_currency(invoice.buyer)
     bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
     converts = currency != "RON" or any((line.price_currency or invoice.currency) != currency for line in invoice.lines)
@@ -209,7 +223,7 @@ def recompute(invoice: Invoice, settings: BillingSettings) -> None:
         amounts = line_amounts(line.quantity, line.unit_price, rate)
         line.vat_rate, line.net, line.vat = rate, amounts.net, amounts.vat
     invoice.currency = currency
-    invoice.reverse_charge = is_reverse_charge(invoice.buyer)
+    _set_treatment(invoice, treatment)
     _totals(invoice)
     _set_rate(invoice, bnr_rate)
 
@@ -245,8 +259,8 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
         code=format_code(settings.tax_series, number), status="issued", origin=proforma.origin,
         issue_date=issue_date, due_date=None, currency=proforma.currency, buyer=buyer,
         seller=settings.seller_snapshot(), billing_profile_id=proforma.billing_profile_id,
-        reverse_charge=proforma.reverse_charge, proforma_id=proforma.id, paid_at=utcnow(),
-        collected_on=collected_on,
+        reverse_charge=proforma.reverse_charge, vat_category=proforma.vat_category,
+        vat_mention=proforma.vat_mention, proforma_id=proforma.id, paid_at=utcnow(), collected_on=collected_on,
     )
     tax.lines = [
         InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
@@ -295,7 +309,7 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
         number=number, code=format_code(settings.credit_series, number), status="issued", origin="manual",
         issue_date=issue_date, currency=tax_invoice.currency, buyer=dict(tax_invoice.buyer),
         seller=settings.seller_snapshot(), reverse_charge=tax_invoice.reverse_charge,
-        corrects_id=tax_invoice.id,
+        vat_category=tax_invoice.vat_category, vat_mention=tax_invoice.vat_mention, corrects_id=tax_invoice.id,
     )
     note.lines = lines if lines is not None else storno_lines(tax_invoice)
     _totals(note)
@@ -312,8 +326,8 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
 # Fields that make up an issued document: once a tax invoice or credit note exists they never change
 # (DESIGN 3; SECURITY 20). Corrections are credit notes, i.e. new documents.
 FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_date", "due_date", "currency",
-                 "buyer", "seller", "reverse_charge", "subtotal", "vat_total", "total", "proforma_id",
-                 "corrects_id", "customer_id", "billing_profile_id", "exchange_rate", "rate_date",
+                 "buyer", "seller", "reverse_charge", "vat_category", "vat_mention", "subtotal", "vat_total", "total",
+                 "proforma_id", "corrects_id", "customer_id", "billing_profile_id", "exchange_rate", "rate_date",
                  "vat_total_ron", "total_ron", "collected_on")
 FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end", "quantity", "unit_price",
                       "vat_rate", "net", "vat", "position", "invoice_id", "price_currency", "price_amount",

@@ -6,6 +6,7 @@ version column on SQLite), so the tax invoice always carries the data the profor
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -13,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyer_data import missing_buyer_fields, needs_approval, require_complete_buyer
+from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
-from hostico.billing.taxes import is_reverse_charge
+from hostico.billing.taxes import tax_treatment
 from hostico.errors import N_, status_label
 from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
 
@@ -55,19 +57,22 @@ def refuse_unless_editable(invoice: Invoice) -> None:
 
 def _state(invoice: Invoice) -> dict:
     return {"buyer": dict(invoice.buyer), "billing_profile_id": invoice.billing_profile_id,
-            "reverse_charge": invoice.reverse_charge, "subtotal": str(invoice.subtotal),
+            "reverse_charge": invoice.reverse_charge, "vat_category": invoice.vat_category,
+            "currency": invoice.currency, "subtotal": str(invoice.subtotal),
             "vat_total": str(invoice.vat_total), "total": str(invoice.total)}
 
 
 def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProfile | None,
            settings: BillingSettings, *, actor_kind: str, actor_id: int | None, code: str | None = None,
-           params: dict | None = None) -> bool:
+           params: dict | None = None, today: dt.date | None = None) -> bool:
     before = _state(invoice)
-    vat_changed = is_reverse_charge(invoice.buyer) != is_reverse_charge(buyer)
+    on = today or invoice.issue_date
+    vat_changed = tax_treatment(invoice.buyer, settings, on) != tax_treatment(buyer, settings, on)
+    moved = document_currency(invoice.buyer) != document_currency(buyer)
     invoice.buyer = dict(buyer)
     invoice.billing_profile_id = profile.id if profile is not None else None
-    if vat_changed:
-        recompute(invoice, settings)
+    if vat_changed or moved:
+        recompute(invoice, settings, today)
     if profile is not None:
         profile.used_for_invoicing = True
     session.flush()  # bumps the version column: a concurrent payment makes this fail, not pass silently
@@ -104,7 +109,7 @@ def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> No
 def profile_from_buyer(session: Session, customer_id: int, buyer: dict, *, label: str | None = None) -> BillingProfile:
     """Save validated buyer data as a new billing profile of the customer."""
     fields = {k: buyer.get(k) for k in ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number",
-                                        "address", "city", "county", "postal_code", "country")}
+                                        "address", "city", "county", "postal_code", "country", "vies")}
     # "pending" until staff approve it: it matters only while HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
     profile = BillingProfile(customer_id=customer_id, label=(label or "").strip()[:100] or None,
                              approval="pending", **fields)

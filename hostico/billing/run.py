@@ -31,6 +31,7 @@ from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
+from hostico.billing.vat_checks import recheck_pending
 from hostico.models import (
     BillingRun,
     Customer,
@@ -94,8 +95,9 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     run_id = run.id
     summary = {"run_id": run_id, "date": today.isoformat(), "services_scanned": 0, "proformas_issued": 0,
                "waiting_for_rate": 0, "waiting_for_billing_data": 0, "proformas_scanned": 0, "reminders": 0,
-               "suspensions": 0, "batches": 0}
+               "suspensions": 0, "batches": 0, "vies_rechecked": 0}
     try:
+        _recheck_vies(session, settings, today, summary)
         _issue_renewals(session, settings, today, batch_size, summary, progress)
         _send_reminders(session, settings, today, batch_size, summary, progress)
         _suspend_overdue(session, settings, today, batch_size, summary, progress)
@@ -110,6 +112,14 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     finished.status, finished.finished_at, finished.summary = "finished", utcnow(), dict(summary)
     session.commit()
     return summary
+
+
+def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, summary: dict) -> None:
+    """Ask VIES again about the VAT numbers it could not check (before renewals use the profiles)."""
+    if not settings.vies_url:
+        return
+    summary["vies_rechecked"] = recheck_pending(session, settings, today=today).checked
+    session.commit()
 
 
 def _issue_renewals(session, settings, today, batch_size, summary, progress) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,8 @@ class BillingSettings:
     seller_vat_payer: bool = True
     bnr_rates_url: str = ""  # empty: never fetch (rates only from the table)
     bnr_timeout: float = 10.0
+    vies_url: str = ""  # empty: VIES is never asked, so no VAT number is confirmed (no reverse charge)
+    vies_timeout: float = 10.0
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> BillingSettings:
@@ -55,7 +58,13 @@ class BillingSettings:
             seller_vat_payer=bool(cfg.get("SELLER_VAT_PAYER", True)),
             bnr_rates_url=str(cfg.get("BNR_RATES_URL", "")),
             bnr_timeout=float(cfg.get("BNR_TIMEOUT", 10)),
+            vies_url=str(cfg.get("VIES_URL", "")),
+            vies_timeout=float(cfg.get("VIES_TIMEOUT", 10)),
         )
+
+    def vat_rate_on(self, day: dt.date) -> Decimal:
+        """Return Romania's standard VAT rate in force on `day`."""
+        return self.vat_rate
 
     def seller_snapshot(self) -> dict[str, str]:
         """Return the seller's data as copied onto every invoice."""

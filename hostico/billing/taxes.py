@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 CENT = Decimal("0.01")
 EU_COUNTRIES = frozenset(
@@ -33,20 +35,58 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, vat_rate: Decimal) -> L
     return LineAmounts(net=net, vat=vat)
 
 
-def is_reverse_charge(buyer: dict) -> bool:
-    """True when the buyer is a VAT-registered business in another EU member state (B2B reverse charge)."""
+# VAT categories (EN 16931 / UNCL 5305) and the legal mentions that go with them, always in Romanian.
+STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE = "S", "AE", "O"
+REVERSE_CHARGE_MENTION = "Taxare inversă"
+OUTSIDE_EU_BUSINESS_MENTION = "Neimpozabil în România (art. 278 alin. 2 Cod fiscal)"
+OUTSIDE_EU_PERSON_MENTION = "Neimpozabil în România (art. 278 alin. 5 lit. h Cod fiscal)"
+NOT_VAT_PAYER_MENTION = "Neplătitor de TVA"
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """How a sale to one buyer is taxed: the VAT category, the rate and the mention printed for it."""
+
+    category: str
+    rate: Decimal
+    mention: str | None = None
+
+    @property
+    def reverse_charge(self) -> bool:
+        return self.category == REVERSE_CHARGE
+
+
+class RateSource(Protocol):
+    seller_vat_payer: bool
+
+    def vat_rate_on(self, day: dt.date) -> Decimal: ...
+
+
+def vies_confirmed(buyer: dict) -> bool:
+    """True when VIES answered that the buyer's VAT number (the one on the snapshot) is valid."""
+    answer = buyer.get("vies") or {}
+    number = (buyer.get("vat_number") or "").replace(" ", "").upper()
+    return bool(number) and answer.get("valid") is True and answer.get("vat_number") == number
+
+
+def tax_treatment(buyer: dict, seller: RateSource, on_date: dt.date) -> Treatment:
+    """Decide the VAT of hosting sold to `buyer` on `on_date` (place of supply, art. 278 Cod fiscal).
+
+    Electronically supplied services: a business is taxed where it is established, a person where
+    they live. Romanian VAT for buyers in Romania and for persons elsewhere in the EU (under the
+    10,000 EUR threshold); reverse charge for an EU business whose VAT number VIES confirmed (never on
+    the number's format alone); nothing for businesses and persons outside the EU.
+    """
+    if not seller.seller_vat_payer:
+        return Treatment(OUTSIDE_SCOPE, Decimal("0"), NOT_VAT_PAYER_MENTION)
     country = (buyer.get("country") or "RO").upper()
-    return (
-        buyer.get("kind") == "company"
-        and bool(buyer.get("vat_number"))
-        and country != "RO"
-        and country in EU_COUNTRIES
-    )
-
-
-def vat_rate_for(buyer: dict, standard_rate: Decimal) -> Decimal:
-    """Return the VAT rate that applies to a line sold to this buyer."""
-    return Decimal("0") if is_reverse_charge(buyer) else Decimal(standard_rate)
+    company = buyer.get("kind") == "company"
+    if country not in EU_COUNTRIES:
+        return Treatment(OUTSIDE_SCOPE, Decimal("0"),
+                         OUTSIDE_EU_BUSINESS_MENTION if company else OUTSIDE_EU_PERSON_MENTION)
+    if country != "RO" and company and vies_confirmed(buyer):
+        return Treatment(REVERSE_CHARGE, Decimal("0"), REVERSE_CHARGE_MENTION)
+    return Treatment(STANDARD, Decimal(seller.vat_rate_on(on_date)))
 
 
 def vat_breakdown(lines) -> dict[Decimal, tuple[Decimal, Decimal]]:

@@ -1,24 +1,22 @@
-"""The client area: dashboard, My Details, My Invoices, My Services."""
+"""The client area: dashboard, My Details, My Invoices, My Services. One module per area, each registering
+its views on the blueprint (hostico.client.blueprint), which imports none of them."""
 
-from flask import Blueprint, abort, redirect, request, url_for
-from flask_login import current_user
-
-bp = Blueprint("client", __name__)
-
-
-@bp.before_request
-def require_customer():
-    """Only customers may use the client area; staff have their own area."""
-    if not current_user.is_authenticated:
-        return None  # the app-wide gate sends anonymous visitors to /login
-    if getattr(current_user, "kind", None) != "customer":
-        if request.method == "GET":
-            return redirect(url_for("staff.index"))
-        abort(403)
-    return None
-
-
-from hostico.client import (  # noqa: E402,F401,I001
-    billing_data, checkout, company_lookup, dashboard, efactura_xml, invoices, language, my_details, orders,
-    proforma_edit, services,
+from hostico.client import (  # noqa: F401  (register the views on bp)
+    account_security,
+    billing_data,
+    checkout,
+    company_lookup,
+    contact,
+    dashboard,
+    efactura_xml,
+    invoices,
+    language,
+    my_details,
+    orders,
+    profiles,
+    proforma_edit,
+    services,
 )
+from hostico.client.blueprint import bp
+
+__all__ = ["bp"]

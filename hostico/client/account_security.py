@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +23,8 @@ from hostico.audit import record as audit
 from hostico.auth.forms import EmptyForm
 from hostico.auth.fresh import confirm_password, needs_password
 from hostico.auth.sessions import start_session
-from hostico.client import bp
+from hostico.client import my_details
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.extensions import limiter
 from hostico.i18n import error_message
@@ -59,9 +60,9 @@ class RegenerateCodesForm(FlaskForm):
     regen_code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 
 
-def context() -> dict:
+@my_details.section("security")
+def context(forms: dict) -> dict:
     """Data the security section of My Details needs (forms carrying errors when re-rendered)."""
-    forms = getattr(g, "security_forms", {})
     return {
         "security_needs_password": needs_password(),
         "security_recovery_left": (second_factor.remaining_recovery_codes(db.session, current_user)
@@ -76,10 +77,8 @@ def context() -> dict:
 
 def _my_details(**forms):
     """Re-render My Details with a section form that carries errors (nothing was changed)."""
-    from hostico.client.my_details import my_details  # the page is composed there; imported late (cycle)
-
-    g.security_forms = forms
-    return my_details()
+    page, _status = my_details.render_page(**forms)
+    return page
 
 
 def _section_url() -> str:

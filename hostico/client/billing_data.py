@@ -15,7 +15,7 @@ from flask_login import current_user, user_logged_in
 
 from hostico.auth.redirects import safe_next
 from hostico.billing.buyer_data import billing_profile_for
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.i18n import country_names

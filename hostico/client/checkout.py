@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.extensions import limiter
@@ -33,6 +33,8 @@ def _refusal(err: PaymentsError) -> str:
         "mixed_currencies": _("Proformas in different currencies are paid separately."),
         "incomplete_buyer": _("Proforma %(code)s has no billing address yet: add your billing data (Edit billing"
                               " data), then pay it.", code=err.params.get("number", "")),
+        "in_progress": _("A card payment of some of these proformas is already under way. Finish it on the payment"
+                         " page, or try again in 15 minutes."),
     }
     return messages.get(err.code, _("The payment could not be started. Try again in a few minutes."))
 

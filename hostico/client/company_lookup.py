@@ -7,7 +7,7 @@ import re
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.efactura import counties
 from hostico.efactura.lookup import LookupFailed, normalise_cui, registry_for
 from hostico.extensions import limiter

@@ -18,7 +18,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from hostico.audit import record
 from hostico.auth.fresh import confirm_password, needs_password
-from hostico.client import bp
+from hostico.client import my_details
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.maillogin.revoke import revoke_customer_links
@@ -56,6 +57,11 @@ def context(contact_form: ContactForm | None = None, sms_form: SmsForm | None = 
             "sms_hours": app_settings().notify.sms_hours, **extra}
 
 
+@my_details.section("contact")
+def _page_section(forms: dict) -> dict:
+    return context(forms.get("contact_form"), forms.get("sms_form"))
+
+
 def _respond(status_message: str | None, *, contact_form=None, sms_form=None, invalid: bool = False):
     """Answer htmx with the section, a plain POST with a redirect (or the whole page when invalid)."""
     db.session.expire_all()
@@ -65,11 +71,7 @@ def _respond(status_message: str | None, *, contact_form=None, sms_form=None, in
     if not invalid:
         flash(status_message, "success")
         return redirect(url_for("client.my_details") + "#contact", code=303)
-    from hostico.client import account_security, profiles  # sibling sections of the same page
-
-    ctx = {"customer": _customer(), **profiles.context(), **account_security.context(),
-           **context(contact_form, sms_form)}
-    return render_template("client/my_details.html", **ctx), 422
+    return my_details.render_page(422, customer=_customer(), contact_form=contact_form, sms_form=sms_form)
 
 
 def _password_ok(form: FlaskForm) -> bool:

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.models import Invoice, Service
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.efactura.ubl import DocumentError, build_document
 

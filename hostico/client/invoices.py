@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, sel
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.taxes import vat_breakdown
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.db import db
 from hostico.htmx import render_page_or_partial
@@ -33,6 +33,7 @@ EVENT_LABELS = {
     "billing_edit_pending": N_("Billing change sent for approval"),
     "billing_edit_rejected": N_("Billing change rejected"),
     "billing_edit_not_applied": N_("Billing change approved, not applied"),
+    "vies_checked": N_("VAT number checked in VIES"), "vat_recomputed": N_("VAT recomputed"),
 }
 PER_PAGE = 20
 STATUS_FILTERS = ("all", "unpaid", "paid")

@@ -16,7 +16,7 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from hostico.audit import record
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.i18n import remember_language
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES

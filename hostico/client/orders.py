@@ -20,8 +20,8 @@ from hostico.billing.buyer_data import is_usable
 from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
-from hostico.client import bp
 from hostico.client.billing_data import forget_billing_data
+from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.i18n import country_names, error_message
 from hostico.models import CYCLES, BillingProfile, Product

@@ -9,11 +9,14 @@ from sqlalchemy import select, update
 
 from hostico.audit import record
 from hostico.auth.redirects import safe_next
+from hostico.billing import vies
 from hostico.billing.buyer_data import billing_profile_for, is_usable
 from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import complete_unpaid_proformas, drop_pending_for_profile
-from hostico.client import bp
+from hostico.billing.vat_checks import with_vies
+from hostico.client import my_details
 from hostico.client.billing_data import forget_billing_data
+from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
@@ -41,6 +44,11 @@ def context() -> dict:
     return {"profiles": _list(), "approval_required": _approval_on()}
 
 
+@my_details.section("profiles")
+def _page_section(forms: dict) -> dict:
+    return context()
+
+
 def _section():
     """The section for htmx requests, otherwise back to My Details."""
     if is_htmx():
@@ -56,6 +64,30 @@ def _render_form(profile: BillingProfile | None, values: dict, errors: dict, sta
         countries=list(country_names().items()), approval_required=_approval_on(),
         for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
     ), status
+
+
+def check_vat_number(data: dict, previous: dict | None = None) -> tuple[dict, dict, str | None]:
+    """Ask VIES about an EU business's VAT number; return (data with `vies`, field errors, notice).
+
+    A number VIES says is not valid is a field error (nothing is saved); a number VIES could not
+    check is saved with Romanian VAT, and the customer is told it will be checked again. An unchanged
+    number already confirmed keeps its answer.
+    """
+    kept = (previous or {}).get("vies")
+    if kept and vies.still_applies(data, kept) and kept.get("status") == vies.VALID and vies.needs_check(data):
+        return {**data, "vies": kept}, {}, None
+    checked = with_vies(data, app_settings().billing)
+    answer = checked.get("vies") or {}
+    number = checked.get("vat_number")
+    if answer.get("status") == vies.INVALID:
+        return checked, {"vat_number": _("VIES (the EU's register of VAT numbers) says %(number)s is not a valid "
+                                         "VAT number. Correct it, or leave it empty to be invoiced with Romanian "
+                                         "VAT.", number=number)}, None
+    if answer.get("status") == vies.PENDING:
+        return checked, {}, _("VIES (the EU's register of VAT numbers) could not check %(number)s right now, so "
+                              "Romanian VAT applies for now. We will check it again automatically and apply "
+                              "reverse charge once VIES confirms it.", number=number)
+    return checked, {}, None
 
 
 def _form_values() -> dict:
@@ -94,11 +126,14 @@ def create_profile():
     result = validate_buyer(request.form)
     if not result.ok:
         return _render_form(None, values, result.errors, 422)
+    data, errors, notice = check_vat_number(result.data)
+    if errors:
+        return _render_form(None, values, errors, 422)
     # "pending" until staff approve its first use; it matters only while approvals are required. A
     # customer's first complete billing data needs no approval: there is no earlier data to protect.
     first = billing_profile_for(db.session, current_user.id, app_settings().billing) is None
     profile = BillingProfile(customer_id=current_user.id, label=values["label"].strip()[:100] or None,
-                             approval="approved" if first else "pending", **result.data)
+                             approval="approved" if first else "pending", **result.data, vies=data.get("vies"))
     db.session.add(profile)
     db.session.flush()
     if values["is_default"] or not any(p.is_default for p in _list() if p.id != profile.id):
@@ -107,6 +142,8 @@ def create_profile():
            customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
                                                                       "name": profile.display_name})
     flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
+    if notice:
+        flash(notice, "info")
     _bill_unpaid_proformas(profile)
     db.session.commit()
     forget_billing_data()
@@ -125,9 +162,13 @@ def edit_profile(profile_id: int):
     result = validate_buyer(request.form)
     if not result.ok:
         return _render_form(profile, values, result.errors, 422)
+    data, errors, notice = check_vat_number(result.data, profile.snapshot())
+    if errors:
+        return _render_form(profile, values, errors, 422)
     before = profile.snapshot()
     for name, value in result.data.items():
         setattr(profile, name, value)
+    profile.vies = data.get("vies")
     profile.label = values["label"].strip()[:100] or None
     if values["is_default"]:
         _make_default(profile)
@@ -139,6 +180,8 @@ def edit_profile(profile_id: int):
     record(db.session, "billing_profile.updated", actor_kind="customer", actor_id=current_user.id, obj=profile,
            customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
     flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
+    if notice:
+        flash(notice, "info")
     _bill_unpaid_proformas(profile)
     db.session.commit()
     forget_billing_data()

@@ -12,8 +12,9 @@ from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
-from hostico.client import bp
+from hostico.client.blueprint import bp
 from hostico.client.invoices import pending_edits
+from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
 from hostico.db import db
 from hostico.htmx import is_htmx
@@ -92,7 +93,7 @@ def save_proforma(code: str):
         return _refused(code, error_message(err))
     form = request.form
     values = {name: form.get(name, "") for name in (*BUYER_FIELDS, "profile_id", "save_profile", "profile_label")}
-    profile, buyer = None, None
+    profile, buyer, notice = None, None, None
     raw_profile = form.get("profile_id", "").strip()
     if raw_profile:
         if not raw_profile.isdigit():
@@ -103,7 +104,10 @@ def save_proforma(code: str):
         if not result.ok:
             return _render_form(inv, values, result.errors, 422,
                                 form_error=_("Please correct the marked fields; nothing was saved."))
-        buyer = result.data
+        buyer, errors, notice = check_vat_number(result.data, inv.buyer)  # before the row lock: a network call
+        if errors:
+            return _render_form(inv, values, errors, 422,
+                                form_error=_("Please correct the marked fields; nothing was saved."))
     try:
         outcome = edit_proforma_billing(
             db.session, inv.id, customer_id=current_user.id, buyer=buyer, profile=profile, settings=_settings(),
@@ -122,11 +126,15 @@ def save_proforma(code: str):
     if outcome.applied:
         message = _("Billing data of %(code)s updated.", code=code)
         if outcome.vat_changed:
-            message += " " + (_("VAT recalculated: reverse charge, 0% VAT.") if outcome.invoice.reverse_charge
+            category = outcome.invoice.vat_category
+            message += " " + (_("VAT recalculated: reverse charge, 0% VAT.") if category == "AE"
+                              else _("VAT recalculated: not taxable in Romania, no Romanian VAT.") if category == "O"
                               else _("VAT recalculated: standard VAT applies."))
     else:
         message = _("The change of %(code)s is waiting for approval by our staff;"
                     " the proforma keeps its data until then.", code=code)
+    if notice:
+        message += " " + notice
     if is_htmx():
         return _render_row(outcome.invoice, message)
     flash(message, "success")

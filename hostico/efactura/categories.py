@@ -1,9 +1,10 @@
 """The EN 16931 VAT category of each invoice line (UNCL 5305: S, AE, O), read from the invoice snapshot.
 
-The billing domain decides the tax treatment when it issues a document; this module only names it the
-way e-Factura does. A line that carries its own category (`vat_category`) keeps it; otherwise reverse
-charge is `AE`, a line with Romanian VAT is `S`, and a line without VAT is outside the scope of
-Romanian VAT (`O`: a business or a person outside Romania, or a seller who is not a VAT payer).
+The billing domain decides the tax treatment when it issues a document (billing.taxes.tax_treatment)
+and keeps it on the document (`vat_category`, `vat_mention`); this module only names it the way
+e-Factura does. A line that carries its own category keeps it; a document without one (built by hand)
+falls back to: reverse charge `AE`, a line with Romanian VAT `S`, a line without VAT `O` (outside the
+scope of Romanian VAT: a business or a person outside the EU, or a seller who is not a VAT payer).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def line_category(invoice, line) -> str:
     explicit = getattr(line, "vat_category", None)
     if explicit in (STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE):
         return explicit
+    stored = getattr(invoice, "vat_category", None)
+    if stored in (STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE):
+        return stored
     if invoice.reverse_charge:
         return REVERSE_CHARGE
     if Decimal(line.vat_rate) > 0:
@@ -33,7 +37,7 @@ def line_category(invoice, line) -> str:
 def exemption_reason(invoice, category: str) -> tuple[str, str] | None:
     """Return (VATEX code, Romanian mention) for AE and O, None for S."""
     if category == OUTSIDE_SCOPE:
-        mention = (invoice.buyer or {}).get("vat_mention") or _outside_scope_mention(invoice)
+        mention = getattr(invoice, "vat_mention", None) or _outside_scope_mention(invoice)
         return EXEMPTION[OUTSIDE_SCOPE][0], mention
     return EXEMPTION.get(category)
 

@@ -16,8 +16,8 @@ import pycountry
 from lxml import etree
 
 from hostico.efactura import counties
+from hostico.efactura.findings import Finding
 from hostico.efactura.ubl import CUSTOMIZATION_ID, NS_CAC, NS_CBC
-from hostico.efactura.validate import Finding
 
 NS = {"cac": NS_CAC, "cbc": NS_CBC}
 TYPE_CODES = {"Invoice": {"380", "384", "389", "751"}, "CreditNote": {"381"}}

@@ -9,29 +9,17 @@ and says in plain words what is wrong, for staff.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
 
+from hostico.efactura.findings import Finding
+from hostico.efactura.rules import rule_findings
+
+__all__ = ["Finding", "schema_findings", "validate_document"]
+
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One reason a document would be refused: the rule's id and an English message (template + params)."""
-
-    rule: str
-    template: str
-    params: dict = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def message(self) -> str:
-        return self.template % self.params if self.params else self.template
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.message}"
 
 
 @lru_cache(maxsize=2)
@@ -58,8 +46,6 @@ def schema_findings(tree: etree._Element) -> list[Finding]:
 
 def validate_document(xml: bytes) -> list[Finding]:
     """Return every schema and business-rule finding of a UBL document; an empty list means valid."""
-    from hostico.efactura.rules import rule_findings
-
     try:
         tree = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:

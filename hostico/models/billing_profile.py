@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, String, case, func
+from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, ForeignKey, String, case, func
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +34,8 @@ class BillingProfile(TimestampMixin, Base):
     cui: Mapped[str | None] = mapped_column(String(20))
     reg_com: Mapped[str | None] = mapped_column(String(40))
     vat_number: Mapped[str | None] = mapped_column(String(20))  # set when the entity is VAT-registered
+    # VIES's answer about vat_number (billing.vies.ViesAnswer.snapshot()): reverse charge only when valid.
+    vies: Mapped[dict | None] = mapped_column(JSON)
     # address
     address: Mapped[str] = mapped_column(String(300), nullable=False)
     city: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -57,9 +59,9 @@ class BillingProfile(TimestampMixin, Base):
         """The same name in SQL, so a list can select it without loading profiles."""
         return func.coalesce(case((cls.kind == "company", cls.company_name), else_=cls.name), "")
 
-    def snapshot(self) -> dict[str, str | None]:
-        """Return the buyer data an invoice copies from this profile."""
-        return {
+    def snapshot(self) -> dict:
+        """Return the buyer data an invoice copies from this profile (with VIES's answer, when asked)."""
+        data = {
             "kind": self.kind,
             "name": self.name,
             "cnp": self.cnp,
@@ -73,3 +75,6 @@ class BillingProfile(TimestampMixin, Base):
             "postal_code": self.postal_code,
             "country": self.country,
         }
+        if self.vies:
+            data["vies"] = dict(self.vies)
+        return data

@@ -34,6 +34,8 @@ class Checkout(TimestampMixin, Base):
     provider_id: Mapped[str | None] = mapped_column(String(255))
     # The gateway's id of the money movement (what a refund refers to: Stripe payment intent, ...).
     transaction_id: Mapped[str | None] = mapped_column(String(255))
+    # The gateway's hosted page for this checkout: a second submit within minutes is sent there again.
+    payment_url: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)

@@ -46,6 +46,8 @@ class Invoice(TimestampMixin, Base):
         CheckConstraint("total = subtotal + vat_total", name="total_adds_up"),
         Index("ix_invoices_customer_created", "customer_id", "id"),
         CheckConstraint("(exchange_rate IS NULL) = (rate_date IS NULL)", name="rate_has_date"),
+        CheckConstraint("vat_category IN ('S', 'AE', 'O')", name="vat_category"),
+        CheckConstraint("reverse_charge = (vat_category = 'AE')", name="reverse_charge_is_ae"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,10 @@ class Invoice(TimestampMixin, Base):
     seller: Mapped[dict] = mapped_column(JSON, nullable=False)
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The VAT treatment (DESIGN 6, art. 278): S Romanian VAT, AE reverse charge, O not taxed in Romania;
+    # and its legal mention, in Romanian ("Taxare inversă", "Neimpozabil în România (art. 278 ...)").
+    vat_category: Mapped[str] = mapped_column(String(2), default="S", server_default="S", nullable=False)
+    vat_mention: Mapped[str | None] = mapped_column(String(200))
     subtotal: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat_total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     total: Mapped[Decimal] = mapped_column(Money(), nullable=False)

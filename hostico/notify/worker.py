@@ -230,13 +230,16 @@ def run_forever(session_factory: Callable[[], Session], settings: NotifySettings
     rates_config (BNR_RATES_URL, BNR_TIMEOUT, BNR_REFRESH_SECONDS) lets the worker keep BNR's rates fresh.
     """
     from hostico.billing.rate_job import RateRefresher  # the worker also keeps BNR's rates fresh
+    from hostico.billing.vies_job import ViesRechecker  # ... and asks VIES again about pending VAT numbers
 
     stop = stop or threading.Event()
     worker_id = worker_id or default_worker_id()
     rates = RateRefresher(session_factory, rates_config or {})
+    vies_checks = ViesRechecker(session_factory, rates_config or {})
     while not stop.is_set():
         try:
             rates.due()
+            vies_checks.due()
             handled = deliver_due(session_factory, settings, worker_id=worker_id)
         except Exception:  # a database hiccup must not kill the worker: log, wait, go on
             logger.exception("outbox worker pass failed")

@@ -13,7 +13,7 @@ from hostico.db import db
 from hostico.i18n import error_message
 from hostico.models import BillingProfile, Customer, Invoice, PendingBillingEdit
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.permissions import can, requires
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hostico.db import db
 from hostico.models import AuditLog, Customer, StaffUser
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.customers import clean_query
 from hostico.staff.permissions import requires
 

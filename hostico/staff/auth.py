@@ -18,7 +18,7 @@ from hostico.db import db
 from hostico.extensions import limiter
 from hostico.models import StaffUser
 from hostico.security import no_store, public
-from hostico.staff import STAFF_MFA_KEY, bp
+from hostico.staff.blueprint import STAFF_MFA_KEY, bp
 from hostico.staff.forms import StaffLoginForm, TotpForm
 from hostico.staff.lookups import client_ip
 from hostico.staff.permissions import requires

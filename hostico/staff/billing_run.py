@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hostico.audit import record
 from hostico.db import db
 from hostico.models import BillingRun
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.forms import BillingRunForm
 from hostico.staff.lookups import billing_settings, client_ip
 from hostico.staff.permissions import requires

@@ -13,7 +13,7 @@ from hostico.auth.forms import EmptyForm
 from hostico.db import db
 from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
 from hostico.staff.lookups import customer_or_404

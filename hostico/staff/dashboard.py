@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from hostico.db import db
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
 

@@ -20,7 +20,7 @@ from hostico.efactura.settings import EfacturaSettings
 from hostico.i18n import N_
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
 

@@ -18,8 +18,8 @@ from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_custom
 from hostico.db import db
 from hostico.i18n import buyer_kind_label, cycle_label, money
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
-from hostico.staff import bp
 from hostico.staff.actions import run_change
+from hostico.staff.blueprint import bp
 from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, ProformaForm, ReasonForm, ReissueForm
 from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
 from hostico.staff.permissions import requires

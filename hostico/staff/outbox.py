@@ -15,7 +15,7 @@ from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.outbox import retry_dead
 from hostico.settings import settings as app_settings
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.permissions import requires
 
 PAGE_SIZE = 50

@@ -19,7 +19,7 @@ from hostico.models import Invoice, Payment
 from hostico.payments.errors import RefundRefused
 from hostico.payments.gateways import get_gateway
 from hostico.payments.refunds import refund_card_payment
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
 

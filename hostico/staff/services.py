@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from hostico.auth.forms import EmptyForm
 from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
 from hostico.db import db
-from hostico.staff import bp
 from hostico.staff.actions import run_change
+from hostico.staff.blueprint import bp
 from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires

@@ -14,7 +14,7 @@ from hostico.i18n import N_, date, money
 from hostico.models import BankStatementImport, BankStatementLine, Invoice
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
-from hostico.staff import bp
+from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
 from hostico.staff.statement_forms import DismissLineForm, MatchLineForm, StatementUploadForm

@@ -14,6 +14,7 @@ from hostico.billing.payments import record_payment
 from hostico.billing.taxes import line_amounts
 from hostico.db import db
 from hostico.models import AuditLog, Invoice, InvoiceLine, OutboxMessage, Payment
+from tests.factories import vies_answer
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -118,7 +119,8 @@ def test_vat_is_rounded_per_line_not_on_the_total(session, make, settings):
 
 def test_reverse_charge_for_eu_vat_registered_company(session, make, settings):
     c = make.make_customer()
-    german = make.make_profile(c, kind="company", country="DE", vat_number="DE123456789")
+    german = make.make_profile(c, kind="company", country="DE", vat_number="DE123456789",
+                               vies=vies_answer("DE123456789"))
     proforma = make.make_proforma(c, profile=german, amount="100.00")
     assert proforma.reverse_charge and proforma.vat_total == Decimal("0.00")
     # A customer abroad is invoiced in EUR: 100.00 lei at the (fake) BNR rate 5.0000.

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from hostico.billing.invoicing import issue_credit_note
 from hostico.billing.payments import record_payment
 from hostico.db import db
+from tests.factories import vies_answer
 
 
 def pay(session, settings, proforma):
@@ -155,7 +156,8 @@ def test_credit_note_links_the_tax_invoice_it_corrects(client, make, customer, s
 
 def test_reverse_charge_is_mentioned(client, make, customer):
     profile = make.make_profile(customer, kind="company", company_name="Berlin GmbH", cui="DE136695976",
-                                vat_number="DE136695976", country="DE", county=None, city="Berlin")
+                                vat_number="DE136695976", country="DE", county=None, city="Berlin",
+                                vies=vies_answer("DE136695976"))
     inv = make.make_proforma(customer, profile=profile, amount="50.00")
     body = client.get(f"/invoices/{inv.code}").get_data(as_text=True)
     assert "Reverse charge" in body and "Germany" in body

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from hostico.billing.invoicing import issue_credit_note
 from hostico.billing.payments import record_payment
 from hostico.models import AuditLog, BillingProfile, Invoice, InvoiceEvent
+from tests.factories import vies_answer
 
 HX = {"HX-Request": "true"}
 ADDRESS = {"address": "Str. Lungă nr. 5", "city": "Brașov", "county": "Brașov", "postal_code": "500001",
@@ -98,7 +99,8 @@ def test_person_to_eu_vat_registered_company_gets_reverse_charge(client, session
 
 def test_company_to_person_restores_standard_vat(client, session, make, customer):
     profile = make.make_profile(customer, kind="company", company_name="Berlin GmbH", cui="DE136695976",
-                                vat_number="DE136695976", country="DE", county=None, city="Berlin")
+                                vat_number="DE136695976", country="DE", county=None, city="Berlin",
+                                vies=vies_answer("DE136695976"))
     inv = make.make_proforma(customer, profile=profile, amount="100.00")
     assert (inv.currency, inv.total) == ("EUR", Decimal("20.00"))
     body = post_edit(client, inv.code, PERSON).get_data(as_text=True)

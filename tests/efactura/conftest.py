@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
-from hostico.billing.taxes import EU_COUNTRIES
 from hostico.db import db
 from tests.conftest import reconfigure
 from tests.efactura.fake_anaf import FakeAnaf
@@ -29,7 +28,10 @@ BUYERS = {
                                  city="SECTOR3", county="RO-B", postal_code="030167", country="RO"),
     "eu_reverse_charge": dict(kind="company", company_name="Beispiel GmbH", cui="DE136695976",
                               vat_number="DE136695976", address="Hauptstraße 1", city="Berlin", county=None,
-                              postal_code="10115", country="DE"),
+                              postal_code="10115", country="DE",
+                              vies={"vat_number": "DE136695976", "status": "valid", "valid": True,
+                                    "name": "Beispiel GmbH", "request_id": "WAPIAAAAZ0000000001",
+                                    "checked_at": "2026-11-18T10:00:00+00:00"}),
     "non_eu_company": dict(kind="company", company_name="Example Inc.", cui="12-3456789", vat_number=None,
                            address="1 Main Street", city="Springfield", county="IL", postal_code="62701",
                            country="US"),
@@ -45,10 +47,7 @@ def issue(make, session, settings):
         data = dict(BUYERS[buyer]) if isinstance(buyer, str) else dict(buyer)
         customer = make.make_customer()
         profile = make.make_profile(customer, **data)
-        # No Romanian VAT outside the EU (art. 278); taxes.vat_rate_for decides it once fiscal-tax lands.
-        outside_eu = data.get("country", "RO") not in EU_COUNTRIES
-        spec = LineSpec(description=description, unit_price=Decimal(amount),
-                        vat_rate=Decimal("0") if outside_eu else None)
+        spec = LineSpec(description=description, unit_price=Decimal(amount))
         proforma = create_proforma(session, customer, [spec], origin="order", settings=settings,
                                    today=dt.date(2026, 11, 19), profile=profile)
         proforma.status = "paid"

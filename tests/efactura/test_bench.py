@@ -1,6 +1,10 @@
 """The e-Factura bench row measures real work: every document valid, every one taken to `ok`."""
 
+import pytest
+
 from bench.efactura import run
+
+pytestmark = pytest.mark.slow
 
 
 def test_bench_generates_valid_documents_and_takes_each_to_ok(app):

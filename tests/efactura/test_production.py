@@ -3,9 +3,11 @@
 import pytest
 
 from hostico import create_app
+from tests.conftest import PRODUCTION_SECRETS
 
 # A complete card-gateway set-up, so that only the e-Factura settings decide.
-GATEWAY = {"PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+GATEWAY = {"PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_live_51HqLyjWDarjtT1zdp7dc",
+           "STRIPE_WEBHOOK_SECRET": "whsec_8Gq2LmN4pR6tV8xZ0bD2fH4j", **PRODUCTION_SECRETS}
 
 
 @pytest.mark.parametrize(("settings", "refusal"), [
@@ -22,7 +24,7 @@ def test_production_refuses_to_start(test_config, settings, refusal):
 
 @pytest.mark.parametrize("settings", [
     {"EFACTURA": "off"},
-    {"EFACTURA": "prod", "ANAF_CLIENT_ID": "id", "ANAF_CLIENT_SECRET": "secret"},
+    {"EFACTURA": "prod", "ANAF_CLIENT_ID": "id", "ANAF_CLIENT_SECRET": "3f8a1c9e7b2d4f60"},
 ])
 def test_production_starts_with_a_complete_setup(test_config, settings):
     app = create_app({**test_config, "ENV": "production", **GATEWAY, **settings})

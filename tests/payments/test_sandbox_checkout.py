@@ -208,7 +208,9 @@ def test_the_sandbox_is_refused_in_production(test_config):
 
     with pytest.raises(RuntimeError, match="sandbox"):
         create_app(dict(test_config, ENV="production", PAYMENT_GATEWAY="sandbox"))
-    app = create_app(dict(test_config, ENV="production", SECRET_KEY="x" * 40))
+    from tests.conftest import PRODUCTION_SECRETS
+
+    app = create_app(dict(test_config, ENV="production", **PRODUCTION_SECRETS))
     client = app.test_client()
     assert client.get("/sandbox-gateway/checkout/anything").status_code == 404
     assert client.post("/hooks/payments", data=b"{}").status_code == 404
@@ -218,12 +220,13 @@ def test_production_refuses_a_real_gateway_without_its_secrets(test_config):
     import pytest
 
     from hostico import create_app
+    from tests.conftest import PRODUCTION_SECRETS
 
-    base = dict(test_config, ENV="production", SECRET_KEY="x" * 40)
+    base = dict(test_config, ENV="production", **PRODUCTION_SECRETS)
     with pytest.raises(RuntimeError, match="HOSTICO_STRIPE_WEBHOOK_SECRET must be set"):
-        create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_x"))
+        create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_51HqLyjWDarjtT1zd"))
     with pytest.raises(RuntimeError, match="HOSTICO_NETOPIA_PUBLIC_KEY must be set"):
-        create_app(dict(base, PAYMENT_GATEWAY="netopia", NETOPIA_API_KEY="k", NETOPIA_POS_SIGNATURE="p"))
-    app = create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_x",
-                          STRIPE_WEBHOOK_SECRET="whsec_x"))
+        create_app(dict(base, PAYMENT_GATEWAY="netopia", NETOPIA_API_KEY="k7Hq2", NETOPIA_POS_SIGNATURE="2KQ9-P"))
+    app = create_app(dict(base, PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_51HqLyjWDarjtT1zd",
+                          STRIPE_WEBHOOK_SECRET="whsec_8Gq2LmN4pR6tV8xZ"))
     assert app.config["PAYMENT_GATEWAY"] == "stripe"

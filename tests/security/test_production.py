@@ -90,8 +90,11 @@ def _free_port() -> int:
 def test_gunicorn_serves_the_app_and_its_access_log_keeps_no_tokens(database_url, tmp_path):
     port = _free_port()
     log = tmp_path / "access.log"
-    env = dict(os.environ, HOSTICO_DATABASE_URL=database_url, HOSTICO_SECRET_KEY="gunicorn-test-secret",
-               HOSTICO_ENV="production", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2",
+    from tests.conftest import PRODUCTION_SECRETS
+
+    env = dict(os.environ, HOSTICO_DATABASE_URL=database_url, HOSTICO_ENV="production",
+               **{f"HOSTICO_{name}": value for name, value in PRODUCTION_SECRETS.items()},
+               GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2",
                GUNICORN_ACCESSLOG=str(log), GUNICORN_ERRORLOG=str(tmp_path / "error.log"))
     proc = subprocess.Popen([GUNICORN, "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

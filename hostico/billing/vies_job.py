@@ -1,0 +1,46 @@
+"""The worker's VIES job: every HOSTICO_VIES_RETRY_SECONDS, ask VIES again about the VAT numbers it
+could not check (billing.vat_checks.recheck_pending); the billing run does the same once a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from hostico.billing.settings import BillingSettings
+from hostico.billing.vat_checks import RecheckSummary, recheck_pending
+
+logger = logging.getLogger("hostico.worker")
+
+
+class ViesRechecker:
+    """Call `due()` at every worker pass: it re-checks pending VAT numbers when the interval is over."""
+
+    def __init__(self, session_factory: Callable[[], Session], config: Mapping[str, object],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.session_factory, self.clock = session_factory, clock
+        self.settings = BillingSettings.from_config(config)
+        self.every = float(config.get("VIES_RETRY_SECONDS", 900))
+        self.next_at: float | None = None
+
+    def due(self) -> RecheckSummary | None:
+        """Re-check if due; return what was done, or None when it was not time yet."""
+        if not self.settings.vies_url or (self.next_at is not None and self.clock() < self.next_at):
+            return None
+        self.next_at = self.clock() + self.every
+        today = dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
+        session = self.session_factory()
+        try:
+            summary = recheck_pending(session, self.settings, today=today)
+            session.commit()
+        except Exception:
+            session.rollback()
+            logger.exception("VIES re-check failed (tried again at the next interval)")
+            return None
+        finally:
+            session.close()
+        return summary
