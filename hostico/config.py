@@ -23,6 +23,10 @@ def _decimal(value: str) -> Decimal:
     return Decimal(value)
 
 
+def _optional_decimal(value: str) -> Decimal | None:
+    return Decimal(value) if value.strip() else None
+
+
 def _str(value: str) -> str:
     return value
 
@@ -59,13 +63,23 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TIMEZONE": ("Europe/Bucharest", _str),
     "DEFAULT_LOCALE": ("ro", _str),  # ro | en: the language of a visitor who has not chosen one
     "CURRENCY": ("RON", _str),
-    "VAT_RATE": (Decimal("21"), _decimal),
+    # Romania's standard VAT rate by date ("first day:rate", oldest first); HOSTICO_VAT_RATE=N, when set,
+    # is one rate at all dates and wins over the table.
+    "VAT_RATES": ("2017-01-01:19,2025-08-01:21", _str),
+    "VAT_RATE": (None, _optional_decimal),
     "RENEWAL_DAYS_BEFORE": (14, _int),
     "PROFORMA_DUE_DAYS": (14, _int),
     "REMINDER_DAYS": ("3,0", _str),
     "GRACE_DAYS": (7, _int),
+    "ORDER_EXPIRY_DAYS": (14, _int),  # an order unpaid this long is cancelled by the billing run
+    "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    # Accounts (DESIGN 2.2, SECURITY 4-5): server-side sessions and the password re-check (step-up).
+    "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
+    "SESSION_IDLE_DAYS": (14, _int),  # a session unused this long is over
+    "STEP_UP_ATTEMPTS": (5, _int),  # wrong passwords at a step-up per account and window, then refused
+    "STEP_UP_WINDOW_MINUTES": (15, _int),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
     "WEBHOOK_SECRET": ("dev-webhook-secret", _str),  # signs the sandbox gateway's notifications
     # Card payments (DESIGN 8): sandbox | netopia | stripe; empty = sandbox outside production, none in it.

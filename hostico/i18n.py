@@ -149,12 +149,16 @@ EVENT_NOTES = {
     "reissue_of": N_("reissue of %(invoice)s from %(proforma)s"),
     "paid_with": N_("%(method)s; tax invoice %(tax)s"),
     "service_terminated": N_("service %(domain)s terminated"),
+    "order_expired": N_("order unpaid for %(days)s days: expired"),
     "renewal": N_("renewal"),
     "awaiting_approval": N_("waiting for staff approval of a new billing profile"),
     "approved_change": N_("approved billing change #%(request)s requested by the customer"),
     "not_applied": N_("approved, not applied: %(invoice)s is %(status)s"),
     "reissued_as": N_("reissued as %(invoice)s"),
     "credited_by": N_("credit note %(invoice)s"),
+    "vies_valid": N_("VIES confirmed %(number)s (consultation %(request)s)"),
+    "vies_invalid": N_("VIES says %(number)s is not a valid VAT number"),
+    "vat_rate_on": N_("VAT %(rate)s%% in force on %(day)s"),
 }
 # Parameters that are themselves labels: translated before they go into the sentence.
 _EVENT_NOTE_LABELS = {"method": "payment_method", "status": "status"}

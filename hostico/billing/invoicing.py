@@ -228,6 +228,30 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     _set_rate(invoice, bnr_rate)
 
 
+def follows_rate_table(invoice: Invoice, settings: BillingSettings, day: dt.date) -> bool:
+    """True when an unpaid proforma charges Romanian VAT at a table rate other than the one in force on `day`."""
+    if invoice.vat_category != "S":
+        return False
+    want, table = settings.vat_rate_on(day), settings.vat_rates_in_table
+    return any(line.vat_rate != want and line.vat_rate in table for line in invoice.lines)
+
+
+def reprice(session: Session, invoice: Invoice, settings: BillingSettings, day: dt.date, *,
+            actor_kind: str = "system", actor_id: int | None = None) -> bool:
+    """Bring an unpaid proforma to the VAT rate in force on `day` (DESIGN 6: VAT by date), with an event
+    in its history; return False when it already charges that rate."""
+    if not follows_rate_table(invoice, settings, day):
+        return False
+    before = {"vat_rates": sorted({str(line.vat_rate) for line in invoice.lines}), "vat_total": str(invoice.vat_total),
+              "total": str(invoice.total)}
+    recompute(invoice, settings, day)
+    rate = settings.vat_rate_on(day)
+    add_event(session, invoice, "vat_recomputed", actor_kind=actor_kind, actor_id=actor_id, before=before,
+              after={"vat_rates": [str(rate)], "vat_total": str(invoice.vat_total), "total": str(invoice.total)},
+              code="vat_rate_on", params={"rate": rate.normalize(), "day": day.isoformat()})
+    return True
+
+
 def chargeable_rate(session: Session, currency: str, settings: BillingSettings, day: dt.date) -> BnrRate | None:
     """The BNR rate for the VAT in lei of an EUR tax invoice whose chargeable event is `day` (art. 290)."""
     if currency == "RON":

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice
+from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, reprice
 from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, status_label
@@ -90,9 +90,6 @@ def record_payment(
     if amount > MAX_PAYMENT:
         raise PaymentRefused(N_("A payment can be at most %(maximum)s."), code="amount_too_large", field="amount",
                              maximum=str(MAX_PAYMENT))
-    if amount != proforma.total:
-        raise PaymentRefused(N_("The amount %(amount)s does not match the proforma total %(total)s."),
-                             code="amount_mismatch", field="amount", amount=str(amount), total=str(proforma.total))
     if currency is not None and currency.upper() != proforma.currency:
         raise PaymentRefused(N_("The currency %(currency)s does not match the proforma currency %(expected)s."),
                              code="currency_mismatch", currency=currency, expected=proforma.currency)
@@ -100,6 +97,12 @@ def record_payment(
         raise PaymentRefused(N_("The money cannot have arrived before proforma %(number)s was issued (%(issued)s)."),
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
+    # VAT is due when an advance is received: the tax invoice charges the rate in force that day, and the
+    # amount owed is the proforma at that rate (the billing run keeps unpaid ones at today's rate).
+    reprice(session, proforma, settings, received_on, actor_kind="staff" if staff_id else "system", actor_id=staff_id)
+    if amount != proforma.total:
+        raise PaymentRefused(N_("The amount %(amount)s does not match the proforma total %(total)s."),
+                             code="amount_mismatch", field="amount", amount=str(amount), total=str(proforma.total))
     payment = Payment(
         invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
         currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,

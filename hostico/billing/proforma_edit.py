@@ -16,7 +16,7 @@ from hostico.audit import record
 from hostico.billing.buyer_data import missing_buyer_fields, needs_approval, require_complete_buyer
 from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
-from hostico.billing.invoicing import add_event, recompute
+from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
@@ -66,13 +66,13 @@ def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProf
            settings: BillingSettings, *, actor_kind: str, actor_id: int | None, code: str | None = None,
            params: dict | None = None, today: dt.date | None = None) -> bool:
     before = _state(invoice)
-    on = today or invoice.issue_date
-    vat_changed = tax_treatment(invoice.buyer, settings, on) != tax_treatment(buyer, settings, on)
+    on = today or settings.today()  # an unpaid proforma shows the VAT rate in force today
+    vat_changed = treatment_of(invoice) != tax_treatment(buyer, settings, on)
     moved = document_currency(invoice.buyer) != document_currency(buyer)
     invoice.buyer = dict(buyer)
     invoice.billing_profile_id = profile.id if profile is not None else None
     if vat_changed or moved:
-        recompute(invoice, settings, today)
+        recompute(invoice, settings, on)
     if profile is not None:
         profile.used_for_invoicing = True
     session.flush()  # bumps the version column: a concurrent payment makes this fail, not pass silently

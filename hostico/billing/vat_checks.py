@@ -136,8 +136,8 @@ def recheck_pending(session: Session, settings: BillingSettings, *, today: dt.da
             add_event(session, invoice, "vies_checked", before=before,
                       after={"vies": answer.snapshot(), "vat_category": invoice.vat_category,
                              "total": str(invoice.total)},
-                      note=f"VIES: {answer.vat_number} {answer.status}"
-                           + (f" ({answer.request_id})" if answer.request_id else ""))
+                      code="vies_valid" if answer.status == vies.VALID else "vies_invalid",
+                      params={"number": answer.vat_number, "request": answer.request_id or "-"})
         session.flush()
     if summary.checked:
         log.info(summary.line())

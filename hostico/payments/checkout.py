@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyer_data import missing_buyer_fields
+from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
@@ -179,8 +180,10 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
     not_applied = []
     for item in checkout.items:
         proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
-        if proforma.status != "unpaid" or proforma.total != item.amount or proforma.currency != checkout.currency:
-            # Paid another way meanwhile, cancelled or changed: the money is in, so staff refund it.
+        if (proforma.status != "unpaid" or proforma.total != item.amount or proforma.currency != checkout.currency
+                or follows_rate_table(proforma, settings, today)):
+            # Paid another way meanwhile, cancelled or changed (the VAT rate changed since the checkout
+            # was created): the money is in, so staff refund it.
             not_applied.append(proforma.code)
             continue
         payment: Payment = record_payment(
