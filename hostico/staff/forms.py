@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from hostico.efactura import counties
 from hostico.models.payment import MAX_PAYMENT
 
 
@@ -101,6 +102,10 @@ class PaymentForm(FlaskForm):
     payer_cui = StringField(_l("Payer: CUI (companies)"), validators=[Optional(), Length(max=20)])
     payer_address = StringField(_l("Payer: address"), validators=[Optional(), Length(max=300)])
     payer_city = StringField(_l("Payer: city"), validators=[Optional(), Length(max=100)])
+    # Romania: the county's ISO 3166-2:RO code (an invoice needs the full address, e-Factura the code).
+    payer_county = SelectField(_l("Payer: county (in Romania)"), default="", validate_choice=False,
+                               choices=lambda: [SelectChoice("", "—"), *(
+                                   SelectChoice(code, name) for code, name in counties.counties().items())])
     payer_country = StringField(_l("Payer: country (2 letters)"), default="RO", validators=[Optional(), Length(max=2)])
     key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
 
@@ -120,6 +125,14 @@ class PaymentForm(FlaskForm):
         if not (country.isalpha() and len(country) == 2):
             self.payer_country.errors = [*self.payer_country.errors, _l("Use the two-letter country code, e.g. RO.")]
             ok = False
+        if country == "RO" and counties.to_code(self.payer_county.data) is None:
+            self.payer_county.errors = [*self.payer_county.errors, _l("Choose the payer's county.")]
+            ok = False
+        elif (country == "RO" and counties.to_code(self.payer_county.data) == counties.BUCHAREST
+              and counties.sector_of(self.payer_city.data) is None):
+            self.payer_city.errors = [*self.payer_city.errors, _l("In Bucharest, enter the sector as the city, e.g."
+                                                                  " Sector 3.")]
+            ok = False
         cui = (self.payer_cui.data or "").strip().upper().removeprefix("RO")
         if cui and country == "RO" and not ro_cui.is_valid(cui):
             self.payer_cui.errors = [*self.payer_cui.errors, _l("This CUI is not valid (check digit).")]
@@ -130,10 +143,15 @@ class PaymentForm(FlaskForm):
         """Return the buyer snapshot of a payer typed in by staff."""
         cui = (self.payer_cui.data or "").strip().upper() or None
         name = self.payer_name.data.strip()
+        country = (self.payer_country.data or "RO").upper()
+        county = counties.to_code(self.payer_county.data) if country == "RO" else None
+        city = self.payer_city.data.strip()
+        if county == counties.BUCHAREST:
+            city = counties.sector_of(city) or city
         return {"kind": "company" if cui else "person", "name": None if cui else name, "cnp": None,
                 "company_name": name if cui else None, "cui": cui, "reg_com": None, "vat_number": None,
-                "address": self.payer_address.data.strip(), "city": self.payer_city.data.strip(), "county": None,
-                "postal_code": None, "country": (self.payer_country.data or "RO").upper()}
+                "address": self.payer_address.data.strip(), "city": city, "county": county,
+                "postal_code": None, "country": country}
 
 
 class CreditNoteForm(FlaskForm):
