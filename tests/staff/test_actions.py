@@ -202,7 +202,7 @@ def test_bank_transfer_can_issue_the_tax_invoice_on_another_payer(client, make_s
     resp = client.post_form(f"/staff/invoices/{unpaid.code}/payment", {
         "amount": str(unpaid.total), "reference": "OP 9", "key": "k9", "payer": "other",
         "payer_name": "Payer <b>SRL</b>", "payer_cui": "34567892", "payer_address": "Str. X 1",
-        "payer_city": "Iași", "payer_country": "RO"}, token_from="/staff/")
+        "payer_city": "Iași", "payer_county": "RO-IS", "payer_country": "RO"}, token_from="/staff/")
     assert resp.status_code == 303
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == unpaid.id))
     assert tax.buyer["company_name"] == "Payer <b>SRL</b>" and tax.buyer["cui"] == "34567892"
