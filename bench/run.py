@@ -201,6 +201,7 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
     from sqlalchemy.orm import Session
 
     from hostico.accounts.passwords import hash_password
+    from hostico.accounts.sessions import create as open_session
     from hostico.db import db
     from hostico.models import StaffUser
     from hostico.staff import STAFF_MFA_KEY
@@ -211,6 +212,8 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
         staff = StaffUser(email="bench-staff@example.com", password_hash=hash_password(PASSWORD), name="Bench",
                           role="admin")
         s.add(staff)
+        s.flush()
+        _record, sid = open_session(s, staff)
         s.commit()
         staff_id = staff.get_id()
     out = {}
@@ -219,7 +222,7 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
         out[path] = _count_queries(app, client, path)
     staff_client = app.test_client()
     with staff_client.session_transaction() as sess:
-        sess.update({"_user_id": staff_id, "_fresh": True, "sid": "bench", STAFF_MFA_KEY: True})
+        sess.update({"_user_id": staff_id, "_fresh": True, "sid": sid, STAFF_MFA_KEY: True})
     for path in _pages(app, "staff", seeded):
         out["staff " + path] = _count_queries(app, staff_client, path)
     db.get(app).engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -124,19 +124,9 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from hostico.models import Customer, StaffUser
+    from hostico.auth.sessions import load_user
 
-        try:
-            kind, pk, epoch = user_id.split(":")
-            model = {"c": Customer, "s": StaffUser}[kind]
-            user = db.session.get(model, int(pk))
-        except (ValueError, KeyError):
-            return None
-        if user is None or str(user.session_epoch) != epoch:
-            return None  # password changed or sessions revoked: this session is over
-        return user
+    login_manager.user_loader(load_user)  # checks the server-side session record on every request
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -155,12 +145,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _login_url_for(endpoint: str | None) -> str:
+    # A session that was ended (logout elsewhere, revoked, idle) says so on the login page.
+    args = {"reason": "ended"} if g.get("session_ended") else {}
     if endpoint and endpoint.startswith("staff."):
-        return url_for("staff.login", next=request.full_path.rstrip("?"))
-    return url_for("auth.login", next=request.full_path.rstrip("?"))
+        return url_for("staff.login", next=request.full_path.rstrip("?"), **args)
+    return url_for("auth.login", next=request.full_path.rstrip("?"), **args)
 
 
 def _register_hooks(app: Flask) -> None:
+    from hostico.auth.sessions import check_session
+
+    app.before_request(check_session)  # first: a revoked session is logged out before anything else runs
+
     @app.before_request
     def default_deny():
         """Every view requires a login unless it is marked @public."""

@@ -71,8 +71,15 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PROFORMA_DUE_DAYS": (14, _int),
     "REMINDER_DAYS": ("3,0", _str),
     "GRACE_DAYS": (7, _int),
+    "ORDER_EXPIRY_DAYS": (14, _int),  # an order unpaid this long is cancelled by the billing run
+    "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    # Accounts (DESIGN 2.2, SECURITY 4-5): server-side sessions and the password re-check (step-up).
+    "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
+    "SESSION_IDLE_DAYS": (14, _int),  # a session unused this long is over
+    "STEP_UP_ATTEMPTS": (5, _int),  # wrong passwords at a step-up per account and window, then refused
+    "STEP_UP_WINDOW_MINUTES": (15, _int),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
     "WEBHOOK_SECRET": ("dev-webhook-secret", _str),  # signs the sandbox gateway's notifications
     # Card payments (DESIGN 8): sandbox | netopia | stripe; empty = sandbox outside production, none in it.

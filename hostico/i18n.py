@@ -149,6 +149,7 @@ EVENT_NOTES = {
     "reissue_of": N_("reissue of %(invoice)s from %(proforma)s"),
     "paid_with": N_("%(method)s; tax invoice %(tax)s"),
     "service_terminated": N_("service %(domain)s terminated"),
+    "order_expired": N_("order unpaid for %(days)s days: expired"),
     "renewal": N_("renewal"),
     "awaiting_approval": N_("waiting for staff approval of a new billing profile"),
     "approved_change": N_("approved billing change #%(request)s requested by the customer"),

@@ -275,17 +275,12 @@ def login_as():
 
 
 @pytest.fixture
-def login_staff():
+def login_staff(session):
     """Give the client a staff session that has passed 2FA (staff login itself is tested in tests/staff)."""
     def do(client: CSRFClient, staff):
         from hostico.staff import STAFF_MFA_KEY
 
-        with client.session_transaction() as sess:
-            sess.clear()
-            sess["_user_id"] = staff.get_id()
-            sess["_fresh"] = True
-            sess["sid"] = "test-staff-session"
-            sess[STAFF_MFA_KEY] = True
+        factories.give_session(client, session, staff, **{STAFF_MFA_KEY: True})
     return do
 
 

@@ -97,6 +97,26 @@ def make_checkout(session, customer, proformas, *, gateway="sandbox", status="pe
     return checkout
 
 
+def open_session(session, user, *, fresh=True, mail_link_id=None, user_agent="pytest") -> str:
+    """Open a server-side login session for user; return the raw id to put in the cookie session ("sid")."""
+    from hostico.accounts.sessions import create
+
+    _record, raw = create(session, user, fresh=fresh, mail_link_id=mail_link_id, user_agent=user_agent,
+                          ip="127.0.0.1")
+    return raw
+
+
+def give_session(client, session, user, *, fresh=True, mail_link_id=None, **extra) -> str:
+    """Put client in a logged-in session of user (a server record and its cookie) without the login form;
+    commit so requests see the record. Returns the raw session id."""
+    raw = open_session(session, user, fresh=fresh, mail_link_id=mail_link_id)
+    session.commit()
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess.update({"_user_id": user.get_id(), "_fresh": fresh, "sid": raw, **extra})
+    return raw
+
+
 def vies_answer(vat_number: str, status: str = "valid", *, name: str = "Example Business",
                 request_id: str = "WAPIAAAAZ0000000042") -> dict:
     """VIES's answer about a VAT number as the billing data keeps it (billing.vies.ViesAnswer.snapshot())."""

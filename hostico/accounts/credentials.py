@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hostico.accounts import second_factor
+from hostico.accounts import second_factor, sessions
 from hostico.accounts.passwords import hash_password, verify_password
 from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
@@ -47,10 +47,9 @@ class SecondFactorState(CredentialError):
     template = N_("Two-factor authentication is already in that state.")
 
 
-def end_other_sessions(session: Session, customer: Customer) -> None:
+def end_other_sessions(session: Session, customer: Customer, *, reason: str) -> None:
     """End every session of the customer (the caller starts a new one for the current browser)."""
-    customer.session_epoch += 1
-    session.flush()
+    sessions.revoke_all(session, customer, reason=reason)
 
 
 def check_password(customer: Customer, password: str | None) -> None:
@@ -73,7 +72,7 @@ def change_password(session: Session, customer: Customer, current: str | None, n
                           actor_id=customer.id)
     audit(session, "customer.password_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
           customer_id=customer.id, ip=ip)
-    end_other_sessions(session, customer)
+    end_other_sessions(session, customer, reason="password_changed")
 
 
 def start_second_factor_setup(session: Session, customer: Customer, *, ip: str | None = None) -> str:
@@ -100,7 +99,7 @@ def enable_second_factor(session: Session, customer: Customer, code: str | None,
     revoke_customer_links(session, customer.id, reason="2fa_enabled", actor_kind="customer", actor_id=customer.id)
     audit(session, "customer.2fa_enabled", actor_kind="customer", actor_id=customer.id, obj=customer,
           customer_id=customer.id, ip=ip)
-    end_other_sessions(session, customer)
+    end_other_sessions(session, customer, reason="2fa_enabled")
     return codes
 
 
@@ -114,7 +113,7 @@ def disable_second_factor(session: Session, customer: Customer, password: str | 
     second_factor.remove(session, customer)
     audit(session, "customer.2fa_disabled", actor_kind="customer", actor_id=customer.id, obj=customer,
           customer_id=customer.id, ip=ip)
-    end_other_sessions(session, customer)
+    end_other_sessions(session, customer, reason="2fa_disabled")
 
 
 def replace_recovery_codes(session: Session, customer: Customer, code: str | None, *,

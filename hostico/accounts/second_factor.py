@@ -2,7 +2,10 @@
 
 Every check raises a typed error (InvalidCode) rather than answering False, so a caller cannot forget a
 branch. A code's time-step is stored as the last one used with a conditional UPDATE: the same code (or an
-older one) never works twice, even for two requests racing with it. Flask-free: plain functions on a session.
+older one) never works twice, even for two requests racing with it. Wrong codes are counted on the
+account: after MAX_FAILURES in a row every code, right ones too, is refused (TooManyAttempts) until
+THROTTLE has passed since the last wrong one. The caller commits a refusal too, so the count is kept.
+Flask-free: plain functions on a session.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import secrets
 import pyotp
 import qrcode
 from qrcode.image.svg import SvgPathFillImage
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +29,8 @@ ISSUER = "Hostico"
 STEP = 30
 DRIFT_STEPS = 1  # accept the previous and next 30-second step, no more
 RECOVERY_CODES = 10
+MAX_FAILURES = 10  # wrong codes in a row before the account's second factor is throttled
+THROTTLE = dt.timedelta(minutes=15)
 
 Account = Customer | StaffUser
 
@@ -43,6 +48,13 @@ class InvalidCode(SecondFactorError):
     def __init__(self, reason: str = "wrong") -> None:
         super().__init__()
         self.reason = reason
+
+
+class TooManyAttempts(SecondFactorError):
+    """Too many wrong codes in a row: no code is checked until the throttle has passed."""
+
+    code = "second_factor.throttled"
+    template = N_("Too many wrong codes. Try again in %(minutes)d minutes.")
 
 
 class NotEnrolled(SecondFactorError):
@@ -87,12 +99,47 @@ def verify_code(secret: str, code: str | None, last_step: int | None, now: dt.da
     raise InvalidCode("wrong")
 
 
-def accept_totp(session: Session, account: Account, code: str | None, *, now: dt.datetime | None = None) -> int:
-    """Accept a TOTP code of a customer or staff user and record its step; raise InvalidCode otherwise.
+def _throttled_until(account: Account, now: dt.datetime) -> dt.datetime | None:
+    failed_at = account.second_factor_failed_at
+    if (account.second_factor_failures or 0) < MAX_FAILURES or failed_at is None:
+        return None
+    until = failed_at + THROTTLE
+    return until if until > now else None
 
-    The step is stored with a conditional UPDATE, so of two requests racing with one code only one wins,
-    even when both loaded the account before either stored it.
-    """
+
+def _record_failure(session: Session, account: Account, now: dt.datetime) -> None:
+    """Count a wrong code in the database (atomically: racing requests each count)."""
+    model = type(account)
+    recent = model.second_factor_failed_at > now - THROTTLE
+    session.execute(
+        update(model).where(model.id == account.id)
+        .values(second_factor_failures=case((recent, model.second_factor_failures + 1), else_=1),
+                second_factor_failed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    failures = session.scalar(select(model.second_factor_failures).where(model.id == account.id))
+    set_committed_value(account, "second_factor_failures", failures)
+    set_committed_value(account, "second_factor_failed_at", now)
+
+
+def _guarded(session: Session, account: Account, now: dt.datetime | None, attempt):
+    """Run one check unless the account is throttled; count it when wrong, reset the count when right."""
+    now = now or utcnow()
+    until = _throttled_until(account, now)
+    if until is not None:
+        raise TooManyAttempts(minutes=max(1, -(-int((until - now).total_seconds()) // 60)))
+    try:
+        result = attempt(now)
+    except InvalidCode:
+        _record_failure(session, account, now)
+        raise
+    if account.second_factor_failures:
+        account.second_factor_failures = 0
+        account.second_factor_failed_at = None
+    return result
+
+
+def _accept_totp(session: Session, account: Account, code: str | None, now: dt.datetime) -> int:
     if not account.totp_secret:
         raise NotEnrolled()
     step = verify_code(account.totp_secret, code, account.totp_last_counter, now)
@@ -107,6 +154,15 @@ def accept_totp(session: Session, account: Account, code: str | None, *, now: dt
         raise InvalidCode("replayed")
     set_committed_value(account, "totp_last_counter", step)
     return step
+
+
+def accept_totp(session: Session, account: Account, code: str | None, *, now: dt.datetime | None = None) -> int:
+    """Accept a TOTP code of a customer or staff user and record its step; raise InvalidCode otherwise.
+
+    The step is stored with a conditional UPDATE, so of two requests racing with one code only one wins,
+    even when both loaded the account before either stored it. Raises TooManyAttempts while throttled.
+    """
+    return _guarded(session, account, now, lambda at: _accept_totp(session, account, code, at))
 
 
 def start_enrolment(account: Account) -> str:
@@ -174,11 +230,18 @@ def remaining_recovery_codes(session: Session, customer: Customer) -> int:
                                                              RecoveryCode.used_at.is_(None))).all())
 
 
-def check(session: Session, account: Account, code: str | None) -> str:
-    """Accept a TOTP code, or a customer's recovery code; return which ("totp" / "recovery") or raise InvalidCode."""
+def check(session: Session, account: Account, code: str | None, *, now: dt.datetime | None = None) -> str:
+    """Accept a TOTP code, or a customer's recovery code; return which ("totp" / "recovery") or raise InvalidCode.
+
+    Raises TooManyAttempts while the account is throttled.
+    """
     compact = (code or "").strip().replace(" ", "")
-    if (compact.isdigit() and len(compact) == 6) or not isinstance(account, Customer):
-        accept_totp(session, account, compact)
-        return "totp"
-    use_recovery_code(session, account, code)
-    return "recovery"
+
+    def attempt(at: dt.datetime) -> str:
+        if (compact.isdigit() and len(compact) == 6) or not isinstance(account, Customer):
+            _accept_totp(session, account, compact, at)
+            return "totp"
+        use_recovery_code(session, account, code)
+        return "recovery"
+
+    return _guarded(session, account, now, attempt)

@@ -60,6 +60,7 @@ def login():
 @public
 def logout():
     """Log out (POST with CSRF, so a third-party page cannot log the customer out)."""
-    end_session()
+    end_session()  # the server record is revoked: a copy of the cookie stops working too
+    db.session.commit()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))

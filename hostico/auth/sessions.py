@@ -1,34 +1,107 @@
-"""Start and end sessions: every login gets a brand-new session (no fixation)."""
+"""Start, check and end sessions over the server-side records of hostico.accounts.sessions.
+
+Every login gets a brand-new cookie session (no fixation) and a new server record; every request
+checks the record (load_user), so logging out or revoking a session ends it for every copy of
+the cookie.
+"""
 
 from __future__ import annotations
-
-import secrets
 
 from flask import g, request, session
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from hostico.accounts import sessions as user_sessions
 from hostico.audit import record
 from hostico.db import db
+from hostico.models import UserSession, utcnow
+from hostico.settings import settings as app_settings
+
+SID_KEY = "sid"
+RECORD_KEY = "user_session"  # the current request's UserSession, in flask.g
 
 
-def start_session(user, *, fresh: bool = True, via: str = "password") -> None:
-    """Drop everything in the current session and log the user in with a new session id."""
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def current_record() -> UserSession | None:
+    """The server record of the current request's session (None when not logged in)."""
+    return g.get(RECORD_KEY)
+
+
+def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None) -> None:
+    """Drop everything in the current session and log the user in with a new session id and record."""
+    old = current_record()
+    if old is not None:
+        user_sessions.revoke(db.session, old, reason="replaced")  # the abandoned cookie must not live on
     session.clear()
     # A CSRF secret for the new session right away: otherwise the first pages after login each add one
     # and rewrite the session cookie. The token cached for the old session must not be served with it.
     g.pop("csrf_token", None)
     generate_csrf()
+    rec, raw = user_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
+                                    ip=client_ip(), user_agent=request.user_agent.string,
+                                    mail_link_id=mail_link_id)
     login_user(user, fresh=fresh)
-    session["sid"] = secrets.token_urlsafe(24)
+    session[SID_KEY] = raw
     session["login_via"] = via
     session.permanent = False
+    setattr(g, RECORD_KEY, rec)
     record(db.session, f"{user.kind}.login", actor_kind=user.kind, actor_id=user.id,
-           customer_id=user.id if user.kind == "customer" else None, ip=request.remote_addr,
-           data={"via": via})
+           customer_id=user.id if user.kind == "customer" else None, ip=client_ip(),
+           data={"via": via, "session": rec.id})
 
 
-def end_session() -> None:
-    """Log out and forget everything the session held."""
+def end_session(reason: str = "logout") -> None:
+    """Log out: revoke the server record (every copy of the cookie dies) and forget the cookie session.
+
+    The caller commits."""
+    rec = current_record()
+    if rec is not None:
+        user_sessions.revoke(db.session, rec, reason=reason)
+        setattr(g, RECORD_KEY, None)
     logout_user()
     session.clear()
+
+
+def renew_after_credential_change(user, *, reason: str) -> None:
+    """A credential changed: end every session of user and keep this browser in with a new, fresh one."""
+    user_sessions.revoke_all(db.session, user, reason=reason)
+    setattr(g, RECORD_KEY, None)
+    start_session(user, fresh=True, via="password")
+
+
+def end_other_sessions(user, *, reason: str) -> int:
+    """End every session of user but the current one; return how many ended."""
+    return user_sessions.revoke_all(db.session, user, reason=reason, keep=current_record())
+
+
+def load_user(user_id: str):
+    """flask-login's user loader: the user of the cookie, only while its server record is live."""
+    found = None
+    try:
+        kind, pk = user_id.split(":")[:2]
+        found = user_sessions.load(db.session, session.get(SID_KEY), kind={"c": "customer", "s": "staff"}[kind],
+                                   user_id=int(pk), idle=app_settings().accounts.session_idle)
+    except (ValueError, KeyError, AttributeError):
+        pass
+    if found is None:
+        # Logged out elsewhere, revoked, idle too long, or a cookie from before server-side sessions.
+        session.clear()
+        g.session_ended = True
+        return None
+    user, rec = found
+    setattr(g, RECORD_KEY, rec)
+    if user_sessions.touch(rec, ip=client_ip(), now=utcnow()):
+        db.session.commit()  # at the start of the request (check_session): nothing else is pending yet
+    return user
+
+
+def check_session():
+    """before_request: load the user (and check the server record) before any view or other hook runs."""
+    if "_user_id" in session:
+        from flask_login import current_user
+
+        _ = current_user.is_authenticated  # runs load_user now, not in the middle of a view
+    return None

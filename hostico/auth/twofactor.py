@@ -18,6 +18,7 @@ from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import start_session
 from hostico.db import db
 from hostico.extensions import limiter
+from hostico.i18n import error_message
 from hostico.models import Customer
 from hostico.security import no_store, public
 
@@ -73,20 +74,22 @@ def second_step():
     if form.validate_on_submit():
         try:
             method = second_factor.check(db.session, customer, form.code.data)
-        except second_factor.InvalidCode:
-            method = None
-        if method:
-            next_url = pending.get("next")  # type: ignore[union-attr]
-            start_session(customer, via="password+" + method)
-            audit(db.session, "customer.2fa_passed", actor_kind="customer", actor_id=customer.id,
-                  customer_id=customer.id, ip=request.remote_addr, data={"method": method})
-            db.session.commit()
-            return redirect(safe_next(next_url, url_for("client.dashboard")))
-        audit(db.session, "customer.2fa_failed", actor_kind="anonymous", customer_id=customer.id,
-              ip=request.remote_addr)
+        except second_factor.TooManyAttempts as err:
+            form.code.errors.append(error_message(err))
+            return render_template("auth/two_factor.html", form=form), 429
+        except second_factor.SecondFactorError:
+            audit(db.session, "customer.2fa_failed", actor_kind="anonymous", customer_id=customer.id,
+                  ip=request.remote_addr)
+            db.session.commit()  # the audit entry and the account's count of wrong codes
+            form.code.errors.append(
+                _("Wrong code, or a code that was already used. Enter the next code from your app."))
+            return render_template("auth/two_factor.html", form=form), 401
+        next_url = pending.get("next")  # type: ignore[union-attr]
+        start_session(customer, via="password+" + method)
+        audit(db.session, "customer.2fa_passed", actor_kind="customer", actor_id=customer.id,
+              customer_id=customer.id, ip=request.remote_addr, data={"method": method})
         db.session.commit()
-        form.code.errors.append(_("Wrong code, or a code that was already used. Enter the next code from your app."))
-        status = 401
+        return redirect(safe_next(next_url, url_for("client.dashboard")))
     elif request.method == "POST":
         status = 401
     return render_template("auth/two_factor.html", form=form), status

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
-from hostico.billing.invoicing import LineSpec, create_proforma
+from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.services import add_months
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_
-from hostico.models import CYCLE_MONTHS, BillingProfile, Customer, Invoice, Order, Price, Product, Service
+from hostico.models import (
+    CYCLE_MONTHS,
+    BillingProfile,
+    Checkout,
+    CheckoutItem,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OutboxMessage,
+    Price,
+    Product,
+    Service,
+    utcnow,
+)
 from hostico.notify.events import notify
 
 # A registrable host name: labels of letters, digits and inner hyphens, a TLD of letters (or an
@@ -55,6 +70,33 @@ def price_for(product: Product, cycle: str) -> Price:
     raise OrderRefused(N_("This plan is not sold with that billing cycle."), "cycle")
 
 
+def _lock_customer(session: Session, customer_id: int) -> None:
+    """Hold the customer's row (PostgreSQL) or the write lock (SQLite) so two orders at once count in turn."""
+    table = Customer.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == customer_id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == customer_id).values(name=table.c.name))
+
+
+def open_orders(session: Session, customer_id: int) -> int:
+    """How many of the customer's orders wait for payment."""
+    return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id,
+                                                                         Order.status == "pending"))
+
+
+def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
+    """Refuse an order beyond HOSTICO_MAX_OPEN_ORDERS unpaid ones (issue 16 hole 7: no squatting on domains)."""
+    if settings.max_open_orders <= 0:
+        return
+    _lock_customer(session, customer.id)
+    count = open_orders(session, customer.id)
+    if count >= settings.max_open_orders:
+        raise OrderRefused(N_("You already have %(count)s unpaid orders, the most we accept at once. Pay their "
+                              "proformas, or wait until an unpaid order expires (after %(days)s days)."),
+                           "product", count=count, days=settings.order_expiry_days)
+
+
 def place_order(
     session: Session,
     customer: Customer,
@@ -78,6 +120,7 @@ def place_order(
         raise OrderRefused(N_("This domain is already hosted with us."), "domain")
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
         raise OrderRefused(N_("Choose one of your billing profiles."), "profile")
+    _check_open_orders(session, customer, settings)
 
     order = Order(customer_id=customer.id, status="pending")
     session.add(order)
@@ -99,3 +142,65 @@ def place_order(
            data={"service": service.id, "domain": domain, "plan": product.code, "cycle": cycle,
                  "proforma": proforma.code})
     return order, proforma
+
+
+# A card payment may be under way on a gateway's page this long (Stripe's sessions last 24 hours): an
+# order whose proforma has a checkout that recent is left to the next run rather than cancelled under it.
+CHECKOUT_GRACE = dt.timedelta(hours=24)
+
+
+def expiry_cutoff(settings: BillingSettings, today: dt.date) -> dt.datetime:
+    """Orders placed before this instant (UTC) have been unpaid for more than ORDER_EXPIRY_DAYS days."""
+    zone = ZoneInfo(settings.timezone)
+    start = dt.datetime.combine(today - dt.timedelta(days=settings.order_expiry_days), dt.time(), zone)
+    return start.astimezone(dt.UTC)
+
+
+def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
+                 now: dt.datetime | None = None) -> bool:
+    """Cancel an unpaid order: its unpaid proformas (history), pending services (the domain is free again),
+    notices still waiting; email the customer. The caller holds the lock that payments take (the billing
+    run's batch lock; PostgreSQL: the proformas' rows are locked here). Returns False when the order was
+    paid or cancelled meanwhile, or a card payment of it may be under way."""
+    now = now or utcnow()
+    order = session.get(Order, order_id, populate_existing=True)
+    if order is None or order.status != "pending":
+        return False
+    services = list(session.scalars(select(Service).where(Service.order_id == order.id).order_by(Service.id)
+                                    .execution_options(populate_existing=True)))
+    service_ids = {s.id for s in services}
+    stmt = (select(Invoice).where(
+        Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
+        Invoice.kind == "proforma", Invoice.status == "unpaid").order_by(Invoice.id)
+        .execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Invoice)
+    proformas = [p for p in session.scalars(stmt) if all(line.service_id in service_ids for line in p.lines)]
+    if proformas and session.scalar(
+            select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
+            .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == "pending",
+                   Checkout.created_at > now - CHECKOUT_GRACE)):
+        return False
+    days = settings.order_expiry_days
+    for proforma in proformas:
+        proforma.status, proforma.cancelled_at = "cancelled", now
+        add_event(session, proforma, "cancelled", code="order_expired", params={"days": days})
+    if proformas:
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.invoice_id.in_([p.id for p in proformas]),
+                               OutboxMessage.status == "pending")
+                        .values(status="cancelled", last_error="order expired"))
+    domains = []
+    for service in services:
+        if service.status == "pending":
+            service.status = "cancelled"
+            domains.append(service.domain)
+    order.status = "cancelled"
+    session.flush()
+    customer = session.get(Customer, order.customer_id)
+    notify(session, "order_expired", customer, invoice=proformas[0] if proformas else None, key=str(order.id),
+           context={"domains": domains, "days": days, "proformas": [p.code for p in proformas]},
+           sms_hours=settings.sms_hours, timezone=settings.timezone, now=now)
+    record(session, "order.expired", obj=order, customer_id=order.customer_id,
+           data={"days": days, "domains": domains, "proformas": [p.code for p in proformas]})
+    return True

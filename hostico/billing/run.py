@@ -1,4 +1,5 @@
-"""The daily billing run: renewal proformas, payment reminders, suspension for nonpayment.
+"""The daily billing run: renewal proformas, payment reminders, suspension for nonpayment, expiry of
+unpaid orders.
 
 Unlike every other domain function, the run commits, batch by batch, so a crash midway loses at most
 one batch and the next run resumes where it stopped:
@@ -6,7 +7,8 @@ one batch and the next run resumes where it stopped:
 - a renewal proforma carries `renewal:<service id>:<due date>` in `Invoice.renewal_key` (unique), and
   the run skips services whose key already exists;
 - a reminder is keyed `<invoice id>:<threshold>` in the outbox's dedupe key;
-- a suspension only applies to an active service, so a suspended one is not suspended again.
+- a suspension only applies to an active service, so a suspended one is not suspended again;
+- an order expires only while pending, and then is cancelled.
 
 Hence a second run on the same day changes nothing. Each phase reads the ids it has to look at through
 an index ((status, next_due_date) for services, (kind, status, due_date) for proformas), then works
@@ -28,6 +30,7 @@ from hostico.billing.errors import NoExchangeRate
 from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer, reprice
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
+from hostico.billing.orders import expire_order, expiry_cutoff
 from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
@@ -38,6 +41,7 @@ from hostico.models import (
     Invoice,
     InvoiceEvent,
     InvoiceLine,
+    Order,
     Service,
     utcnow,
 )
@@ -95,9 +99,10 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     run_id = run.id
     summary = {"run_id": run_id, "date": today.isoformat(), "services_scanned": 0, "proformas_issued": 0,
                "waiting_for_rate": 0, "proformas_scanned": 0, "reminders": 0, "suspensions": 0, "batches": 0,
-               "vies_rechecked": 0, "proformas_repriced": 0}
+               "vies_rechecked": 0, "proformas_repriced": 0, "orders_expired": 0}
     try:
         _recheck_vies(session, settings, today, summary)
+        _expire_orders(session, settings, today, batch_size, summary, progress)  # before repricing what it cancels
         _reprice_unpaid(session, settings, today, batch_size, summary, progress)
         _issue_renewals(session, settings, today, batch_size, summary, progress)
         _send_reminders(session, settings, today, batch_size, summary, progress)
@@ -342,3 +347,24 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
         done += len(chunk)
         if progress:
             progress("suspensions", done, len(service_ids))
+
+
+def _expire_orders(session, settings, today, batch_size, summary, progress) -> None:
+    """Cancel orders unpaid for more than ORDER_EXPIRY_DAYS: their proformas and pending services (which
+    frees the domains), with a history event and an email each (issue 16 hole 7)."""
+    if settings.order_expiry_days <= 0:
+        return
+    ids = session.scalars(select(Order.id).where(Order.status == "pending",
+                                                 Order.created_at < expiry_cutoff(settings, today))
+                          .order_by(Order.id)).all()
+    done = 0
+    for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])  # SQLite: the write lock, before reading what a payment changes
+        for order_id in chunk:
+            if expire_order(session, order_id, settings):
+                summary["orders_expired"] += 1
+        summary["batches"] += 1
+        session.commit()
+        done += len(chunk)
+        if progress:
+            progress("orders", done, len(ids))

@@ -52,6 +52,8 @@ class BillingSettings:
     proforma_due_days: int = 14
     reminder_days: tuple[int, ...] = (3, 0)
     grace_days: int = 7
+    order_expiry_days: int = 14  # an unpaid order older than this is cancelled, freeing its domain
+    max_open_orders: int = 3  # unpaid orders per customer (0: no limit)
     timezone: str = "Europe/Bucharest"
     sms_hours: str = "09:00-19:00"
     approve_new_billing_profiles: bool = False
@@ -85,6 +87,8 @@ class BillingSettings:
             proforma_due_days=int(cfg.get("PROFORMA_DUE_DAYS", 14)),
             reminder_days=reminder,
             grace_days=int(cfg.get("GRACE_DAYS", 7)),
+            order_expiry_days=int(cfg.get("ORDER_EXPIRY_DAYS", 14)),
+            max_open_orders=int(cfg.get("MAX_OPEN_ORDERS", 3)),
             timezone=str(cfg.get("TIMEZONE", "Europe/Bucharest")),
             sms_hours=str(cfg.get("SMS_HOURS", "09:00-19:00")),
             approve_new_billing_profiles=bool(cfg.get("APPROVE_NEW_BILLING_PROFILES", False)),

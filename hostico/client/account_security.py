@@ -185,8 +185,10 @@ def totp_enable():
     if form.validate_on_submit():
         try:
             codes = credentials.enable_second_factor(db.session, customer, form.code.data, ip=request.remote_addr)
-        except second_factor.SecondFactorError:
-            form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
+        except second_factor.SecondFactorError as err:
+            db.session.commit()  # the account's count of wrong codes
+            form.code.errors.append(error_message(err) if isinstance(err, second_factor.TooManyAttempts) else
+                                    _("That code is not right. Check the time on your phone and try the next code."))
         else:
             _renew_session(customer)
             db.session.commit()
@@ -210,6 +212,7 @@ def totp_disable():
         except credentials.WrongPassword as err:
             form.disable_password.errors.append(error_message(err))
         except second_factor.SecondFactorError as err:
+            db.session.commit()  # the account's count of wrong codes
             form.disable_code.errors.append(error_message(err))
         else:
             _renew_session(customer)
@@ -234,6 +237,7 @@ def totp_new_recovery_codes():
             codes = credentials.replace_recovery_codes(db.session, customer, form.regen_code.data,
                                                        ip=request.remote_addr)
         except second_factor.SecondFactorError as err:
+            db.session.commit()  # the account's count of wrong codes
             form.regen_code.errors.append(error_message(err))
         else:
             db.session.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_fresh, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from hostico.audit import record
 from hostico.auth.fresh import confirm_password, needs_password
+from hostico.auth.sessions import renew_after_credential_change
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.db import db
@@ -106,20 +107,18 @@ def contact_update():
     before = {"name": customer.name, "email": customer.email}
     if before == {"name": name, "email": email if email_changed else customer.email}:
         return _respond(_("Nothing changed."))
-    fresh = login_fresh()
     customer.name = name
     if email_changed:
         customer.email = email
-        # SECURITY 4: an email change ends other sessions and revokes every mail-login link.
-        customer.session_epoch += 1
+        # SECURITY 4: an email change revokes every mail-login link and ends every other session
+        # (this browser goes on in a new one).
         revoke_customer_links(db.session, customer.id, reason="email_changed", actor_kind="customer",
                               actor_id=customer.id)
+        renew_after_credential_change(customer, reason="email_changed")
     record(db.session, "customer.contact_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
            customer_id=customer.id, ip=request.remote_addr,
            data={"before": before, "after": {"name": customer.name, "email": customer.email}})
     db.session.commit()
-    if email_changed:
-        login_user(customer, fresh=fresh)  # this session carries the new epoch; the others are over
     return _respond(_("Your contact details were saved."))
 
 

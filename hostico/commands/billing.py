@@ -38,8 +38,8 @@ def run_command(today: dt.datetime | None, batch_size: int) -> None:
     finally:
         session.close()
     click.echo(f"Done: {summary['services_scanned']} services scanned, {summary['proformas_issued']} proformas "
-               f"issued, {summary['reminders']} reminders, {summary['suspensions']} suspensions "
-               f"(run #{summary['run_id']}).")
+               f"issued, {summary['reminders']} reminders, {summary['suspensions']} suspensions, "
+               f"{summary['orders_expired']} unpaid orders expired (run #{summary['run_id']}).")
 
 
 def _business_today(timezone: str) -> dt.date:

@@ -171,4 +171,7 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     _proforma(session, mihai, pro, settings, today - dt.timedelta(days=5), "system")
 
     _proforma(session, ana, site, settings, today - dt.timedelta(days=2), "system", person)
+    # The EUR plan's renewal, unpaid: its lei amount is fixed at the BNR rate, and paying it by card issues a tax
+    # invoice in lei that shows the conversion ("19,00 EUR × 5,0917 = 96,74 lei", DESIGN 6).
+    _proforma(session, ana, vps, settings, today - dt.timedelta(days=1), "system", person)
     session.flush()

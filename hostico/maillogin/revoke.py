@@ -1,22 +1,34 @@
-"""Revoke mail-login links (password change, 2FA enabled, staff action)."""
+"""Revoke mail-login links (password change, 2FA enabled, staff action) and the sessions they opened."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hostico.accounts.sessions import revoke_opened_by_links
 from hostico.audit import record
 from hostico.models import MailLoginToken, utcnow
 
 
 def revoke_customer_links(session: Session, customer_id: int, *, reason: str, actor_kind: str = "system",
                           actor_id: int | None = None) -> int:
-    """Revoke every live mail-login link of a customer; return how many were revoked."""
-    result = session.execute(
-        update(MailLoginToken)
-        .where(MailLoginToken.customer_id == customer_id, MailLoginToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason=reason[:40])
-    )
+    """Revoke every live mail-login link of a customer and end the sessions they opened; return how many links."""
+    now = utcnow()
+    links = session.execute(select(MailLoginToken.id, MailLoginToken.revoked_at)
+                            .where(MailLoginToken.customer_id == customer_id)).all()
+    link_ids = [link_id for link_id, revoked_at in links if revoked_at is None]
+    if link_ids:
+        session.execute(
+            update(MailLoginToken)
+            .where(MailLoginToken.id.in_(link_ids), MailLoginToken.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason[:40])
+            .execution_options(synchronize_session=False)
+        )
+    # SECURITY 6: a session opened by a revoked link ends with it (also links revoked earlier: a session
+    # a link opened never outlives the link's revocation).
+    ended = revoke_opened_by_links(session, [link_id for link_id, _ in links], reason="link_" + reason[:35], now=now)
     record(session, "maillogin.revoked", actor_kind=actor_kind, actor_id=actor_id, object_type="Customer",
-           object_id=customer_id, customer_id=customer_id, data={"reason": reason, "count": result.rowcount})
-    return result.rowcount
+           object_id=customer_id, customer_id=customer_id,
+           data={"reason": reason, "count": len(link_ids), "sessions_ended": ended})
+    return len(link_ids)
+

@@ -90,7 +90,7 @@ def _proceed(customer: Customer, link: MailLoginToken, target: str):
         _audit("maillogin.used", link, outcome="2fa_required")
         db.session.commit()
         return redirect(url_for("auth.login", next=target, reason="2fa"), 303)
-    start_session(customer, fresh=False, via="mail")
+    start_session(customer, fresh=False, via="mail", mail_link_id=link.id)
     _audit("maillogin.used", link, outcome="login")
     db.session.commit()
     return redirect(target, 303)
@@ -149,7 +149,8 @@ def switch():
             return redirect(url_for("staff.index" if current_user.kind == "staff" else "client.dashboard"), 303)
         return render_template("maillogin/switch.html", form=EmptyForm())
     link = _pending_link()
-    end_session()
+    end_session(reason="switched")
+    db.session.commit()
     if link is None:
         return redirect(url_for("auth.login", reason="link"), 303)
     customer = db.session.get(Customer, link.customer_id)

@@ -16,6 +16,7 @@ from hostico.models.outbox import OutboxMessage
 from hostico.models.payment import Payment
 from hostico.models.service import Order, Service
 from hostico.models.staff import StaffUser
+from hostico.models.user_session import UserSession
 
 __all__ = [
     "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
@@ -24,5 +25,5 @@ __all__ = [
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Refund",
     "Service",
-    "StaffUser", "UTCDateTime", "utcnow",
+    "StaffUser", "UTCDateTime", "UserSession", "utcnow",
 ]

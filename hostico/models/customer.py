@@ -26,12 +26,16 @@ class Customer(UserMixin, TimestampMixin, Base):
     # The language of the customer's emails, SMS and PDFs (and of the pages, unless this browser chose
     # another with ?lang=): "ro" or "en".
     language: Mapped[str] = mapped_column(String(5), default="ro", server_default="ro", nullable=False)
-    # Bumped on password change, 2FA change and "log out everywhere": sessions carrying an older
-    # epoch stop being valid.
+    # Bumped whenever every session of the customer is ended (hostico.accounts.sessions.revoke_all):
+    # a half-finished login (password given, 2FA code pending) carries it and dies with the sessions.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Wrong second-factor codes in a row (a right one resets it) and when the last came: guessing is
+    # throttled in the database, whatever process or limiter storage answers (accounts.second_factor).
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     billing_profiles = relationship(
@@ -43,8 +47,8 @@ class Customer(UserMixin, TimestampMixin, Base):
     kind = "customer"
 
     def get_id(self) -> str:
-        """The session's user id; it carries the epoch so older sessions die on a password change."""
-        return f"c:{self.id}:{self.session_epoch}"
+        """The session's user id (whether the session is still valid is its server record's business)."""
+        return f"c:{self.id}"
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.email}>"

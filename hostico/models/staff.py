@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, TimestampMixin
+from hostico.models.base import Base, TimestampMixin, UTCDateTime
 
 STAFF_ROLES = ("admin", "billing", "support")
 
@@ -21,10 +23,15 @@ class StaffUser(UserMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(10), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Bumped whenever every session of the user is ended (a pending 2FA step carries it).
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Wrong second-factor codes in a row (a right one resets it) and when the last came: guessing is
+    # throttled in the database, whatever process or limiter storage answers (accounts.second_factor).
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     kind = "staff"
 
@@ -33,4 +40,4 @@ class StaffUser(UserMixin, TimestampMixin, Base):
         return self.active
 
     def get_id(self) -> str:
-        return f"s:{self.id}:{self.session_epoch}"
+        return f"s:{self.id}"

@@ -21,6 +21,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "suspension": ("email", "sms"),
     "unsuspension": ("email",),
     "termination": ("email",),
+    "order_expired": ("email",),  # an unpaid order cancelled by the billing run
     "credit_note": ("email",),
     "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
 }

@@ -16,6 +16,7 @@ from hostico.auth.redirects import safe_next
 from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
 from hostico.extensions import limiter
+from hostico.i18n import error_message
 from hostico.models import StaffUser
 from hostico.security import no_store, public
 from hostico.staff.blueprint import STAFF_MFA_KEY, bp
@@ -54,6 +55,19 @@ def _finish_login(staff: StaffUser):
     session[STAFF_MFA_KEY] = True
     db.session.commit()
     return redirect(safe_next(next_url, url_for("staff.index")))
+
+
+def _enrolment(staff: StaffUser) -> dict:
+    uri = second_factor.provisioning_uri(staff.totp_secret, staff.email)
+    return {"qr": second_factor.qr_data_uri(uri), "secret": staff.totp_secret}
+
+
+def _refused(form: TotpForm, err: second_factor.SecondFactorError, template: str, **ctx):
+    """Answer a refused code: 429 while throttled, else 401; keep the account's count of wrong codes."""
+    db.session.commit()
+    throttled = isinstance(err, second_factor.TooManyAttempts)
+    form.code.errors.append(error_message(err) if throttled else _("Wrong or already used code."))
+    return render_template(template, form=form, **ctx), 429 if throttled else 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,10 +122,9 @@ def login_code():
     if form.validate_on_submit():
         try:
             second_factor.accept_totp(db.session, staff, form.code.data)
-        except second_factor.SecondFactorError:
-            form.code.errors.append(_("Wrong or already used code."))
-        else:
-            return _finish_login(staff)
+        except second_factor.SecondFactorError as err:
+            return _refused(form, err, "staff/login_code.html")
+        return _finish_login(staff)
     status = 401 if request.method == "POST" else 200
     return render_template("staff/login_code.html", form=form), status
 
@@ -132,16 +145,13 @@ def login_enrol():
     if form.validate_on_submit():
         try:
             second_factor.confirm_enrolment(db.session, staff, form.code.data)
-        except second_factor.SecondFactorError:
-            form.code.errors.append(_("Wrong or already used code."))
-        else:
-            record(db.session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff,
-                   ip=client_ip())
-            return _finish_login(staff)
-    uri = second_factor.provisioning_uri(staff.totp_secret, staff.email)
+        except second_factor.SecondFactorError as err:
+            return _refused(form, err, "staff/login_enrol.html", **_enrolment(staff))
+        record(db.session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff,
+               ip=client_ip())
+        return _finish_login(staff)
     status = 401 if request.method == "POST" else 200
-    return render_template("staff/login_enrol.html", form=form, qr=second_factor.qr_data_uri(uri),
-                           secret=staff.totp_secret), status
+    return render_template("staff/login_enrol.html", form=form, **_enrolment(staff)), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -150,7 +160,7 @@ def logout():
     """Log the staff user out (POST with CSRF)."""
     record(db.session, "staff.logout", actor_kind="staff", actor_id=current_user.id, object_type="StaffUser",
            object_id=current_user.id, ip=client_ip())
+    end_session()  # the server record is revoked: a copy of the cookie stops working too
     db.session.commit()
-    end_session()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("staff.login"))

@@ -1,4 +1,4 @@
-"""Customers: search, the customer page, and revoking a customer's mail-login links."""
+"""Customers: search, the customer page, revoking a customer's mail-login links and ending their sessions."""
 
 from __future__ import annotations
 
@@ -6,17 +6,21 @@ import unicodedata
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from hostico.accounts import sessions as user_sessions
+from hostico.audit import record
 from hostico.auth.forms import EmptyForm
 from hostico.db import db
 from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
+from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
-from hostico.staff.lookups import customer_or_404
+from hostico.staff.lookups import client_ip, customer_or_404
 from hostico.staff.permissions import requires
 
 PER_PAGE = 25
@@ -95,6 +99,7 @@ def customer(customer_id: int):
         "messages": _count(OutboxMessage, OutboxMessage.customer_id == c.id),
         "live_links": _count(MailLoginToken, MailLoginToken.customer_id == c.id,
                              MailLoginToken.revoked_at.is_(None), MailLoginToken.expires_at > utcnow()),
+        "sessions": user_sessions.count_active(s, c, idle=app_settings().accounts.session_idle),
     }
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
@@ -114,4 +119,20 @@ def revoke_links(customer_id: int):
         count = revoke_customer_links(db.session, c.id, reason="staff", actor_kind="staff", actor_id=current_user.id)
         db.session.commit()
         flash(_("Revoked %(n)d mail-login links.", n=count), "success")
+    return redirect(url_for("staff.customer", customer_id=c.id), 303)
+
+
+@bp.route("/customers/<int:customer_id>/end-sessions", methods=["POST"])
+@requires("sessions.end")
+def end_sessions(customer_id: int):
+    """Log the customer out everywhere: end every server-side session (and any half-finished login)."""
+    c = customer_or_404(customer_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        count = user_sessions.revoke_all(db.session, c, reason="staff")
+        record(db.session, "customer.sessions_ended", actor_kind="staff", actor_id=current_user.id, obj=c,
+               customer_id=c.id, ip=client_ip(), data={"count": count})
+        db.session.commit()
+        flash(ngettext("Ended %(num)d session of the customer.", "Ended %(num)d sessions of the customer.", count),
+              "success")
     return redirect(url_for("staff.customer", customer_id=c.id), 303)

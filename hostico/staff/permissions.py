@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "billing.run": frozenset({"admin", "billing"}),
     "approvals.decide": frozenset({"admin", "billing"}),
     "maillogin.revoke": frozenset({"admin", "billing", "support"}),
+    "sessions.end": frozenset({"admin", "billing", "support"}),  # log a customer out everywhere
     "staff.manage": frozenset({"admin"}),
     "efactura.manage": frozenset({"admin", "billing"}),
     "efactura.connect": frozenset({"admin"}),

@@ -194,3 +194,61 @@ def test_concurrent_use_of_one_recovery_code_wins_once(app, session, customer, m
     session.expire_all()
     assert second_factor.remaining_recovery_codes(session, session.get(Customer, customer.id)) == 9
 
+
+
+# --- throttling ------------------------------------------------------------------------------------------
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 500_000) % 1_000_000:06d}"
+
+
+def test_too_many_wrong_codes_throttle_even_the_right_code(session, account):
+    model = type(account)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(second_factor.MAX_FAILURES):
+        with pytest.raises(InvalidCode):
+            second_factor.accept_totp(session, account, _wrong(_code(account.totp_secret, now)), now=now)
+    session.commit()
+    session.expire_all()
+    account = session.get(model, account.id)
+    assert account.second_factor_failures == second_factor.MAX_FAILURES
+    with pytest.raises(second_factor.TooManyAttempts) as err:
+        second_factor.accept_totp(session, account, _code(account.totp_secret, now), now=now)
+    assert err.value.params == {"minutes": 15} and account.totp_last_counter is None
+    assert str(err.value) == "Too many wrong codes. Try again in 15 minutes."
+    later = now + second_factor.THROTTLE + dt.timedelta(seconds=1)
+    second_factor.accept_totp(session, account, _code(account.totp_secret, later), now=later)
+    assert (account.second_factor_failures, account.second_factor_failed_at) == (0, None)
+
+
+def test_a_right_code_resets_the_count_and_old_failures_expire(session, account):
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(second_factor.MAX_FAILURES - 1):
+        with pytest.raises(InvalidCode):
+            second_factor.check(session, account, "abcdefgh12", now=now)
+    assert account.second_factor_failures == second_factor.MAX_FAILURES - 1
+    second_factor.check(session, account, _code(account.totp_secret, now), now=now)
+    assert account.second_factor_failures == 0
+    with pytest.raises(InvalidCode):
+        second_factor.check(session, account, _wrong(_code(account.totp_secret, now)), now=now)
+    later = now + second_factor.THROTTLE + dt.timedelta(minutes=1)
+    with pytest.raises(InvalidCode):
+        second_factor.check(session, account, "abcdefgh12", now=later)
+    assert account.second_factor_failures == 1  # the earlier wrong code is too old to count
+
+
+def test_the_count_is_kept_in_the_database_across_requests(app, session, account):
+    """Two requests each count their wrong code, whatever the other loaded."""
+    model = type(account)
+    with app.app_context():
+        s1, s2 = db.get(app).new_session(), db.get(app).new_session()
+        try:
+            a1, a2 = s1.get(model, account.id), s2.get(model, account.id)
+            for s, a in ((s1, a1), (s2, a2)):
+                with pytest.raises(InvalidCode):
+                    second_factor.accept_totp(s, a, "12345x")
+                s.commit()
+        finally:
+            s1.close(), s2.close()
+    session.expire_all()
+    assert session.get(model, account.id).second_factor_failures == 2

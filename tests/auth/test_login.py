@@ -58,16 +58,17 @@ def test_logout_requires_post_and_ends_the_session(client, make, login_as):
     assert client.get("/").status_code == 302
 
 
-def test_password_change_epoch_ends_other_sessions(client, make, login_as, session):
+def test_revoking_every_session_of_the_customer_logs_this_browser_out(client, make, login_as, session):
+    from hostico.accounts.sessions import revoke_all
     from hostico.models import Customer
 
     c = make.make_customer()
     login_as(client, c)
     assert client.get("/").status_code == 200
-    cust = session.get(Customer, c.id)
-    cust.session_epoch += 1
+    revoke_all(session, session.get(Customer, c.id), reason="test")
     session.commit()
-    assert client.get("/").status_code == 302
+    resp = client.get("/")
+    assert resp.status_code == 302 and "reason=ended" in resp.headers["Location"]
 
 
 def test_login_is_rate_limited_per_account(client, make):

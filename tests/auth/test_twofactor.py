@@ -5,7 +5,7 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hostico.accounts import second_factor
 from hostico.accounts.second_factor import new_secret
@@ -202,3 +202,19 @@ def test_another_customers_recovery_code_does_not_work(app, session, make, custo
     client = app.test_client()
     password_step(client, customer)
     assert code_step(client, codes[0]).status_code == 401
+
+
+def test_an_account_throttled_in_the_database_refuses_even_the_right_code(app, session, customer, secret):
+    """The count of wrong codes lives on the account: a fresh browser and limiter do not reset it."""
+    client = app.test_client()
+    password_step(client, customer)
+    wrong = f"{(int(code_at(secret)) + 500_000) % 1_000_000:06d}"
+    assert code_step(client, wrong).status_code == 401
+    session.expire_all()
+    assert session.get(Customer, customer.id).second_factor_failures == 1  # kept although the step failed
+    session.execute(update(Customer).where(Customer.id == customer.id)
+                    .values(second_factor_failures=second_factor.MAX_FAILURES))
+    session.commit()
+    resp = code_step(client, code_at(secret))
+    assert resp.status_code == 429 and "Too many wrong codes" in resp.get_data(as_text=True)
+    assert _user_id(client) is None

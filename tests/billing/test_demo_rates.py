@@ -32,3 +32,16 @@ def test_every_demo_document_in_or_from_eur_uses_the_rate_published_just_before_
         else:
             day = document.collected_on
         assert document.rate_date == _last_published_before(day), (document.code, day, document.rate_date)
+
+
+def test_the_demo_customer_has_an_unpaid_eur_priced_proforma_in_lei_to_pay(runner, session):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    unpaid = session.scalars(select(Invoice).where(Invoice.kind == "proforma", Invoice.status == "unpaid",
+                                                   Invoice.exchange_rate.is_not(None))).all()
+    from hostico.models import Customer
+
+    assert [session.get(Customer, p.customer_id).email for p in unpaid] == ["client@example.com"]
+    proforma = unpaid[0]
+    assert proforma.currency == "RON" and proforma.lines[0].price_currency == "EUR"
+    assert proforma.rate_date == _last_published_before(proforma.issue_date)

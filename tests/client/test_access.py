@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from hostico.accounts.sessions import create as create_login_session
+
 
 def _client_routes(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("client.") and "GET" in r.methods]
@@ -23,17 +25,19 @@ def test_htmx_request_without_session_gets_401_and_hx_redirect(client):
     assert resp.headers["HX-Redirect"].startswith("/login")
 
 
-def test_every_client_route_with_another_customers_ids_is_404(app, client, make, login_as):
+def test_every_client_route_with_another_customers_ids_is_404(app, client, make, login_as, session):
     alice = make.make_customer()
     bob = make.make_customer()
     bob_service = make.make_service(bob)
     bob_invoice = make.make_proforma(bob, service=bob_service)
     bob_profile = make.make_profile(bob)
     bob_checkout = make.make_checkout(bob, [bob_invoice])
+    bob_session, _raw = create_login_session(session, bob)
+    session.commit()
     login_as(client, alice)
     ids = {"reference": bob_checkout.reference, "code": bob_invoice.code, "number": bob_invoice.code,
            "service_id": bob_service.id, "profile_id": bob_profile.id, "invoice_id": bob_invoice.id,
-           "order_id": bob_service.id, "tax_code": bob_invoice.code}
+           "order_id": bob_service.id, "tax_code": bob_invoice.code, "session_id": bob_session.id}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("client.") or not rule.arguments:

@@ -255,7 +255,9 @@ def test_a_remembered_row_follows_every_change_of_its_invoice_and_the_language(c
     proforma = make.make_proforma(customer, amount="20.00")
     first = client.get("/invoices").get_data(as_text=True)
     assert app.extensions["hostico_invoice_rows"]  # the rows were remembered...
-    assert client.get("/invoices").get_data(as_text=True) == first  # ...and give the same page
+    again = client.get("/invoices").get_data(as_text=True)
+    tbody = lambda page: page[page.index("<tbody>"):page.index("</tbody>")]  # noqa: E731 - the CSRF token may differ
+    assert tbody(again) == tbody(first)  # ...and give the same rows
     assert "unpaid" in _row(first, proforma.code) and "/pay" in _row(first, proforma.code)
     pay(session, settings, proforma)
     paid = _row(client.get("/invoices").get_data(as_text=True), proforma.code)

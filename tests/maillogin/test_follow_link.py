@@ -386,8 +386,9 @@ def test_anonymous_switch_page_sends_to_login(client):
     assert client.get("/m/-/switch").headers["Location"] == "/login"
 
 
-def test_following_a_link_is_one_read_and_two_writes(client, session, customer_and_invoice):
-    """The record with its customer and invoice in one SELECT, then the use count and the audit entries."""
+def test_following_a_link_is_one_read_and_three_writes(client, session, customer_and_invoice):
+    """The record with its customer and invoice in one SELECT, then the use count, the session record and the
+    audit entries."""
     from sqlalchemy import event
 
 
@@ -405,8 +406,10 @@ def test_following_a_link_is_one_read_and_two_writes(client, session, customer_a
         event.remove(session.get_bind(), "before_cursor_execute", count)
     assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{inv.code}"
     assert statements[0].startswith("SELECT mail_login_tokens.id") and statements[1] == "UPDATE mail_login_tokens SET"
-    # the two audit entries (login, link used): one INSERT where the engine batches them (PostgreSQL)
-    assert set(statements[2:]) == {"INSERT INTO audit_log"} and len(statements) <= 4, statements
+    # the server-side session, then the two audit entries (login, link used): one INSERT where the engine
+    # batches them (PostgreSQL)
+    assert statements[2] == "INSERT INTO user_sessions", statements
+    assert set(statements[3:]) == {"INSERT INTO audit_log"} and len(statements) <= 5, statements
     session.expire_all()
     record = session.scalars(select(MailLoginToken)).one()
     assert record.use_count == 1 and record.last_used_at is not None

@@ -9,6 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from hostico.accounts.sessions import create as create_login_session
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, Order
 from tests import factories
@@ -31,7 +32,7 @@ class World:
     session: object = None
 
     def refresh(self) -> None:
-        """Reload the users (a fuzzed password change bumps the session epoch that get_id() carries)."""
+        """Reload the users (a fuzzed request may have changed them)."""
         if self.session is not None:
             self.session.rollback()
             for user in (self.alice, self.staff):
@@ -48,6 +49,7 @@ def _objects(make, session, settings, customer) -> dict:
     order = Order(customer_id=customer.id, status="pending")
     session.add(order)
     checkout = factories.make_checkout(session, customer, [proforma])
+    login_session, _raw = create_login_session(session, customer, user_agent="another browser")
     session.commit()
 
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == paid.id))
@@ -56,7 +58,8 @@ def _objects(make, session, settings, customer) -> dict:
             "invoice_id": proforma.id, "proforma_id": proforma.id, "service_id": service.id,
             "profile_id": profile.id, "billing_profile_id": profile.id, "order_id": order.id,
             "payment_id": payment.id, "customer_id": customer.id, "product_id": service.product_id,
-            "tax_code": tax.code if tax else proforma.code, "reference": checkout.reference}
+            "tax_code": tax.code if tax else proforma.code, "reference": checkout.reference,
+            "session_id": login_session.id}
 
 
 @pytest.fixture
@@ -82,13 +85,18 @@ def act_as(client, role: str, world: World) -> None:
 
     if role != "public":
         world.refresh()
+    raw = None
+    if role in ("customer", "staff"):
+        # A new server-side session each time: a fuzzed logout or password change may have ended the last one.
+        raw = factories.open_session(world.session, world.alice if role == "customer" else world.staff)
+        world.session.commit()
     with client.session_transaction() as sess:
         sess.clear()
         sess["csrf_token"] = FIXED_CSRF
         if role == "customer":
-            sess["_user_id"], sess["_fresh"], sess["sid"] = world.alice.get_id(), True, "security-suite"
+            sess["_user_id"], sess["_fresh"], sess["sid"] = world.alice.get_id(), True, raw
         elif role == "staff":
-            sess["_user_id"], sess["_fresh"], sess["sid"] = world.staff.get_id(), True, "security-suite-staff"
+            sess["_user_id"], sess["_fresh"], sess["sid"] = world.staff.get_id(), True, raw
             sess[STAFF_MFA_KEY] = True
 
 

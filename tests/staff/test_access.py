@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hostico.models import Invoice, Payment
+from tests.factories import give_session
 from tests.staff.conftest import fill_url, staff_rules
 
 LOGIN_STEPS = {"staff.login", "staff.login_code", "staff.login_enrol"}
@@ -59,11 +60,9 @@ def test_htmx_request_without_session_gets_hx_redirect_to_staff_login(client):
     assert resp.status_code == 401 and resp.headers["HX-Redirect"].startswith("/staff/login")
 
 
-def test_staff_without_the_second_factor_are_sent_to_the_staff_login(client, make_staff):
+def test_staff_without_the_second_factor_are_sent_to_the_staff_login(client, make_staff, session):
     staff = make_staff()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = staff.get_id()
-        sess["_fresh"] = True
+    give_session(client, session, staff)  # a live session, but without STAFF_MFA_KEY
     resp = client.get("/staff/")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/staff/login")
 

@@ -59,6 +59,7 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
         "staff.reissue": (f"/staff/invoices/{w['tax'].code}/reissue", {"reissue-reason": "wrong buyer"}),
         "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
         "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
+        "staff.end_sessions": (f"/staff/customers/{w['customer'].id}/end-sessions", {}),
         "staff.logout": ("/staff/logout", {}),
     }
     post_endpoints = {r.endpoint for r in staff_rules(app) if "POST" in r.methods

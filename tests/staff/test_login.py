@@ -191,3 +191,21 @@ def test_password_guessing_is_rate_limited_per_account(client, make_staff):
     statuses = [client.post("/staff/login", data={"email": staff.email, "password": f"guess-{i}",
                                                   "csrf_token": token}).status_code for i in range(11)]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
+
+
+def test_wrong_staff_codes_are_counted_on_the_account_and_throttle_it(client, make_staff, staff_login, session):
+    from sqlalchemy import update
+
+    from hostico.accounts import second_factor
+
+    staff = make_staff()
+    good = totp_code(staff.totp_secret)
+    assert staff_login(client, staff, code=f"{(int(good) + 3) % 1_000_000:06d}").status_code == 401
+    session.expire_all()
+    assert session.get(StaffUser, staff.id).second_factor_failures == 1
+    session.execute(update(StaffUser).where(StaffUser.id == staff.id)
+                    .values(second_factor_failures=second_factor.MAX_FAILURES))
+    session.commit()
+    resp = client.post_form("/staff/login/code", {"code": good}, token_from="/staff/login/code")
+    assert resp.status_code == 429 and "Too many wrong codes" in resp.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302

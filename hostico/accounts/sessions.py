@@ -1,0 +1,159 @@
+"""Server-side sessions (Flask-free): one record per login, checked on every request, revocable.
+
+The cookie carries a random id; the record stores its SHA-256. A session is over when its record is
+revoked (logout, credential change, staff action, revoked mail link), unknown, or unused for the
+configured idle time. Functions flush, never commit: the caller commits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hostico.models import Customer, StaffUser, UserSession, utcnow
+
+TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often (not on every request)
+User = Customer | StaffUser
+
+
+def hash_session_id(raw: str) -> str:
+    """Return the stored form of a cookie's session id."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _owner_column(kind: str):
+    if kind == "customer":
+        return UserSession.customer_id
+    if kind == "staff":
+        return UserSession.staff_id
+    raise ValueError(f"unknown session kind {kind!r}")
+
+
+def create(s: Session, user: User, *, via: str = "password", fresh: bool = True, ip: str | None = None,
+           user_agent: str | None = None, mail_link_id: int | None = None,
+           now: dt.datetime | None = None) -> tuple[UserSession, str]:
+    """Open a session for user; return the record and the raw id to put in the cookie (never stored)."""
+    now = now or utcnow()
+    raw = secrets.token_urlsafe(32)
+    record = UserSession(
+        kind=user.kind, customer_id=user.id if user.kind == "customer" else None,
+        staff_id=user.id if user.kind == "staff" else None, token_hash=hash_session_id(raw),
+        via="maillink" if mail_link_id is not None or via == "maillink" else "password",
+        mail_link_id=mail_link_id, created_at=now, last_seen_at=now, fresh_at=now if fresh else None,
+        ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:255] or None,
+    )
+    s.add(record)
+    s.flush()
+    return record, raw
+
+
+def _active(now: dt.datetime, idle: dt.timedelta):
+    return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > now - idle)
+
+
+def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
+                now: dt.datetime | None = None) -> UserSession | None:
+    """Return the live record of a cookie's session id for this user, or None (unknown, revoked, idle)."""
+    if not raw or not isinstance(raw, str) or len(raw) > 200:
+        return None
+    now = now or utcnow()
+    return s.scalar(select(UserSession).where(UserSession.token_hash == hash_session_id(raw),
+                                              UserSession.kind == kind, _owner_column(kind) == user_id,
+                                              *_active(now, idle)))
+
+
+def load(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
+         now: dt.datetime | None = None) -> tuple[User, UserSession] | None:
+    """Return the user and the live record of a cookie's session id in one query, or None."""
+    if not raw or not isinstance(raw, str) or len(raw) > 200:
+        return None
+    now = now or utcnow()
+    model = Customer if kind == "customer" else StaffUser
+    row = s.execute(select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
+                    .where(model.id == user_id, UserSession.token_hash == hash_session_id(raw),
+                           UserSession.kind == kind, *_active(now, idle))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def touch(record: UserSession, *, ip: str | None = None, now: dt.datetime | None = None) -> bool:
+    """Note that the session was used; return True when the record changed (written at most once a minute)."""
+    now = now or utcnow()
+    if now - record.last_seen_at < TOUCH_EVERY:
+        return False
+    record.last_seen_at = now
+    if ip:
+        record.ip = ip[:45]
+    return True
+
+
+def mark_fresh(record: UserSession, now: dt.datetime | None = None) -> None:
+    """The password was just proven in this session."""
+    record.fresh_at = now or utcnow()
+
+
+def is_fresh(record: UserSession | None, *, fresh_for: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """True when the password was proven in this session less than fresh_for ago."""
+    if record is None or record.fresh_at is None:
+        return False
+    return (now or utcnow()) - record.fresh_at < fresh_for
+
+
+def _revoke(s: Session, *where, reason: str, now: dt.datetime | None) -> int:
+    result = s.execute(update(UserSession).where(UserSession.revoked_at.is_(None), *where)
+                       .values(revoked_at=now or utcnow(), revoked_reason=reason[:40])
+                       .execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
+def revoke(s: Session, record: UserSession, *, reason: str, now: dt.datetime | None = None) -> bool:
+    """End one session; False if it was already over."""
+    return _revoke(s, UserSession.id == record.id, reason=reason, now=now) == 1
+
+
+def revoke_one(s: Session, user: User, session_id: int, *, reason: str, now: dt.datetime | None = None) -> bool:
+    """End one of user's sessions by its record id (scoped to the user); False if not theirs or already over."""
+    return _revoke(s, UserSession.id == session_id, UserSession.kind == user.kind,
+                   _owner_column(user.kind) == user.id, reason=reason, now=now) == 1
+
+
+def revoke_all(s: Session, user: User, *, reason: str, keep: UserSession | None = None,
+               now: dt.datetime | None = None) -> int:
+    """End every session of user except keep (the current one, if any); return how many ended.
+
+    The one rule for "a credential changed" and "end sessions": it also ends half-finished logins
+    (a password step waiting for its 2FA code carries the user's session_epoch).
+    """
+    where = [UserSession.kind == user.kind, _owner_column(user.kind) == user.id]
+    if keep is not None:
+        where.append(UserSession.id != keep.id)
+    count = _revoke(s, *where, reason=reason, now=now)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    s.flush()
+    return count
+
+
+def revoke_opened_by_links(s: Session, link_ids: Iterable[int], *, reason: str,
+                           now: dt.datetime | None = None) -> int:
+    """End the sessions that the given mail-login links opened; return how many ended."""
+    ids = list(link_ids)
+    if not ids:
+        return 0
+    return _revoke(s, UserSession.mail_link_id.in_(ids), reason=reason, now=now)
+
+
+def list_active(s: Session, user: User, *, idle: dt.timedelta, now: dt.datetime | None = None) -> Sequence[UserSession]:
+    """Return user's live sessions, most recently used first."""
+    now = now or utcnow()
+    return s.scalars(select(UserSession).where(UserSession.kind == user.kind, _owner_column(user.kind) == user.id,
+                                               *_active(now, idle))
+                     .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+
+
+def count_active(s: Session, user: User, *, idle: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Count user's live sessions."""
+    return len(list_active(s, user, idle=idle, now=now))
