@@ -33,7 +33,7 @@ def build(database_url: str, services: int, due: int) -> None:
 
     from hostico.billing.settings import BillingSettings
     from hostico.db import make_engine, upgrade
-    from hostico.models import Customer, Price, Product, Service, utcnow
+    from hostico.models import BillingProfile, Customer, Price, Product, Service, utcnow
 
     upgrade(database_url)
     window = BillingSettings().renewal_days_before
@@ -51,6 +51,12 @@ def build(database_url: str, services: int, due: int) -> None:
                 {"id": i + 1, "email": f"c{i}@bench.example", "password_hash": "x", "name": f"Customer {i}",
                  "phone_e164": "+40722000000" if i % 10 == 0 else None, "sms_opt_in": i % 10 == 0,
                  "language": "ro", "session_epoch": 1, "totp_enabled": False, "created_at": now}
+                for i in range(start, min(start + step, customers))])
+            # Every customer has complete billing data: a renewal is never issued without it.
+            conn.execute(insert(BillingProfile), [
+                {"id": i + 1, "customer_id": i + 1, "kind": "person", "name": f"Customer {i}",
+                 "address": "Str. Lungă nr. 5", "city": "Brașov", "county": "RO-BV", "country": "RO",
+                 "is_default": True, "approval": "approved", "used_for_invoicing": True, "created_at": now}
                 for i in range(start, min(start + step, customers))])
         for start in range(0, services, step):
             rows = []
@@ -92,7 +98,7 @@ def build_postgres(database_url: str, services: int, due: int) -> None:
 
     from hostico.billing.settings import BillingSettings
     from hostico.db import make_engine, upgrade
-    from hostico.models import Customer, Price, Product, Service
+    from hostico.models import BillingProfile, Customer, Price, Product, Service
 
     upgrade(database_url)
     window = BillingSettings().renewal_days_before
@@ -116,11 +122,15 @@ def build_postgres(database_url: str, services: int, due: int) -> None:
             "id": "i + 1", "email": "'c' || i || '@bench.example'", "password_hash": "'x'", "name": "'Customer ' || i",
             "phone_e164": "CASE WHEN i % 10 = 0 THEN '+40722000000' END", "sms_opt_in": "i % 10 = 0",
             "language": "'ro'"}, customers)))
+        conn.execute(text(insert_select(BillingProfile, {
+            "id": "i + 1", "customer_id": "i + 1", "kind": "'person'", "name": "'Customer ' || i",
+            "address": "'Str. Lungă nr. 5'", "city": "'Brașov'", "county": "'RO-BV'", "country": "'RO'",
+            "is_default": "true", "approval": "'approved'", "used_for_invoicing": "true"}, customers)))
         conn.execute(text(insert_select(Service, {
             "id": "i + 1", "customer_id": f"i % {customers} + 1", "product_id": "1", "domain": "'s' || i || '.ro'",
             "cycle": "'monthly'", "price": "1900", "currency": "'RON'", "status": "'active'",
             "next_due_date": next_due, "anchor_day": f"EXTRACT(DAY FROM {next_due})::int"}, services)))
-        for table in ("customers", "services", "products", "prices"):
+        for table in ("customers", "billing_profiles", "services", "products", "prices"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                               f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -40,3 +40,12 @@ class CorrectionRefused(BillingError):
 
 class NoExchangeRate(BillingError):
     """BNR has no rate stored for the day a document needs; the document is not issued (retry later)."""
+
+
+class IncompleteBuyer(BillingError):
+    """The buyer's name, full address (or a company's CUI) is missing: no proforma or tax invoice is issued
+    (art. 319 alin. 20 Cod fiscal). `missing` names the fields (BUYER_FIELDS) that are empty."""
+
+    def __init__(self, message: str = "", *, missing: tuple[str, ...] = (), **params) -> None:
+        super().__init__(message, code="incomplete_buyer", **params)
+        self.missing = missing

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, object_session
 
+from hostico.billing.buyer_data import billing_profile_for, require_complete_buyer
 from hostico.billing.currency import BnrRate, convert, document_currency, rate_for, to_lei
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
@@ -144,6 +145,7 @@ def build_proforma(
     `rate` is the BNR rate of its issue date when it converts a price or is in EUR (document_rate).
     """
     buyer = buyer_from_customer(customer, profile)
+    require_complete_buyer(buyer)
     treatment = tax_treatment(buyer, settings, today)
     invoice = Invoice(
         customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
@@ -178,7 +180,10 @@ def create_proforma(
         raise InvalidTransition(N_("Unknown proforma origin %(origin)s."), code="unknown_origin", origin=origin)
     if not specs:
         raise InvalidTransition(N_("A proforma needs at least one line."), code="no_lines")
+    if profile is None:
+        profile = billing_profile_for(session, customer.id, settings)
     buyer = buyer_from_customer(customer, profile)
+    require_complete_buyer(buyer)  # before a number is taken
     rate = document_rate(session, specs, buyer, settings, today)  # before the lock: it may read BNR's feed
     number, issue_date = next_number(session, settings.proforma_series, today)
     if rate is not None and issue_date != today:
@@ -268,6 +273,7 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     if proforma.kind != "proforma":
         raise InvalidTransition(N_("A tax invoice is issued from a proforma."), code="not_a_proforma")
     buyer = buyer or dict(proforma.buyer)
+    require_complete_buyer(buyer)
     collected_on = collected_on or today
     lei_rate = chargeable_rate(session, proforma.currency, settings, collected_on) \
         if proforma.currency != "RON" and proforma.vat_total != 0 else None

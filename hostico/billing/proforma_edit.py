@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.buyer_data import missing_buyer_fields, needs_approval, require_complete_buyer
 from hostico.billing.currency import document_currency
-from hostico.billing.errors import InvalidTransition, InvoiceNotEditable
+from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
@@ -119,16 +120,6 @@ def profile_from_buyer(session: Session, customer_id: int, buyer: dict, *, label
     return profile
 
 
-def needs_approval(profile: BillingProfile | None, settings: BillingSettings) -> bool:
-    """True when the operator requires staff approval and this profile has never been used or approved."""
-    return (
-        settings.approve_new_billing_profiles
-        and profile is not None
-        and not profile.used_for_invoicing
-        and profile.approval != "approved"
-    )
-
-
 def edit_proforma_billing(
     session: Session,
     invoice_id: int,
@@ -157,6 +148,7 @@ def edit_proforma_billing(
         buyer = profile.snapshot()
     if buyer is None:
         raise ValueError("an edit needs a buyer or a profile")
+    require_complete_buyer(buyer)
     if profile is None and (save_profile or settings.approve_new_billing_profiles):
         profile = profile_from_buyer(session, customer_id, buyer, label=profile_label)
     if needs_approval(profile, settings):
@@ -230,3 +222,27 @@ def reject_pending_edit(session: Session, pending_id: int, staff_id: int, note: 
            customer_id=pending.customer_id, data={"code": invoice.code, "note": pending.note})
     session.flush()
     return pending
+
+
+def complete_unpaid_proformas(session: Session, customer_id: int, profile: BillingProfile,
+                              settings: BillingSettings) -> list[str]:
+    """Bill on `profile` the customer's unpaid proformas issued without complete buyer data (before the
+    rule existed); each change is an edit in its history. Return their numbers."""
+    if missing_buyer_fields(profile.snapshot()):
+        return []
+    unpaid = session.scalars(select(Invoice.id).where(Invoice.customer_id == customer_id, Invoice.kind == "proforma",
+                                                        Invoice.status == "unpaid").order_by(Invoice.id)).all()
+    done = []
+    for invoice_id in unpaid:
+        invoice = session.get(Invoice, invoice_id)
+        if not missing_buyer_fields(invoice.buyer):
+            continue
+        try:
+            with session.begin_nested():  # one proforma that cannot change (paid meanwhile, no BNR rate) is skipped
+                outcome = edit_proforma_billing(session, invoice_id, customer_id=customer_id, buyer=None,
+                                                profile=profile, settings=settings)
+        except BillingError:
+            continue
+        if outcome.applied:
+            done.append(invoice.code)
+    return done

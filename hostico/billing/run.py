@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.billing.buyer_data import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate
@@ -35,7 +36,6 @@ from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.models import (
-    BillingProfile,
     BillingRun,
     Customer,
     Invoice,
@@ -98,8 +98,8 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     session.commit()
     run_id = run.id
     summary = {"run_id": run_id, "date": today.isoformat(), "services_scanned": 0, "proformas_issued": 0,
-               "waiting_for_rate": 0, "proformas_scanned": 0, "reminders": 0, "suspensions": 0, "batches": 0,
-               "vies_rechecked": 0, "proformas_repriced": 0, "orders_expired": 0}
+               "waiting_for_rate": 0, "waiting_for_billing_data": 0, "proformas_scanned": 0, "reminders": 0,
+               "suspensions": 0, "batches": 0, "vies_rechecked": 0, "proformas_repriced": 0, "orders_expired": 0}
     try:
         _recheck_vies(session, settings, today, summary)
         _expire_orders(session, settings, today, batch_size, summary, progress)  # before repricing what it cancels
@@ -167,9 +167,10 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
     done = 0
     for chunk in _chunks(ids, batch_size):
         _lock_batch(session, summary["run_id"])
-        issued, waiting = _renew_batch(session, settings, today, chunk)
+        issued, waiting, no_data = _renew_batch(session, settings, today, chunk)
         summary["proformas_issued"] += issued
         summary["waiting_for_rate"] += waiting
+        summary["waiting_for_billing_data"] += no_data
         summary["batches"] += 1
         session.commit()
         done += len(chunk)
@@ -179,23 +180,22 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
 
 
 def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
-                 chunk: Sequence[int]) -> tuple[int, int]:
-    """Issue the batch's renewal proformas; return (issued, left for lack of a BNR rate)."""
+                 chunk: Sequence[int]) -> tuple[int, int, int]:
+    """Issue the batch's renewal proformas; return (issued, left for lack of a BNR rate, left for lack of
+    the customer's billing data)."""
     services = session.scalars(select(Service).where(Service.id.in_(chunk)).order_by(Service.id)).all()
     keys = {s.id: renewal_key(s.id, s.next_due_date) for s in services if s.status in RENEWABLE}
     issued = set(session.scalars(select(Invoice.renewal_key).where(Invoice.renewal_key.in_(list(keys.values())))))
     todo = [s for s in services if s.id in keys and keys[s.id] not in issued]
     if not todo:
-        return 0, 0
+        return 0, 0, 0
     customer_ids = {s.customer_id for s in todo}
     customers = _customers(session, customer_ids)
-    profiles = {p.customer_id: p for p in session.scalars(
-        select(BillingProfile).where(BillingProfile.customer_id.in_(customer_ids), BillingProfile.is_default.is_(True),
-                                     BillingProfile.deleted_at.is_(None), BillingProfile.approval == "approved")
-        .order_by(BillingProfile.id))}
+    profiles = profiles_by_customer(session, customer_ids, settings)
+    todo, no_data = _ask_for_billing_data(session, settings, todo, customers, profiles)
     todo, rate, waiting = _with_rates(session, settings, today, todo, customers, profiles)
     if not todo:
-        return 0, waiting
+        return 0, waiting, no_data
     first, issue_date = reserve_numbers(session, settings.proforma_series, len(todo), today)
     invoices = []
     for offset, service in enumerate(todo):
@@ -230,7 +230,28 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
                context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
         for invoice, service in zip(invoices, todo, strict=True)], settings)
-    return len(invoices), waiting
+    return len(invoices), waiting, no_data
+
+
+def _ask_for_billing_data(session, settings, todo, customers, profiles):
+    """Leave the renewals of customers without complete billing data (no proforma without the buyer's
+    name and address, DESIGN 6) for a later run, and email each of them once to ask for it: one email per
+    customer and earliest due date, so the next runs do not repeat it. Return (services to bill, left)."""
+    left = [s for s in todo if s.customer_id not in profiles]
+    if not left:
+        return todo, 0
+    waiting: dict[int, list[Service]] = {}
+    for service in left:
+        waiting.setdefault(service.customer_id, []).append(service)
+    notices = []
+    for customer_id, services in waiting.items():
+        first_due = min(s.next_due_date for s in services)
+        notices.append(Notice(customers[customer_id], invoice=None, service=None,
+                              key=f"{customer_id}:{first_due.isoformat()}",
+                              context={"domains": sorted(s.domain for s in services),
+                                       "due_date": first_due.isoformat()}))
+    queue_notifications(session, "billing_data_needed", notices, settings)
+    return [s for s in todo if s.customer_id in profiles], len(left)
 
 
 def _with_rates(session, settings, today, todo, customers, profiles):

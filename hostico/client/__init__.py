@@ -4,6 +4,7 @@ its views on the blueprint (hostico.client.blueprint), which imports none of the
 from hostico.client import (  # noqa: F401  (register the views on bp)
     account_security,
     active_sessions,
+    billing_data,
     checkout,
     company_lookup,
     contact,

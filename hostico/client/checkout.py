@@ -31,6 +31,8 @@ def _refusal(err: PaymentsError) -> str:
         "too_many": _("At most %(limit)s proformas can be paid at once.", limit=err.params.get("limit", "")),
         "not_payable": _("Only your unpaid proformas can be paid."),
         "mixed_currencies": _("Proformas in different currencies are paid separately."),
+        "incomplete_buyer": _("Proforma %(code)s has no billing address yet: add your billing data (Edit billing"
+                              " data), then pay it.", code=err.params.get("number", "")),
         "in_progress": _("A card payment of some of these proformas is already under way. Finish it on the payment"
                          " page, or try again in 15 minutes."),
     }

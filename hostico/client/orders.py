@@ -5,21 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hostico.billing.errors import NoExchangeRate
+from hostico.audit import record
+from hostico.billing.buyer_data import is_usable
+from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
+from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.db import db
-from hostico.i18n import error_message
+from hostico.i18n import country_names, error_message
 from hostico.models import CYCLES, BillingProfile, Product
 from hostico.settings import settings as app_settings
 
@@ -44,33 +48,61 @@ def _products() -> list[Product]:
 
 
 def _profiles() -> list[BillingProfile]:
-    return list(db.session.scalars(select(BillingProfile).where(
-        BillingProfile.customer_id == current_user.id, BillingProfile.deleted_at.is_(None),
-        BillingProfile.approval == "approved").order_by(BillingProfile.id)))
+    """The customer's profiles an order can bill: complete and not waiting for staff approval."""
+    settings = app_settings().billing
+    profiles = db.session.scalars(select(BillingProfile).where(
+        BillingProfile.customer_id == current_user.id, BillingProfile.deleted_at.is_(None)
+    ).order_by(BillingProfile.is_default.desc(), BillingProfile.id))
+    return [p for p in profiles if is_usable(p, settings)]
+
+
+def _new_profile(data: dict) -> BillingProfile:
+    """Save billing data typed on the order form as the customer's default profile (their first complete
+    data: no staff approval, there is nothing earlier to protect)."""
+    db.session.execute(update(BillingProfile).where(BillingProfile.customer_id == current_user.id)
+                       .values(is_default=False))
+    profile = BillingProfile(customer_id=current_user.id, approval="approved", is_default=True, **data)
+    db.session.add(profile)
+    db.session.flush()
+    record(db.session, "billing_profile.created", actor_kind="customer", actor_id=current_user.id, obj=profile,
+           customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
+                                                                      "name": profile.display_name, "via": "order"})
+    return profile
 
 
 @bp.route("/order", methods=["GET", "POST"])
 def order():
-    """Show the order form; a valid order creates the service and its proforma, then shows the proforma."""
+    """Show the order form; a valid order creates the service and its proforma, then shows the proforma.
+
+    The proforma needs the buyer's name and full address (DESIGN 6): the customer chooses one of their
+    billing profiles or, when they have none, types the billing data here (saved as their profile).
+    """
     products, profiles = _products(), _profiles()
     form = OrderForm()
     form.product.choices = [SelectChoice(p.id, p.name) for p in products]
-    form.profile.choices = [SelectChoice(0, current_user.name)] + [SelectChoice(p.id, p.display_name)
-                                                                   for p in profiles]
-    if form.profile.data is None:
-        default = next((p.id for p in profiles if p.is_default), 0)
-        form.profile.data = default
+    form.profile.choices = [SelectChoice(p.id, f"{p.label}: {p.display_name}" if p.label else p.display_name)
+                            for p in profiles]
+    if form.profile.data is None and profiles:
+        form.profile.data = profiles[0].id  # the default one first
+    billing = {"kind": "person", "country": "RO", "name": current_user.name}
+    billing_errors: dict[str, str] = {}
     status, form_error = 200, None
-    if form.validate_on_submit():
+    if form.is_submitted() and not profiles:
+        billing = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "sector")}
+        typed = validate_buyer(request.form)
+        billing_errors = dict(typed.errors)
+    if form.validate_on_submit() and not billing_errors:
         product = next((p for p in products if p.id == form.product.data), None)
         profile = next((p for p in profiles if p.id == form.profile.data), None)
         if product is None:
             form.product.errors.append(_("Choose a plan."))
-        elif form.profile.data and profile is None:
+        elif profiles and profile is None:
             form.profile.errors.append(_("Choose one of your billing profiles."))
         else:
             settings = app_settings().billing
             try:
+                if profile is None:
+                    profile = _new_profile(typed.data)
                 _order, proforma = place_order(db.session, current_user, product, form.cycle.data, form.domain.data,
                                                settings, _business_today(), profile=profile)
             except OrderRefused as exc:
@@ -81,13 +113,20 @@ def order():
                 db.session.rollback()
                 form_error = _("We cannot price this plan in lei right now: BNR's exchange rate for today is not"
                                " available yet. Nothing was ordered; please try again in a few minutes.")
+            except IncompleteBuyer as exc:
+                db.session.rollback()
+                form.profile.errors.append(error_message(exc))
             else:
                 db.session.commit()
+                forget_billing_data()
                 flash(_("Thank you! Your order is placed: pay proforma %(code)s to activate your hosting.",
                         code=proforma.code), "success")
                 return redirect(url_for("client.invoice", code=proforma.code), code=303)
         status = 422
     elif form.is_submitted():
         status = 422
+        if billing_errors:
+            form_error = _("Please correct the marked fields; nothing was ordered.")
     return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
-                           form_error=form_error), status
+                           form_error=form_error, profiles=profiles, values=billing, errors=billing_errors,
+                           prefix="order", countries=list(country_names().items())), status

@@ -8,11 +8,14 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from hostico.audit import record
+from hostico.auth.redirects import safe_next
 from hostico.billing import vies
+from hostico.billing.buyer_data import billing_profile_for, is_usable
 from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
-from hostico.billing.proforma_edit import drop_pending_for_profile
+from hostico.billing.proforma_edit import complete_unpaid_proformas, drop_pending_for_profile
 from hostico.billing.vat_checks import with_vies
 from hostico.client import my_details
+from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
 from hostico.db import db
@@ -54,8 +57,10 @@ def _section():
 
 
 def _render_form(profile: BillingProfile | None, values: dict, errors: dict, status: int = 200):
+    # A customer asked for billing data (client/billing_data.py) stays on that page, with its way back.
+    template = "client/billing_data.html" if values.get("next") and profile is None else "client/profile_form.html"
     return render_template(
-        "client/profile_form.html", profile=profile, values=values, errors=errors, profiles=[], prefix="profile",
+        template, profile=profile, values=values, errors=errors, profiles=[], prefix="profile",
         countries=list(country_names().items()), approval_required=_approval_on(),
         for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
     ), status
@@ -86,7 +91,19 @@ def check_vat_number(data: dict, previous: dict | None = None) -> tuple[dict, di
 
 
 def _form_values() -> dict:
-    return {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "label", "is_default")}
+    values = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "label", "is_default")}
+    values["next"] = safe_next(request.form.get("next"), "")
+    return values
+
+
+def _bill_unpaid_proformas(profile: BillingProfile) -> None:
+    """Put complete billing data on the customer's unpaid proformas issued without it (before the rule)."""
+    settings = app_settings().billing
+    if not is_usable(profile, settings):
+        return
+    codes = complete_unpaid_proformas(db.session, current_user.id, profile, settings)
+    if codes:
+        flash(_("Proformas %(codes)s now carry this billing data.", codes=", ".join(codes)), "success")
 
 
 def _make_default(profile: BillingProfile) -> None:
@@ -112,9 +129,11 @@ def create_profile():
     data, errors, notice = check_vat_number(result.data)
     if errors:
         return _render_form(None, values, errors, 422)
-    # "pending" until staff approve its first use; it matters only while approvals are required.
+    # "pending" until staff approve its first use; it matters only while approvals are required. A
+    # customer's first complete billing data needs no approval: there is no earlier data to protect.
+    first = billing_profile_for(db.session, current_user.id, app_settings().billing) is None
     profile = BillingProfile(customer_id=current_user.id, label=values["label"].strip()[:100] or None,
-                             approval="pending", **result.data, vies=data.get("vies"))
+                             approval="approved" if first else "pending", **result.data, vies=data.get("vies"))
     db.session.add(profile)
     db.session.flush()
     if values["is_default"] or not any(p.is_default for p in _list() if p.id != profile.id):
@@ -122,11 +141,13 @@ def create_profile():
     record(db.session, "billing_profile.created", actor_kind="customer", actor_id=current_user.id, obj=profile,
            customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
                                                                       "name": profile.display_name})
-    db.session.commit()
     flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
     if notice:
         flash(notice, "info")
-    return redirect(url_for("client.my_details") + "#profiles", 303)
+    _bill_unpaid_proformas(profile)
+    db.session.commit()
+    forget_billing_data()
+    return redirect(values["next"] or url_for("client.my_details") + "#profiles", 303)
 
 
 @bp.route("/my-details/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
@@ -158,10 +179,12 @@ def edit_profile(profile_id: int):
             profile.used_for_invoicing, profile.approval = False, "pending"
     record(db.session, "billing_profile.updated", actor_kind="customer", actor_id=current_user.id, obj=profile,
            customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
-    db.session.commit()
     flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
     if notice:
         flash(notice, "info")
+    _bill_unpaid_proformas(profile)
+    db.session.commit()
+    forget_billing_data()
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
@@ -180,6 +203,7 @@ def delete_profile(profile_id: int):
     record(db.session, "billing_profile.deleted", actor_kind="customer", actor_id=current_user.id, obj=profile,
            customer_id=current_user.id, ip=request.remote_addr, data={"name": profile.display_name})
     db.session.commit()
+    forget_billing_data()
     if not is_htmx():
         flash(_("Billing profile %(name)s deleted.", name=profile.display_name), "success")
     return _section()

@@ -40,6 +40,9 @@ def run_command(today: dt.datetime | None, batch_size: int) -> None:
     click.echo(f"Done: {summary['services_scanned']} services scanned, {summary['proformas_issued']} proformas "
                f"issued, {summary['reminders']} reminders, {summary['suspensions']} suspensions, "
                f"{summary['orders_expired']} unpaid orders expired (run #{summary['run_id']}).")
+    if summary["waiting_for_billing_data"] or summary["waiting_for_rate"]:
+        click.echo(f"Waiting: {summary['waiting_for_billing_data']} renewals for the customer's billing data "
+                   f"(asked by email), {summary['waiting_for_rate']} for a BNR rate; the next run retries them.")
 
 
 def _business_today(timezone: str) -> dt.date:

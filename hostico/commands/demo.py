@@ -131,7 +131,11 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
                              address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
-    session.add_all([person, company])
+    # Every customer who gets invoices has complete billing data (DESIGN 6: name and full address).
+    mihai_profile = BillingProfile(customer_id=mihai.id, kind="person", name="Mihai Ionescu",
+                                   address="Str. Republicii nr. 10", city="Brașov", county="RO-BV",
+                                   postal_code="500030", country="RO", is_default=True, used_for_invoicing=True)
+    session.add_all([person, company, mihai_profile])
     session.flush()
 
     published = [day for day in (today - dt.timedelta(days=n) for n in range(DEMO_RATE_DAYS, 0, -1))

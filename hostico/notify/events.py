@@ -24,6 +24,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "order_expired": ("email",),  # an unpaid order cancelled by the billing run
     "credit_note": ("email",),
     "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
+    "billing_data_needed": ("email",),  # a renewal waits for the customer's name and address
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.buyer_data import missing_buyer_fields
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
@@ -45,6 +46,10 @@ def payable_proformas(session: Session, customer_id: int, codes: Sequence[str]) 
         raise PaymentsError("not_payable", "Only your unpaid proformas can be paid.")
     if len({i.currency for i in found}) > 1:
         raise PaymentsError("mixed_currencies", "Proformas in different currencies are paid separately.")
+    incomplete = [i.code for i in found if missing_buyer_fields(i.buyer)]
+    if incomplete:  # its tax invoice could not be issued when the money arrives (DESIGN 6)
+        raise PaymentsError("incomplete_buyer", "Proforma %(number)s has no complete billing data; edit it first.",
+                            number=incomplete[0])
     return list(found)
 
 

@@ -143,6 +143,17 @@ class PaymentForm(FlaskForm):
         if not (country.isalpha() and len(country) == 2):
             self.payer_country.errors = [*self.payer_country.errors, _l("Use the two-letter country code, e.g. RO.")]
             ok = False
+        if country == "RO" and counties.to_code(self.payer_county.data) is None:
+            self.payer_county.errors = [*self.payer_county.errors, _l("Choose the payer's county.")]
+            ok = False
+        elif (country == "RO" and counties.to_code(self.payer_county.data) == counties.BUCHAREST
+              and counties.sector_of(self.payer_city.data) is None):
+            self.payer_city.errors = [*self.payer_city.errors, _l("In Bucharest, enter the sector as the city, e.g."
+                                                                  " Sector 3.")]
+            ok = False
+        if country == "RO" and counties.to_code(self.payer_county.data) is None:
+            self.payer_county.errors = [*self.payer_county.errors, _l("Choose the payer's county.")]
+            ok = False
         cui = (self.payer_cui.data or "").strip().upper().removeprefix("RO")
         if cui and country == "RO" and not ro_cui.is_valid(cui):
             self.payer_cui.errors = [*self.payer_cui.errors, _l("This CUI is not valid (check digit).")]

@@ -64,7 +64,7 @@ def test_system_proforma_sends_email_and_sms_to_opted_in_customer(session, make,
 
 
 def test_renewal_bills_the_default_billing_profile(session, make, settings):
-    c = make.make_customer()
+    c = make.make_customer(billing=False)
     make.make_profile(c, kind="company", is_default=True)
     make.make_service(c, next_due_date=TODAY)
     run_billing(session, settings, TODAY)

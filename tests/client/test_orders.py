@@ -27,8 +27,8 @@ def test_order_places_service_and_lands_on_the_proforma(client, session, make, l
     c = make.make_customer(phone_e164="+40722123456", sms_opt_in=True)
     product = make.make_product(monthly="19.00")
     login_as(client, c)
-    resp = client.post_form("/order", {"product": product.id, "cycle": "monthly", "domain": "Ana-Shop.ro",
-                                       "profile": 0}, token_from="/order")
+    resp = client.post_form("/order", {"product": product.id, "cycle": "monthly", "domain": "Ana-Shop.ro"},
+                            token_from="/order")  # billed to the default billing profile
     assert resp.status_code == 303
     proforma = session.scalars(select(Invoice)).one()
     assert resp.headers["Location"] == f"/invoices/{proforma.code}"
@@ -50,7 +50,7 @@ def test_bad_order_shows_the_error_at_the_field_and_changes_nothing(client, sess
     c = make.make_customer()
     product = make.make_product()
     login_as(client, c)
-    data = {"product": product.id, "profile": 0, **data}
+    data = {"product": product.id, **data}
     if error == "Choose a plan.":
         data.pop("product")
     resp = client.post_form("/order", data, token_from="/order")

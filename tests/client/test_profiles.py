@@ -15,7 +15,7 @@ COMPANY = {"kind": "company", "company_name": "Ștefănescu Web SRL", "cui": "34
 
 @pytest.fixture
 def customer(make, client, login_as):
-    c = make.make_customer()
+    c = make.make_customer(billing=False)  # profiles are added here
     login_as(client, c)
     return c
 

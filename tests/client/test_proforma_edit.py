@@ -131,7 +131,8 @@ def test_picking_a_saved_profile_uses_its_data(client, session, make, customer, 
 
 def test_typed_data_can_be_saved_as_a_profile(client, session, customer, proforma):
     post_edit(client, proforma.code, {**RO_COMPANY, "save_profile": "1", "profile_label": "Firma"})
-    saved = session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id)).one()
+    saved = session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id,
+                                                         BillingProfile.is_default.is_(False))).one()
     assert saved.label == "Firma" and saved.company_name == "Ștefănescu Web SRL" and saved.used_for_invoicing
     assert reload(session, proforma).billing_profile_id == saved.id
 
@@ -157,7 +158,7 @@ def test_each_validation_error_is_shown_at_its_field_and_nothing_is_saved(client
     inv = reload(session, proforma)
     assert inv.buyer["name"] == "Ion Popescu" and inv.total == Decimal("121.00")
     assert not events(session, inv)
-    assert session.scalars(select(BillingProfile)).all() == []
+    assert session.scalars(select(BillingProfile).where(BillingProfile.is_default.is_(False))).all() == []
 
 
 def test_validation_error_without_javascript_re_renders_the_page(client, proforma):

@@ -86,7 +86,8 @@ def test_profile_saved_while_vies_is_unavailable_is_checked_again(client, sessio
     fake_vies.default = "MS_UNAVAILABLE"
     resp = client.post_form("/my-details/profiles", DE_COMPANY, token_from="/my-details", follow_redirects=True)
     assert "could not check DE136695976 right now" in resp.get_data(as_text=True)
-    profile = session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id)).one()
+    profile = session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id,
+                                                           BillingProfile.kind == "company")).one()
     assert profile.vies["status"] == "pending"
     fake_vies.default = "valid"
     recheck_pending(session, settings, today=profile.created_at.date())
@@ -99,4 +100,5 @@ def test_profile_with_a_number_vies_refuses_is_not_saved(client, session, custom
     fake_vies.answers["DE136695976"] = "invalid"
     resp = client.post_form("/my-details/profiles", DE_COMPANY, token_from="/my-details")
     assert resp.status_code == 422 and "is not a valid VAT number" in resp.get_data(as_text=True)
-    assert session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id)).all() == []
+    assert session.scalars(select(BillingProfile).where(BillingProfile.customer_id == customer.id,
+                                                        BillingProfile.kind == "company")).all() == []

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.errors import BillingError, PaymentRefused
+from hostico.billing.errors import BillingError
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.models import BankStatementImport, BankStatementLine, Invoice, utcnow
@@ -137,8 +137,9 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
         try:
             with session.begin_nested():
                 _pay(session, line, exact[0], settings=settings, today=today, staff_id=None)
-        except PaymentRefused as err:
-            # Paid by someone else a moment ago, or another rule of the billing core: staff decide.
+        except BillingError as err:
+            # Paid by someone else a moment ago, or another rule of the billing core (no BNR rate, a proforma
+            # without the buyer's address): staff decide.
             line.status = "unmatched"
             line.reason = "not_unpaid" if exact[0].status != "unpaid" or err.code is None else "refused"
             line.note = str(err)[:1000]
@@ -251,7 +252,7 @@ def match_line(session: Session, line_id: int, proforma_code: str, *, settings: 
                                    booked=line.booking_date, issued=proforma.issue_date)
     try:
         _pay(session, line, proforma, settings=settings, today=today, staff_id=staff_id)
-    except PaymentRefused as err:
+    except BillingError as err:
         raise StatementLineRefused("refused", f"The payment was refused: {err}", detail=str(err)) from None
     line.decided_by_staff_id = staff_id
     line.decided_at = utcnow()

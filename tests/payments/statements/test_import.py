@@ -176,3 +176,16 @@ def test_a_credit_booked_before_its_proforma_was_issued_waits(session, settings,
     assert result.matched == 0
     line = session.scalar(select(BankStatementLine).where(BankStatementLine.bank_reference == "BT2611300001"))
     assert (line.status, line.reason) == ("unmatched", "before_proforma")
+
+
+def test_a_credit_for_a_proforma_without_the_buyers_address_waits_for_staff(session, settings, proformas):
+    """Its tax invoice cannot be issued (DESIGN 6): the import goes on, the credit stays unmatched."""
+    p1 = proformas["p1"]
+    p1.buyer = {**p1.buyer, "address": "", "city": ""}  # issued before addresses were required
+    session.commit()
+    result = _import(session, settings, "camt053_v02.xml")
+    assert (result.matched, result.unmatched) == (1, 5)
+    session.expire_all()
+    assert session.get(Invoice, p1.id).status == "unpaid"
+    line = session.scalar(select(BankStatementLine).where(BankStatementLine.amount == Decimal("121.00")))
+    assert (line.status, line.reason) == ("unmatched", "refused") and "full billing data" in line.note

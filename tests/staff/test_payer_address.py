@@ -1,0 +1,36 @@
+"""A tax invoice staff issue on another payer's data needs that payer's full address too (DESIGN 6)."""
+
+from sqlalchemy import func, select
+
+from hostico.models import Invoice, Payment
+
+PAYER = {"reference": "OP 9", "key": "k9", "payer": "other", "payer_name": "Plătitor SRL", "payer_cui": "34567892",
+         "payer_address": "Str. X 1", "payer_city": "Iași", "payer_country": "RO"}
+
+
+def _unpaid(make):
+    customer = make.make_customer()
+    return make.make_proforma(customer, amount="40.00")
+
+
+def test_a_romanian_payer_without_a_county_is_refused_at_the_field(client, make, make_staff, login_staff, session):
+    unpaid = _unpaid(make)
+    login_staff(client, make_staff())
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/payment", {"amount": str(unpaid.total), **PAYER},
+                            token_from="/staff/")
+    assert resp.status_code == 422
+    assert 'id="payer_county-error">Choose the payer\'s county.' in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert session.scalar(select(func.count()).select_from(Invoice).where(Invoice.kind == "tax")) == 0
+
+
+def test_a_payer_in_bucharest_gets_the_sector_as_the_city(client, make, make_staff, login_staff, session):
+    unpaid = _unpaid(make)
+    login_staff(client, make_staff())
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/payment", {
+        "amount": str(unpaid.total), **PAYER, "payer_city": "Sector 3", "payer_county": "RO-B"},
+        token_from="/staff/")
+    assert resp.status_code == 303
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == unpaid.id))
+    assert (tax.buyer["county"], tax.buyer["city"], tax.buyer["address"]) == ("RO-B", "SECTOR3", "Str. X 1")
