@@ -80,10 +80,10 @@ def _respond(status_message: str | None, *, contact_form=None, sms_form=None, in
     return my_details.render_page(422, customer=_customer(), contact_form=contact_form, sms_form=sms_form)
 
 
-def _password_ok(form: FlaskForm, purpose: str) -> bool:
-    """True when the session is fresh or the password given confirms it (the step-up: audited, throttled);
-    adds the field error otherwise."""
-    if not needs_password():
+def _password_ok(form: FlaskForm, purpose: str, *, always: bool = False) -> bool:
+    """True when the session is fresh (unless `always`) or the password given confirms it (the step-up:
+    audited, throttled); adds the field error otherwise."""
+    if not always and not needs_password():
         return True
     problem = (step_up(form.password.data, purpose=purpose) if form.password.data
                else _("Enter your current password to change your email or mobile number."))
@@ -110,7 +110,9 @@ def contact_update():
         form.name.errors = [_("Enter your name.")]
         return _respond(None, contact_form=form, invalid=True)
     email_changed = email != customer.email.lower()
-    if email_changed and not _password_ok(form, "email_change"):
+    # Always the password, fresh session or not: the email address receives the login links, so a copied
+    # cookie must not be enough to move it to another mailbox.
+    if email_changed and not _password_ok(form, "email_change", always=True):
         return _respond(None, contact_form=form, invalid=True)
     messages = []
     if email_changed:

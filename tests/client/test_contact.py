@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hostico.billing.services import suspend_service
 from hostico.models import AuditLog, OutboxMessage
 from tests.conftest import reconfigure
+from tests.factories import PASSWORD
 
 HX = {"HX-Request": "true"}
 
@@ -129,8 +130,8 @@ def test_ticking_sms_alone_in_a_non_fresh_session_does_not_ask_for_the_password(
 def test_contact_update_saves_the_name_and_asks_the_new_address_to_confirm(client, session, make, login_as):
     customer = make.make_customer(name="Old Name", email="ana.old@example.com")
     login_as(client, customer)
-    resp = client.post_form("/my-details/contact", {"name": "Ana <b>Pop</b>", "email": "ana.new@example.com"},
-                            token_from="/my-details")
+    resp = client.post_form("/my-details/contact", {"name": "Ana <b>Pop</b>", "email": "ana.new@example.com",
+                                                    "password": PASSWORD}, token_from="/my-details")
     assert resp.status_code == 303
     page = client.get("/my-details")  # this session still works
     body = page.get_data(as_text=True)

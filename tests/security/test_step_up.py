@@ -135,7 +135,7 @@ def test_the_attempts_allowed_are_a_setting(app, client, session, customer):
 
 def test_a_right_password_is_audited_and_makes_the_session_fresh(client, session, customer):
     link_session(client, session, customer)
-    assert "Changing your email or mobile number needs your current password" in client.get(
+    assert "Changing your mobile number needs your current password" in client.get(
         "/my-details").get_data(as_text=True)
     resp = client.post_form("/my-details/security/confirm", {"confirm_password": PASSWORD}, token_from="/my-details")
     assert resp.status_code == 303
@@ -152,10 +152,10 @@ def test_a_password_login_stops_being_fresh_after_the_configured_minutes(app, cl
     assert mobile_change(client).status_code == 200  # fresh: no password asked
     session.execute(update(UserSession).values(fresh_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)))
     session.commit()
-    resp = email_change(client)
+    resp = mobile_change(client, phone="0745 000 222")
     assert resp.status_code == 422 and "Enter your current password" in resp.get_data(as_text=True)
     reconfigure(app, FRESH_MINUTES=30)
-    assert email_change(client).status_code == 200
+    assert mobile_change(client, phone="0745 000 222").status_code == 200
 
 
 def test_a_stale_session_cannot_change_the_password_until_it_confirms(client, session, customer, login_as):
@@ -168,7 +168,20 @@ def test_a_stale_session_cannot_change_the_password_until_it_confirms(client, se
     assert "For your security, confirm your password first." in client.get("/my-details").get_data(as_text=True)
 
 
-# --- hole 4, second half: enabling 2FA asks for the password ------------------------------------------------
+# --- hole 4, second half: enabling 2FA (and moving the email address) asks for the password -----------------
+
+def test_a_copied_fresh_cookie_cannot_move_the_email_address_without_the_password(app, client, session, customer,
+                                                                                   login_as):
+    login_as(client, customer)
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    resp = email_change(thief)
+    assert resp.status_code == 422 and "Enter your current password" in resp.get_data(as_text=True)
+    assert email_change(thief, password="a-guess-1").status_code == 422
+    assert change_requests(session) == 0
+    assert email_change(client, password=PASSWORD).status_code == 200  # the owner, with the password
+    assert change_requests(session) == 1
+
 
 def test_a_copied_fresh_cookie_cannot_enable_2fa_without_the_password(app, client, session, customer, login_as):
     login_as(client, customer)
