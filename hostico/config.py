@@ -100,7 +100,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SELLER_ADDRESS": ("Str. Exemplu nr. 1, București, Sector 1, 010101, România", _str),
     "SELLER_BANK": ("Banca Transilvania", _str),
     "SELLER_IBAN": ("RO49AAAA1B31007593840000", _str),
-    "SELLER_VAT_PAYER": (True, _bool),
+    "SELLER_VAT_PAYER": (True, _bool),  # 0: not registered for VAT: no VAT charged, "neplătitor de TVA" printed
+    "SELLER_CAPITAL": ("200 lei", _str),  # share capital printed on documents (Legea 31/1990 art. 74)
     "PROFORMA_SERIES": ("HPF", _str),
     "TAX_SERIES": ("HST", _str),
     "CREDIT_SERIES": ("HCN", _str),

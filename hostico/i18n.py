@@ -159,6 +159,7 @@ EVENT_NOTES = {
     "vies_valid": N_("VIES confirmed %(number)s (consultation %(request)s)"),
     "vies_invalid": N_("VIES says %(number)s is not a valid VAT number"),
     "vat_rate_on": N_("VAT %(rate)s%% in force on %(day)s"),
+    "billed_to_payer": N_("paid by another payer: the tax invoice is issued on the payer's data"),
 }
 # Parameters that are themselves labels: translated before they go into the sentence.
 _EVENT_NOTE_LABELS = {"method": "payment_method", "status": "status"}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, reprice
+from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
 from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, status_label
@@ -30,6 +30,26 @@ def lock_invoice(session: Session, invoice_id: int) -> Invoice:
         table = Invoice.__table__
         session.execute(update(table).where(table.c.id == invoice_id).values(version=table.c.version))
     return session.scalars(stmt).one()
+
+
+def _bill_to_payer(session: Session, proforma: Invoice, payer: dict, settings: BillingSettings, day: dt.date,
+                   staff_id: int | None) -> None:
+    """Bill an unpaid proforma to the payer of a bank transfer: its buyer data, VAT and currency follow
+    the payer (recomputed for `day`), with the change in its history and the audit log."""
+    actor_kind = "staff" if staff_id else "system"
+    before = {"buyer": dict(proforma.buyer), "vat_category": proforma.vat_category, "currency": proforma.currency,
+              "total": str(proforma.total)}
+    proforma.buyer = dict(payer)
+    proforma.billing_profile_id = None
+    recompute(proforma, settings, day)
+    after = {"buyer": dict(proforma.buyer), "vat_category": proforma.vat_category, "currency": proforma.currency,
+             "total": str(proforma.total)}
+    add_event(session, proforma, "billing_edited", actor_kind=actor_kind, actor_id=staff_id, before=before,
+              after=after, code="billed_to_payer")
+    record(session, "invoice.billed_to_payer", actor_kind=actor_kind, actor_id=staff_id, obj=proforma,
+           customer_id=proforma.customer_id,
+           data={"code": proforma.code, "before": before["buyer"], "after": after["buyer"],
+                 "total_before": before["total"], "total_after": after["total"], "currency": proforma.currency})
 
 
 def _already_recorded(session: Session, idempotency_key: str | None) -> Payment | None:
@@ -60,6 +80,9 @@ def record_payment(
     after today, not before the proforma; the tax invoice prints it as the collection date and takes
     its VAT (and, in EUR, its lei rate) from it. `today` is the business day the payment is recorded.
     A payment with an idempotency key already recorded returns that payment and changes nothing.
+    `buyer` (a bank transfer from another payer, DESIGN 6 "whoever pays is the buyer"): the proforma is
+    first billed to the payer like an edit (VAT treatment, rate of `received_on` and currency follow the
+    payer), and `amount` must be that total, in the payer's currency; the tax invoice is issued on it.
     """
     if method not in PAYMENT_METHODS:
         raise PaymentRefused(N_("Unknown payment method %(method)s."), code="unknown_method", method=method)
@@ -97,6 +120,15 @@ def record_payment(
         raise PaymentRefused(N_("The money cannot have arrived before proforma %(number)s was issued (%(issued)s)."),
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
+    if buyer is not None and dict(buyer) != dict(proforma.buyer):
+        # Whoever pays is the buyer (DESIGN 6): the sale is billed to the payer as an edit would, VAT
+        # treatment and currency included, at the rate in force the day the money arrived.
+        _bill_to_payer(session, proforma, buyer, settings, received_on, staff_id)
+        if amount != proforma.total:
+            raise PaymentRefused(N_("The amount %(amount)s does not match %(total)s %(currency)s, the total for this "
+                                    "payer (VAT and currency follow whoever pays)."), code="amount_mismatch",
+                                 field="amount", amount=str(amount), total=str(proforma.total),
+                                 currency=proforma.currency)
     # VAT is due when an advance is received: the tax invoice charges the rate in force that day, and the
     # amount owed is the proforma at that rate (the billing run keeps unpaid ones at today's rate).
     reprice(session, proforma, settings, received_on, actor_kind="staff" if staff_id else "system", actor_id=staff_id)
@@ -112,7 +144,7 @@ def record_payment(
     proforma.status = "paid"
     proforma.paid_at = utcnow()
     session.flush()
-    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, buyer=buyer, collected_on=received_on)
+    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, collected_on=received_on)
     payment.tax_invoice_id = tax.id
     add_event(session, proforma, "paid", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
               code="paid_with", params={"method": method, "tax": tax.code})

@@ -75,6 +75,7 @@ class BillingSettings:
             ("address", cfg.get("SELLER_ADDRESS", "")),
             ("bank", cfg.get("SELLER_BANK", "")),
             ("iban", cfg.get("SELLER_IBAN", "")),
+            ("capital", cfg.get("SELLER_CAPITAL", "")),  # share capital (Legea 31/1990 art. 74)
         )
         return cls(
             currency=str(cfg.get("CURRENCY", "RON")),
@@ -120,5 +121,5 @@ class BillingSettings:
         return {rate for _, rate in self.vat_rates}
 
     def seller_snapshot(self) -> dict[str, str]:
-        """Return the seller's data as copied onto every invoice."""
-        return dict(self.seller)
+        """Return the seller's data as copied onto every invoice (with whether it is a VAT payer)."""
+        return {**dict(self.seller), "vat_payer": "1" if self.seller_vat_payer else "0"}

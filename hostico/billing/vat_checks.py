@@ -30,7 +30,8 @@ Checker = Callable[[str], vies.ViesAnswer]
 
 def checker(settings: BillingSettings) -> Checker:
     """Return a function asking VIES about one VAT number with the settings' URL, timeout and requester."""
-    requester = vies.requester_of(settings.seller_snapshot().get("cui", ""))
+    # VIES gives a consultation number to a requester that is itself a VAT payer in the EU.
+    requester = vies.requester_of(settings.seller_snapshot().get("cui", "")) if settings.seller_vat_payer else None
     return lambda number: vies.check_vat(settings.vies_url, number, requester=requester,
                                          timeout=settings.vies_timeout)
 

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 VALID, INVALID, PENDING = "valid", "invalid", "pending"
 # userError values that say something about the number rather than about the service.
-NUMBER_ERRORS = frozenset({"INVALID", "INVALID_INPUT", "INVALID_REQUESTER_INFO"})
+# (INVALID_REQUESTER_INFO is about us, the requester: not an answer about the number.)
+NUMBER_ERRORS = frozenset({"INVALID", "INVALID_INPUT"})
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from stdnum.ro import cui as ro_cui
@@ -24,6 +25,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from hostico.billing.buyers import validate_buyer
 from hostico.efactura import counties
 from hostico.models.payment import MAX_PAYMENT
 
@@ -100,17 +102,33 @@ class PaymentForm(FlaskForm):
     payer = SelectField(_l("Issue the tax invoice on"), default="")
     payer_name = StringField(_l("Payer: name or company name"), validators=[Optional(), Length(max=200)])
     payer_cui = StringField(_l("Payer: CUI (companies)"), validators=[Optional(), Length(max=20)])
+    payer_vat_number = StringField(_l("Payer: EU VAT number (companies in other EU states)"),
+                                   validators=[Optional(), Length(max=20)])
     payer_address = StringField(_l("Payer: address"), validators=[Optional(), Length(max=300)])
     payer_city = StringField(_l("Payer: city"), validators=[Optional(), Length(max=100)])
-    # Romania: the county's ISO 3166-2:RO code (an invoice needs the full address, e-Factura the code).
-    payer_county = SelectField(_l("Payer: county (in Romania)"), default="", validate_choice=False,
-                               choices=lambda: [SelectChoice("", "—"), *(
-                                   SelectChoice(code, name) for code, name in counties.counties().items())])
+    payer_county = SelectField(_l("Payer: county (județ, in Romania)"), default="", validate_choice=False)
+    payer_sector = SelectField(_l("Payer: sector (Bucharest only)"), default="", validate_choice=False)
+    payer_postal_code = StringField(_l("Payer: postal code"), validators=[Optional(), Length(max=20)])
     payer_country = StringField(_l("Payer: country (2 letters)"), default="RO", validators=[Optional(), Length(max=2)])
     key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
 
+    # Where validate_buyer's findings about another payer are shown.
+    _PAYER_FIELDS = {"kind": "payer_name", "name": "payer_name", "company_name": "payer_name", "cui": "payer_cui",
+                     "vat_number": "payer_vat_number", "address": "payer_address", "city": "payer_city",
+                     "county": "payer_county", "sector": "payer_sector", "postal_code": "payer_postal_code",
+                     "country": "payer_country"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.payer_county.choices = [SelectChoice("", _l("— choose (required in Romania) —")),
+                                     *[SelectChoice(code, name) for code, name in counties.counties().items()]]
+        self.payer_sector.choices = [SelectChoice("", "—"), *[SelectChoice(sector, sector)
+                                                               for sector in counties.SECTORS]]
+        self._payer: dict | None = None
+
     def validate(self, extra_validators=None) -> bool:
-        """Check another payer's data when staff chose one (Optional() fields skip inline checks)."""
+        """Check another payer's data when staff chose one (Optional() fields skip inline checks): the same
+        checks as a customer's billing data (county from the list in Romania, so e-Factura accepts it)."""
         ok = super().validate(extra_validators)
         if self.payer.data != "other":
             return ok
@@ -133,25 +151,38 @@ class PaymentForm(FlaskForm):
             self.payer_city.errors = [*self.payer_city.errors, _l("In Bucharest, enter the sector as the city, e.g."
                                                                   " Sector 3.")]
             ok = False
+        if country == "RO" and counties.to_code(self.payer_county.data) is None:
+            self.payer_county.errors = [*self.payer_county.errors, _l("Choose the payer's county.")]
+            ok = False
         cui = (self.payer_cui.data or "").strip().upper().removeprefix("RO")
         if cui and country == "RO" and not ro_cui.is_valid(cui):
             self.payer_cui.errors = [*self.payer_cui.errors, _l("This CUI is not valid (check digit).")]
             ok = False
+        result = validate_buyer(self._payer_raw())
+        for name, message in result.errors.items():
+            target = getattr(self, self._PAYER_FIELDS.get(name, "payer_name"))
+            if not target.errors:
+                target.errors = [*target.errors, _(message)]
+            ok = False
+        self._payer = result.data if result.ok else None
         return ok
 
+    def _payer_raw(self) -> dict:
+        cui = (self.payer_cui.data or "").strip()
+        vat = (self.payer_vat_number.data or "").strip()
+        name = (self.payer_name.data or "").strip()
+        company = bool(cui or vat)
+        return {"kind": "company" if company else "person", "name": "" if company else name,
+                "company_name": name if company else "", "cui": cui, "vat_number": vat,
+                "address": self.payer_address.data or "", "city": self.payer_city.data or "",
+                "county": self.payer_county.data or "", "sector": self.payer_sector.data or "",
+                "postal_code": self.payer_postal_code.data or "", "country": (self.payer_country.data or "").upper()}
+
     def other_payer(self) -> dict:
-        """Return the buyer snapshot of a payer typed in by staff."""
-        cui = (self.payer_cui.data or "").strip().upper() or None
-        name = self.payer_name.data.strip()
-        country = (self.payer_country.data or "RO").upper()
-        county = counties.to_code(self.payer_county.data) if country == "RO" else None
-        city = self.payer_city.data.strip()
-        if county == counties.BUCHAREST:
-            city = counties.sector_of(city) or city
-        return {"kind": "company" if cui else "person", "name": None if cui else name, "cnp": None,
-                "company_name": name if cui else None, "cui": cui, "reg_com": None, "vat_number": None,
-                "address": self.payer_address.data.strip(), "city": city, "county": county,
-                "postal_code": None, "country": country}
+        """Return the buyer snapshot of a payer typed in by staff (validated like a customer's billing data)."""
+        if self._payer is None:
+            raise ValueError("other_payer() after a successful validate()")
+        return dict(self._payer)
 
 
 class CreditNoteForm(FlaskForm):

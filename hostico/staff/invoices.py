@@ -15,6 +15,7 @@ from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
+from hostico.billing.vat_checks import with_vies
 from hostico.db import db
 from hostico.i18n import buyer_kind_label, cycle_label, money
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
@@ -165,7 +166,8 @@ def record_transfer(code: str):
         return _back(inv)
     buyer = None
     if form.payer.data == "other":
-        buyer = form.other_payer()
+        # An EU business's VAT number is checked in VIES before the row lock: reverse charge only if valid.
+        buyer = with_vies(form.other_payer(), billing_settings())
     elif form.payer.data in form.profiles:
         buyer = form.profiles[form.payer.data].snapshot()
     try:
