@@ -22,7 +22,9 @@ from sqlalchemy import select
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.models import ExchangeRate, ExchangeRateSync, Invoice, utcnow
+from hostico.settings import settings as app_settings
 from tests.client.test_invoices_pdf import pdf_text
+from tests.conftest import reconfigure
 from tests.factories import vies_answer
 
 RENDERINGS = ("page", "pdf")
@@ -123,8 +125,19 @@ def test_c_collection_date_of_a_bank_transfer(document):
 @each_rendering
 def test_d_seller_name_vat_code_trade_register_and_address(document):
     _, text = document
-    assert ("furnizor hostico srl cui/cif: ro18547290 nr. registrul comerțului: j40/12345/2006 "
-            "str. exemplu nr. 1, bucurești, sector 1, 010101, românia") in text
+    seller = text[text.index("furnizor"):text.index("cumpărător")]
+    assert "furnizor hostico srl cui/cif: ro18547290 nr. registrul comerțului: j40/12345/2006" in seller
+    assert "str. exemplu nr. 1, bucurești, sector 1, 010101, românia" in seller
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+def test_d_seller_share_capital(app, client, login_as, session, make, rendering):
+    """Legea 31/1990 art. 74: a company's documents show its share capital (HOSTICO_SELLER_CAPITAL)."""
+    reconfigure(app, SELLER_CAPITAL="45.000 lei")
+    customer, invoice = _tax_invoice(session, make, app_settings(app).billing, RO_COMPANY,
+                                     lines=[LineSpec("Găzduire Starter", Decimal("19.00"))])
+    text = _render(client, login_as, customer, invoice, rendering)
+    assert "furnizor hostico srl" in text and "capital social: 45.000 lei" in text
 
 
 @each_rendering
@@ -222,6 +235,16 @@ def test_m_not_taxable_in_romania_mention(foreign_document):
     invoice, text = foreign_document
     assert invoice.vat_total == Decimal("0.00")
     assert "neimpozabil în românia (art. 278 alin. 2 cod fiscal)" in text
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+def test_m_a_seller_outside_vat_charges_none_and_says_so(app, client, login_as, session, make, rendering):
+    reconfigure(app, SELLER_VAT_PAYER=False, SELLER_CUI="18547290")
+    customer, invoice = _tax_invoice(session, make, app_settings(app).billing, RO_COMPANY,
+                                     lines=[LineSpec("Găzduire Starter", Decimal("19.00"))])
+    text = _render(client, login_as, customer, invoice, rendering)
+    assert invoice.vat_total == Decimal("0.00")
+    assert "neplătitor de tva" in text and "total 19,00 lei" in text
 
 
 @_each(FR_PERSON)
