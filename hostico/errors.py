@@ -26,6 +26,22 @@ def status_label(status: str | None) -> Msg:
 _REASONS = {"nonpayment": N_("unpaid invoice"), "abuse": N_("abuse"), "other": N_("other reasons")}
 
 
+class FieldMessage(str):
+    """A message for a form field, from a Flask-free validator: the English text (str), its template and params.
+
+    `FieldMessage(N_("At most %(limit)s characters."), limit=50)` reads "At most 50 characters." wherever a string
+    is expected; the web layer shows it translated (`hostico.i18n.translate_message`, the `tr` template filter).
+    """
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, /, **params: object) -> FieldMessage:
+        self = super().__new__(cls, template % params if params else template)
+        self.template, self.params = template, params
+        return self
+
+
 class TranslatableError(Exception):
     """An error whose message a person reads: code + English template + parameters."""
 

@@ -23,7 +23,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from hostico import locales
-from hostico.errors import N_, Msg, TranslatableError
+from hostico.errors import N_, FieldMessage, Msg, TranslatableError
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 
 __all__ = ["N_", "SUPPORTED_LOCALES", "error_message", "labels", "money", "date", "select_locale"]
@@ -112,6 +112,19 @@ def error_message(err: Exception) -> str:
             return text % {name: catalogue.ugettext(value) if isinstance(value, Msg) else value
                            for name, value in params.items()}
     return str(err)
+
+
+def translate_message(message: object) -> str:
+    """Return a validator's message in the request's language: a FieldMessage (template and parameters) or a Msg;
+    any other text (already translated) as it is."""
+    if isinstance(message, FieldMessage):
+        catalogue = locales.translations(language())
+        params = {k: catalogue.ugettext(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+        text = catalogue.ugettext(message.template)
+        return text % params if params else text
+    if isinstance(message, Msg):
+        return locales.translations(language()).ugettext(message)
+    return message if isinstance(message, str) else str(message)
 
 
 STATUS_LABELS = {
@@ -296,5 +309,5 @@ def init_app(app: Flask) -> None:
         money=_money_filter, date=_date_filter, datetime=datetime, status_label=_label_filter("status"),
         invoice_kind_label=_label_filter("invoice_kind"), reason_label=_label_filter("suspension_reason"),
         cycle_label=_label_filter("cycle"), actor_label=_label_filter("actor"), origin_label=_label_filter("origin"),
-        object_label=_label_filter("object_type"),
+        object_label=_label_filter("object_type"), tr=translate_message,
     )

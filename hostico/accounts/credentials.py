@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hostico.accounts import second_factor, sessions
-from hostico.accounts.passwords import hash_password, verify_password
+from hostico.accounts import second_factor, sessions, stepup
+from hostico.accounts.passwords import hash_password
+from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
 from hostico.maillogin.revoke import revoke_customer_links
-from hostico.models import Customer, utcnow
+from hostico.models import Customer, UserSession, utcnow
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -25,9 +26,8 @@ class CredentialError(TranslatableError):
     """A credential change was refused; nothing was changed."""
 
 
-class WrongPassword(CredentialError):
-    code = "accounts.wrong_password"
-    template = N_("Wrong password.")
+WrongPassword = stepup.WrongPassword  # the one password re-check (stepup), raised here too
+TooManyPasswordAttempts = stepup.TooManyAttempts
 
 
 class SamePassword(CredentialError):
@@ -52,16 +52,20 @@ def end_other_sessions(session: Session, customer: Customer, *, reason: str) -> 
     sessions.revoke_all(session, customer, reason=reason)
 
 
-def check_password(customer: Customer, password: str | None) -> None:
-    """Raise WrongPassword unless password is the customer's."""
-    if not password or not verify_password(customer.password_hash, password):
-        raise WrongPassword()
+def check_password(session: Session, customer: Customer, password: str | None, *, purpose: str,
+                   settings: AccountSettings | None = None, ip: str | None = None,
+                   session_record: UserSession | None = None) -> None:
+    """Raise WrongPassword unless password is the customer's (the step-up: audited, throttled)."""
+    stepup.step_up(session, customer, password, settings=settings or AccountSettings(), purpose=purpose, ip=ip,
+                   session_record=session_record)
 
 
 def change_password(session: Session, customer: Customer, current: str | None, new: str, *,
-                    ip: str | None = None) -> None:
+                    ip: str | None = None, settings: AccountSettings | None = None,
+                    session_record: UserSession | None = None) -> None:
     """Replace the password (the current one must match), end other sessions and revoke mail links."""
-    check_password(customer, current)
+    check_password(session, customer, current, purpose="password_change", settings=settings, ip=ip,
+                   session_record=session_record)
     if new == current:
         raise SamePassword()
     if not (MIN_PASSWORD <= len(new or "") <= MAX_PASSWORD):
@@ -86,14 +90,19 @@ def start_second_factor_setup(session: Session, customer: Customer, *, ip: str |
     return secret
 
 
-def enable_second_factor(session: Session, customer: Customer, code: str | None, *,
-                         ip: str | None = None) -> list[str]:
-    """Turn 2FA on once a code proves the secret was saved; return the new recovery codes (shown once).
+def enable_second_factor(session: Session, customer: Customer, code: str | None, *, password: str | None,
+                         ip: str | None = None, settings: AccountSettings | None = None,
+                         session_record: UserSession | None = None) -> list[str]:
+    """Turn 2FA on once the password (always: a copied fresh cookie must not be enough) and a code that
+    proves the secret was saved are given; return the new recovery codes (shown once).
 
-    Raises second_factor.InvalidCode for a wrong code. Ends other sessions and revokes mail links.
+    Raises WrongPassword, and second_factor.InvalidCode for a wrong code. Ends other sessions and revokes
+    mail links.
     """
     if customer.totp_enabled or not customer.totp_secret:
         raise SecondFactorState()
+    check_password(session, customer, password, purpose="2fa_enable", settings=settings, ip=ip,
+                   session_record=session_record)
     second_factor.confirm_enrolment(session, customer, code)
     codes = second_factor.issue_recovery_codes(session, customer)
     revoke_customer_links(session, customer.id, reason="2fa_enabled", actor_kind="customer", actor_id=customer.id)
@@ -104,11 +113,13 @@ def enable_second_factor(session: Session, customer: Customer, code: str | None,
 
 
 def disable_second_factor(session: Session, customer: Customer, password: str | None, code: str | None, *,
-                          ip: str | None = None) -> None:
+                          ip: str | None = None, settings: AccountSettings | None = None,
+                          session_record: UserSession | None = None) -> None:
     """Turn 2FA off: needs the password (WrongPassword) and a current or recovery code (InvalidCode)."""
     if not customer.totp_enabled:
         raise SecondFactorState()
-    check_password(customer, password)
+    check_password(session, customer, password, purpose="2fa_disable", settings=settings, ip=ip,
+                   session_record=session_record)
     second_factor.check(session, customer, code)
     second_factor.remove(session, customer)
     audit(session, "customer.2fa_disabled", actor_kind="customer", actor_id=customer.id, obj=customer,

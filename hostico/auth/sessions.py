@@ -65,13 +65,6 @@ def end_session(reason: str = "logout") -> None:
     session.clear()
 
 
-def renew_after_credential_change(user, *, reason: str) -> None:
-    """A credential changed: end every session of user and keep this browser in with a new, fresh one."""
-    user_sessions.revoke_all(db.session, user, reason=reason)
-    setattr(g, RECORD_KEY, None)
-    start_session(user, fresh=True, via="password")
-
-
 def end_other_sessions(user, *, reason: str) -> int:
     """End every session of user but the current one; return how many ended."""
     return user_sessions.revoke_all(db.session, user, reason=reason, keep=current_record())

@@ -18,6 +18,7 @@ from stdnum.ro import cui as ro_cui
 
 from hostico.efactura.addresses import LIMITS as ADDRESS_LIMITS
 from hostico.efactura.addresses import check_address
+from hostico.errors import N_, FieldMessage
 
 BUYER_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number", "address", "city",
                 "county", "postal_code", "country")
@@ -54,7 +55,7 @@ def _check_cnp(value: str, errors: dict[str, str]) -> str | None:
     try:
         return ro_cnp.validate(value)
     except stdnum_errors.ValidationError:
-        errors["cnp"] = "This CNP is not valid (13 digits with a correct check digit)."
+        errors["cnp"] = FieldMessage(N_("This CNP is not valid (13 digits with a correct check digit)."))
         return None
 
 
@@ -62,7 +63,7 @@ def _check_cui(value: str, errors: dict[str, str]) -> str | None:
     try:
         return ro_cui.validate(value)  # accepts an "RO" prefix and strips it
     except stdnum_errors.ValidationError:
-        errors["cui"] = "This CUI/CIF is not valid (check the digits)."
+        errors["cui"] = FieldMessage(N_("This CUI/CIF is not valid (check the digits)."))
         return None
 
 
@@ -70,14 +71,15 @@ def _check_vat(value: str, country: str, cui: str | None, errors: dict[str, str]
     try:
         number = eu_vat.validate(value)
     except stdnum_errors.ValidationError:
-        errors["vat_number"] = "This is not a valid EU VAT number (country prefix and digits)."
+        errors["vat_number"] = FieldMessage(N_("This is not a valid EU VAT number (country prefix and digits)."))
         return None
     prefix = _VAT_PREFIX.get(country, country)
     if number[:2] != prefix:
-        errors["vat_number"] = f"A VAT number of {COUNTRIES.get(country, country)} starts with {prefix}."
+        errors["vat_number"] = FieldMessage(N_("A VAT number of a company in this country starts with %(prefix)s."),
+                                              prefix=prefix)
         return None
     if country == "RO" and cui and number[2:] != cui:
-        errors["vat_number"] = "A Romanian VAT number is RO followed by the CUI."
+        errors["vat_number"] = FieldMessage(N_("A Romanian VAT number is RO followed by the CUI."))
         return None
     return number
 
@@ -88,16 +90,16 @@ def validate_buyer(raw: Mapping[str, object]) -> BuyerResult:
     errors: dict[str, str] = {}
     kind = values["kind"]
     if kind not in ("person", "company"):
-        errors["kind"] = "Choose a person or a legal entity."
+        errors["kind"] = FieldMessage(N_("Choose a person or a legal entity."))
     for name, limit in MAX_LENGTHS.items():
         if len(values[name]) > limit:
-            errors[name] = f"At most {limit} characters."
+            errors[name] = FieldMessage(N_("At most %(limit)s characters."), limit=limit)
     country = values["country"].upper()
     if country not in COUNTRIES:
-        errors["country"] = "Choose a country."
-    for name, message in (("address", "Enter the street address."), ("city", "Enter the city.")):
+        errors["country"] = FieldMessage(N_("Choose a country."))
+    for name, message in (("address", N_("Enter the street address.")), ("city", N_("Enter the city."))):
         if not values[name]:
-            errors[name] = message
+            errors[name] = FieldMessage(message)
     # County from the ISO 3166-2:RO list, Bucharest's sector as the city (CIUS-RO, e-Factura).
     place = check_address({**values, "country": country, "sector": _clean(raw, "sector")}, errors)
     data: dict[str, str | None] = dict.fromkeys(BUYER_FIELDS)
@@ -105,19 +107,19 @@ def validate_buyer(raw: Mapping[str, object]) -> BuyerResult:
                 postal_code=values["postal_code"] or None, country=country)
     if kind == "person":
         if not values["name"]:
-            errors["name"] = "Enter the full name."
+            errors["name"] = FieldMessage(N_("Enter the full name."))
         data["name"] = values["name"]
         data["cnp"] = _check_cnp(values["cnp"], errors) if "cnp" not in errors else None
     elif kind == "company":
         if not values["company_name"]:
-            errors["company_name"] = "Enter the company name."
+            errors["company_name"] = FieldMessage(N_("Enter the company name."))
         data["company_name"] = values["company_name"]
         data["reg_com"] = values["reg_com"] or None
         cui = values["cui"]
         if not cui and country != "RO" and values["vat_number"]:
             cui = values["vat_number"]  # a foreign business is identified by its VAT number
         if not cui:
-            errors["cui"] = "Enter the CUI/CIF (tax identification number)."
+            errors["cui"] = FieldMessage(N_("Enter the CUI/CIF (tax identification number)."))
         elif country == "RO" and "cui" not in errors:
             cui = _check_cui(cui, errors) or ""
         data["cui"] = cui or None

@@ -17,11 +17,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hostico.accounts import credentials, second_factor
+from hostico.accounts import credentials, second_factor, stepup
 from hostico.accounts.credentials import MIN_PASSWORD
-from hostico.audit import record as audit
 from hostico.auth.forms import EmptyForm
-from hostico.auth.fresh import confirm_password, needs_password
+from hostico.auth.fresh import after_step_up, needs_password, step_up, step_up_args
 from hostico.auth.sessions import start_session
 from hostico.client import my_details
 from hostico.client.blueprint import bp
@@ -29,6 +28,7 @@ from hostico.db import db
 from hostico.extensions import limiter
 from hostico.i18n import error_message
 from hostico.security import no_store
+from hostico.settings import settings as app_settings
 
 SECURITY_LIMIT = "10 per 10 minutes"
 
@@ -47,6 +47,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class EnableTOTPForm(FlaskForm):
+    # Always asked, fresh session or not: a copied cookie must not be enough to put a second factor
+    # of the attacker's on the account (issue 16, hole 4).
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 
 
@@ -65,6 +68,7 @@ def context(forms: dict) -> dict:
     """Data the security section of My Details needs (forms carrying errors when re-rendered)."""
     return {
         "security_needs_password": needs_password(),
+        "fresh_minutes": app_settings().accounts.fresh_minutes,
         "security_recovery_left": (second_factor.remaining_recovery_codes(db.session, current_user)
                                    if current_user.totp_enabled else 0),
         "confirm_form": forms.get("confirm") or ConfirmPasswordForm(formdata=None),
@@ -108,16 +112,15 @@ def _renew_session(customer) -> None:
 @bp.route("/my-details/security/confirm", methods=["POST"])
 @limiter.limit(SECURITY_LIMIT, key_func=_per_customer)
 def security_confirm():
-    """Confirm the password, which makes a session opened by a mail link fresh."""
+    """Confirm the password (step-up), which makes the session fresh for HOSTICO_FRESH_MINUTES."""
     form = ConfirmPasswordForm()
-    if form.validate_on_submit() and confirm_password(form.confirm_password.data):
-        audit(db.session, "customer.password_confirmed", actor_kind="customer", actor_id=current_user.id,
-              customer_id=current_user.id, ip=request.remote_addr)
-        db.session.commit()
-        flash(_("Password confirmed."), "success")
-        return redirect(_section_url(), 303)
-    if not form.errors:
-        form.confirm_password.errors.append(_("Wrong password."))
+    if form.validate_on_submit():
+        problem = step_up(form.confirm_password.data, purpose="confirm")
+        if problem is None:
+            db.session.commit()
+            flash(_("Password confirmed."), "success")
+            return redirect(_section_url(), 303)
+        form.confirm_password.errors.append(problem)
     return _my_details(confirm=form)
 
 
@@ -131,10 +134,11 @@ def change_password():
     if form.validate_on_submit():
         try:
             credentials.change_password(db.session, customer, form.current_password.data, form.new_password.data,
-                                        ip=request.remote_addr)
-        except (credentials.WrongPassword, credentials.SamePassword, credentials.PasswordTooShort) as err:
-            field = form.current_password if isinstance(err, credentials.WrongPassword) else form.new_password
-            field.errors.append(error_message(err))
+                                        **step_up_args())
+        except stepup.StepUpError as err:
+            form.current_password.errors.append(after_step_up(err))
+        except (credentials.SamePassword, credentials.PasswordTooShort) as err:
+            form.new_password.errors.append(error_message(err))
         else:
             _renew_session(customer)
             db.session.commit()
@@ -184,7 +188,10 @@ def totp_enable():
     form = EnableTOTPForm()
     if form.validate_on_submit():
         try:
-            codes = credentials.enable_second_factor(db.session, customer, form.code.data, ip=request.remote_addr)
+            codes = credentials.enable_second_factor(db.session, customer, form.code.data, password=form.password.data,
+                                                     **step_up_args())
+        except stepup.StepUpError as err:
+            form.password.errors.append(after_step_up(err))
         except second_factor.SecondFactorError as err:
             db.session.commit()  # the account's count of wrong codes
             form.code.errors.append(error_message(err) if isinstance(err, second_factor.TooManyAttempts) else
@@ -208,9 +215,9 @@ def totp_disable():
     if form.validate_on_submit():
         try:
             credentials.disable_second_factor(db.session, customer, form.disable_password.data,
-                                              form.disable_code.data, ip=request.remote_addr)
-        except credentials.WrongPassword as err:
-            form.disable_password.errors.append(error_message(err))
+                                              form.disable_code.data, **step_up_args())
+        except stepup.StepUpError as err:
+            form.disable_password.errors.append(after_step_up(err))
         except second_factor.SecondFactorError as err:
             db.session.commit()  # the account's count of wrong codes
             form.disable_code.errors.append(error_message(err))

@@ -8,6 +8,7 @@ within CIUS-RO's lengths (BR-RO-L150, L050, L020); names within 200 characters.
 from __future__ import annotations
 
 from hostico.efactura import counties
+from hostico.errors import N_, FieldMessage
 
 # Field -> CIUS-RO maximum length, for the billing forms (maxlength) and their validation.
 LIMITS = {"name": 200, "company_name": 200, "address": 150, "city": 50, "postal_code": 20}
@@ -20,20 +21,20 @@ def check_address(values: dict[str, str], errors: dict[str, str]) -> dict[str, s
     city = (values.get("city") or "").strip()
     for name in ("address", "city", "postal_code"):
         if len(values.get(name) or "") > LIMITS[name] and name not in errors:
-            errors[name] = f"At most {LIMITS[name]} characters."
+            errors[name] = FieldMessage(N_("At most %(limit)s characters."), limit=LIMITS[name])
     if country != "RO":
         return {"county": county_typed or None, "city": city}
     code = counties.to_code(county_typed)
     if not county_typed:
-        errors["county"] = "Enter the county (județ)."
+        errors["county"] = FieldMessage(N_("Enter the county (județ)."))
         return {"county": None, "city": city}
     if code is None:
-        errors["county"] = "Choose the county (județ) from the list."
+        errors["county"] = FieldMessage(N_("Choose the county (județ) from the list."))
         return {"county": None, "city": city}
     if code == counties.BUCHAREST:
         sector = counties.sector_of(values.get("sector"), city)
         if sector is None:
-            errors["sector"] = "Choose the sector of Bucharest."
+            errors["sector"] = FieldMessage(N_("Choose the sector of Bucharest."))
         else:
             city = sector
             errors.pop("city", None)  # in Bucharest the sector is the city

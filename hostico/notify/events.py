@@ -25,7 +25,13 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "credit_note": ("email",),
     "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
     "billing_data_needed": ("email",),  # a renewal waits for the customer's name and address
+    # An email change (accounts.email_change): the confirmation link or the refusal goes to the new address,
+    # the notice that it happened to the old one. Their recipient is fixed: never re-addressed.
+    "email_change_confirm": ("email",),
+    "email_change_taken": ("email",),
+    "email_changed": ("email",),
 }
+FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Notice:
     service: Service | None = None
     key: str | None = None
     context: dict = field(default_factory=dict)
+    recipient: str | None = None  # an email to another address than the customer's (kept as it is)
 
 
 def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.datetime) -> list[dict]:
@@ -59,7 +66,9 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
                 continue
             recipient, not_before = customer.phone_e164, sms_at
         else:
-            recipient, not_before = customer.email, now
+            recipient, not_before = notice.recipient or customer.email, now
+            if notice.recipient:
+                ctx[FIXED_RECIPIENT] = True
         rows.append({
             "channel": channel, "event": event, "dedupe_key": f"{event}:{obj_key}:{channel}",
             "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
@@ -82,6 +91,7 @@ def notify(
     sms_hours: str = "09:00-19:00",
     timezone: str = "Europe/Bucharest",
     now: dt.datetime | None = None,
+    recipient: str | None = None,
 ) -> list[OutboxMessage]:
     """Queue the event's emails and SMS; an event already queued (same dedupe key) is not queued again.
 
@@ -89,7 +99,7 @@ def notify(
     time); by default the object's id is the key, so one proforma notifies once.
     """
     now = now or utcnow()
-    notice = Notice(customer, invoice=invoice, service=service, key=key, context=context or {})
+    notice = Notice(customer, invoice=invoice, service=service, key=key, context=context or {}, recipient=recipient)
     queued = []
     for row in _outbox_rows(event, notice, now, next_sms_time(now, sms_hours, timezone)):
         exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row["dedupe_key"]))

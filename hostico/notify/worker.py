@@ -33,6 +33,7 @@ from hostico.models import Customer, OutboxMessage, utcnow
 from hostico.notify import links, outbox
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
+from hostico.notify.events import FIXED_RECIPIENT
 from hostico.notify.render import render
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import MessageTooLong
@@ -78,7 +79,8 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 msg.status, msg.last_error = "cancelled", "customer turned SMS off"
                 continue
             msg.recipient = customer.phone_e164  # the number as it is now, never a replaced one
-        elif customer is not None and customer.email and msg.recipient != customer.email:
+        elif (customer is not None and customer.email and msg.recipient != customer.email
+              and not (msg.context or {}).get(FIXED_RECIPIENT)):
             _readdress(session, msg, customer.email)
         if msg.body_text is None:
             try:

@@ -6,7 +6,6 @@ import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from stdnum.ro import cui as ro_cui
@@ -27,6 +26,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from hostico.billing.buyers import validate_buyer
 from hostico.efactura import counties
+from hostico.i18n import translate_message
 from hostico.models.payment import MAX_PAYMENT
 
 
@@ -162,7 +162,7 @@ class PaymentForm(FlaskForm):
         for name, message in result.errors.items():
             target = getattr(self, self._PAYER_FIELDS.get(name, "payer_name"))
             if not target.errors:
-                target.errors = [*target.errors, _(message)]
+                target.errors = [*target.errors, translate_message(message)]
             ok = False
         self._payer = result.data if result.ok else None
         return ok

@@ -61,10 +61,11 @@ def test_enabling_needs_a_code_of_the_new_secret(session, make):
     secret = credentials.start_second_factor_setup(session, customer)
     assert customer.totp_enabled is False and customer.totp_secret == secret
     with pytest.raises(InvalidCode):
-        credentials.enable_second_factor(session, customer, f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}")
+        credentials.enable_second_factor(session, customer, f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}",
+                                         password=PASSWORD)
     assert customer.totp_enabled is False and link.revoked_at is None
     epoch = customer.session_epoch
-    codes = credentials.enable_second_factor(session, customer, pyotp.TOTP(secret).now())
+    codes = credentials.enable_second_factor(session, customer, pyotp.TOTP(secret).now(), password=PASSWORD)
     session.refresh(link)
     assert customer.totp_enabled is True and len(codes) == 10
     assert second_factor.remaining_recovery_codes(session, customer) == 10

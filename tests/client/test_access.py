@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
+from hostico.accounts.email_change import request_email_change
 from hostico.accounts.sessions import create as create_login_session
+from hostico.models import OutboxMessage
 
 
 def _client_routes(app):
@@ -33,11 +36,14 @@ def test_every_client_route_with_another_customers_ids_is_404(app, client, make,
     bob_profile = make.make_profile(bob)
     bob_checkout = make.make_checkout(bob, [bob_invoice])
     bob_session, _raw = create_login_session(session, bob)
+    request_email_change(session, bob, "bob.new@example.com", secret_key="test-secret-key")
     session.commit()
+    bob_change = session.scalars(select(OutboxMessage).where(OutboxMessage.event == "email_change_confirm")).one()
     login_as(client, alice)
     ids = {"reference": bob_checkout.reference, "code": bob_invoice.code, "number": bob_invoice.code,
            "service_id": bob_service.id, "profile_id": bob_profile.id, "invoice_id": bob_invoice.id,
-           "order_id": bob_service.id, "tax_code": bob_invoice.code, "session_id": bob_session.id}
+           "order_id": bob_service.id, "tax_code": bob_invoice.code, "session_id": bob_session.id,
+           "token": bob_change.context["token"]}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("client.") or not rule.arguments:

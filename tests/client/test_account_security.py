@@ -70,7 +70,8 @@ def test_enrolment_needs_a_right_code(client, customer, login_as, session):
     login_as(client, customer)
     secret, _ = _start_setup(client)
     wrong = f"{(int(_now_code(secret)) + 7) % 1000000:06d}"
-    resp = client.post_form("/my-details/2fa/enable", {"code": wrong}, token_from="/my-details/2fa/setup")
+    resp = client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": wrong},
+                            token_from="/my-details/2fa/setup")
     assert resp.status_code == 200 and "That code is not right" in resp.get_data(as_text=True)
     assert not _reload(session, customer.id).totp_enabled
 
@@ -85,7 +86,8 @@ def test_enrolment_turns_2fa_on_shows_recovery_codes_once_and_renews_sessions(ap
     cookie_before = client.get_cookie("session").value
     epoch_before = customer.session_epoch
     secret, _ = _start_setup(client)
-    resp = client.post_form("/my-details/2fa/enable", {"code": _now_code(secret)}, token_from="/my-details/2fa/setup")
+    resp = client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": _now_code(secret)},
+                            token_from="/my-details/2fa/setup")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", html)
@@ -114,7 +116,8 @@ def test_enrolment_turns_2fa_on_shows_recovery_codes_once_and_renews_sessions(ap
 def test_after_enrolment_login_asks_for_the_code(app, client, customer, login_as, session):
     login_as(client, customer)
     secret, _ = _start_setup(client)
-    client.post_form("/my-details/2fa/enable", {"code": _now_code(secret)}, token_from="/my-details/2fa/setup")
+    client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": _now_code(secret)},
+                     token_from="/my-details/2fa/setup")
     fresh = app.test_client()
     assert login_as(fresh, customer).headers["Location"] == "/login/2fa"
     # The enrolment code cannot be replayed at login; the next one works.
@@ -248,7 +251,8 @@ def test_link_session_cannot_disable_2fa_or_enable_it_without_confirming(client,
     secret = new_secret()
     c = make.make_customer(totp_secret=secret, totp_enabled=False)
     _link_session(client, session, c, make)
-    resp = client.post_form("/my-details/2fa/enable", {"code": _now_code(secret)}, token_from="/my-details")
+    resp = client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": _now_code(secret)},
+                            token_from="/my-details")
     assert resp.headers["Location"] == "/my-details#security"
     assert not _reload(session, c.id).totp_enabled
 

@@ -113,3 +113,28 @@ def test_changing_whom_an_approved_profile_bills_needs_approval_again(app, clien
     [changed] = profiles(session, customer)
     assert not changed.used_for_invoicing and changed.approval == "pending"
     assert "needs staff approval on first use" in client.get("/my-details").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, cnp_error, county_error", [
+    ("ro", "Acest CNP nu este valid (13 cifre, cu cifra de control corectă).", "Alegeți județul din listă."),
+    ("en", "This CNP is not valid (13 digits with a correct check digit).",
+     "Choose the county (județ) from the list.")])
+def test_billing_data_errors_are_in_the_visitors_language(client, session, customer, lang, cnp_error, county_error):
+    client.get(f"/my-details?lang={lang}")
+    resp = client.post_form("/my-details/profiles", {**PERSON, "cnp": "1111111111111", "county": "Atlantida"},
+                            token_from="/my-details")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert cnp_error in body and county_error in body
+    assert profiles(session, customer) == []
+
+
+def test_a_validator_message_is_english_text_until_the_web_layer_translates_it(app):
+    from hostico.billing.buyers import validate_buyer
+    from hostico.i18n import translate_message
+
+    errors = validate_buyer({**PERSON, "address": "x" * 151}).errors
+    assert errors["address"] == "At most 150 characters."
+    with app.test_request_context("/?lang=ro"):
+        assert translate_message(errors["address"]) == "Cel mult 150 caractere."
+        assert translate_message("deja tradus") == "deja tradus"

@@ -348,7 +348,7 @@ def test_link_session_cannot_change_the_password_without_confirming_it(client, s
     c, inv = customer_and_invoice
     client.get(mint(session, c, inv))
     page = client.get("/my-details").get_data(as_text=True)
-    assert "Confirm your password to change" in page and "Change password" not in page
+    assert "For your security, confirm your password to change" in page and "Change password" not in page
     resp = client.post_form("/my-details/password", {"current_password": PASSWORD, "new_password": "a-new-password-1",
                                                      "new_password_repeat": "a-new-password-1"},
                             token_from="/my-details")

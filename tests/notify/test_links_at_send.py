@@ -88,14 +88,19 @@ def test_email_queued_before_an_email_change_goes_to_the_new_address_with_a_work
     resp = client.post_form("/my-details/contact", {"name": customer.name, "email": "new@example.com",
                                                     "password": PASSWORD}, token_from="/my-details")
     assert resp.status_code == 303
-    client.get("/logout")
-    assert deliver() == 1
-    assert [m.rcpt_tos for m in smtp_server.messages] == [["new@example.com"]]
-    token = _token(smtp_server)
+    confirm = session.scalars(select(OutboxMessage).where(OutboxMessage.event == "email_change_confirm")).one()
+    resp = client.post_form("/my-details/email/confirm", {"token": confirm.context["token"]},
+                            token_from=f"/my-details/email/confirm/{confirm.context['token']}")
+    assert resp.status_code == 303  # the change is confirmed from the new mailbox before anything is sent
+    client.post_form("/logout", token_from="/")
+    assert deliver() == 3  # the invoice email, the confirmation, the notice to the old address
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.event == "proforma_system")).one()
+    assert row.recipient == "new@example.com"
+    index = next(i for i, m in enumerate(smtp_server.messages) if "/m/" in m.original_content.decode())
+    assert smtp_server.messages[index].rcpt_tos == ["new@example.com"]
+    token = _token(smtp_server, index)
     follow = app.test_client().get(f"/m/{token}")
     assert follow.status_code == 303 and follow.headers["Location"] == f"/invoices/{invoice.code}"
-    row = session.scalars(select(OutboxMessage)).one()
-    assert row.recipient == "new@example.com"
     audit = session.scalars(select(AuditLog).where(AuditLog.action == "outbox.readdressed")).one()
     assert audit.data == {"before": "old@example.com", "after": "new@example.com"}
 
