@@ -22,6 +22,7 @@ def test_customer_enrols_2fa_then_logs_in_with_a_code(page, make):
     secret = page.locator("#totp-secret").inner_text().strip()
     totp = pyotp.TOTP(secret)
     page.fill("input[name=code]", totp.now())
+    page.fill("input[name=password]", PASSWORD)  # always asked: a copied session cookie is not enough
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)
