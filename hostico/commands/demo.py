@@ -37,12 +37,13 @@ from hostico.models import (
 from hostico.settings import settings as app_settings
 
 DEMO_PASSWORD = "hostico-demo"
+# The catalogue is the company's, written in Romanian (its customers' language); product names are brands.
 PLANS = [
-    ("starter", "Starter", "1 site, 10 GB SSD, free SSL", {"monthly": "19.00", "annual": "190.00"}),
-    ("business", "Business", "10 sites, 50 GB NVMe, daily backups", {"monthly": "49.00", "annual": "490.00"}),
-    ("pro", "Pro", "Unlimited sites, 200 GB NVMe, priority support",
+    ("starter", "Starter", "1 site, 10 GB SSD, SSL gratuit", {"monthly": "19.00", "annual": "190.00"}),
+    ("business", "Business", "10 site-uri, 50 GB NVMe, backup zilnic", {"monthly": "49.00", "annual": "490.00"}),
+    ("pro", "Pro", "Site-uri nelimitate, 200 GB NVMe, suport prioritar",
      {"monthly": "99.00", "quarterly": "285.00", "annual": "990.00"}),
-    ("vps-eur", "Cloud VPS", "2 vCPU, 4 GB RAM, 80 GB NVMe (priced in EUR)",
+    ("vps-eur", "Cloud VPS", "2 vCPU, 4 GB RAM, 80 GB NVMe (preț în EUR)",
      {"monthly": "19.00", "annual": "190.00"}, "EUR"),
 ]
 # The seed works offline: instead of reading BNR it stores a reference rate (a plausible EUR rate) for

@@ -116,12 +116,13 @@ def test_enrolment_turns_2fa_on_shows_recovery_codes_once_and_renews_sessions(ap
 def test_after_enrolment_login_asks_for_the_code(app, client, customer, login_as, session):
     login_as(client, customer)
     secret, _ = _start_setup(client)
-    client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": _now_code(secret)},
+    enrolment_code = _now_code(secret)  # kept: the clock may pass a 30-second step before the replay below
+    client.post_form("/my-details/2fa/enable", {"password": PASSWORD, "code": enrolment_code},
                      token_from="/my-details/2fa/setup")
     fresh = app.test_client()
     assert login_as(fresh, customer).headers["Location"] == "/login/2fa"
     # The enrolment code cannot be replayed at login; the next one works.
-    assert fresh.post_form("/login/2fa", {"code": _now_code(secret)}, token_from="/login/2fa").status_code == 401
+    assert fresh.post_form("/login/2fa", {"code": enrolment_code}, token_from="/login/2fa").status_code == 401
     assert fresh.post_form("/login/2fa", {"code": _now_code(secret, 30)}, token_from="/login/2fa").status_code == 302
 
 

@@ -1,6 +1,7 @@
 """A customer's language: saved in My Details, it decides the pages, PDFs (and emails/SMS, tests/notify)."""
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -70,3 +71,22 @@ def test_pdf_follows_the_customers_language_and_is_rendered_again_after_a_change
     client.post_form("/my-details/language", {"language": "en"}, token_from="/my-details")
     text = " ".join(pdf_text(client.get(f"/invoices/{tax.code}.pdf").data).split())
     assert "Tax invoice" in text and "BUYER" in text and locales.format_date(day, "en") in text and "121.00 RON" in text
+
+
+
+def test_a_suspension_reason_is_shown_in_the_readers_language(client, make, session, login_as, login_staff):
+    from hostico.accounts.second_factor import new_secret
+    from hostico.billing.services import suspend_service
+
+    customer = make.make_customer(language="ro")
+    service = make.make_service(customer, domain="blog.ro")
+    suspend_service(session, service, reason="nonpayment")
+    session.commit()
+    login_as(client, customer)
+    for url in ("/services?lang=ro", f"/services/{service.id}?lang=ro"):
+        page = client.get(url).get_data(as_text=True)
+        assert "factură neplătită" in page and "nonpayment" not in page, url
+    login_staff(client, make.make_staff(role="support", totp_secret=new_secret(), totp_enabled=True))
+    for url in ("/staff/?lang=ro", f"/staff/customers/{customer.id}?lang=ro"):
+        page = re.sub(r"<code>.*?</code>", "", client.get(url).get_data(as_text=True))  # audit details: identifiers
+        assert "factură neplătită" in page and "nonpayment" not in page, url

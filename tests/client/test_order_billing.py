@@ -111,3 +111,16 @@ def test_a_profile_without_an_address_is_not_offered(client, session, make, logi
     login_as(client, c)
     page = client.get("/order").get_data(as_text=True)
     assert 'name="profile"' not in page and 'name="address"' in page
+
+
+def test_the_billing_data_errors_of_the_order_form_are_in_romanian(client, session, make, login_as):
+    c = make.make_customer(billing=False, language="ro")
+    product = make.make_product()
+    login_as(client, c)
+    page = client.get("/order?lang=ro").get_data(as_text=True)
+    assert "Date de facturare" in page
+    resp = _order_form(client, product, **{**ADDRESS, "address": ""})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert 'id="order-address-error">Introduceți adresa (strada și numărul).' in body
+    assert "Vă rugăm să corectați câmpurile marcate; nu s-a comandat nimic." in body

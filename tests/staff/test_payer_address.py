@@ -34,3 +34,20 @@ def test_a_payer_in_bucharest_gets_the_sector_as_the_city(client, make, make_sta
     assert resp.status_code == 303
     tax = session.scalar(select(Invoice).where(Invoice.proforma_id == unpaid.id))
     assert (tax.buyer["county"], tax.buyer["city"], tax.buyer["address"]) == ("RO-B", "SECTOR3", "Str. X 1")
+
+
+def test_staff_cannot_issue_a_proforma_for_a_customer_without_billing_data(client, make, make_staff, login_staff,
+                                                                           session):
+    customer = make.make_customer(billing=False)
+    make.make_profile(customer, is_default=True, address="", city="")  # saved before addresses were required
+    service = make.make_service(customer, domain="fara-adresa.ro")
+    login_staff(client, make_staff())
+    page = client.get(f"/staff/customers/{customer.id}").get_data(as_text=True)
+    assert "The customer&#39;s default billing profile" in page or "The customer's default billing profile" in page
+    resp = client.post_form(f"/staff/customers/{customer.id}/proformas", {"services": service.id, "profile": 0},
+                            token_from=f"/staff/customers/{customer.id}")
+    assert resp.status_code == 303
+    flashed = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "cannot be issued without the buyer&#39;s full billing data" in flashed.replace("'", "&#39;")
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Invoice)) == 0
