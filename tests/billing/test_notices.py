@@ -64,3 +64,14 @@ def test_sms_waits_for_the_window(session, make, settings):
     expected = next_sms_time(email.next_attempt_at, night.sms_hours, night.timezone)
     assert sms.next_attempt_at == expected
     assert expected.astimezone(ZoneInfo(night.timezone)).time() < dt.time(9, 1)
+
+
+def test_a_notice_already_queued_or_twice_in_one_batch_is_queued_once(session, make, settings):
+    (opted, _, invoice), (quiet, _, other) = _subjects(make)
+    first = Notice(opted, invoice=invoice, service=None, key=None, context={"total": str(invoice.total)})
+    assert queue_notifications(session, "proforma_system", [first, first], settings) == 1  # email + SMS, once
+    again = Notice(quiet, invoice=other, service=None, key=None, context={"total": str(other.total)})
+    assert queue_notifications(session, "proforma_system", [first, again], settings) == 1  # only the new one
+    session.commit()
+    keys = session.scalars(select(OutboxMessage.dedupe_key)).all()
+    assert len(keys) == len(set(keys)) == 3
