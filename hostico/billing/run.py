@@ -229,7 +229,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
         Notice(customers[invoice.customer_id], invoice=invoice, service=None, key=None,
                context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
-        for invoice, service in zip(invoices, todo, strict=True)], settings)
+        for invoice, service in zip(invoices, todo, strict=True)], settings, count=False)
     return len(invoices), waiting, no_data
 
 

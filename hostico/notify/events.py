@@ -115,10 +115,12 @@ def notify(
 
 
 def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",
-                timezone: str = "Europe/Bucharest", now: dt.datetime | None = None) -> int:
+                timezone: str = "Europe/Bucharest", now: dt.datetime | None = None,
+                count: bool = True) -> int | None:
     """Bulk `notify` (the billing run): one INSERT that skips dedupe keys already queued; return how many notices
-    queued. The database's unique index on dedupe_key decides (ON CONFLICT DO NOTHING), so the cost does not grow
-    with the outbox: a prior `dedupe_key IN (...)` query was planned as a scan of the whole table."""
+    queued (None with count=False: the rows go in as a plain batched INSERT, without RETURNING, which the
+    renewal run prefers). The database's unique index on dedupe_key decides (ON CONFLICT DO NOTHING), so the cost
+    does not grow with the outbox: a prior `dedupe_key IN (...)` query was planned as a scan of the whole table."""
     if event not in EVENT_CHANNELS:
         raise ValueError(f"unknown event {event!r}")
     if not notices:
@@ -129,7 +131,9 @@ def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hour
     if not rows:
         return 0
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (dialect_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.dedupe_key))
-    queued = set(session.scalars(stmt, [row for _, row in rows]))
+    stmt = dialect_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if not count:
+        session.execute(stmt, [row for _, row in rows])
+        return None
+    queued = set(session.scalars(stmt.returning(OutboxMessage.dedupe_key), [row for _, row in rows]))
     return len({n for n, row in rows if row["dedupe_key"] in queued})

@@ -75,3 +75,12 @@ def test_a_notice_already_queued_or_twice_in_one_batch_is_queued_once(session, m
     session.commit()
     keys = session.scalars(select(OutboxMessage.dedupe_key)).all()
     assert len(keys) == len(set(keys)) == 3
+
+
+def test_uncounted_notices_are_deduplicated_the_same_way(session, make, settings):
+    (opted, _, invoice), _ = _subjects(make)
+    notice = Notice(opted, invoice=invoice, service=None, key=None, context={"total": str(invoice.total)})
+    for _ in range(2):
+        assert queue_notifications(session, "proforma_system", [notice, notice], settings, count=False) is None
+    session.commit()
+    assert len(session.scalars(select(OutboxMessage.dedupe_key)).all()) == 2  # email and SMS, once each
