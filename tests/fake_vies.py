@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fake_http import FakeHandler, LocalServer
 
 NAMES = {"DE136695976": ("Berliner Hosting GmbH", "Hauptstraße 1\n10115 Berlin")}
 
@@ -31,7 +31,7 @@ class FakeVies:
         fake = self
         ids = itertools.count(1)
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(FakeHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
@@ -40,7 +40,7 @@ class FakeVies:
                     body = {}
                 fake.requests.append(body)
                 if self.path.rstrip("/") != "/rest-api/check-vat-number":
-                    return self._send(404, {"actionSucceed": False, "errorWrappers": [{"error": "NOT_FOUND"}]})
+                    return self.send_json(404, {"actionSucceed": False, "errorWrappers": [{"error": "NOT_FOUND"}]})
                 number = f"{body.get('countryCode', '')}{body.get('vatNumber', '')}"
                 behaviour = fake.answers.get(number, fake.default)
                 if not body.get("countryCode") or not body.get("vatNumber"):
@@ -52,7 +52,7 @@ class FakeVies:
                 answer = {"countryCode": body.get("countryCode"), "vatNumber": body.get("vatNumber"),
                           "requestDate": now, "valid": False, "name": "---", "address": "---"}
                 if behaviour == "SERVICE_UNAVAILABLE":
-                    return self._send(500, {"actionSucceed": False,
+                    return self.send_json(500, {"actionSucceed": False,
                                             "errorWrappers": [{"error": "SERVICE_UNAVAILABLE",
                                                                "message": "try again later"}]})
                 if body.get("requesterNumber") and behaviour in ("valid", "invalid"):
@@ -64,23 +64,10 @@ class FakeVies:
                     answer.update(userError="INVALID")
                 else:
                     answer.update(userError=behaviour)
-                return self._send(200, answer)
+                return self.send_json(200, answer)
 
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/rest-api"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.local = LocalServer(Handler)
+        self.url = f"{self.local.base}/rest-api"
 
     def reset(self) -> None:
         """Every number valid, answered at once; forget the requests."""
@@ -90,5 +77,4 @@ class FakeVies:
         self.requests: list[dict] = []
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.local.close()

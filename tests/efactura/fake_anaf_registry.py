@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fake_http import FakeHandler, LocalServer
 
 
 def registry_entry(cui: int, name: str, *, street="Str. Lungă", number="5", city="Mun. Brașov", county="BRAȘOV",
@@ -39,47 +39,31 @@ class FakeAnafRegistry:
         self.failure: int | str | None = None
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(FakeHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path != "/api/PlatitorTvaRest/v9/tva":
-                    return self._send(404, b"Not Found", "text/plain")
+                    return self.send_body(404, b"Not Found", "text/plain")
                 if owner.failure == 503:
-                    return self._send(503, b"<html>Service Unavailable</html>", "text/html")
+                    return self.send_body(503, b"<html>Service Unavailable</html>", "text/html")
                 if owner.failure == "garbage":
-                    return self._send(200, b"<html>maintenance</html>", "text/html")
+                    return self.send_body(200, b"<html>maintenance</html>", "text/html")
                 try:
                     asked = json.loads(body)
                     cuis = [int(entry["cui"]) for entry in asked]
                 except (ValueError, KeyError, TypeError):
-                    return self._json({"cod": 400, "message": "Request invalid"}, status=200)
+                    return self.send_json(200, {"cod": 400, "message": "Request invalid"})
                 owner.requests.append(asked)
                 if owner.failure == "error-body":
-                    return self._json({"cod": 500, "message": "Eroare interna"})
+                    return self.send_json(200, {"cod": 500, "message": "Eroare interna"})
                 found = [owner.companies[c] for c in cuis if c in owner.companies]
-                return self._json({"cod": 200, "message": "SUCCESS", "found": found,
+                return self.send_json(200, {"cod": 200, "message": "SUCCESS", "found": found,
                                    "notFound": [c for c in cuis if c not in owner.companies]})
 
-            def _json(self, payload, status=200):
-                self._send(status, json.dumps(payload).encode(), "application/json")
-
-            def _send(self, status, data, content_type):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.local = LocalServer(Handler)
+        self.url = self.local.base
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.local.close()
