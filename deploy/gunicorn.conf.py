@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import sys
 
 from gunicorn.glogging import Logger
@@ -37,17 +38,36 @@ _SECRET_HEADERS = ("{cookie}i", "{authorization}i", "{set-cookie}o", "{x-csrftok
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with paths, the request line, the referer and headers passed through redact()."""
+    """gunicorn's logger, with paths, the request line, the referer and headers passed through redact().
+
+    Only the atoms the access-log format prints are kept (each redacted): the others would never be written,
+    and redacting every request and response header cost a twentieth of a worker's time under load.
+    """
+
+    _format_keys: tuple[str, frozenset[str]] = ("", frozenset())
+
+    def _printed(self) -> frozenset[str]:
+        fmt = self.cfg.access_log_format
+        if self._format_keys[0] != fmt:
+            keys = re.findall(r"%\(([^)]+)\)", fmt)
+            self._format_keys = (fmt, frozenset(k.lower() if k.startswith("{") else k for k in keys))
+        return self._format_keys[1]
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["q"] = REDACTED if atoms.get("q") else ""
-        for key, value in list(atoms.items()):
-            if key in _SECRET_HEADERS:
-                atoms[key] = REDACTED
+        kept = {}
+        for key in self._printed():
+            if key not in atoms:
+                continue  # gunicorn prints "-"
+            value = atoms[key]
+            if key == "q":
+                value = REDACTED if value else ""
+            elif key in _SECRET_HEADERS:
+                value = REDACTED
             elif isinstance(value, str) and (key in ("r", "U", "f") or key.startswith("{")):
-                atoms[key] = redact(value)
-        return atoms
+                value = redact(value)
+            kept[key] = value
+        return kept
 
 
 logger_class = RedactingLogger

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from hostico.settings import settings
@@ -34,21 +35,67 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+WROTE = "hostico_wrote"  # Session.info: the current transaction ran something other than a SELECT
+
+
+def _track_writes(factory: sessionmaker) -> None:
+    """Note in session.info whether the session's transaction may have written anything.
+
+    Conservative: every flush and every statement that is not an ORM/Core SELECT (text() included) counts.
+    (Not reset when a transaction begins: do_orm_execute runs before the statement's transaction begins.)
+    """
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _ended(session, transaction) -> None:
+        if transaction.parent is None:  # the outermost transaction: the next one starts clean
+            session.info.pop(WROTE, None)
+
+    @event.listens_for(factory, "after_flush")
+    def _flushed(session, _context) -> None:
+        session.info[WROTE] = True
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _executed(state) -> None:
+        if not state.is_select:
+            state.session.info[WROTE] = True
+
+
+def _read_only(session: Session) -> bool:
+    """True when the session's open transaction wrote nothing and holds no change to write."""
+    return (session.in_transaction() and not session.info.get(WROTE, False)
+            and not (session.new or session.deleted or session.dirty))
+
+
 class AppDatabase:
     """One app's engine and its scoped session (removed at the end of every app context)."""
 
     def __init__(self, url: str) -> None:
         self.engine: Engine = make_engine(url)
-        self.session: scoped_session[Session] = scoped_session(
-            sessionmaker(bind=self.engine, expire_on_commit=False))
+        factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        _track_writes(factory)
+        self.session: scoped_session[Session] = scoped_session(factory)
 
     def new_session(self) -> Session:
         """Open an independent session (workers, CLI batches, threads)."""
         return Session(bind=self.engine, expire_on_commit=False)
 
     def teardown(self, exc: BaseException | None) -> None:
-        if exc is not None:
-            self.session.rollback()
+        """End the request's transaction: a rollback, unless it only read (then a commit, which is the same).
+
+        Why commit a transaction that only read: psycopg deallocates every prepared statement of a connection
+        on each ROLLBACK, so with a rollback at the end of every request PostgreSQL parses and plans each query
+        of every request again. A commit keeps them: the statements every page runs (the session check, the
+        lists) are prepared after psycopg's prepare_threshold uses and run without planning (bench/run.py, a).
+        A transaction that wrote, or holds unflushed changes, is rolled back as before.
+        """
+        session = self.session()
+        if exc is None and _read_only(session):
+            try:
+                session.commit()
+            except SQLAlchemyError:
+                session.rollback()  # nothing was written; the connection is dropped if it is broken
+        elif exc is not None:
+            session.rollback()
         self.session.remove()
 
 

@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Select, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hostico.models import Customer, StaffUser, UserSession, utcnow
@@ -67,16 +68,25 @@ def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, idle: d
                                               *_active(now, idle)))
 
 
+@lru_cache(maxsize=2)
+def _load_statement(kind: str) -> Select:
+    """The statement of load() for one kind of user, built once (it runs before every logged-in request)."""
+    model = Customer if kind == "customer" else StaffUser
+    return (select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
+            .where(model.id == bindparam("user_id", type_=Integer),
+                   UserSession.token_hash == bindparam("token_hash", type_=String),
+                   UserSession.kind == kind, UserSession.revoked_at.is_(None),
+                   UserSession.last_seen_at > bindparam("seen_after", type_=UserSession.last_seen_at.type)))
+
+
 def load(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
          now: dt.datetime | None = None) -> tuple[User, UserSession] | None:
     """Return the user and the live record of a cookie's session id in one query, or None."""
     if not raw or not isinstance(raw, str) or len(raw) > 200:
         return None
-    now = now or utcnow()
-    model = Customer if kind == "customer" else StaffUser
-    row = s.execute(select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
-                    .where(model.id == user_id, UserSession.token_hash == hash_session_id(raw),
-                           UserSession.kind == kind, *_active(now, idle))).first()
+    _owner_column(kind)  # an unknown kind is a ValueError, as everywhere else
+    row = s.execute(_load_statement(kind), {"user_id": user_id, "token_hash": hash_session_id(raw),
+                                            "seen_after": (now or utcnow()) - idle}).first()
     return (row[0], row[1]) if row is not None else None
 
 

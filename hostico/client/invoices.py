@@ -14,7 +14,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.taxes import vat_breakdown
@@ -110,26 +110,34 @@ ROW_CACHE_SIZE = 4096
 
 
 @bp.app_template_global()
-def cached_invoice_row(macro, inv: InvoiceRow, links: InvoiceLinks, labels: dict, lang: str) -> Markup:
-    """Render a list row with the `invoice_row` macro, or return the markup it rendered before for the same row.
+def cached_invoice_rows(macro, rows: list[InvoiceRow], links: InvoiceLinks, labels: dict, lang: str) -> Markup:
+    """Render the list's rows with the `invoice_row` macro, reusing the markup rendered before for the same row.
 
     A row is a pure function of its InvoiceRow (every column it may show; the macro can read nothing else), the
     language and the link prefixes, so that tuple is the cache key and a changed invoice is simply a new key;
-    rows are four fifths of My Invoices' rendering time. Per app and per process, cleared when full.
+    rows were four fifths of My Invoices' rendering time. Per app and per process, cleared when full. One call
+    for the whole page: the loop runs here, not as 20 template calls.
     """
     cache = current_app.extensions.setdefault("hostico_invoice_rows", {})
-    key = (lang, links.key, inv._replace(buyer=json.dumps(inv.buyer, sort_keys=True, default=str)))
-    html = cache.get(key)
-    if html is None:
-        html = macro(inv, inv.pending_name, links=links, L=labels)  # Markup: the macro autoescapes
-        if len(cache) >= ROW_CACHE_SIZE:
-            cache.clear()
-        cache[key] = html
-    return html
+    html = []
+    for inv in rows:
+        key = (lang, links.key, inv)
+        row = cache.get(key)
+        if row is None:
+            row = macro(inv, inv.pending_name, links=links, L=labels)  # Markup: the macro autoescapes
+            if len(cache) >= ROW_CACHE_SIZE:
+                cache.clear()
+            cache[key] = row
+        html.append(row)
+    return Markup("\n").join(html)
 
 
 class InvoiceRow(NamedTuple):
-    """One row of the list: the columns templates/client/_invoice_row.html reads, without an ORM entity."""
+    """One row of the list: the columns templates/client/_invoice_row.html reads, without an ORM entity.
+
+    The buyer snapshot comes as its stored JSON text, read only when the row is rendered: every field is then
+    plain and hashable, so the row itself is its cache key, and a remembered row costs no JSON decoding at all.
+    """
 
     id: int
     code: str
@@ -138,10 +146,15 @@ class InvoiceRow(NamedTuple):
     issue_date: dt.date
     due_date: dt.date | None
     currency: str
-    buyer: dict
+    buyer_json: str
     reverse_charge: bool
     total: Decimal
     pending_name: str | None
+
+    @property
+    def buyer(self) -> dict:
+        """The buyer snapshot, as Invoice.buyer gives it."""
+        return json.loads(self.buyer_json)
 
     @property
     def buyer_name(self) -> str:
@@ -151,7 +164,7 @@ class InvoiceRow(NamedTuple):
 
 # What a row of the list shows, in InvoiceRow's order; anything else is not loaded at all.
 ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
-               Invoice.currency, Invoice.buyer, Invoice.reverse_charge, Invoice.total)
+               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total)
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 

@@ -45,6 +45,7 @@ class Invoice(TimestampMixin, Base):
                         name="amounts_not_negative"),
         CheckConstraint("total = subtotal + vat_total", name="total_adds_up"),
         Index("ix_invoices_customer_created", "customer_id", "id"),
+        Index("ix_invoices_customer_issued", "customer_id", "issue_date", "id"),  # My Invoices' order
         CheckConstraint("(exchange_rate IS NULL) = (rate_date IS NULL)", name="rate_has_date"),
         CheckConstraint("vat_category IN ('S', 'AE', 'O')", name="vat_category"),
         CheckConstraint("reverse_charge = (vat_category = 'AE')", name="reverse_charge_is_ae"),

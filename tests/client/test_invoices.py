@@ -279,3 +279,17 @@ def test_remembered_rows_are_bounded(client, make, customer, app, monkeypatch):
         make.make_proforma(customer)
     body = client.get("/invoices").get_data(as_text=True)
     assert len(rows(body)) == 5 and len(app.extensions["hostico_invoice_rows"]) <= 3
+
+
+def test_a_row_shows_the_company_and_its_cui_or_the_persons_name_from_the_buyer_snapshot(client, make, customer):
+    """The list reads the snapshot as stored JSON text and decodes it only to render a row (both engines)."""
+    company = make.make_profile(customer, kind="company", company_name="Ștefănescu Web SRL", cui="34567892",
+                                name="Contact Person")
+    by_company = make.make_proforma(customer, profile=company)
+    by_person = make.make_proforma(customer)
+    body = client.get("/invoices").get_data(as_text=True)
+    company_row, person_row = _row(body, by_company.code), _row(body, by_person.code)
+    assert '<span class="buyer-name">Ștefănescu Web SRL</span>' in company_row
+    assert "34567892" in company_row and "Contact Person" not in company_row
+    assert f'<span class="buyer-name">{by_person.buyer["name"]}</span>' in person_row
+    assert "CUI" not in person_row

@@ -144,3 +144,23 @@ def test_the_app_recovers_when_database_connections_are_cut(engine_name, app, cl
     assert killed >= 1
     assert client.get("/invoices").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_access_log_keeps_only_the_atoms_its_format_prints_each_redacted(monkeypatch):
+    import runpy
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    conf = runpy.run_path(os.path.join(ROOT, "deploy", "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("access_log_format", '%(h)s "%(r)s" %(q)s %({Cookie}i)s %({X-CSRFToken}i)s %({referer}i)s %(U)s %(s)s')
+    monkeypatch.setattr(Logger, "atoms", lambda *a: {
+        "h": "203.0.113.7", "r": "GET /m/eyJ.SECRET.sig?next=/x HTTP/1.1", "q": "email=leak@example.com",
+        "U": "/m/eyJ.SECRET.sig", "s": "303", "{cookie}i": "session=SECRETCOOKIE", "{x-csrftoken}i": "SECRETCSRF",
+        "{referer}i": "https://hostico.ro/login?token=SECRETREF", "{authorization}i": "Bearer SECRETAUTH",
+        "{user-agent}i": "curl/8"})
+    atoms = conf["RedactingLogger"](cfg).atoms(None, None, {}, None)
+    assert set(atoms) == {"h", "r", "q", "{cookie}i", "{x-csrftoken}i", "{referer}i", "U", "s"}  # nothing unprinted
+    assert "SECRET" not in repr(atoms) and "leak@" not in repr(atoms)
+    assert atoms["h"] == "203.0.113.7" and atoms["s"] == "303" and atoms["U"] == "/m/[redacted]"

@@ -1,0 +1,92 @@
+"""How a request's transaction ends (hostico/db.py): a commit when it only read, else a rollback.
+
+A commit of a read-only transaction changes nothing in the database, and it keeps psycopg's prepared
+statements, which a rollback deallocates; everything else must still be rolled back, never committed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text, update
+
+from hostico.db import db
+from hostico.models import Customer
+from hostico.security import public
+
+TARGET = "target@example.com"
+
+
+@pytest.fixture
+def ends(app):
+    """Count the COMMITs and ROLLBACKs the app's engine sends."""
+    seen = {"commit": 0, "rollback": 0}
+    engine = db.get(app).engine
+    listeners = {name: (lambda *_a, name=name: seen.__setitem__(name, seen[name] + 1)) for name in seen}
+    for name, fn in listeners.items():
+        event.listen(engine, name, fn)
+    yield seen
+    for name, fn in listeners.items():
+        event.remove(engine, name, fn)
+
+
+@pytest.fixture
+def views(app):
+    """Views that leave changes uncommitted in four ways (registered before the app's first request)."""
+
+    def target() -> Customer:
+        return db.session.scalars(select(Customer).where(Customer.email == TARGET)).one()
+
+    def rename_and_return():
+        target().name = "Unflushed"
+        return "ok"
+
+    def rename_flush_and_return():
+        target().name = "Flushed"
+        db.session.flush()
+        return "ok"
+
+    def core_update_and_return():
+        db.session.execute(update(Customer).where(Customer.email == TARGET).values(name="Core update"))
+        return "ok"
+
+    def text_update_and_return():
+        db.session.execute(text("UPDATE customers SET name = 'Text update' WHERE email = :email"), {"email": TARGET})
+        return "ok"
+
+    for fn in (rename_and_return, rename_flush_and_return, core_update_and_return, text_update_and_return):
+        app.add_url_rule(f"/_test/{fn.__name__}", fn.__name__, public(fn))
+    return app
+
+
+def test_a_request_that_only_read_ends_with_a_commit(client, make, login_as, ends):
+    login_as(client, make.make_customer())
+    make.make_proforma(make.make_customer())
+    ends.update(commit=0, rollback=0)
+    assert client.get("/invoices").status_code == 200
+    assert ends == {"commit": 1, "rollback": 0}
+
+
+@pytest.mark.parametrize("view", ["rename_and_return", "rename_flush_and_return", "core_update_and_return",
+                                  "text_update_and_return"])
+def test_a_request_that_changed_anything_without_committing_is_rolled_back(views, client, make, session, ends, view):
+    customer = make.make_customer(name="Original Name", email=TARGET)
+    ends.update(commit=0, rollback=0)
+    assert client.get(f"/_test/{view}").status_code == 200
+    assert ends == {"commit": 0, "rollback": 1}
+    session.expire_all()
+    assert session.scalar(select(Customer.name).where(Customer.id == customer.id)) == "Original Name"
+
+
+def test_the_statements_of_every_page_stay_prepared_across_requests(engine_name, app, client, make, login_as):
+    """psycopg prepares a statement after 5 uses; a rollback at each request's end would deallocate it."""
+    if engine_name != "postgres":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite has nothing to keep)")
+    login_as(client, make.make_customer())
+    for _ in range(8):
+        assert client.get("/invoices").status_code == 200
+    engine = db.get(app).engine
+    assert engine.pool.checkedin() == 1  # the requests took turns on one connection: the one checked below
+    with engine.connect() as conn:
+        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any("FROM invoices" in sql for sql in prepared), prepared
+    assert any("FROM customers JOIN user_sessions" in sql for sql in prepared), prepared
