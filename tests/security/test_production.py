@@ -136,9 +136,13 @@ def test_the_app_recovers_when_database_connections_are_cut(engine_name, app, cl
     assert client.get("/invoices").status_code == 200
     name = database_url.rsplit("/", 1)[1]
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    others = "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
     with admin.connect() as conn:
-        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name}).scalar()
+        killed = conn.execute(text(f"SELECT count(pg_terminate_backend(pid)) {others}"), {"name": name}).scalar()
+        # pg_terminate_backend only signals: wait until the server has actually closed those connections
+        deadline = time.monotonic() + 10
+        while conn.execute(text(f"SELECT count(*) {others}"), {"name": name}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.02)
     admin.dispose()
     session.invalidate()  # the test's own connection was cut too
     assert killed >= 1
