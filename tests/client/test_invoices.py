@@ -220,6 +220,8 @@ def test_list_is_one_statement_besides_the_login_and_shows_the_newest_pending_ch
     assert "Change to Newer Change waiting for approval" in first_row and "Older Change" not in first_row
     assert "waiting for approval" not in second_row
     assert "Page 1 of 1 · 2 invoices" in body
+    romanian = client.get("/invoices?lang=ro").get_data(as_text=True)  # the row macro translates without context
+    assert "Schimbarea pe Newer Change așteaptă aprobarea" in romanian and "Pagina 1 din 1 · 2 facturi" in romanian
 
 
 def test_another_customers_pending_change_never_shows_in_my_list(client, make, customer, session):
