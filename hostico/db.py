@@ -33,12 +33,20 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     engine = create_engine(url, **kwargs)
-    if not kwargs.get("pool_pre_ping"):
-        event.listen(engine, "checkout", _refuse_hung_up_connection)  # recover after the database went away
+    if not kwargs.get("pool_pre_ping"):  # recover after the database went away
+        event.listen(engine, "connect", _mark_new_connection)
+        event.listen(engine, "checkout", _refuse_hung_up_connection)
     return engine
 
 
-def _refuse_hung_up_connection(dbapi_conn, _record, _proxy) -> None:
+NEW_CONNECTION = "hostico_new"  # connection record info: opened for this checkout, nothing to check yet
+
+
+def _mark_new_connection(_dbapi_conn, record) -> None:
+    record.info[NEW_CONNECTION] = True
+
+
+def _refuse_hung_up_connection(dbapi_conn, record, _proxy) -> None:
     """Pool checkout: hand out no connection the server has hung up on; the pool then opens a new one.
 
     PostgreSQL says goodbye before it closes a connection (a restart, pg_terminate_backend, an idle timeout):
@@ -46,8 +54,12 @@ def _refuse_hung_up_connection(dbapi_conn, _record, _proxy) -> None:
     readable socket means the connection is over (or, rarely, holds a notice: it is replaced all the same).
     This costs a poll() instead of pool_pre_ping's round trip to the server on every request. A connection
     cut without a word (a network failure) fails its first statement: that request fails cleanly and
-    SQLAlchemy replaces the pool's connections.
+    SQLAlchemy replaces the pool's connections. A connection opened for this very checkout is not checked:
+    it just answered, and bytes a TLS layer may still hold for it must never make the pool refuse every
+    new connection.
     """
+    if record.info.pop(NEW_CONNECTION, False):
+        return
     try:
         poller = select.poll()
         poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)

@@ -90,3 +90,43 @@ def test_the_statements_of_every_page_stay_prepared_across_requests(engine_name,
         prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
     assert any("FROM invoices" in sql for sql in prepared), prepared
     assert any("FROM customers JOIN user_sessions" in sql for sql in prepared), prepared
+
+
+class _Record:
+    def __init__(self, **info):
+        self.info = dict(info)
+
+
+class _Conn:
+    """A DB-API connection stand-in over one end of a socket pair."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def fileno(self):
+        return self.sock.fileno()
+
+
+def test_checkout_refuses_a_pooled_connection_the_server_has_spoken_on_or_closed():
+    import socket
+
+    from sqlalchemy.exc import DisconnectionError
+
+    from hostico.db import NEW_CONNECTION, _refuse_hung_up_connection
+
+    ours, server = socket.socketpair()
+    with ours, server:
+        _refuse_hung_up_connection(_Conn(ours), _Record(), None)  # quiet: handed out
+        server.sendall(b"E...FATAL terminating connection due to administrator command")
+        with pytest.raises(DisconnectionError):
+            _refuse_hung_up_connection(_Conn(ours), _Record(), None)
+        # a connection opened for this checkout is handed out unchecked (bytes a TLS layer may still hold)
+        record = _Record(**{NEW_CONNECTION: True})
+        _refuse_hung_up_connection(_Conn(ours), record, None)
+        assert NEW_CONNECTION not in record.info  # checked from its next checkout on
+        server.close()
+        ours.recv(1024)
+        with pytest.raises(DisconnectionError):  # end of file: hung up
+            _refuse_hung_up_connection(_Conn(ours), _Record(), None)
+    with pytest.raises(DisconnectionError):  # closed on our side: no file descriptor
+        _refuse_hung_up_connection(_Conn(ours), _Record(), None)
