@@ -53,8 +53,13 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
     return record, raw
 
 
+def _live(seen_after):
+    """What makes a record live: not revoked, used after seen_after (a time, or a bind parameter for one)."""
+    return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > seen_after)
+
+
 def _active(now: dt.datetime, idle: dt.timedelta):
-    return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > now - idle)
+    return _live(now - idle)
 
 
 def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
@@ -75,8 +80,8 @@ def _load_statement(kind: str) -> Select:
     return (select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
             .where(model.id == bindparam("user_id", type_=Integer),
                    UserSession.token_hash == bindparam("token_hash", type_=String),
-                   UserSession.kind == kind, UserSession.revoked_at.is_(None),
-                   UserSession.last_seen_at > bindparam("seen_after", type_=UserSession.last_seen_at.type)))
+                   UserSession.kind == kind,
+                   *_live(bindparam("seen_after", type_=UserSession.last_seen_at.type))))
 
 
 def load(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
@@ -84,7 +89,6 @@ def load(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timed
     """Return the user and the live record of a cookie's session id in one query, or None."""
     if not raw or not isinstance(raw, str) or len(raw) > 200:
         return None
-    _owner_column(kind)  # an unknown kind is a ValueError, as everywhere else
     row = s.execute(_load_statement(kind), {"user_id": user_id, "token_hash": hash_session_id(raw),
                                             "seen_after": (now or utcnow()) - idle}).first()
     return (row[0], row[1]) if row is not None else None
