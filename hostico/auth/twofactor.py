@@ -7,7 +7,6 @@ import time
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -21,12 +20,13 @@ from hostico.extensions import limiter
 from hostico.i18n import error_message
 from hostico.models import Customer
 from hostico.security import no_store, public
+from hostico.web.forms import Form
 
 PENDING_KEY = "2fa_pending"
 PENDING_SECONDS = 300  # the password step is valid this long for the code to follow
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
 
 

@@ -19,6 +19,7 @@ from stdnum.ro import cui as ro_cui
 from hostico.efactura.addresses import LIMITS as ADDRESS_LIMITS
 from hostico.efactura.addresses import check_address
 from hostico.errors import N_, FieldMessage
+from hostico.text import control_character_errors
 
 BUYER_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number", "address", "city",
                 "county", "postal_code", "country")
@@ -127,6 +128,8 @@ def validate_buyer(raw: Mapping[str, object]) -> BuyerResult:
             data["vat_number"] = _check_vat(values["vat_number"], country, data["cui"], errors)
             if data["cui"] == values["vat_number"] and data["vat_number"]:
                 data["cui"] = data["vat_number"]
+    # Checked on what was typed (whitespace runs are folded above, so tab and newlines are harmless).
+    errors.update(control_character_errors(raw, (*BUYER_FIELDS, "sector"), collapsed=True))
     if errors:
         return BuyerResult(errors=errors)
     return BuyerResult(data=data)

@@ -13,7 +13,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -29,15 +28,16 @@ from hostico.extensions import limiter
 from hostico.i18n import error_message
 from hostico.security import no_store
 from hostico.settings import settings as app_settings
+from hostico.web.forms import Form
 
 SECURITY_LIMIT = "10 per 10 minutes"
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(Form):
     confirm_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[
         DataRequired(), Length(min=MIN_PASSWORD, max=200,
@@ -46,20 +46,20 @@ class ChangePasswordForm(FlaskForm):
         DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
 
 
-class EnableTOTPForm(FlaskForm):
+class EnableTOTPForm(Form):
     # Always asked, fresh session or not: a copied cookie must not be enough to put a second factor
     # of the attacker's on the account (issue 16, hole 4).
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 
 
-class DisableTOTPForm(FlaskForm):
+class DisableTOTPForm(Form):
     disable_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     disable_code = StringField(_l("Code from your app, or a recovery code"),
                                validators=[DataRequired(), Length(max=32)])
 
 
-class RegenerateCodesForm(FlaskForm):
+class RegenerateCodesForm(Form):
     regen_code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 
 

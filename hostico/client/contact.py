@@ -13,7 +13,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -32,15 +31,16 @@ from hostico.notify.phone import PhoneError, display_number, parse_mobile
 from hostico.notify.preferences import set_sms_preference
 from hostico.security import no_store
 from hostico.settings import settings as app_settings
+from hostico.web.forms import Form
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
 
 
-class SmsForm(FlaskForm):
+class SmsForm(Form):
     phone = TelField(_l("Mobile number"), validators=[Length(max=40)])
     sms_opt_in = BooleanField(_l("Send me SMS notifications"))
     password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
@@ -80,7 +80,7 @@ def _respond(status_message: str | None, *, contact_form=None, sms_form=None, in
     return my_details.render_page(422, customer=_customer(), contact_form=contact_form, sms_form=sms_form)
 
 
-def _password_ok(form: FlaskForm, purpose: str, *, always: bool = False) -> bool:
+def _password_ok(form: Form, purpose: str, *, always: bool = False) -> bool:
     """True when the session is fresh (unless `always`) or the password given confirms it (the step-up:
     audited, throttled); adds the field error otherwise."""
     if not always and not needs_password():

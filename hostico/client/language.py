@@ -11,7 +11,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -21,9 +20,10 @@ from hostico.db import db
 from hostico.i18n import remember_language
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.models import Customer
+from hostico.web.forms import Form
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = SelectField(_l("Language"), choices=list(SUPPORTED_LOCALES),
                            validators=[InputRequired()])
 

@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -26,12 +25,13 @@ from hostico.db import db
 from hostico.i18n import country_names, error_message
 from hostico.models import CYCLES, BillingProfile, Product
 from hostico.settings import settings as app_settings
+from hostico.web.forms import Form
 
 CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiannual": _l("Every 6 months"),
                 "annual": _l("Yearly")}
 
 
-class OrderForm(FlaskForm):
+class OrderForm(Form):
     product = RadioField(_l("Plan"), coerce=int, validators=[DataRequired(_l("Choose a plan."))],
                          validate_choice=False)
     cycle = SelectField(_l("Billing cycle"), choices=[SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES])

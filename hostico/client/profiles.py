@@ -23,6 +23,7 @@ from hostico.htmx import is_htmx
 from hostico.i18n import country_names
 from hostico.models import BillingProfile, utcnow
 from hostico.settings import settings as app_settings
+from hostico.text import control_character_errors
 
 # The data that identifies whom an invoice is issued to: changing it needs a new staff approval
 # when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
@@ -96,6 +97,10 @@ def _form_values() -> dict:
     return values
 
 
+def _label_errors() -> dict:
+    return control_character_errors(request.form, ("label",))
+
+
 def _bill_unpaid_proformas(profile: BillingProfile) -> None:
     """Put complete billing data on the customer's unpaid proformas issued without it (before the rule)."""
     settings = app_settings().billing
@@ -124,8 +129,8 @@ def create_profile():
     """Save a new billing profile (validated like a proforma's billing data)."""
     values = _form_values()
     result = validate_buyer(request.form)
-    if not result.ok:
-        return _render_form(None, values, result.errors, 422)
+    if not result.ok or _label_errors():
+        return _render_form(None, values, {**result.errors, **_label_errors()}, 422)
     data, errors, notice = check_vat_number(result.data)
     if errors:
         return _render_form(None, values, errors, 422)
@@ -160,8 +165,8 @@ def edit_profile(profile_id: int):
         return _render_form(profile, values, {})
     values = _form_values()
     result = validate_buyer(request.form)
-    if not result.ok:
-        return _render_form(profile, values, result.errors, 422)
+    if not result.ok or _label_errors():
+        return _render_form(profile, values, {**result.errors, **_label_errors()}, 422)
     data, errors, notice = check_vat_number(result.data, profile.snapshot())
     if errors:
         return _render_form(profile, values, errors, 422)

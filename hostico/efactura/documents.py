@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hostico.efactura.deadline import deadline_for
+from hostico.errors import N_
 from hostico.models import EfacturaDocument, Invoice
+
+logger = logging.getLogger("hostico.efactura")
 
 REPORTED_KINDS = ("tax", "credit_note")
 RECHECK_BLOCKED = dt.timedelta(hours=1)  # a document blocked by findings is rebuilt this often (data fixed?)
@@ -36,6 +40,10 @@ def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -
     except DocumentError as err:
         doc.xml = None
         doc.findings = [_finding(err.code, err.template, err.params)]
+    except Exception as err:  # noqa: BLE001 - data the builder cannot carry blocks this document, never the batch
+        logger.warning("e-Factura document of invoice %s cannot be built: %s", invoice.id, err)
+        doc.xml = None
+        doc.findings = [_finding("BUILD", N_("The XML cannot be built: %(error)s"), {"error": str(err)[:300]})]
     else:
         doc.xml = xml
         doc.findings = [_finding(f.rule, f.template, f.params) for f in validate_document(xml)] or None

@@ -99,10 +99,9 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
     own_client = client is None
     client = client or make_client(session_factory, settings)
     try:
-        for doc_id in _due(session_factory, "pending", now, batch):
-            _upload_one(session_factory, client, settings, doc_id, now, summary)
-        for doc_id in _due(session_factory, "uploaded", now, batch):
-            _poll_one(session_factory, client, settings, doc_id, now, summary)
+        for step, state in ((_upload_one, "pending"), (_poll_one, "uploaded")):
+            for doc_id in _due(session_factory, state, now, batch):
+                _isolated(step, session_factory, client, settings, doc_id, now, summary)
     except _StopRun as stop:
         summary.errors.append(str(stop))
         logger.warning("e-Factura sync stopped: %s", stop)
@@ -111,6 +110,25 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
         if own_client:
             client.close()
     return summary
+
+
+def _isolated(step, session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int,
+              now: dt.datetime, summary: SyncSummary) -> None:
+    """Run one document's step; an unexpected failure is that document's alone (kept on it, retried later)."""
+    try:
+        step(session_factory, client, settings, doc_id, now, summary)
+    except _StopRun:
+        raise
+    except Exception as err:  # noqa: BLE001 - one document's fault never stops, delays or hides the others
+        logger.exception("e-Factura document %s failed", doc_id)
+        with session_factory() as session:
+            doc = session.get(EfacturaDocument, doc_id)
+            if doc is not None:
+                doc.attempts += 1
+                doc.last_error = f"{type(err).__name__}: {err}"[:2000]
+                doc.next_attempt_at = now + backoff(settings, doc.attempts)
+                session.commit()
+        summary.errors.append(f"{doc_id}: {type(err).__name__}")
 
 
 def _due(session_factory, state: str, now: dt.datetime, batch: int) -> list[int]:

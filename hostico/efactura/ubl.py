@@ -15,6 +15,8 @@ from lxml import etree
 from sqlalchemy.orm import object_session
 
 from hostico.efactura import categories, counties
+from hostico.errors import N_
+from hostico.text import has_control_characters
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:CIUS-RO:1.0.1"
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -248,11 +250,24 @@ def _corrected(invoice):
     return corrected
 
 
+def unclean_texts(invoice) -> list[str]:
+    """Where the invoice's texts hold control characters: "buyer.name", "line 2", ... (empty when clean)."""
+    found = [f"{party}.{key}" for party in ("buyer", "seller")
+             for key, value in sorted((getattr(invoice, party) or {}).items())
+             if isinstance(value, str) and has_control_characters(value)]
+    found += [f"line {n}" for n, line in enumerate(invoice.lines, 1) if has_control_characters(line.description)]
+    return found
+
+
 def build_document(invoice) -> bytes:
     """Return the UBL 2.1 CIUS-RO XML (UTF-8) of an issued tax invoice or credit note."""
     if invoice.kind not in ("tax", "credit_note"):
         raise DocumentError("not_reportable", "Only tax invoices and credit notes have an e-Factura document "
                             "(%(number)s is a %(kind)s).", number=invoice.code, kind=invoice.kind)
+    unclean = unclean_texts(invoice)
+    if unclean:
+        raise DocumentError("TEXT", N_("%(fields)s holds a control character that XML cannot carry; correct the "
+                                       "data."), fields=", ".join(unclean))
     credit = invoice.kind == "credit_note"
     sign = -1 if credit and Decimal(invoice.total) < 0 else 1  # a credit note states positive amounts
     currency = (invoice.currency or "RON").upper()

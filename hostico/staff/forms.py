@@ -7,7 +7,6 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from stdnum.ro import cui as ro_cui
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from hostico.billing.buyers import validate_buyer
 from hostico.efactura import counties
 from hostico.i18n import translate_message
 from hostico.models.payment import MAX_PAYMENT
+from hostico.web.forms import Form
 
 
 def money(form, field) -> None:
@@ -48,37 +48,37 @@ SUSPENSION_REASONS = [SelectChoice("abuse", _l("Abuse")), SelectChoice("nonpayme
                       SelectChoice("other", _l("Other"))]
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class TotpForm(FlaskForm):
+class TotpForm(Form):
     code = StringField(_l("Authentication code"), validators=[DataRequired(), Length(max=12)])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = SelectField(_l("Reason"), choices=SUSPENSION_REASONS, validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(Form):
     confirm = BooleanField(_l("Terminate for good"), validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Cancel a proforma or issue a credit note: the reason goes into the history."""
 
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
 
-class NonceForm(FlaskForm):
+class NonceForm(Form):
     """A button whose repeated submission counts once (resend an email)."""
 
     nonce = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
 
 
-class ProformaForm(FlaskForm):
+class ProformaForm(Form):
     services = SelectMultipleField(_l("Services"), coerce=int, validate_choice=True)
     profile = SelectField(_l("Billing profile"), coerce=int)
     description = StringField(_l("Other line: description"), validators=[Optional(), Length(max=300)])
@@ -94,7 +94,7 @@ class ProformaForm(FlaskForm):
         return ok
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     amount = DecimalField(_l("Amount received"), places=2,
                           validators=[DataRequired(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
     received_on = DateField(_l("Date the money arrived"), validators=[Optional()])  # empty: today
@@ -185,7 +185,7 @@ class PaymentForm(FlaskForm):
         return dict(self._payer)
 
 
-class CreditNoteForm(FlaskForm):
+class CreditNoteForm(Form):
     """Credit chosen lines, an amount (VAT included), or, with neither, everything still uncredited."""
 
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
@@ -202,14 +202,14 @@ class CreditNoteForm(FlaskForm):
         return ok
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(Form):
     """Issue the corrected tax invoice of a fully credited sale."""
 
     reason = StringField(_l("What was wrong"), validators=[DataRequired(), Length(max=300)])
     payer = SelectField(_l("Issue the corrected invoice on"), default="")
 
 
-class BillingRunForm(FlaskForm):
+class BillingRunForm(Form):
     today = DateField(_l("Run for the date"), validators=[DataRequired()], default=dt.date.today)
     confirm = BooleanField(_l("I understand this issues proformas, reminders and suspensions now"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])

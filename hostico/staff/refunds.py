@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -22,11 +21,12 @@ from hostico.payments.refunds import refund_card_payment
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
+from hostico.web.forms import Form
 
 log = logging.getLogger(__name__)
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     """Refund all or part of a card payment."""
 
     amount = DecimalField(_l("Amount to refund"), places=2,

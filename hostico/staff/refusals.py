@@ -4,10 +4,10 @@ one (the domain's typed errors carry an English template and parameters; hostico
 from __future__ import annotations
 
 from flask import flash
-from flask_wtf import FlaskForm
 
 from hostico.billing.errors import BillingError
 from hostico.i18n import error_message
+from hostico.web.forms import Form
 
 
 def message(err: BillingError) -> str:
@@ -15,7 +15,7 @@ def message(err: BillingError) -> str:
     return error_message(err)
 
 
-def show(err: BillingError, form: FlaskForm | None = None) -> bool:
+def show(err: BillingError, form: Form | None = None) -> bool:
     """Put the refusal at its form field (return True), or flash it (return False)."""
     field = getattr(form, err.field, None) if form is not None and err.field else None
     if field is not None:

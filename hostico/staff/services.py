@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from hostico.auth.forms import EmptyForm
 from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
@@ -15,13 +14,14 @@ from hostico.staff.blueprint import bp
 from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires
+from hostico.web.forms import Form
 
 
 def _back(service):
     return redirect(url_for("staff.customer", customer_id=service.customer_id, _anchor=f"service-{service.id}"), 303)
 
 
-def _flash_form_errors(form: FlaskForm) -> None:
+def _flash_form_errors(form: Form) -> None:
     for field, errors in form.errors.items():
         label = getattr(getattr(form, field, None), "label", None)
         for error in errors:
