@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
+from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
-from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, status_label
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow

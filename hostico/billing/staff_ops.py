@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import InvalidTransition
+from hostico.billing.hosting_services import next_period_start
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
-from hostico.billing.services import next_period_start
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, status_label
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow

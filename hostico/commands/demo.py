@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from hostico.accounts.passwords import hash_password
 from hostico.billing.descriptions import hosting_line
+from hostico.billing.hosting_services import next_period_start, suspend_service
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
-from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.commands.demo_statement import write_demo_statement
 from hostico.db import db
