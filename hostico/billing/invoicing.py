@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, object_session
 
-from hostico.billing.buyer_data import billing_profile_for, require_complete_buyer
+from hostico.billing.buyers.completeness import require_complete_buyer
+from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.billing.currency import BnrRate, convert, document_currency, rate_for, to_lei
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.buyer_data import missing_buyer_fields, needs_approval, require_complete_buyer
+from hostico.billing.buyers.completeness import missing_buyer_fields, require_complete_buyer
+from hostico.billing.buyers.profiles import needs_approval
 from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute, treatment_of

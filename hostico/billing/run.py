@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hostico.billing.buyer_data import profiles_by_customer
+from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate

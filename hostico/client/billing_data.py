@@ -14,7 +14,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from flask_login import current_user, user_logged_in
 
 from hostico.auth.redirects import safe_next
-from hostico.billing.buyer_data import billing_profile_for
+from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx

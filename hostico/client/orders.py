@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.audit import record
-from hostico.billing.buyer_data import is_usable
-from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.buyers.profiles import is_usable
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client.billing_data import forget_billing_data

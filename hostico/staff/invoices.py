@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from hostico.billing.buyer_data import is_usable
+from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.corrections import remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec

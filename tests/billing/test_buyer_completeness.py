@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from hostico.billing.buyer_data import missing_buyer_fields
+from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.errors import IncompleteBuyer
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.orders import place_order
