@@ -218,8 +218,8 @@ def _pages(app, role: str, seeded: dict) -> list[str]:
 def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
     from sqlalchemy.orm import Session
 
+    from hostico.accounts.login_sessions import create as open_session
     from hostico.accounts.passwords import hash_password
-    from hostico.accounts.sessions import create as open_session
     from hostico.db import db
     from hostico.models import StaffUser
     from hostico.staff import STAFF_MFA_KEY

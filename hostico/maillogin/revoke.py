@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hostico.accounts.sessions import revoke_opened_by_links
+from hostico.accounts.login_sessions import revoke_opened_by_links
 from hostico.audit import record
 from hostico.models import MailLoginToken, utcnow
 
