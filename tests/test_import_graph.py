@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "hostico"
 DOMAIN = ("billing", "notify", "accounts", "efactura", "payments")
 # The parts of maillogin the notification worker uses: Flask-free like the domain.
-FLASK_FREE_EXTRA = ("hostico.maillogin.tokens", "hostico.maillogin.links", "hostico.maillogin.revoke",
+FLASK_FREE_EXTRA = ("hostico.maillogin.tokens", "hostico.maillogin.links", "hostico.accounts.mail_links",
                     "hostico.maillogin.redact")
 BLUEPRINTS = ("hostico.client", "hostico.auth", "hostico.staff", "hostico.maillogin.routes", "hostico.hooks",
               "hostico.sandbox_gateway")
