@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from hostico.billing.rate_job import RateRefresher
 from hostico.billing.vies_job import ViesRechecker
-from hostico.db import db
 from hostico.efactura.jobs import run_forever as efactura_run_forever
 from hostico.efactura.jobs import sync as efactura_sync
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 logger = logging.getLogger("hostico.worker")
 _inline_lock = threading.Lock()

@@ -1,6 +1,6 @@
 """Log in from mail: signed links on invoice numbers in emails (DESIGN 2.2).
 
-The package is Flask-free but for `routes.py` (tokens, links, log redaction), so the notification worker
-can mint links without loading any view; the `/m/` blueprint lives in `routes.py`. Revoking a customer's
-links is an account operation: hostico.accounts.mail_links.
+The package is Flask-free (tokens, links, log redaction), so the notification worker can mint links without
+loading any view. The `/m/` route that follows a link is a login view: hostico/auth/mail_link.py. Revoking a
+customer's links is an account operation: hostico.accounts.mail_links.
 """
