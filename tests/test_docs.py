@@ -95,3 +95,26 @@ def test_a_missing_docs_file_is_caught(tmp_path):
     assert DOCS_PATH.findall(text) == ["docs/fiscal.md", "docs/nope.md", "docs/sub/x.md"]
     assert OUTSIDE.search("# (DESIGN 6)") and OUTSIDE.search("SECURITY 11:") and OUTSIDE.search("DESIGN §9")
     assert not OUTSIDE.search("a design of the page") and not OUTSIDE.search("docs/security.md item 11")
+
+
+# A file or folder of the repository named in backticks: `hostico/billing/run.py`, `tests/fake_vies.py`, or a
+# path inside hostico/ named from its package: `billing/currency.py`, `payments/gateways/`.
+REPO_PATH = re.compile(r"`((?:hostico|tests|bench|deploy|scripts|templates|static)/[\w./-]*"
+                       r"|(?:billing|notify|accounts|efactura|payments|models|web|client|auth|staff|maillogin|commands)"
+                       r"/[\w./-]*)`")
+
+
+def _without_worked_example(text: str) -> str:
+    """ARCHITECTURE.md's worked example names the files a developer would create: they do not exist."""
+    return re.sub(r"^## A worked example.*?(?=^## )", "", text, flags=re.S | re.M)
+
+
+@pytest.mark.parametrize("path", _markdown(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_files_the_docs_name_exist(path):
+    text = _without_worked_example(path.read_text(encoding="utf-8"))
+    missing = []
+    for name in REPO_PATH.findall(text):
+        module = name.rsplit(".", 1)[0] + ".py"  # `tests/factories.make_customer`: a name in a module
+        if not any((base / n).exists() for base in (ROOT, ROOT / "hostico") for n in (name, module)):
+            missing.append(name)
+    assert missing == [], "renamed or moved? name the file as it is now"
