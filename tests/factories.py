@@ -24,7 +24,7 @@ def _hash(password: str) -> str:
 
 def make_customer(session, *, email=None, password=PASSWORD, name=None, billing=True, **kw) -> Customer:
     """A customer; with `billing` (the default) a complete default billing profile for a person in Romania,
-    since no invoice is issued without the buyer's name and address (DESIGN 6). billing=False: none."""
+    since no invoice is issued without the buyer's name and address (docs/fiscal.md). billing=False: none."""
     n = next(_seq)
     kw.setdefault("language", "en")  # the suite asserts English text; Romanian tests pass language="ro"
     customer = Customer(email=email or f"customer{n}@example.com", password_hash=_hash(password),

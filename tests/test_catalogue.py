@@ -1,4 +1,4 @@
-"""The Romanian catalogue is complete and current, and pages speak Romanian by default (DESIGN §9)."""
+"""The Romanian catalogue is complete and current, and pages speak Romanian by default (docs/i18n.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every client and staff page, read in Romanian, has no English left in it (DESIGN §9).
+"""Every client and staff page, read in Romanian, has no English left in it (docs/i18n.md).
 
 The pages come from the app's URL map (tests/security/discover.py), filled with a customer's and a staff
 user's real objects, and are fetched with the `lang=ro` cookie, as full pages and as htmx partials.

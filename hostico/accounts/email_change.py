@@ -1,6 +1,6 @@
 """Changing a customer's email address by confirmation from the new mailbox (Flask-free).
 
-The form never says whether an address belongs to another account (issue 16, hole 8): every request
+The form never says whether an address belongs to another account (docs/accounts.md): every request
 gets the same answer, and the new address receives either a confirmation link (free) or a note that
 it already belongs to an account (taken). Requests are throttled per customer and audited. Confirming
 changes the address, revokes every mail-login link, ends every session of the customer (the caller

@@ -5,7 +5,7 @@ mobile forms of a session opened by a mail link, changing the password, turning 
 attempt is audited (`<kind>.step_up_passed` / `_failed` / `_refused`, with what it was for), and the
 audit log doubles as the counter: after `step_up_attempts` wrong passwords within `step_up_window`
 (since the last right one), every attempt, right passwords too, is refused until the window has
-passed — a session opened by a mail link cannot guess its way to the account (issue 16, hole 1).
+passed — a session opened by a mail link cannot guess its way to the account (docs/accounts.md).
 A right password makes the session fresh again. The caller commits, a refusal too (the count is kept).
 """
 

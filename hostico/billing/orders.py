@@ -86,7 +86,7 @@ def open_orders(session: Session, customer_id: int) -> int:
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
-    """Refuse an order beyond HOSTICO_MAX_OPEN_ORDERS unpaid ones (issue 16 hole 7: no squatting on domains)."""
+    """Refuse an order beyond HOSTICO_MAX_OPEN_ORDERS unpaid ones (docs/billing.md, Orders: no squatting on domains)."""
     if settings.max_open_orders <= 0:
         return
     _lock_customer(session, customer.id)

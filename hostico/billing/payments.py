@@ -80,7 +80,7 @@ def record_payment(
     after today, not before the proforma; the tax invoice prints it as the collection date and takes
     its VAT (and, in EUR, its lei rate) from it. `today` is the business day the payment is recorded.
     A payment with an idempotency key already recorded returns that payment and changes nothing.
-    `buyer` (a bank transfer from another payer, DESIGN 6 "whoever pays is the buyer"): the proforma is
+    `buyer` (a bank transfer from another payer, docs/fiscal.md, "Whoever pays is the buyer"): the proforma is
     first billed to the payer like an edit (VAT treatment, rate of `received_on` and currency follow the
     payer), and `amount` must be that total, in the payer's currency; the tax invoice is issued on it.
     """
@@ -121,7 +121,7 @@ def record_payment(
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
     if buyer is not None and dict(buyer) != dict(proforma.buyer):
-        # Whoever pays is the buyer (DESIGN 6): the sale is billed to the payer as an edit would, VAT
+        # Whoever pays is the buyer (docs/fiscal.md): the sale is billed to the payer as an edit would, VAT
         # treatment and currency included, at the rate in force the day the money arrived.
         _bill_to_payer(session, proforma, buyer, settings, received_on, staff_id)
         if amount != proforma.total:

@@ -1,4 +1,4 @@
-"""Editing a proforma's billing data (DESIGN 2.3): only unpaid proformas, every edit in the history.
+"""Editing a proforma's billing data (docs/proforma-edit.md): only unpaid proformas, every edit in the history.
 
 A proforma paid while its edit form was open is refused here, under the invoice's row lock (and the
 version column on SQLite), so the tax invoice always carries the data the proforma had when paid.

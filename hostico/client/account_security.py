@@ -47,7 +47,7 @@ class ChangePasswordForm(Form):
 
 class EnableTOTPForm(Form):
     # Always asked, fresh session or not: a copied cookie must not be enough to put a second factor
-    # of the attacker's on the account (issue 16, hole 4).
+    # of the attacker's on the account (docs/accounts.md).
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 

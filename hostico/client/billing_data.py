@@ -1,4 +1,4 @@
-"""Asking a customer for billing data (DESIGN 6: no invoice without the buyer's name and full address).
+"""Asking a customer for billing data (docs/fiscal.md: no invoice without the buyer's name and full address).
 
 A customer without complete billing data is asked once per login: their first page in the client area
 is /my-details/billing-data, which explains why and holds the billing-profile form; saving it leads back

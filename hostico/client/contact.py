@@ -96,7 +96,7 @@ def _password_ok(form: Form, purpose: str, *, always: bool = False) -> bool:
 def contact_update():
     """Save the customer's name; a new email address is confirmed from its mailbox first.
 
-    The answer never says whether the address belongs to another account (issue 16, hole 8): the
+    The answer never says whether the address belongs to another account (docs/accounts.md): the
     password is checked first (when the session is not fresh), then every request gets the same
     message, and the new address receives either the confirmation link or a note that it is taken.
     """

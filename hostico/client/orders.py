@@ -74,7 +74,7 @@ def _new_profile(data: dict) -> BillingProfile:
 def order():
     """Show the order form; a valid order creates the service and its proforma, then shows the proforma.
 
-    The proforma needs the buyer's name and full address (DESIGN 6): the customer chooses one of their
+    The proforma needs the buyer's name and full address (docs/fiscal.md): the customer chooses one of their
     billing profiles or, when they have none, types the billing data here (saved as their profile).
     """
     products, profiles = _products(), _profiles()

@@ -35,7 +35,7 @@ def proforma_form(customer: Customer, services: list[Service], profiles: list[Bi
     form = ProformaForm()
     form.services.choices = [SelectChoice(s.id, f"{s.domain} — {money(s.price, s.currency)} / {cycle_label(s.cycle)}")
                              for s in services if s.status in BILLABLE]
-    # Only complete billing data, not waiting for approval: no invoice without the buyer's address (DESIGN 6).
+    # Only complete billing data, not waiting for approval: no invoice without the buyer's address (docs/fiscal.md).
     usable = [p for p in profiles if is_usable(p, billing_settings())]
     form.profile.choices = [SelectChoice(0, _("The customer's default billing profile"))] + [
         SelectChoice(p.id, f"{p.display_name} ({p.label or buyer_kind_label(p.kind)})") for p in usable]

@@ -1,4 +1,4 @@
-"""No proforma or tax invoice without the buyer's name and full address (and a company's CUI): DESIGN 6,
+"""No proforma or tax invoice without the buyer's name and full address (and a company's CUI): docs/fiscal.md,
 art. 319 alin. (20) Cod fiscal. The domain refuses with a typed error; the billing run waits for the data
 and asks the customer once by email; the renewal is issued as soon as the data exists."""
 

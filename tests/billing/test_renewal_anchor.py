@@ -1,4 +1,4 @@
-"""Renewals keep the service's day of the month (DESIGN 6)."""
+"""Renewals keep the service's day of the month (docs/billing.md, Payments)."""
 
 import datetime as dt
 

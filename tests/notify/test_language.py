@@ -1,4 +1,4 @@
-"""Emails and SMS speak the customer's saved language (DESIGN §9); SMS stay GSM-7, one segment."""
+"""Emails and SMS speak the customer's saved language (docs/i18n.md); SMS stay GSM-7, one segment."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""DESIGN 2.1: exactly two events send an SMS, only to opted-in customers, from the sender Hostico."""
+"""docs/sms.md: exactly two events send an SMS, only to opted-in customers, from the sender Hostico."""
 
 import datetime as dt
 

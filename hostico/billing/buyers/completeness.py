@@ -1,4 +1,4 @@
-"""Complete buyer data (DESIGN 6, art. 319 alin. 20 Cod fiscal): no proforma or tax invoice without the
+"""Complete buyer data (docs/fiscal.md, art. 319 alin. 20 Cod fiscal): no proforma or tax invoice without the
 buyer's name and full address (street, city, county in Romania, country) and, for a company, its CUI.
 """
 
