@@ -1,9 +1,16 @@
-"""Defaults and HOSTICO_* environment settings, in one place."""
+"""Defaults and HOSTICO_* environment settings, in one place.
+
+Every setting's default is written here once; the typed settings (hostico.settings.Settings and the domain's
+settings dataclasses) take their defaults from `default()` and read a config through `read()`. Flask-free and
+importing nothing of hostico, so every package may read it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 ENV_PREFIX = "HOSTICO_"
 
@@ -133,6 +140,18 @@ SETTINGS: dict[str, tuple[object, object]] = {
 }
 
 
+def default(name: str) -> Any:
+    """The default of setting `name` (HOSTICO_<name>): the one place it is written."""
+    return SETTINGS[name][0]
+
+
+def read(cfg: Mapping[str, object], name: str) -> Any:
+    """Setting `name` from a config (or any mapping of the names without the prefix); its default when the
+    mapping lacks it (None counts as missing). The typed settings read every value through here."""
+    value = cfg.get(name)
+    return default(name) if value is None else value
+
+
 def default_config(instance_path: str) -> dict[str, object]:
     """Return the default configuration, before instance/config.py and the environment."""
     cfg: dict[str, object] = {name: default for name, (default, _) in SETTINGS.items()}
@@ -143,7 +162,7 @@ def default_config(instance_path: str) -> dict[str, object]:
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        BABEL_DEFAULT_TIMEZONE="Europe/Bucharest",
+        BABEL_DEFAULT_TIMEZONE=default("TIMEZONE"),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     return cfg

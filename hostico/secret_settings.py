@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hostico.config import SETTINGS, default
+
 Config = Mapping[str, object]
 
 
@@ -37,15 +39,16 @@ def _gateway(name: str) -> Callable[[Config], bool]:
 
 
 def _efactura_on(cfg: Config) -> bool:
-    return str(cfg.get("EFACTURA") or "off").strip().lower() in ("test", "prod")
+    return str(cfg.get("EFACTURA") or default("EFACTURA")).strip().lower() in ("test", "prod")
 
 
 def _smtp_login(cfg: Config) -> bool:
-    return str(cfg.get("MAIL_BACKEND") or "smtp").strip().lower() == "smtp" and bool(cfg.get("SMTP_USER"))
+    backend = str(cfg.get("MAIL_BACKEND") or default("MAIL_BACKEND")).strip().lower()
+    return backend == "smtp" and bool(cfg.get("SMTP_USER"))
 
 
 def _sms_provider(cfg: Config) -> bool:
-    return str(cfg.get("SMS_BACKEND") or "log").strip().lower() in ("twilio", "smso")
+    return str(cfg.get("SMS_BACKEND") or default("SMS_BACKEND")).strip().lower() in ("twilio", "smso")
 
 
 def _never(_: Config) -> bool:
@@ -96,8 +99,6 @@ def is_default(value: str, shipped_default: object = None) -> bool:
 
 
 def _shipped_default(name: str) -> object:
-    from hostico.config import SETTINGS  # the defaults table (no Flask)
-
     return SETTINGS.get(name, (None, None))[0]
 
 

@@ -1,8 +1,8 @@
 """The app's settings as one typed object (no Flask), built once per app from its config.
 
-The web layer keeps the app's object and hands it out (hostico.web.app_settings.settings()); the domain
-receives the part it needs (`settings().billing`, `.notify`, `.accounts`) as an argument and never reads a
-config.
+The web layer keeps the app's object and hands it out (hostico.web.app_settings.settings()); the CLI commands
+and the worker get the same object; the domain receives the part it needs (`settings().billing`, `.notify`,
+`.accounts`, `.efactura`, `.payments`) as an argument and never reads a config. Defaults: hostico.config.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from hostico.accounts.settings import AccountSettings
 from hostico.billing.settings import BillingSettings
+from hostico.config import default
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.settings import NotifySettings
+from hostico.payments.gateways.base import GatewayConfig
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Settings:
     notify: NotifySettings
     accounts: AccountSettings
     efactura: EfacturaSettings
+    payments: GatewayConfig
 
     @property
     def production(self) -> bool:
@@ -37,14 +40,15 @@ class Settings:
     def from_config(cls, cfg: Mapping[str, object]) -> Settings:
         """Build every part from a Flask config (or any mapping of HOSTICO_* names without the prefix)."""
         return cls(
-            env=str(cfg.get("ENV") or "development"),
+            env=str(cfg.get("ENV") or default("ENV")),
             secret_key=str(cfg.get("SECRET_KEY") or ""),
-            base_url=str(cfg.get("BASE_URL") or "http://127.0.0.1:5000"),
-            timezone=str(cfg.get("TIMEZONE") or "Europe/Bucharest"),
+            base_url=str(cfg.get("BASE_URL") or default("BASE_URL")),
+            timezone=str(cfg.get("TIMEZONE") or default("TIMEZONE")),
             database_url=str(cfg.get("DATABASE_URL") or ""),
             webhook_secret=str(cfg.get("WEBHOOK_SECRET") or ""),
             billing=BillingSettings.from_config(cfg),
             notify=NotifySettings.from_config(cfg),
             accounts=AccountSettings.from_config(cfg),
             efactura=EfacturaSettings.from_config(cfg),
+            payments=GatewayConfig.from_config(cfg),
         )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from hostico.billing import bnr
 from hostico.billing.errors import NoExchangeRate
 from hostico.billing.taxes import round_money
+from hostico.config import default
 from hostico.errors import N_
 from hostico.models import ExchangeRate, ExchangeRateSync, utcnow
 
@@ -90,7 +91,8 @@ def _only_weekend_between(first: dt.date, last: dt.date) -> bool:
     return True
 
 
-def stored_rate(session: Session, currency: str, day: dt.date, *, timezone: str = "Europe/Bucharest") -> BnrRate | None:
+def stored_rate(session: Session, currency: str, day: dt.date, *,
+                timezone: str = default("TIMEZONE")) -> BnrRate | None:
     """Return the rate that applies on `day` from the table, or None when it may not be stored yet."""
     from zoneinfo import ZoneInfo
 
@@ -110,7 +112,7 @@ def stored_rate(session: Session, currency: str, day: dt.date, *, timezone: str 
 
 
 def rate_for(session: Session, day: dt.date, *, url: str = "", timeout: float = 10.0,
-             timezone: str = "Europe/Bucharest", currency: str = FOREIGN) -> BnrRate:
+             timezone: str = default("TIMEZONE"), currency: str = FOREIGN) -> BnrRate:
     """Return the BNR rate that applies on `day`, reading the feed once if the table cannot tell.
 
     Raises NoExchangeRate (code "no_exchange_rate") when no rate is known: no document is issued, and

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
 from hostico.billing.invoicing import add_event
+from hostico.config import default
 from hostico.errors import N_, state_param
 from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
 from hostico.models.service import SUSPENSION_REASONS
@@ -58,7 +59,7 @@ def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int 
 
 def suspend_service(session: Session, service: Service, *, reason: str, note: str | None = None,
                     actor_kind: str = "system", actor_id: int | None = None, sms_hours: str = "09:00-19:00",
-                    timezone: str = "Europe/Bucharest") -> None:
+                    timezone: str = default("TIMEZONE")) -> None:
     """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
     if reason not in SUSPENSION_REASONS:
         raise InvalidTransition(N_("Unknown suspension reason %(reason)s."), code="unknown_reason", reason=reason)

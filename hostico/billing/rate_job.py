@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from hostico.billing.bnr import BnrUnavailable
 from hostico.billing.currency import refresh_rates
+from hostico.billing.settings import BillingSettings
 
 logger = logging.getLogger("hostico.worker")
 RETRY_SECONDS = 300.0
@@ -19,12 +20,12 @@ RETRY_SECONDS = 300.0
 class RateRefresher:
     """Call `due()` at every worker pass: it reads the feed when the last good read is old enough."""
 
-    def __init__(self, session_factory: Callable[[], Session], config: Mapping[str, object],
+    def __init__(self, session_factory: Callable[[], Session], settings: BillingSettings,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.session_factory, self.clock = session_factory, clock
-        self.url = str(config.get("BNR_RATES_URL", ""))
-        self.timeout = float(config.get("BNR_TIMEOUT", 10))
-        self.every = float(config.get("BNR_REFRESH_SECONDS", 3600))
+        self.url = settings.bnr_rates_url
+        self.timeout = settings.bnr_timeout
+        self.every = settings.bnr_refresh_seconds
         self.next_at: float | None = None
 
     def due(self) -> int | None:

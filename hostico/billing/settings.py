@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# Romania's standard VAT rate by the day it took effect (Codul fiscal art. 291; 21% since 1 August 2025).
-DEFAULT_VAT_RATES = "2017-01-01:19,2025-08-01:21"
+from hostico.config import default, read
+
 VatRates = tuple[tuple[dt.date, Decimal], ...]
 
 
@@ -38,66 +38,77 @@ def vat_rates_from_config(cfg: Mapping[str, object]) -> VatRates:
     single = cfg.get("VAT_RATE")
     if single is not None and str(single).strip() != "":
         return parse_vat_rates(f"1900-01-01:{single}")
-    return parse_vat_rates(str(cfg.get("VAT_RATES") or DEFAULT_VAT_RATES))
+    return parse_vat_rates(str(cfg.get("VAT_RATES") or default("VAT_RATES")))
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """Parse `3,0` (HOSTICO_REMINDER_DAYS) into the days before the due date a reminder goes out."""
+    return tuple(int(x) for x in str(text).split(",") if x.strip())
 
 
 @dataclass(frozen=True)
 class BillingSettings:
-    currency: str = "RON"
-    vat_rates: VatRates = parse_vat_rates(DEFAULT_VAT_RATES)
-    proforma_series: str = "HPF"
-    tax_series: str = "HST"
-    credit_series: str = "HCN"
-    renewal_days_before: int = 14
-    proforma_due_days: int = 14
-    reminder_days: tuple[int, ...] = (3, 0)
-    grace_days: int = 7
-    order_expiry_days: int = 14  # an unpaid order older than this is cancelled, freeing its domain
-    max_open_orders: int = 3  # unpaid orders per customer (0: no limit)
-    timezone: str = "Europe/Bucharest"
-    sms_hours: str = "09:00-19:00"
-    approve_new_billing_profiles: bool = False
+    """Defaults come from hostico.config (written there once); a hand-built instance (tests) has no seller and
+    reaches no outside service (no BNR feed, no VIES)."""
+
+    currency: str = default("CURRENCY")
+    vat_rates: VatRates = parse_vat_rates(default("VAT_RATES"))
+    proforma_series: str = default("PROFORMA_SERIES")
+    tax_series: str = default("TAX_SERIES")
+    credit_series: str = default("CREDIT_SERIES")
+    renewal_days_before: int = default("RENEWAL_DAYS_BEFORE")
+    proforma_due_days: int = default("PROFORMA_DUE_DAYS")
+    reminder_days: tuple[int, ...] = parse_days(default("REMINDER_DAYS"))
+    grace_days: int = default("GRACE_DAYS")
+    order_expiry_days: int = default("ORDER_EXPIRY_DAYS")  # an unpaid order older than this is cancelled
+    max_open_orders: int = default("MAX_OPEN_ORDERS")  # unpaid orders per customer (0: no limit)
+    timezone: str = default("TIMEZONE")
+    sms_hours: str = default("SMS_HOURS")
+    approve_new_billing_profiles: bool = default("APPROVE_NEW_BILLING_PROFILES")
     seller: tuple[tuple[str, str], ...] = ()
-    seller_vat_payer: bool = True
+    seller_vat_payer: bool = default("SELLER_VAT_PAYER")
     bnr_rates_url: str = ""  # empty: never fetch (rates only from the table)
-    bnr_timeout: float = 10.0
+    bnr_timeout: float = default("BNR_TIMEOUT")
+    bnr_refresh_seconds: float = default("BNR_REFRESH_SECONDS")  # how often the worker reads the feed
     vies_url: str = ""  # empty: VIES is never asked, so no VAT number is confirmed (no reverse charge)
-    vies_timeout: float = 10.0
+    vies_timeout: float = default("VIES_TIMEOUT")
+    vies_retry_seconds: float = default("VIES_RETRY_SECONDS")  # how often the worker asks VIES again
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> BillingSettings:
         """Build the settings from a Flask config (or any mapping of HOSTICO_* names)."""
-        reminder = tuple(int(x) for x in str(cfg.get("REMINDER_DAYS", "3,0")).split(",") if x.strip())
         seller = (
-            ("name", cfg.get("SELLER_NAME", "")),
-            ("cui", cfg.get("SELLER_CUI", "")),
-            ("reg_com", cfg.get("SELLER_REG_COM", "")),
-            ("address", cfg.get("SELLER_ADDRESS", "")),
-            ("bank", cfg.get("SELLER_BANK", "")),
-            ("iban", cfg.get("SELLER_IBAN", "")),
-            ("capital", cfg.get("SELLER_CAPITAL", "")),  # share capital (Legea 31/1990 art. 74)
+            ("name", read(cfg, "SELLER_NAME")),
+            ("cui", read(cfg, "SELLER_CUI")),
+            ("reg_com", read(cfg, "SELLER_REG_COM")),
+            ("address", read(cfg, "SELLER_ADDRESS")),
+            ("bank", read(cfg, "SELLER_BANK")),
+            ("iban", read(cfg, "SELLER_IBAN")),
+            ("capital", read(cfg, "SELLER_CAPITAL")),  # share capital (Legea 31/1990 art. 74)
         )
         return cls(
-            currency=str(cfg.get("CURRENCY", "RON")),
+            currency=str(read(cfg, "CURRENCY")),
             vat_rates=vat_rates_from_config(cfg),
-            proforma_series=str(cfg.get("PROFORMA_SERIES", "HPF")),
-            tax_series=str(cfg.get("TAX_SERIES", "HST")),
-            credit_series=str(cfg.get("CREDIT_SERIES", "HCN")),
-            renewal_days_before=int(cfg.get("RENEWAL_DAYS_BEFORE", 14)),
-            proforma_due_days=int(cfg.get("PROFORMA_DUE_DAYS", 14)),
-            reminder_days=reminder,
-            grace_days=int(cfg.get("GRACE_DAYS", 7)),
-            order_expiry_days=int(cfg.get("ORDER_EXPIRY_DAYS", 14)),
-            max_open_orders=int(cfg.get("MAX_OPEN_ORDERS", 3)),
-            timezone=str(cfg.get("TIMEZONE", "Europe/Bucharest")),
-            sms_hours=str(cfg.get("SMS_HOURS", "09:00-19:00")),
-            approve_new_billing_profiles=bool(cfg.get("APPROVE_NEW_BILLING_PROFILES", False)),
+            proforma_series=str(read(cfg, "PROFORMA_SERIES")),
+            tax_series=str(read(cfg, "TAX_SERIES")),
+            credit_series=str(read(cfg, "CREDIT_SERIES")),
+            renewal_days_before=int(read(cfg, "RENEWAL_DAYS_BEFORE")),
+            proforma_due_days=int(read(cfg, "PROFORMA_DUE_DAYS")),
+            reminder_days=parse_days(str(read(cfg, "REMINDER_DAYS"))),
+            grace_days=int(read(cfg, "GRACE_DAYS")),
+            order_expiry_days=int(read(cfg, "ORDER_EXPIRY_DAYS")),
+            max_open_orders=int(read(cfg, "MAX_OPEN_ORDERS")),
+            timezone=str(read(cfg, "TIMEZONE")),
+            sms_hours=str(read(cfg, "SMS_HOURS")),
+            approve_new_billing_profiles=bool(read(cfg, "APPROVE_NEW_BILLING_PROFILES")),
             seller=tuple((k, str(v)) for k, v in seller),
-            seller_vat_payer=bool(cfg.get("SELLER_VAT_PAYER", True)),
-            bnr_rates_url=str(cfg.get("BNR_RATES_URL", "")),
-            bnr_timeout=float(cfg.get("BNR_TIMEOUT", 10)),
-            vies_url=str(cfg.get("VIES_URL", "")),
-            vies_timeout=float(cfg.get("VIES_TIMEOUT", 10)),
+            seller_vat_payer=bool(read(cfg, "SELLER_VAT_PAYER")),
+            bnr_rates_url=str(read(cfg, "BNR_RATES_URL")),
+            bnr_timeout=float(read(cfg, "BNR_TIMEOUT")),
+            bnr_refresh_seconds=float(read(cfg, "BNR_REFRESH_SECONDS")),
+            vies_url=str(read(cfg, "VIES_URL")),
+            vies_timeout=float(read(cfg, "VIES_TIMEOUT")),
+            vies_retry_seconds=float(read(cfg, "VIES_RETRY_SECONDS")),
         )
 
     def vat_rate_on(self, day: dt.date) -> Decimal:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -20,11 +20,11 @@ logger = logging.getLogger("hostico.worker")
 class ViesRechecker:
     """Call `due()` at every worker pass: it re-checks pending VAT numbers when the interval is over."""
 
-    def __init__(self, session_factory: Callable[[], Session], config: Mapping[str, object],
+    def __init__(self, session_factory: Callable[[], Session], settings: BillingSettings,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.session_factory, self.clock = session_factory, clock
-        self.settings = BillingSettings.from_config(config)
-        self.every = float(config.get("VIES_RETRY_SECONDS", 900))
+        self.settings = settings
+        self.every = settings.vies_retry_seconds
         self.next_at: float | None = None
 
     def due(self) -> RecheckSummary | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,7 @@ from hostico.models import Checkout
 from hostico.payments.checkout import checkout_summary, payable_proformas, start_checkout
 from hostico.payments.errors import GatewayUnavailable, PaymentsError
 from hostico.payments.gateways import get_gateway
+from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.htmx import render_page_or_partial
@@ -40,9 +41,9 @@ def _refusal(err: PaymentsError) -> str:
 
 
 def _urls(reference: str) -> tuple[str, str, str]:
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = app_settings().base_url.rstrip("/")
     notify = {"sandbox": "hooks.sandbox", "netopia": "hooks.netopia", "stripe": "hooks.stripe"}[
-        current_app.config["PAYMENT_GATEWAY"]]
+        app_settings().payments.name]
     return (base + url_for("client.checkout_status", reference=reference),
             base + url_for("client.checkout_status", reference=reference, cancelled=1),
             base + url_for(notify))
@@ -50,13 +51,13 @@ def _urls(reference: str) -> tuple[str, str, str]:
 
 def _start(codes: list[str], back: str):
     """Start one checkout for the customer's proformas `codes` and redirect to the gateway's page."""
-    if not current_app.config.get("PAYMENT_GATEWAY"):
+    if not app_settings().payments.name:
         flash(_("Card payments are not available; please pay by bank transfer."), "error")
         return redirect(back, 303)
     try:
         proformas = payable_proformas(db.session, current_user.id, codes)
         description = _("Hostico proforma %(codes)s", codes=", ".join(p.code for p in proformas))
-        checkout, url = start_checkout(db.session, current_user, proformas, get_gateway(current_app.config),
+        checkout, url = start_checkout(db.session, current_user, proformas, get_gateway(app_settings().payments),
                                        urls=_urls, description=description[:250], language=str(get_locale() or "ro"))
         db.session.commit()
     except GatewayUnavailable as err:

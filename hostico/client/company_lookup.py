@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from hostico.client.blueprint import bp
 from hostico.efactura import counties
 from hostico.efactura.lookup import LookupFailed, normalise_cui, registry_for
+from hostico.web.app_settings import settings as app_settings
 from hostico.web.extensions import limiter
 
 
@@ -20,7 +21,8 @@ def _template_globals(state) -> None:
 
 
 def _registry():
-    return registry_for(current_app.config["ANAF_PUBLIC_URL"], float(current_app.config.get("ANAF_PUBLIC_TIMEOUT", 5)))
+    efactura = app_settings().efactura
+    return registry_for(efactura.registry_url, efactura.registry_timeout)
 
 
 @bp.route("/billing/company-lookup")

@@ -8,11 +8,12 @@ import signal
 import threading
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from hostico.billing.rate_job import RateRefresher
+from hostico.billing.settings import BillingSettings
 from hostico.billing.vies_job import ViesRechecker
 from hostico.efactura.jobs import run_forever as efactura_run_forever
 from hostico.efactura.jobs import sync as efactura_sync
@@ -30,10 +31,10 @@ def _session_factory(engine):
     return lambda: Session(bind=engine, expire_on_commit=False)
 
 
-def periodic_jobs(factory, config) -> list:
+def periodic_jobs(factory, settings: BillingSettings) -> list:
     """What the worker does beside the outbox, each when due: keep BNR's rates fresh, ask VIES again
     about pending VAT numbers."""
-    return [RateRefresher(factory, config).due, ViesRechecker(factory, config).due]
+    return [RateRefresher(factory, settings).due, ViesRechecker(factory, settings).due]
 
 
 @click.command("worker")
@@ -57,7 +58,7 @@ def worker_command(once: bool, poll: float) -> None:
     start_efactura_thread(factory, settings.efactura, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
     run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id,
-                periodic=periodic_jobs(factory, current_app.config))
+                periodic=periodic_jobs(factory, settings.billing))
 
 
 def start_efactura_thread(factory, efactura: EfacturaSettings, stop: threading.Event) -> threading.Thread | None:
@@ -81,14 +82,15 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
             return None  # create_app ran again in this process: one worker is enough
         stop = threading.Event()
         factory = _session_factory(db.get(app).engine)
+        settings = app_settings(app)
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
-            args=(factory, app_settings(app).notify),
-            kwargs={"poll_seconds": poll_seconds, "stop": stop, "periodic": periodic_jobs(factory, dict(app.config))},
+            args=(factory, settings.notify),
+            kwargs={"poll_seconds": poll_seconds, "stop": stop, "periodic": periodic_jobs(factory, settings.billing)},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()
-        start_efactura_thread(_session_factory(db.get(app).engine), app_settings(app).efactura, stop)
+        start_efactura_thread(_session_factory(db.get(app).engine), settings.efactura, stop)
         _inline_thread = thread
     logger.info("inline outbox worker started (pid %s)", os.getpid())
     return thread

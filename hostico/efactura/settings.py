@@ -6,31 +6,34 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hostico.config import default, read
+
 MODES = ("off", "simulate", "test", "prod")
-DEFAULT_API_URL = "https://api.anaf.ro"
-DEFAULT_OAUTH_URL = "https://logincert.anaf.ro/anaf-oauth2/v1"
 
 
 @dataclass(frozen=True)
 class EfacturaSettings:
-    mode: str = "off"
-    api_url: str = DEFAULT_API_URL
-    oauth_url: str = DEFAULT_OAUTH_URL
+    mode: str = default("EFACTURA")
+    api_url: str = default("ANAF_API_URL")
+    oauth_url: str = default("ANAF_OAUTH_URL")
     client_id: str = ""
     client_secret: str = ""
     refresh_token: str = ""
     redirect_uri: str = ""
     secret_key: str = ""
     seller_cif: str = ""
-    timeout: float = 30.0
-    requests_per_minute: int = 1000
+    timeout: float = default("ANAF_TIMEOUT")
+    requests_per_minute: int = default("ANAF_REQUESTS_PER_MINUTE")
     status_checks_per_day: int = 100
-    retry_base_seconds: int = 60
-    retry_max_seconds: int = 3600
-    recheck_minutes: int = 30
-    sync_interval: int = 60
+    retry_base_seconds: int = default("EFACTURA_RETRY_BASE_SECONDS")
+    retry_max_seconds: int = default("EFACTURA_RETRY_MAX_SECONDS")
+    recheck_minutes: int = default("EFACTURA_RECHECK_MINUTES")
+    sync_interval: int = default("EFACTURA_SYNC_SECONDS")
     simulator_file: str = ""
-    timezone: str = "Europe/Bucharest"
+    timezone: str = default("TIMEZONE")
+    # ANAF's public registry of taxpayers (the company lookup of the billing forms); empty: never asked.
+    registry_url: str = ""
+    registry_timeout: float = default("ANAF_PUBLIC_TIMEOUT")
 
     @property
     def enabled(self) -> bool:
@@ -58,34 +61,39 @@ class EfacturaSettings:
 
     @classmethod
     def from_config(cls, config: Mapping) -> EfacturaSettings:
-        mode = str(config.get("EFACTURA", "off") or "off").strip().lower()
+        mode = str(read(config, "EFACTURA") or default("EFACTURA")).strip().lower()
         if mode not in MODES:
             raise ValueError(f"HOSTICO_EFACTURA must be one of {', '.join(MODES)}, not {mode!r}")
-        base_url = str(config.get("BASE_URL", "")).rstrip("/")
+        base_url = str(config.get("BASE_URL") or "").rstrip("/")
+
+        def text(name: str) -> str:  # an empty value: the default
+            return str(config.get(name) or default(name) or "")
+
         return cls(
             mode=mode,
-            api_url=str(config.get("ANAF_API_URL") or DEFAULT_API_URL),
-            oauth_url=str(config.get("ANAF_OAUTH_URL") or DEFAULT_OAUTH_URL),
-            client_id=str(config.get("ANAF_CLIENT_ID") or ""),
-            client_secret=str(config.get("ANAF_CLIENT_SECRET") or ""),
-            refresh_token=str(config.get("ANAF_REFRESH_TOKEN") or ""),
+            api_url=text("ANAF_API_URL"),
+            oauth_url=text("ANAF_OAUTH_URL"),
+            client_id=text("ANAF_CLIENT_ID"),
+            client_secret=text("ANAF_CLIENT_SECRET"),
+            refresh_token=text("ANAF_REFRESH_TOKEN"),
             redirect_uri=str(config.get("ANAF_REDIRECT_URI") or f"{base_url}/staff/efactura/oauth/callback"),
             secret_key=str(config.get("SECRET_KEY") or ""),
             seller_cif=str(config.get("SELLER_CUI") or ""),
-            timeout=float(config.get("ANAF_TIMEOUT", 30)),
-            requests_per_minute=int(config.get("ANAF_REQUESTS_PER_MINUTE", 1000)),
-            retry_base_seconds=int(config.get("EFACTURA_RETRY_BASE_SECONDS", 60)),
-            retry_max_seconds=int(config.get("EFACTURA_RETRY_MAX_SECONDS", 3600)),
-            recheck_minutes=int(config.get("EFACTURA_RECHECK_MINUTES", 30)),
-            sync_interval=int(config.get("EFACTURA_SYNC_SECONDS", 60)),
+            timeout=float(read(config, "ANAF_TIMEOUT")),
+            requests_per_minute=int(read(config, "ANAF_REQUESTS_PER_MINUTE")),
+            retry_base_seconds=int(read(config, "EFACTURA_RETRY_BASE_SECONDS")),
+            retry_max_seconds=int(read(config, "EFACTURA_RETRY_MAX_SECONDS")),
+            recheck_minutes=int(read(config, "EFACTURA_RECHECK_MINUTES")),
+            sync_interval=int(read(config, "EFACTURA_SYNC_SECONDS")),
             simulator_file=str(config.get("EFACTURA_SIMULATOR_FILE") or ""),
-            timezone=str(config.get("TIMEZONE") or "Europe/Bucharest"),
+            timezone=text("TIMEZONE"),
+            registry_url=str(read(config, "ANAF_PUBLIC_URL")),
+            registry_timeout=float(read(config, "ANAF_PUBLIC_TIMEOUT")),
         )
-
 
 def production_problems(config: Mapping) -> list[str]:
     """Why this e-Factura configuration must not run in production (empty: it may)."""
-    mode = str(config.get("EFACTURA", "off") or "off").strip().lower()
+    mode = str(config.get("EFACTURA") or default("EFACTURA")).strip().lower()
     if mode not in MODES:
         return [f"HOSTICO_EFACTURA must be one of {', '.join(MODES)}, not {mode!r}"]
     if config.get("ENV") != "production":

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from hostico.config import default
 from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
 from hostico.notify.schedule import next_sms_time
 
@@ -91,7 +92,7 @@ def notify(
     key: str | None = None,
     context: dict | None = None,
     sms_hours: str = "09:00-19:00",
-    timezone: str = "Europe/Bucharest",
+    timezone: str = default("TIMEZONE"),
     now: dt.datetime | None = None,
     recipient: str | None = None,
 ) -> list[OutboxMessage]:
@@ -115,7 +116,7 @@ def notify(
 
 
 def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",
-                timezone: str = "Europe/Bucharest", now: dt.datetime | None = None,
+                timezone: str = default("TIMEZONE"), now: dt.datetime | None = None,
                 count: bool = True) -> int | None:
     """Bulk `notify` (the billing run): one INSERT that skips dedupe keys already queued; return how many notices
     queued (None with count=False: the rows go in as a plain batched INSERT, without RETURNING, which the

@@ -4,72 +4,74 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from hostico.config import default
 
 
 @dataclass(frozen=True)
 class NotifySettings:
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = default("BASE_URL")
     secret_key: str = ""
-    mail_backend: str = "smtp"
-    mail_from: str = "Hostico <billing@hostico.example>"
-    mail_file: str = "instance/mail.mbox"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = False
-    smtp_timeout: float = 10
-    sms_backend: str = "log"
-    sms_file: str = "instance/sms.jsonl"
-    sms_sender: str = "Hostico"
-    sms_sender_id: str = ""
-    sms_hours: str = "09:00-19:00"
-    sms_max_segments: int = 1
-    sms_api_url: str = ""
-    sms_api_key: str = ""
-    sms_account_sid: str = ""
-    sms_timeout: float = 10
-    timezone: str = "Europe/Bucharest"
-    max_attempts: int = 8
-    retry_base_seconds: float = 60
-    retry_max_seconds: float = 6 * 3600
-    claim_timeout_seconds: float = 300
-    batch_size: int = 50
+    mail_backend: str = default("MAIL_BACKEND")
+    mail_from: str = default("MAIL_FROM")
+    mail_file: str = default("MAIL_FILE")
+    smtp_host: str = default("SMTP_HOST")
+    smtp_port: int = default("SMTP_PORT")
+    smtp_user: str = default("SMTP_USER")
+    smtp_password: str = default("SMTP_PASSWORD")
+    smtp_starttls: bool = default("SMTP_STARTTLS")
+    smtp_timeout: float = default("SMTP_TIMEOUT")
+    sms_backend: str = default("SMS_BACKEND")
+    sms_file: str = default("SMS_FILE")
+    sms_sender: str = default("SMS_SENDER")
+    sms_sender_id: str = default("SMS_SENDER_ID")
+    sms_hours: str = default("SMS_HOURS")
+    sms_max_segments: int = default("SMS_MAX_SEGMENTS")
+    sms_api_url: str = default("SMS_API_URL")
+    sms_api_key: str = default("SMS_API_KEY")
+    sms_account_sid: str = default("SMS_ACCOUNT_SID")
+    sms_timeout: float = default("SMS_TIMEOUT")
+    timezone: str = default("TIMEZONE")
+    max_attempts: int = default("OUTBOX_MAX_ATTEMPTS")
+    retry_base_seconds: float = default("OUTBOX_RETRY_BASE_SECONDS")
+    retry_max_seconds: float = default("OUTBOX_RETRY_MAX_SECONDS")
+    claim_timeout_seconds: float = default("OUTBOX_CLAIM_TIMEOUT")
+    batch_size: int = default("OUTBOX_BATCH_SIZE")
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> NotifySettings:
         """Build the settings from a Flask config or any mapping of HOSTICO_* names (without the prefix)."""
-        def get(name: str, default: object) -> object:
+        def get(name: str) -> Any:
             value = cfg.get(name)
-            return default if value is None or value == "" and default != "" else value
+            return default(name) if value is None or value == "" else value  # an empty value: the default
 
-        d = cls()
         return cls(
-            base_url=str(get("BASE_URL", d.base_url)),
-            secret_key=str(get("SECRET_KEY", "")),
-            mail_backend=str(get("MAIL_BACKEND", d.mail_backend)).lower(),
-            mail_from=str(get("MAIL_FROM", d.mail_from)),
-            mail_file=str(get("MAIL_FILE", d.mail_file)),
-            smtp_host=str(get("SMTP_HOST", d.smtp_host)),
-            smtp_port=int(get("SMTP_PORT", d.smtp_port)),
-            smtp_user=str(get("SMTP_USER", "")),
-            smtp_password=str(get("SMTP_PASSWORD", "")),
-            smtp_starttls=bool(get("SMTP_STARTTLS", False)),
-            smtp_timeout=float(get("SMTP_TIMEOUT", d.smtp_timeout)),
-            sms_backend=str(get("SMS_BACKEND", d.sms_backend)).lower(),
-            sms_file=str(get("SMS_FILE", d.sms_file)),
-            sms_sender=str(get("SMS_SENDER", d.sms_sender)),
-            sms_sender_id=str(get("SMS_SENDER_ID", "")),
-            sms_hours=str(get("SMS_HOURS", d.sms_hours)),
-            sms_max_segments=int(get("SMS_MAX_SEGMENTS", d.sms_max_segments)),
-            sms_api_url=str(get("SMS_API_URL", "")),
-            sms_api_key=str(get("SMS_API_KEY", "")),
-            sms_account_sid=str(get("SMS_ACCOUNT_SID", "")),
-            sms_timeout=float(get("SMS_TIMEOUT", d.sms_timeout)),
-            timezone=str(get("TIMEZONE", d.timezone)),
-            max_attempts=int(get("OUTBOX_MAX_ATTEMPTS", d.max_attempts)),
-            retry_base_seconds=float(get("OUTBOX_RETRY_BASE_SECONDS", d.retry_base_seconds)),
-            retry_max_seconds=float(get("OUTBOX_RETRY_MAX_SECONDS", d.retry_max_seconds)),
-            claim_timeout_seconds=float(get("OUTBOX_CLAIM_TIMEOUT", d.claim_timeout_seconds)),
-            batch_size=int(get("OUTBOX_BATCH_SIZE", d.batch_size)),
+            base_url=str(get("BASE_URL")),
+            secret_key=str(get("SECRET_KEY") or ""),
+            mail_backend=str(get("MAIL_BACKEND")).lower(),
+            mail_from=str(get("MAIL_FROM")),
+            mail_file=str(get("MAIL_FILE")),
+            smtp_host=str(get("SMTP_HOST")),
+            smtp_port=int(get("SMTP_PORT")),
+            smtp_user=str(get("SMTP_USER")),
+            smtp_password=str(get("SMTP_PASSWORD")),
+            smtp_starttls=bool(get("SMTP_STARTTLS")),
+            smtp_timeout=float(get("SMTP_TIMEOUT")),
+            sms_backend=str(get("SMS_BACKEND")).lower(),
+            sms_file=str(get("SMS_FILE")),
+            sms_sender=str(get("SMS_SENDER")),
+            sms_sender_id=str(get("SMS_SENDER_ID")),
+            sms_hours=str(get("SMS_HOURS")),
+            sms_max_segments=int(get("SMS_MAX_SEGMENTS")),
+            sms_api_url=str(get("SMS_API_URL")),
+            sms_api_key=str(get("SMS_API_KEY")),
+            sms_account_sid=str(get("SMS_ACCOUNT_SID")),
+            sms_timeout=float(get("SMS_TIMEOUT")),
+            timezone=str(get("TIMEZONE")),
+            max_attempts=int(get("OUTBOX_MAX_ATTEMPTS")),
+            retry_base_seconds=float(get("OUTBOX_RETRY_BASE_SECONDS")),
+            retry_max_seconds=float(get("OUTBOX_RETRY_MAX_SECONDS")),
+            claim_timeout_seconds=float(get("OUTBOX_CLAIM_TIMEOUT")),
+            batch_size=int(get("OUTBOX_BATCH_SIZE")),
         )

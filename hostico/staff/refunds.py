@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from hostico.payments.refunds import refund_card_payment
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import Form
 
@@ -67,7 +68,7 @@ def refund(payment_id: int):
     try:
         done = refund_card_payment(
             db.session, payment.id, amount=form.amount.data, reason=form.reason.data, staff_id=current_user.id,
-            gateway_for=lambda name: get_gateway(current_app.config, name), settings=billing_settings(),
+            gateway_for=lambda name: get_gateway(app_settings().payments, name), settings=billing_settings(),
             today=business_today())
         db.session.commit()
     except RefundRefused as err:

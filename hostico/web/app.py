@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=lambda: app_settings.settings(app).timezone)
     i18n.init_app(app)
     limiter.init_app(app)
     _init_login(app)
@@ -138,7 +139,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
         app.register_blueprint(bp)
-    if app.config["PAYMENT_GATEWAY"] == "sandbox":  # never in production (see _choose_payment_gateway)
+    if app_settings.settings(app).payments.name == "sandbox":  # never in production (see _choose_payment_gateway)
         from hostico.web.sandbox_gateway import bp as sandbox_bp
 
         app.register_blueprint(sandbox_bp)

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
 
 from hostico.audit import record
@@ -33,12 +33,13 @@ log = logging.getLogger("hostico.hooks")  # the name operators filter on (before
 
 def _accepts(name: str) -> bool:
     """A gateway's endpoint answers when that gateway is configured (the sandbox: never in production)."""
-    cfg = current_app.config
+    settings = app_settings()
+    payments = settings.payments
     if name == "sandbox":
-        return cfg.get("ENV") != "production" and cfg.get("PAYMENT_GATEWAY") in ("sandbox", "")
+        return not settings.production and payments.name in ("sandbox", "")
     if name == "netopia":
-        return bool(cfg.get("NETOPIA_POS_SIGNATURE") and cfg.get("NETOPIA_PUBLIC_KEY"))
-    return bool(cfg.get("STRIPE_WEBHOOK_SECRET"))
+        return bool(payments.netopia_pos_signature and payments.netopia_public_key)
+    return bool(payments.stripe_webhook_secret)
 
 
 def _answer(gateway, ok: bool, message: str = "") -> Response:
@@ -50,7 +51,7 @@ def receive(name: str):
     """Verify a notification, then apply it once; answer in the form the gateway expects."""
     if not _accepts(name):
         abort(404)
-    gateway = get_gateway(current_app.config, name)
+    gateway = get_gateway(app_settings().payments, name)
     body = request.get_data(cache=False)
     try:
         note = gateway.parse_notification(request.headers, body)

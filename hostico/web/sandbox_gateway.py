@@ -18,6 +18,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from hostico.payments.gateways import get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
 from hostico.payments.gateways.sandbox import CARDS, DECLINE, DELAYED, TEST_CARDS, THREE_DS, SandboxGateway
+from hostico.web.app_settings import settings as app_settings
 from hostico.web.i18n import N_
 from hostico.web.security import public
 
@@ -54,7 +55,7 @@ def post_notification(url: str, body: bytes, headers: dict[str, str], delay: flo
 
 
 def _gateway() -> SandboxGateway:
-    return get_gateway(current_app.config, "sandbox")  # type: ignore[return-value]
+    return get_gateway(app_settings().payments, "sandbox")  # type: ignore[return-value]
 
 
 def _session(token: str) -> dict:
@@ -93,7 +94,7 @@ def checkout(token: str):
             _notify(session, FAILED, reason=card.code)
             return redirect(session["return"], 303)
         else:
-            delay = float(current_app.config.get("SANDBOX_NOTIFY_DELAY", 5)) if card.behaviour == DELAYED else 0
+            delay = app_settings().payments.sandbox_notify_delay if card.behaviour == DELAYED else 0
             _notify(session, PAID, card=card.number, delay=delay)
             return redirect(session["return"], 303)
     return render_template("sandbox/checkout.html", session=session, token=token, cards=_cards(), error=error,

@@ -122,7 +122,8 @@ def test_the_worker_reads_the_feed_periodically_and_retries_after_a_failure(app,
 
     now = [0.0]
     job = RateRefresher(lambda: Session(bind=db.get(app).engine),
-                        {"BNR_RATES_URL": bnr_feed.url, "BNR_REFRESH_SECONDS": 3600}, clock=lambda: now[0])
+                        BillingSettings.from_config({"BNR_RATES_URL": bnr_feed.url, "BNR_REFRESH_SECONDS": 3600}),
+                        clock=lambda: now[0])
     bnr_feed.status = 500
     assert job.due() is None
     now[0] = 301.0

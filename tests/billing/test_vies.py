@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hostico.billing import vies
 from hostico.billing.run import run_billing
+from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.billing.vies_job import ViesRechecker
 from hostico.models import BillingProfile, Invoice, InvoiceEvent
@@ -122,7 +123,8 @@ def test_the_billing_run_rechecks_pending_numbers(session, make, settings, fake_
 def test_the_worker_rechecks_at_its_interval(app, session, make, settings, fake_vies):
     _profile, proforma = pending_proforma(make, session, settings)
     now = [0.0]
-    job = ViesRechecker(db.get(app).new_session, {**app.config, "VIES_RETRY_SECONDS": 600}, clock=lambda: now[0])
+    job = ViesRechecker(db.get(app).new_session, BillingSettings.from_config({**app.config, "VIES_RETRY_SECONDS": 600}),
+                        clock=lambda: now[0])
     fake_vies.default = "MS_UNAVAILABLE"
     assert job.due().pending == 1
     fake_vies.default = "valid"

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from hostico.models import Invoice, Service
 from tests.browser.conftest import browser_login
+from tests.conftest import reconfigure
 from tests.factories import PASSWORD
 
 
@@ -16,7 +17,7 @@ def _status(session, code):
 
 
 def test_customer_orders_a_plan_and_pays_it_on_the_hosted_page(page, make, session, app):
-    app.config["SANDBOX_NOTIFY_DELAY"] = 3
+    reconfigure(app, SANDBOX_NOTIFY_DELAY=3)
     customer = make.make_customer(name="Ioana Radu")
     product = make.make_product(monthly="19.00", annual="190.00")
     browser_login(page, customer.email, PASSWORD)
@@ -59,7 +60,7 @@ def test_customer_orders_a_plan_and_pays_it_on_the_hosted_page(page, make, sessi
 
 
 def test_customer_pays_two_proformas_in_one_checkout(page, make, session, app):
-    app.config["SANDBOX_NOTIFY_DELAY"] = 2
+    reconfigure(app, SANDBOX_NOTIFY_DELAY=2)
     customer = make.make_customer()
     first = make.make_proforma(customer, amount="100.00")
     second = make.make_proforma(customer, amount="50.00")

@@ -73,7 +73,7 @@ def anaf_registry(app):
                                               city="Sector 3 Mun. Bucureşti", county="MUNICIPIUL BUCUREŞTI",
                                               county_auto="B", postal="030167", reg_com="J40/1/2000", vat=False)
     fake.companies[14399840] = registry_entry(14399840, "DORMITOR SRL", inactive=True)
-    app.config["ANAF_PUBLIC_URL"] = fake.url
+    reconfigure(app, ANAF_PUBLIC_URL=fake.url)
     yield fake
     fake.close()
 

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
-from hostico.payments.gateways import CheckoutStart, get_gateway
+from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID, PENDING
+from hostico.web.app_settings import settings as app_settings
 from tests.payments.fakes import FakeNetopia
 
 
@@ -36,7 +37,7 @@ def _start(reference="chk_test", amount="121.00"):
 
 
 def test_start_payment_gets_the_hosted_page(app, fake_netopia):
-    started = get_gateway(app.config).start_checkout(_start())
+    started = get_gateway(app_settings(app).payments).start_checkout(_start())
     assert started.redirect_url.startswith("https://secure.sandbox.netopia-payments.com/ui/card")
     method, path, headers, body = fake_netopia.requests[-1]
     assert path == "/payment/card/start" and headers["Authorization"] == FakeNetopia.API_KEY
@@ -47,22 +48,22 @@ def test_start_payment_gets_the_hosted_page(app, fake_netopia):
 
 def test_start_errors_become_gateway_unavailable(app, fake_netopia):
     with pytest.raises(GatewayUnavailable) as err:
-        get_gateway(dict(app.config, NETOPIA_API_KEY="wrong")).start_checkout(_start())
+        get_gateway(GatewayConfig.from_config(dict(app.config, NETOPIA_API_KEY="wrong"))).start_checkout(_start())
     assert err.value.code == "401"
     with pytest.raises(GatewayUnavailable) as err:
-        get_gateway(dict(app.config, NETOPIA_POS_SIGNATURE="XXXX")).start_checkout(_start())
+        get_gateway(GatewayConfig.from_config(dict(app.config, NETOPIA_POS_SIGNATURE="XXXX"))).start_checkout(_start())
     assert err.value.code == "99"
     fake_netopia.fail_next = (502, {"message": "Bad gateway"})
     with pytest.raises(GatewayUnavailable):
-        get_gateway(app.config).start_checkout(_start())
+        get_gateway(app_settings(app).payments).start_checkout(_start())
     fake_netopia.delay = 3
     with pytest.raises(GatewayUnavailable) as err:
-        get_gateway(app.config).start_checkout(_start())
+        get_gateway(app_settings(app).payments).start_checkout(_start())
     assert err.value.code == "unreachable"
 
 
 def test_ipn_signature_audience_and_body_hash_are_verified(app, fake_netopia):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     ntp = gateway.start_checkout(_start()).provider_id
     body, headers = fake_netopia.ipn(ntp, 3)
     note = gateway.parse_notification(headers, body)
@@ -78,7 +79,7 @@ def test_ipn_signature_audience_and_body_hash_are_verified(app, fake_netopia):
 
 
 def test_status_query_and_refunds(app, fake_netopia):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     ntp = gateway.start_checkout(_start()).provider_id
     assert gateway.query_status("chk_test", ntp).status == PENDING
     with pytest.raises(RefundRefused):  # not paid yet

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.gateways.sandbox import SIGNATURE_HEADER, sign
+from tests.conftest import reconfigure
 
 
 def _paid(session, code):
@@ -179,7 +180,7 @@ def test_three_d_secure_step_completed_pays_failed_does_not(client, session, mak
 
 
 def test_delayed_card_notification_is_sent_late(client, session, make, login_as, sandbox, pay_with_card, app):
-    app.config["SANDBOX_NOTIFY_DELAY"] = 7
+    reconfigure(app, SANDBOX_NOTIFY_DELAY=7)
     customer = make.make_customer()
     proforma = make.make_proforma(customer)
     login_as(client, customer)

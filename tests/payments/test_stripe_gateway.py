@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from hostico.models import Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
-from hostico.payments.gateways import CheckoutStart, get_gateway
+from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
+from hostico.web.app_settings import settings as app_settings
 from tests.payments.fakes import FakeStripe
 
 
@@ -36,7 +37,7 @@ def _start(reference="chk_test", amount="121.00", lines=None):
 
 
 def test_start_creates_a_checkout_session_with_one_line_per_proforma(app, fake_stripe):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     started = gateway.start_checkout(_start(amount="181.50", lines=(("HPF-000001", Decimal("121.00")),
                                                                      ("HPF-000002", Decimal("60.50")))))
     assert started.redirect_url.startswith("https://checkout.stripe.com/") and started.provider_id.startswith("cs_")
@@ -49,14 +50,14 @@ def test_start_creates_a_checkout_session_with_one_line_per_proforma(app, fake_s
 
 
 def test_start_errors_become_gateway_unavailable(app, fake_stripe):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     with pytest.raises(GatewayUnavailable) as err:
         gateway.start_checkout(_start(amount="0.10"))
     assert err.value.code == "amount_too_small"
     fake_stripe.fail_next = (500, {"error": {"type": "api_error", "message": "Something went wrong"}})
     with pytest.raises(GatewayUnavailable):
         gateway.start_checkout(_start())
-    bad_key = get_gateway(dict(app.config, STRIPE_SECRET_KEY="sk_test_wrong"))
+    bad_key = get_gateway(GatewayConfig.from_config(dict(app.config, STRIPE_SECRET_KEY="sk_test_wrong")))
     with pytest.raises(GatewayUnavailable):
         bad_key.start_checkout(_start())
     fake_stripe.delay = 3  # longer than PAYMENT_TIMEOUT
@@ -65,7 +66,7 @@ def test_start_errors_become_gateway_unavailable(app, fake_stripe):
 
 
 def test_webhook_signature_is_verified_by_the_library(app, fake_stripe):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     started = gateway.start_checkout(_start())
     body, headers = fake_stripe.complete(started.provider_id)
     note = gateway.parse_notification(headers, body)
@@ -82,7 +83,7 @@ def test_webhook_signature_is_verified_by_the_library(app, fake_stripe):
 
 
 def test_status_query_and_refunds(app, fake_stripe):
-    gateway = get_gateway(app.config)
+    gateway = get_gateway(app_settings(app).payments)
     started = gateway.start_checkout(_start())
     assert gateway.query_status("chk_test", started.provider_id).status == "pending"
     fake_stripe.complete(started.provider_id)

@@ -17,9 +17,8 @@ __all__ = ["CheckoutStart", "Gateway", "GatewayConfig", "Notification", "REQUIRE
            "StartedCheckout", "get_gateway", "production_problems"]
 
 
-def get_gateway(config: Mapping[str, object], name: str | None = None) -> Gateway:
-    """Return the adapter of the configured gateway (or of `name`)."""
-    cfg = GatewayConfig.from_config(config)
+def get_gateway(cfg: GatewayConfig, name: str | None = None) -> Gateway:
+    """Return the adapter of the configured gateway (or of `name`), from the app's payment settings."""
     name = name or cfg.name
     if name == "sandbox":
         from hostico.payments.gateways.sandbox import SandboxGateway

@@ -7,40 +7,46 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from hostico.config import default, read
+
 PAID, FAILED, PENDING = "paid", "failed", "pending"
 
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    """The gateway settings lifted out of the app config (HOSTICO_PAYMENT_GATEWAY, HOSTICO_NETOPIA_*, ...)."""
+    """The payment settings (HOSTICO_PAYMENT_GATEWAY, HOSTICO_NETOPIA_*, ...), part of the app's typed Settings.
+
+    `name` is the gateway create_app() resolved (the sandbox by default outside production; empty: card
+    payments are off). Defaults come from hostico.config."""
 
     name: str = "sandbox"
-    timeout: float = 15.0
+    timeout: float = default("PAYMENT_TIMEOUT")
     sandbox_secret: str = ""
-    sandbox_notify_delay: float = 5.0
-    netopia_api_url: str = "https://secure.mobilpay.ro/pay"
+    sandbox_notify_delay: float = default("SANDBOX_NOTIFY_DELAY")
+    netopia_api_url: str = default("NETOPIA_API_URL")
     netopia_api_key: str = ""
     netopia_pos_signature: str = ""
     netopia_public_key: str = ""
-    stripe_api_url: str = "https://api.stripe.com"
+    stripe_api_url: str = default("STRIPE_API_URL")
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> GatewayConfig:
         """Build from a Flask config (or any mapping of the HOSTICO_* names without the prefix)."""
+        name = cfg.get("PAYMENT_GATEWAY")
         return cls(
-            name=str(cfg.get("PAYMENT_GATEWAY", "sandbox")),
-            timeout=float(cfg.get("PAYMENT_TIMEOUT", 15)),  # type: ignore[arg-type]
-            sandbox_secret=str(cfg.get("WEBHOOK_SECRET", "")),
-            sandbox_notify_delay=float(cfg.get("SANDBOX_NOTIFY_DELAY", 5)),  # type: ignore[arg-type]
-            netopia_api_url=str(cfg.get("NETOPIA_API_URL", cls.netopia_api_url)).rstrip("/"),
-            netopia_api_key=str(cfg.get("NETOPIA_API_KEY", "")),
-            netopia_pos_signature=str(cfg.get("NETOPIA_POS_SIGNATURE", "")),
-            netopia_public_key=str(cfg.get("NETOPIA_PUBLIC_KEY", "")),
-            stripe_api_url=str(cfg.get("STRIPE_API_URL", cls.stripe_api_url)).rstrip("/"),
-            stripe_secret_key=str(cfg.get("STRIPE_SECRET_KEY", "")),
-            stripe_webhook_secret=str(cfg.get("STRIPE_WEBHOOK_SECRET", "")),
+            name=str("sandbox" if name is None else name),
+            timeout=float(read(cfg, "PAYMENT_TIMEOUT")),
+            sandbox_secret=str(read(cfg, "WEBHOOK_SECRET")),
+            sandbox_notify_delay=float(read(cfg, "SANDBOX_NOTIFY_DELAY")),
+            netopia_api_url=str(read(cfg, "NETOPIA_API_URL")).rstrip("/"),
+            netopia_api_key=str(read(cfg, "NETOPIA_API_KEY")),
+            netopia_pos_signature=str(read(cfg, "NETOPIA_POS_SIGNATURE")),
+            netopia_public_key=str(read(cfg, "NETOPIA_PUBLIC_KEY")),
+            stripe_api_url=str(read(cfg, "STRIPE_API_URL")).rstrip("/"),
+            stripe_secret_key=str(read(cfg, "STRIPE_SECRET_KEY")),
+            stripe_webhook_secret=str(read(cfg, "STRIPE_WEBHOOK_SECRET")),
         )
 
 
