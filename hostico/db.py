@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import select
+from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, update
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -150,3 +152,24 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+# -- the portable row lock -------------------------------------------------------------------------------
+def for_update(session: Session, stmt: Select, *, of=None, skip_locked: bool = False,
+               write_lock: tuple[Any, Collection[int]] | None = None) -> Select:
+    """The one row lock of the code base: return `stmt` locking the rows it reads until the transaction ends.
+
+    PostgreSQL: SELECT ... FOR UPDATE (OF `of`; SKIP LOCKED when `skip_locked`, so parallel workers share
+    rows). SQLite has no row locks and ignores FOR UPDATE: when `write_lock=(Model.column, ids)` is given, a
+    no-op write of that column on those rows takes the database's write lock now (waiting the busy timeout),
+    so what `stmt` reads next is current and no other writer can interleave; without it the statement reads
+    unlocked (SQLite serialises writers at their first write).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(of=of, skip_locked=skip_locked)
+    if write_lock is not None:
+        column, ids = write_lock
+        col = getattr(column, "expression", column)
+        table = col.table
+        session.execute(update(table).where(table.c.id.in_(list(ids))).values({col.name: table.c[col.name]}))
+    return stmt

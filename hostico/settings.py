@@ -7,11 +7,13 @@ and the worker get the same object; the domain receives the part it needs (`sett
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hostico.accounts.settings import AccountSettings
 from hostico.billing.settings import BillingSettings
+from hostico.clock import business_today
 from hostico.config import default
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.settings import NotifySettings
@@ -35,6 +37,10 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def today(self) -> dt.date:
+        """The business day now (in HOSTICO_TIMEZONE)."""
+        return business_today(self.timezone)
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> Settings:

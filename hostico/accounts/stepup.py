@@ -20,6 +20,7 @@ from hostico.accounts import login_sessions
 from hostico.accounts.passwords import verify_password
 from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
+from hostico.db import for_update
 from hostico.errors import N_, TranslatableError
 from hostico.models import AuditLog, Customer, StaffUser, UserSession, utcnow
 
@@ -64,7 +65,7 @@ def recent_failures(s: Session, user: User, *, settings: AccountSettings, now: d
 def _lock_account(s: Session, user: User) -> None:
     """Serialise step-ups of one account (PostgreSQL row lock) so parallel guesses cannot overrun the count."""
     model = type(user)
-    s.execute(select(model.id).where(model.id == user.id).with_for_update())
+    s.execute(for_update(s, select(model.id).where(model.id == user.id)))
 
 
 def step_up(s: Session, user: User, password: str | None, *, settings: AccountSettings, purpose: str,

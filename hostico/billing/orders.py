@@ -15,6 +15,7 @@ from hostico.billing.errors import BillingError
 from hostico.billing.hosting_services import add_months
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.settings import BillingSettings
+from hostico.db import for_update
 from hostico.errors import N_
 from hostico.models import (
     CYCLE_MONTHS,
@@ -72,11 +73,8 @@ def price_for(product: Product, cycle: str) -> Price:
 
 def _lock_customer(session: Session, customer_id: int) -> None:
     """Hold the customer's row (PostgreSQL) or the write lock (SQLite) so two orders at once count in turn."""
-    table = Customer.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(table.c.id).where(table.c.id == customer_id).with_for_update())
-    else:
-        session.execute(update(table).where(table.c.id == customer_id).values(name=table.c.name))
+    session.execute(for_update(session, select(Customer.id).where(Customer.id == customer_id),
+                               write_lock=(Customer.name, [customer_id])))
 
 
 def open_orders(session: Session, customer_id: int) -> int:
@@ -173,9 +171,8 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
         Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
         Invoice.kind == "proforma", Invoice.status == "unpaid").order_by(Invoice.id)
         .execution_options(populate_existing=True))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Invoice)
-    proformas = [p for p in session.scalars(stmt) if all(line.service_id in service_ids for line in p.lines)]
+    proformas = [p for p in session.scalars(for_update(session, stmt, of=Invoice))
+                 if all(line.service_id in service_ids for line in p.lines)]
     if proformas and session.scalar(
             select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
             .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == "pending",

@@ -13,6 +13,7 @@ from hostico.billing.errors import PaymentRefused
 from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
 from hostico.billing.settings import BillingSettings
+from hostico.db import for_update
 from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
@@ -22,14 +23,7 @@ from hostico.notify.events import notify
 def lock_invoice(session: Session, invoice_id: int) -> Invoice:
     """Load an invoice holding its row lock (PostgreSQL; SQLite: the write lock) until the transaction ends."""
     stmt = select(Invoice).where(Invoice.id == invoice_id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        # SQLite has no row locks: a no-op write takes the database's write lock now (waiting for the
-        # busy timeout), so what we read next is current and no other payment can interleave.
-        table = Invoice.__table__
-        session.execute(update(table).where(table.c.id == invoice_id).values(version=table.c.version))
-    return session.scalars(stmt).one()
+    return session.scalars(for_update(session, stmt, write_lock=(Invoice.version, [invoice_id]))).one()
 
 
 def _bill_to_payer(session: Session, proforma: Invoice, payer: dict, settings: BillingSettings, day: dt.date,
@@ -152,9 +146,8 @@ def record_payment(
     if service_ids:
         stmt = (select(Service).where(Service.id.in_(service_ids)).order_by(Service.id)
                 .execution_options(populate_existing=True))
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=Service)  # against a concurrent suspension by the billing run
-        services = session.scalars(stmt).all()
+        # against a concurrent suspension by the billing run
+        services = session.scalars(for_update(session, stmt, of=Service)).all()
         for service in services:
             apply_payment_to_service(session, service, sms_hours=settings.sms_hours, timezone=settings.timezone)
         order_ids = {s.order_id for s in services if s.order_id}

@@ -21,6 +21,7 @@ from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
+from hostico.db import for_update
 from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
 
@@ -173,9 +174,7 @@ def edit_proforma_billing(
 def _lock_pending(session: Session, pending_id: int) -> PendingBillingEdit:
     stmt = select(PendingBillingEdit).where(PendingBillingEdit.id == pending_id).execution_options(
         populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    pending = session.scalar(stmt)
+    pending = session.scalar(for_update(session, stmt))
     if pending is None:
         raise InvalidTransition(N_("This billing change does not exist."), code="no_such_change")
     if pending.status != "pending":

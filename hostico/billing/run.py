@@ -35,6 +35,7 @@ from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
+from hostico.db import for_update
 from hostico.models import (
     BillingRun,
     Customer,
@@ -147,8 +148,7 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
         _lock_batch(session, summary["run_id"])
         stmt = select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id).execution_options(
             populate_existing=True)
-        if _is_postgres(session):
-            stmt = stmt.with_for_update()  # a payment waits, then finds the proforma at the new rate
+        stmt = for_update(session, stmt)  # a payment waits, then finds the proforma at the new rate
         for invoice in session.scalars(stmt).all():
             if invoice.is_editable and reprice(session, invoice, settings, today):
                 summary["proformas_repriced"] += 1
@@ -343,16 +343,15 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
         if _is_postgres(session):
             # Lock in the order a payment does (proforma, then service), then look again: a payment
             # that committed meanwhile must not be followed by a suspension.
-            session.execute(select(Invoice.id).where(Invoice.id.in_({p[1] for p in pairs}))
-                            .order_by(Invoice.id).with_for_update())
+            session.execute(for_update(session, select(Invoice.id).where(Invoice.id.in_({p[1] for p in pairs}))
+                                       .order_by(Invoice.id)))
             pairs = _overdue_pairs(session, cutoff, chunk)
         owing: dict[int, tuple] = {}
         for service_id, _invoice_id, code, due in pairs:
             owing.setdefault(service_id, (code, due))
         stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
         stmt = stmt.execution_options(populate_existing=True)
-        if _is_postgres(session):
-            stmt = stmt.with_for_update(of=Service)
+        stmt = for_update(session, stmt, of=Service)
         services = session.scalars(stmt).all()
         _customers(session, {s.customer_id for s in services})  # into the identity map for suspend_service
         for service in services:

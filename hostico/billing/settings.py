@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from hostico.clock import business_today
 from hostico.config import default, read
 
 VatRates = tuple[tuple[dt.date, Decimal], ...]
@@ -122,9 +123,7 @@ class BillingSettings:
 
     def today(self) -> dt.date:
         """Return the business day now (in HOSTICO_TIMEZONE)."""
-        from zoneinfo import ZoneInfo
-
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+        return business_today(self.timezone)
 
     @property
     def vat_rates_in_table(self) -> set[Decimal]:

@@ -3,11 +3,9 @@ could not check (billing.vat_checks.recheck_pending); the billing run does the s
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +30,7 @@ class ViesRechecker:
         if not self.settings.vies_url or (self.next_at is not None and self.clock() < self.next_at):
             return None
         self.next_at = self.clock() + self.every
-        today = dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
+        today = self.settings.today()
         session = self.session_factory()
         try:
             summary = recheck_pending(session, self.settings, today=today)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -40,7 +39,7 @@ class OrderForm(Form):
 
 
 def _business_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(app_settings().timezone)).date()
+    return app_settings().today()
 
 
 def _products() -> list[Product]:

@@ -6,6 +6,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from hostico.db import for_update as lock_rows
 from hostico.models import BillingProfile, Invoice, Service
 from hostico.web.database import db
 
@@ -13,8 +14,8 @@ from hostico.web.database import db
 def own_invoice(code: str, *, for_update: bool = False) -> Invoice:
     """Return the customer's invoice with this number, or 404 (also for another customer's)."""
     stmt = select(Invoice).where(Invoice.code == code, Invoice.customer_id == current_user.id)
-    if for_update and db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    if for_update:
+        stmt = lock_rows(db.session, stmt)
     invoice = db.session.scalar(stmt)
     if invoice is None:
         abort(404)

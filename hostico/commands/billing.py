@@ -25,7 +25,7 @@ billing_cli = AppGroup("billing", help="Billing operations.")
 def run_command(today: dt.datetime | None, batch_size: int) -> None:
     """Issue renewal proformas, send reminders and suspend overdue services (idempotent, resumable)."""
     settings = app_settings().billing
-    day = today.date() if today else _business_today(settings.timezone)
+    day = today.date() if today else settings.today()
     click.echo(f"Billing run for {day.isoformat()} (renewals {settings.renewal_days_before} days ahead, "
                f"grace {settings.grace_days} days)")
     session = db.new_session()
@@ -44,11 +44,6 @@ def run_command(today: dt.datetime | None, batch_size: int) -> None:
         click.echo(f"Waiting: {summary['waiting_for_billing_data']} renewals for the customer's billing data "
                    f"(asked by email), {summary['waiting_for_rate']} for a BNR rate; the next run retries them.")
 
-
-def _business_today(timezone: str) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 service_cli = AppGroup("service", help="Service operations: suspend, unsuspend, terminate.")

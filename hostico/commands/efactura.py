@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from hostico.clock import business_today
 from hostico.efactura.documents import enqueue_new
 from hostico.efactura.jobs import sync
 from hostico.efactura.operations import status_lines
@@ -51,7 +49,7 @@ def status_command(number: str | None) -> None:
     if not settings.enabled:
         click.echo("e-Factura is off (HOSTICO_EFACTURA=off).")
         return
-    today = utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+    today = business_today(settings.timezone, utcnow())
     with _session_factory()() as session:
         enqueue_new(session, utcnow())  # an invoice issued since the last sync shows as pending
         session.commit()
@@ -61,6 +59,3 @@ def status_command(number: str | None) -> None:
     for line in lines:
         click.echo(str(line))
 
-
-def business_today(settings: EfacturaSettings) -> dt.date:
-    return utcnow().astimezone(ZoneInfo(settings.timezone)).date()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
@@ -24,7 +22,7 @@ def import_command(file) -> None:
     """Import a CAMT.053 or MT940 statement: prints `matched N, unmatched M, already imported K`."""
     settings = app_settings().billing
     data = file.read()
-    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    today = settings.today()
     session = db.new_session()
     try:
         result = import_statement(session, data, settings=settings, today=today,

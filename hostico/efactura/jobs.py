@@ -20,6 +20,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hostico.clock import business_today
+from hostico.db import for_update
 from hostico.efactura import oauth
 from hostico.efactura.documents import build_and_check, enqueue_new, load_invoice, sha256
 from hostico.efactura.errors import AnafAuthError, AnafError, AnafRefused, AnafTemporaryError
@@ -143,9 +145,9 @@ def _due(session_factory, state: str, now: dt.datetime, batch: int) -> list[int]
 
 def _lock(session: Session, doc_id: int, state: str) -> EfacturaDocument | None:
     """Take the document for this worker (PostgreSQL: SKIP LOCKED, so parallel workers share the work)."""
-    return session.scalar(select(EfacturaDocument).where(EfacturaDocument.id == doc_id,
-                                                         EfacturaDocument.state == state)
-                          .with_for_update(skip_locked=True))
+    return session.scalar(for_update(session, select(EfacturaDocument).where(EfacturaDocument.id == doc_id,
+                                                                             EfacturaDocument.state == state),
+                                     skip_locked=True))
 
 
 # -- upload --------------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
             EfacturaUpload.document_id == doc.id, EfacturaUpload.upload_index == doc.upload_index))
         try:
             if upload.stare is None or upload.stare == "in prelucrare":
-                today = now.astimezone(ZoneInfo(settings.timezone)).date()
+                today = business_today(settings.timezone, now)
                 if upload.status_checks_day != today:
                     upload.status_checks_day, upload.status_checks = today, 0
                 if upload.status_checks >= settings.status_checks_per_day:

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hostico.db import for_update
 from hostico.efactura import crypto
 from hostico.efactura.errors import AnafAuthError, AnafTemporaryError
 from hostico.efactura.settings import EfacturaSettings
@@ -124,7 +125,7 @@ def access_token(session_factory: Callable[[], Session], settings: EfacturaSetti
     when `force` is set (SPV said 401), or bootstrapping from HOSTICO_ANAF_REFRESH_TOKEN."""
     now = now or utcnow()
     with session_factory() as session:
-        row = session.scalar(select(AnafToken).order_by(AnafToken.id).limit(1).with_for_update())
+        row = session.scalar(for_update(session, select(AnafToken).order_by(AnafToken.id).limit(1)))
         current = crypto.decrypt(settings.secret_key, row.access_token) if row and row.access_token else None
         stored_refresh = crypto.decrypt(settings.secret_key, row.refresh_token) if row else None
         fresh_enough = row is not None and (row.expires_at is None or row.expires_at - REFRESH_MARGIN > now)

@@ -14,6 +14,7 @@ import random
 from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.db import for_update
 from hostico.models import OutboxMessage, utcnow
 from hostico.notify.schedule import next_sms_time
 from hostico.notify.settings import NotifySettings
@@ -33,8 +34,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int,
         and_(T.status == "sending", T.claimed_at < stale),
     )
     candidates = select(T.id).where(due).order_by(T.next_attempt_at, T.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+    candidates = for_update(session, candidates, skip_locked=True)
     # A materialised CTE runs the locking SELECT exactly once. As a plain `IN (subquery)` PostgreSQL
     # may re-run it for each row it updates, and each run then finds the next unclaimed rows, so one
     # worker claimed every due message whatever the limit.

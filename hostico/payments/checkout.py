@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -19,6 +19,7 @@ from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
+from hostico.db import for_update
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
 from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway
@@ -62,12 +63,7 @@ def _lock_proformas(session: Session, proformas: Sequence[Invoice]) -> list[Invo
     """
     ids = sorted(p.id for p in proformas)
     stmt = select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        table = Invoice.__table__
-        session.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version))
-    return list(session.scalars(stmt).all())
+    return list(session.scalars(for_update(session, stmt, write_lock=(Invoice.version, ids))).all())
 
 
 def _checkout_under_way(session: Session, proformas: Sequence[Invoice], now: dt.datetime) -> Checkout | None:
@@ -135,12 +131,8 @@ def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout |
     if checkout_id is None:
         return None
     stmt = select(Checkout).where(Checkout.id == checkout_id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:  # SQLite: take the write lock now, so two deliveries of one notification run one after the other
-        table = Checkout.__table__
-        session.execute(update(table).where(table.c.id == checkout_id).values(status=table.c.status))
-    return session.scalars(stmt).one()
+    # SQLite: the write lock is taken now, so two deliveries of one notification run one after the other
+    return session.scalars(for_update(session, stmt, write_lock=(Checkout.status, [checkout_id]))).one()
 
 
 def apply_notification(session: Session, note, *, gateway: str, settings: BillingSettings,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import abort, request
 from sqlalchemy import select
@@ -45,7 +44,7 @@ def billing_settings() -> BillingSettings:
 
 def business_today() -> dt.date:
     """Return today's date in the business time zone (an invoice dated in Bucharest, not UTC)."""
-    return dt.datetime.now(ZoneInfo(app_settings().timezone)).date()
+    return app_settings().today()
 
 
 def client_ip() -> str | None:

@@ -10,9 +10,7 @@ gateway's own signature instead. Only these notifications mark a proforma paid.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +57,7 @@ def receive(name: str):
         log.warning("%s notification refused from %s: %s", name, request.remote_addr, exc)
         return _answer(gateway, False, exc.code)
     settings = app_settings().billing
-    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    today = settings.today()
     try:
         outcome = apply_notification(db.session, note, gateway=name, settings=settings, today=today)
         db.session.commit()

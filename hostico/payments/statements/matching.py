@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from hostico.audit import record
 from hostico.billing.errors import BillingError
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
+from hostico.db import for_update
 from hostico.models import BankStatementImport, BankStatementLine, Invoice, utcnow
 from hostico.payments.statements import StatementEntry, assign_entry_keys, parse_statement
 
@@ -199,12 +200,7 @@ def import_statement(session: Session, data: bytes, *, settings: BillingSettings
 def _lock_line(session: Session, line_id: int) -> BankStatementLine | None:
     """Load a statement line holding its lock, so two staff cannot decide it at once."""
     stmt = select(BankStatementLine).where(BankStatementLine.id == line_id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        table = BankStatementLine.__table__
-        session.execute(update(table).where(table.c.id == line_id).values(status=table.c.status))
-    return session.scalar(stmt)
+    return session.scalar(for_update(session, stmt, write_lock=(BankStatementLine.status, [line_id])))
 
 
 def _open_line(session: Session, line_id: int) -> BankStatementLine:
