@@ -16,12 +16,11 @@ from stdnum import iban as std_iban
 from stdnum.ro import cui as ro_cui
 
 from hostico.efactura import counties
+from hostico.efactura.ubl import seller_address
 
 
 def problems(seller: Mapping[str, object]) -> list[str]:
     """One line per HOSTICO_SELLER_* setting that would fail CIUS-RO, naming the setting and the rule."""
-    from hostico.efactura.ubl import seller_address
-
     found: list[str] = []
     text = {key: str(value or "").strip() for key, value in seller.items()}
     if not text.get("name"):
@@ -54,8 +53,11 @@ def problems(seller: Mapping[str, object]) -> list[str]:
     return found
 
 
-def production_problems(config: Mapping[str, object]) -> list[str]:
-    """The seller problems of an app config (HOSTICO_* names without the prefix), for production start-up."""
-    from hostico.billing.settings import BillingSettings
 
-    return problems(BillingSettings.from_config(config).seller_snapshot())
+def from_config(config: Mapping[str, object]) -> dict[str, str]:
+    """The seller snapshot the settings give now (the same as billing's `seller_snapshot`, which invoices copy;
+    read here too so that e-Factura does not import billing, which imports e-Factura's addresses)."""
+    keys = ("name", "cui", "reg_com", "address", "bank", "iban", "capital")
+    snapshot = {key: str(config.get(f"SELLER_{key.upper()}", "")) for key in keys}
+    snapshot["vat_payer"] = "1" if bool(config.get("SELLER_VAT_PAYER", True)) else "0"
+    return snapshot

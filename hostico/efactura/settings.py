@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hostico.billing.settings import BillingSettings
+from hostico.efactura import seller as seller_data
 
 MODES = ("off", "simulate", "test", "prod")
 DEFAULT_API_URL = "https://api.anaf.ro"
@@ -84,7 +84,7 @@ class EfacturaSettings:
             sync_interval=int(config.get("EFACTURA_SYNC_SECONDS", 60)),
             simulator_file=str(config.get("EFACTURA_SIMULATOR_FILE") or ""),
             timezone=str(config.get("TIMEZONE") or "Europe/Bucharest"),
-            seller=tuple(BillingSettings.from_config(config).seller_snapshot().items()),
+            seller=tuple(seller_data.from_config(config).items()),
         )
 
 

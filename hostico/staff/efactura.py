@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from hostico.audit import record
 from hostico.auth.forms import EmptyForm
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
-from hostico.db import db
 from hostico.efactura import oauth
 from hostico.efactura.errors import AnafError
 from hostico.efactura.operations import (
@@ -26,13 +25,14 @@ from hostico.efactura.operations import (
     resend,
 )
 from hostico.efactura.settings import EfacturaSettings
-from hostico.htmx import is_htmx
-from hostico.i18n import N_, country_names
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import N_, country_names
 
 PAGE_SIZE = 50
 OAUTH_STATE_KEY = "anaf_oauth_state"

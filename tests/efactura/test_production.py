@@ -2,7 +2,7 @@
 
 import pytest
 
-from hostico import create_app
+from hostico.web.app import create_app
 from tests.conftest import PRODUCTION_SECRETS
 
 # A complete card-gateway set-up, so that only the e-Factura settings decide.
@@ -58,3 +58,11 @@ def test_a_valid_seller_builds_a_document_that_passes_the_seller_rules():
 
     assert problems({"name": "Hostico SRL", "cui": "RO18547290", "iban": "RO49AAAA1B31007593840000",
                      "address": "Str. Lungă 3, Brașov, 500001"}) == []
+
+
+def test_efactura_reads_the_seller_as_billing_copies_it_onto_invoices(test_config):
+    from hostico.billing.settings import BillingSettings
+    from hostico.efactura.settings import EfacturaSettings
+
+    config = {**test_config, "SELLER_ADDRESS": "Str. Lungă 3, Brașov, 500001", "SELLER_VAT_PAYER": False}
+    assert dict(EfacturaSettings.from_config(config).seller) == BillingSettings.from_config(config).seller_snapshot()
