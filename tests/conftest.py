@@ -14,20 +14,22 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from hostico import catalog, create_app
+from hostico import message_catalog
 from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
-from hostico.db import db, upgrade
-from hostico.extensions import limiter
+from hostico.db import upgrade
 from hostico.models import Base
-from hostico.settings import init_app as init_settings
-from hostico.settings import settings as app_settings
+from hostico.web.app import create_app
+from hostico.web.app_settings import init_app as init_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.extensions import limiter
 from tests import factories
 
 use_fast_hashing()
 # The compiled catalogues are build output (git-ignored): build them from the .po files when older, so a
 # plain `pytest` after editing a translation tests that translation (`make test` does the same first).
-catalog.compile_catalogues()
+message_catalog.compile_catalogues()
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 

@@ -103,7 +103,7 @@ def make_checkout(session, customer, proformas, *, gateway="sandbox", status="pe
 
 def open_session(session, user, *, fresh=True, mail_link_id=None, user_agent="pytest") -> str:
     """Open a server-side login session for user; return the raw id to put in the cookie session ("sid")."""
-    from hostico.accounts.sessions import create
+    from hostico.accounts.login_sessions import create
 
     _record, raw = create(session, user, fresh=fresh, mail_link_id=mail_link_id, user_agent=user_agent,
                           ip="127.0.0.1")

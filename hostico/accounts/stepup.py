@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hostico.accounts import sessions as user_sessions
+from hostico.accounts import login_sessions
 from hostico.accounts.passwords import verify_password
 from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
@@ -92,5 +92,5 @@ def step_up(s: Session, user: User, password: str | None, *, settings: AccountSe
     audit(s, _action(user, "passed"), actor_kind=user.kind, actor_id=user.id, customer_id=customer_id, ip=ip,
           data=data).at = now
     if session_record is not None:
-        user_sessions.mark_fresh(session_record, now)
+        login_sessions.mark_fresh(session_record, now)
     s.flush()

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
+from hostico.billing.hosting_services import add_months
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
-from hostico.billing.services import add_months
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_
 from hostico.models import (

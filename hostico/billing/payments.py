@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
+from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
-from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
 from hostico.notify.events import notify
@@ -106,7 +106,7 @@ def record_payment(
         raise PaymentRefused(N_("Only proformas can be paid."), code="not_a_proforma")
     if proforma.status != "unpaid":
         raise PaymentRefused(N_("Proforma %(number)s is %(status)s; it cannot be paid."), code="not_payable",
-                             number=proforma.code, status=status_label(proforma.status))
+                             number=proforma.code, status=state_param(proforma.status))
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
         raise PaymentRefused(N_("Enter an amount greater than zero."), code="amount_not_positive", field="amount")

@@ -24,15 +24,15 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hostico.billing.buyer_data import profiles_by_customer
+from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate
+from hostico.billing.hosting_services import next_period_start, suspend_service
 from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer, reprice
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
-from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.models import (

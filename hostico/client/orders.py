@@ -15,17 +15,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.audit import record
-from hostico.billing.buyer_data import is_usable
-from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.buyers.profiles import is_usable
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
-from hostico.db import db
-from hostico.i18n import country_names, error_message
 from hostico.models import CYCLES, BillingProfile, Product
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 from hostico.web.forms import Form
+from hostico.web.i18n import country_names, error_message
 
 CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiannual": _l("Every 6 months"),
                 "annual": _l("Yearly")}

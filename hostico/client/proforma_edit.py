@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
@@ -16,11 +16,11 @@ from hostico.client.blueprint import bp
 from hostico.client.invoices import pending_edits
 from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
-from hostico.db import db
-from hostico.htmx import is_htmx
-from hostico.i18n import country_names, error_message
 from hostico.models import BillingProfile, Invoice
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import country_names, error_message
 
 
 def _settings() -> BillingSettings:

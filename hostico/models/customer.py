@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, LoginUser, TimestampMixin, UTCDateTime
 
 
-class Customer(UserMixin, TimestampMixin, Base):
+class Customer(LoginUser, TimestampMixin, Base):
     __tablename__ = "customers"
     __table_args__ = (CheckConstraint("NOT sms_opt_in OR phone_e164 IS NOT NULL", name="sms_needs_phone"),
                       CheckConstraint("language IN ('ro', 'en')", name="language_supported"))
@@ -26,7 +25,7 @@ class Customer(UserMixin, TimestampMixin, Base):
     # The language of the customer's emails, SMS and PDFs (and of the pages, unless this browser chose
     # another with ?lang=): "ro" or "en".
     language: Mapped[str] = mapped_column(String(5), default="ro", server_default="ro", nullable=False)
-    # Bumped whenever every session of the customer is ended (hostico.accounts.sessions.revoke_all):
+    # Bumped whenever every session of the customer is ended (hostico.accounts.login_sessions.revoke_all):
     # a half-finished login (password given, 2FA code pending) carries it and dies with the sessions.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.buyer_data import missing_buyer_fields
+from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from hostico.billing.services import suspend_service
+from hostico.billing.hosting_services import suspend_service
 from hostico.notify.events import notify
 from hostico.notify.sms.gsm7 import segment_info
 from tests.conftest import reconfigure

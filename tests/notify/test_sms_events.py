@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from hostico.billing.hosting_services import suspend_service
 from hostico.billing.payments import record_payment
-from hostico.billing.services import suspend_service
 from hostico.notify.events import notify
 from tests.conftest import reconfigure
 

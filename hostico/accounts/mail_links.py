@@ -1,11 +1,14 @@
-"""Revoke mail-login links (password change, 2FA enabled, staff action) and the sessions they opened."""
+"""Revoke a customer's mail-login links (password change, 2FA enabled, staff action) and end the sessions they opened.
+
+An account operation (it lives with the other credential changes): hostico.maillogin mints and checks the links.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hostico.accounts.sessions import revoke_opened_by_links
+from hostico.accounts.login_sessions import revoke_opened_by_links
 from hostico.audit import record
 from hostico.models import MailLoginToken, utcnow
 
