@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hostico.config import default, read
+from hostico.efactura import seller as seller_data
 
 MODES = ("off", "simulate", "test", "prod")
 
@@ -31,6 +32,8 @@ class EfacturaSettings:
     sync_interval: int = default("EFACTURA_SYNC_SECONDS")
     simulator_file: str = ""
     timezone: str = default("TIMEZONE")
+    # The seller as the settings say now (HOSTICO_SELLER_*): a blocked document is rebuilt from it.
+    seller: tuple[tuple[str, str], ...] = ()
     # ANAF's public registry of taxpayers (the company lookup of the billing forms); empty: never asked.
     registry_url: str = ""
     registry_timeout: float = default("ANAF_PUBLIC_TIMEOUT")
@@ -87,9 +90,11 @@ class EfacturaSettings:
             sync_interval=int(read(config, "EFACTURA_SYNC_SECONDS")),
             simulator_file=str(config.get("EFACTURA_SIMULATOR_FILE") or ""),
             timezone=text("TIMEZONE"),
+            seller=tuple(seller_data.from_config(config).items()),
             registry_url=str(read(config, "ANAF_PUBLIC_URL")),
             registry_timeout=float(read(config, "ANAF_PUBLIC_TIMEOUT")),
         )
+
 
 def production_problems(config: Mapping) -> list[str]:
     """Why this e-Factura configuration must not run in production (empty: it may)."""
