@@ -188,7 +188,7 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
                 # kept as a correction; otherwise rebuild it as it is (the data may have been fixed).
                 refreshed = settings.seller and apply_correction(
                     session, doc, seller=dict(settings.seller), buyer=None, now=now,
-                    today=now.astimezone(ZoneInfo(settings.timezone)).date(), actor_id=None)
+                    today=business_today(settings.timezone, now), actor_id=None)
                 if not refreshed:
                     build_and_check(doc, load_invoice(session, doc.invoice_id), now)
             if doc.findings:
