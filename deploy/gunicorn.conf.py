@@ -1,7 +1,8 @@
 """gunicorn settings for Hostico Billing: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
 Every value can be overridden from the environment (GUNICORN_*), so the systemd unit and the
-Procfile share this file. The access log never contains query strings, cookies or /m/ tokens.
+Procfile share this file. The access log never contains query strings, cookies or path tokens (mail-login
+links, email confirmations).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from gunicorn.glogging import Logger
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hostico.web.production import REDACTED, redact  # noqa: E402
+from hostico.maillogin.redact import REDACTED, redact  # noqa: E402  (Flask-free)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers, (2 x CPU) + 1: the app is I/O bound on PostgreSQL; one request never holds a worker long.

@@ -28,7 +28,7 @@ bp = Blueprint("maillogin", __name__, url_prefix="/m")
 @bp.record_once
 def _redact_logs(state) -> None:
     # The request log (werkzeug, gunicorn) prints the path, which holds the token: mask it there.
-    install_log_redaction(state.app.logger.name)
+    install_log_redaction()
 
 
 @bp.after_request

@@ -1,45 +1,49 @@
-"""Keep mail-login tokens out of logs: request logs print the path, and the path holds the token."""
+"""Keep secrets out of logs: the one redaction of the code base (Flask-free).
+
+A request's path can carry a token that logs in or confirms by itself: the mail-login link (`/m/<token>`) and
+the email-change confirmation (`/my-details/email/confirm/<token>`). `redact()` masks those tokens, every
+query string and secret-looking `key=value` text. `install_log_redaction()` applies it to every log record
+of the process when it is created (the app's loggers, werkzeug's request lines); gunicorn's access log
+passes its atoms through `redact()` (deploy/gunicorn.conf.py); the nginx example masks the same paths
+(deploy/nginx/hostico.conf: keep TOKEN_PATHS and its map in step; tests/security/test_nginx.py checks it).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"/m/[^\s?#\"'/]{8,}")
-REDACTED = "/m/[redacted]"
-# werkzeug's development server and gunicorn write the request line through these loggers.
-REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+# Paths whose last segment is a secret token.
+TOKEN_PATHS = ("/m/", "/my-details/email/confirm/")
+REDACTED = "[redacted]"
+_TOKEN_IN_PATH = re.compile("(" + "|".join(re.escape(p) for p in TOKEN_PATHS) + r")[^\s/?#\"']+")
+_QUERY = re.compile(r"(?<=[\w/])\?[^\s\"']+")
+_SECRET_VALUE = re.compile(r"(?i)\b(password|token|secret|otp|totp|csrf_token|api_key|authorization)=([^\s&\"']+)")
 
 
 def redact(text: str) -> str:
-    """Replace every `/m/<token>` in text by `/m/[redacted]`."""
-    return _TOKEN_IN_PATH.sub(REDACTED, text)
+    """Mask path tokens (`/m/[redacted]`), query strings and secret-looking values in a log line."""
+    text = _QUERY.sub("?" + REDACTED, text)
+    text = _SECRET_VALUE.sub(r"\1=" + REDACTED, text)
+    return _TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
 
 
-def _clean(value: object) -> object:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_clean(v) for v in value)
-    return value
+def install_log_redaction() -> None:
+    """Redact every log record of the process when it is created, whichever logger or handler it goes to."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "hostico_redacting", False):
+        return
 
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed format string: leave it to logging's own error report
+            return record
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
 
-class RedactTokens(logging.Filter):
-    """A logging filter that masks mail-login tokens in a record's message and arguments."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if record.args:
-            record.args = _clean(record.args)  # type: ignore[assignment]
-        return True
-
-
-def install_log_redaction(*extra_loggers: str) -> None:
-    """Attach the filter (once) to the request loggers and the given app loggers."""
-    for name in (*REQUEST_LOGGERS, *extra_loggers):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    factory.hostico_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from hostico.maillogin.redact import install_log_redaction
 from hostico.web.database import db
 from hostico.web.security import public
-
-# A mail-login token in a path, any query string, and secrets in `key=value` text.
-_MAIL_TOKEN = re.compile(r"(/m/)[^\s/?\"']+")
-_QUERY = re.compile(r"(?<=[\w/])\?[^\s\"']+")
-_SECRET_VALUE = re.compile(r"(?i)\b(password|token|secret|otp|totp|csrf_token|api_key|authorization)=([^\s&\"']+)")
-REDACTED = "[redacted]"
-
-
-def redact(message: str) -> str:
-    """Strip mail-login tokens, query strings and secret-looking values from a log line."""
-    message = _QUERY.sub("?" + REDACTED, message)
-    message = _SECRET_VALUE.sub(r"\1=" + REDACTED, message)
-    return _MAIL_TOKEN.sub(r"\1" + REDACTED, message)
-
-
-def install_log_redaction() -> None:
-    """Redact every log record of the process when it is created, whichever logger or handler it goes to."""
-    previous = logging.getLogRecordFactory()
-    if getattr(previous, "hostico_redacting", False):
-        return
-
-    def factory(*args, **kwargs) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed format string: leave it to logging's own error report
-            return record
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return record
-
-    factory.hostico_redacting = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
 
 
 def init_app(app: Flask) -> None:
@@ -55,7 +21,7 @@ def init_app(app: Flask) -> None:
         # so rate limits count real client addresses and Secure cookies see https.
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    install_log_redaction()
+    install_log_redaction()  # the one log redaction (hostico/maillogin/redact.py)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 
