@@ -62,6 +62,24 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield ids[start:start + size]
 
 
+def _batches(session: Session, ids: Sequence[int], batch_size: int, summary: dict, progress: Progress | None,
+             phase: str, scanned: str | None = None) -> Iterator[Sequence[int]]:
+    """The billing run's batch loop, for every phase: each batch of ids takes the run lock, is handed to the
+    caller's loop body, then committed (one transaction per batch, so a crash loses one batch) and reported.
+    An exception in the body ends the loop before the commit."""
+    done = 0
+    for chunk in _chunks(ids, batch_size):
+        _lock_batch(session, summary["run_id"])
+        yield chunk
+        summary["batches"] += 1
+        session.commit()
+        done += len(chunk)
+        if scanned:
+            summary[scanned] = done
+        if progress:
+            progress(phase, done, len(ids))
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -143,20 +161,13 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
                InvoiceLine.vat_rate.in_(others))
         .group_by(Invoice.id).order_by(Invoice.id)
     ).all()
-    done = 0
-    for chunk in _chunks(ids, batch_size):
-        _lock_batch(session, summary["run_id"])
+    for chunk in _batches(session, ids, batch_size, summary, progress, "vat"):
         stmt = select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id).execution_options(
             populate_existing=True)
         stmt = for_update(session, stmt)  # a payment waits, then finds the proforma at the new rate
         for invoice in session.scalars(stmt).all():
             if invoice.is_editable and reprice(session, invoice, settings, today):
                 summary["proformas_repriced"] += 1
-        summary["batches"] += 1
-        session.commit()
-        done += len(chunk)
-        if progress:
-            progress("vat", done, len(ids))
 
 
 def _issue_renewals(session, settings, today, batch_size, summary, progress) -> None:
@@ -164,19 +175,11 @@ def _issue_renewals(session, settings, today, batch_size, summary, progress) -> 
     ids = session.scalars(
         select(Service.id).where(Service.status.in_(RENEWABLE), Service.next_due_date <= horizon).order_by(Service.id)
     ).all()
-    done = 0
-    for chunk in _chunks(ids, batch_size):
-        _lock_batch(session, summary["run_id"])
+    for chunk in _batches(session, ids, batch_size, summary, progress, "renewals", scanned="services_scanned"):
         issued, waiting, no_data = _renew_batch(session, settings, today, chunk)
         summary["proformas_issued"] += issued
         summary["waiting_for_rate"] += waiting
         summary["waiting_for_billing_data"] += no_data
-        summary["batches"] += 1
-        session.commit()
-        done += len(chunk)
-        summary["services_scanned"] = done
-        if progress:
-            progress("renewals", done, len(ids))
 
 
 def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
@@ -293,9 +296,7 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
                                  Invoice.issue_date < today)
         .order_by(Invoice.id)
     ).all()
-    done = 0
-    for chunk in _chunks(ids, batch_size):
-        _lock_batch(session, summary["run_id"])
+    for chunk in _batches(session, ids, batch_size, summary, progress, "reminders", scanned="proformas_scanned"):
         invoices = session.scalars(select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)).all()
         customers = _customers(session, {i.customer_id for i in invoices})
         notices = []
@@ -308,12 +309,6 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
                                       context={"days_left": days_left, "due_date": invoice.due_date.isoformat(),
                                                "total": str(invoice.total), "currency": invoice.currency}))
         summary["reminders"] += queue_notifications(session, "reminder", notices, settings)
-        summary["batches"] += 1
-        session.commit()
-        done += len(chunk)
-        summary["proformas_scanned"] = done
-        if progress:
-            progress("reminders", done, len(ids))
 
 
 def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int] | None = None):
@@ -336,9 +331,7 @@ def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int]
 def _suspend_overdue(session, settings, today, batch_size, summary, progress) -> None:
     cutoff = today - dt.timedelta(days=settings.grace_days)
     service_ids = sorted({row[0] for row in _overdue_pairs(session, cutoff)})
-    done = 0
-    for chunk in _chunks(service_ids, batch_size):
-        _lock_batch(session, summary["run_id"])
+    for chunk in _batches(session, service_ids, batch_size, summary, progress, "suspensions"):
         pairs = _overdue_pairs(session, cutoff, chunk)
         if _is_postgres(session):
             # Lock in the order a payment does (proforma, then service), then look again: a payment
@@ -362,11 +355,6 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
                             note=f"Proforma {code} unpaid since {due.isoformat()}",
                             sms_hours=settings.sms_hours, timezone=settings.timezone)
             summary["suspensions"] += 1
-        summary["batches"] += 1
-        session.commit()
-        done += len(chunk)
-        if progress:
-            progress("suspensions", done, len(service_ids))
 
 
 def _expire_orders(session, settings, today, batch_size, summary, progress) -> None:
@@ -377,14 +365,8 @@ def _expire_orders(session, settings, today, batch_size, summary, progress) -> N
     ids = session.scalars(select(Order.id).where(Order.status == "pending",
                                                  Order.created_at < expiry_cutoff(settings, today))
                           .order_by(Order.id)).all()
-    done = 0
-    for chunk in _chunks(ids, batch_size):
-        _lock_batch(session, summary["run_id"])  # SQLite: the write lock, before reading what a payment changes
+    # The run lock is also SQLite's write lock, taken before reading what a payment changes.
+    for chunk in _batches(session, ids, batch_size, summary, progress, "orders"):
         for order_id in chunk:
             if expire_order(session, order_id, settings):
                 summary["orders_expired"] += 1
-        summary["batches"] += 1
-        session.commit()
-        done += len(chunk)
-        if progress:
-            progress("orders", done, len(ids))
