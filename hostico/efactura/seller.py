@@ -59,6 +59,6 @@ def from_config(config: Mapping[str, object]) -> dict[str, str]:
     """The seller snapshot the settings give now (the same as billing's `seller_snapshot`, which invoices copy;
     read here too so that e-Factura does not import billing, which imports e-Factura's addresses)."""
     keys = ("name", "cui", "reg_com", "address", "bank", "iban", "capital")
-    snapshot = {key: str(config.get(f"SELLER_{key.upper()}", "")) for key in keys}
+    snapshot = {key: str(read(config, f"SELLER_{key.upper()}")) for key in keys}
     snapshot["vat_payer"] = "1" if bool(read(config, "SELLER_VAT_PAYER")) else "0"
     return snapshot
