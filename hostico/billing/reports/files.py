@@ -80,6 +80,8 @@ def total_cells(journal: Journal, translate: Translate = _identity) -> list:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hostico.billing.errors import BillingError
-from hostico.billing.taxes import EU_COUNTRIES, OUTSIDE_SCOPE, REVERSE_CHARGE, STANDARD
+from hostico.billing.taxes import EU_COUNTRIES, OUTSIDE_SCOPE, REVERSE_CHARGE, STANDARD, round_money
 from hostico.errors import N_
 from hostico.models import ExchangeRate, Invoice, InvoiceLine
 
@@ -157,20 +157,21 @@ class _Rates:
 
 
 def _lei(amount: Decimal, rate: Decimal) -> Decimal:
-    from hostico.billing.taxes import round_money
-
     return round_money(amount * rate)
 
 
-def buyer_fields(buyer: dict) -> tuple[str, str, str, str]:
-    """(name, code, country, VAT number) of a buyer snapshot: the code is the VAT number or CUI of a company,
-    the CNP of a person (empty when none was given)."""
-    buyer = buyer or {}
-    company = buyer.get("kind") == "company"
-    name = (buyer.get("company_name") if company else buyer.get("name")) or ""
-    vat_number = (buyer.get("vat_number") or "").replace(" ", "").upper()
-    code = (vat_number or (buyer.get("cui") or "")) if company else (buyer.get("cnp") or "")
-    return name, code.replace(" ", ""), (buyer.get("country") or "RO").upper(), vat_number
+BUYER_KEYS = ("kind", "name", "company_name", "cui", "cnp", "vat_number", "country")
+
+
+def buyer_fields(buyer) -> tuple[str, str, str, str]:
+    """(name, code, country, VAT number) of a buyer snapshot (a dict, or a row with the BUYER_KEYS read in SQL):
+    the code is the VAT number or CUI of a company, the CNP of a person (empty when none was given)."""
+    get = buyer.get if isinstance(buyer, dict) else (lambda key: getattr(buyer, "buyer_" + key))
+    company = get("kind") == "company"
+    name = (get("company_name") if company else get("name")) or ""
+    vat_number = (get("vat_number") or "").replace(" ", "").upper()
+    code = (vat_number or (get("cui") or "")) if company else (get("cnp") or "")
+    return name, code.replace(" ", ""), (get("country") or "RO").upper(), vat_number
 
 
 def _journal_row(position: int, head, lines: list, rates: _Rates) -> JournalRow:
@@ -193,7 +194,7 @@ def _journal_row(position: int, head, lines: list, rates: _Rates) -> JournalRow:
         amounts = {key: (_lei(base, exchange_rate), _lei(vat, exchange_rate)) for key, (base, vat) in groups.items()}
         if head.total_ron is not None and head.vat_total_ron is not None and amounts:
             # The lei the document printed (art. 319 alin. 23) are the figures: the first group takes the cents.
-            first = next(iter(sorted(amounts, key=column_sort_key)))
+            first = min(amounts, key=column_sort_key)
             base_sum = sum((b for b, _ in amounts.values()), ZERO)
             vat_sum = sum((v for _, v in amounts.values()), ZERO)
             b, v = amounts[first]
@@ -201,8 +202,9 @@ def _journal_row(position: int, head, lines: list, rates: _Rates) -> JournalRow:
     else:
         amounts = {key: (base, vat) for key, (base, vat) in groups.items()}
         exchange_rate = rate_date = None  # a RON document is in lei; a rate it stores converted prices only
-    amounts = dict(sorted(amounts.items(), key=lambda item: column_sort_key(item[0])))
-    name, code, country, vat_number = buyer_fields(head.buyer)
+    if len(amounts) > 1:
+        amounts = dict(sorted(amounts.items(), key=lambda item: column_sort_key(item[0])))
+    name, code, country, vat_number = buyer_fields(head)
     return JournalRow(
         position=position, number=head.code, kind=head.kind, issue_date=head.issue_date,
         collected_on=head.collected_on, event_date=head.event, buyer_name=name, buyer_code=code,
@@ -215,8 +217,8 @@ def _journal_row(position: int, head, lines: list, rates: _Rates) -> JournalRow:
 def _stream_rows(session: Session, start: dt.date, end: dt.date) -> Iterator[JournalRow]:
     event = _event_date().label("event")
     stmt = (
-        select(Invoice.id, Invoice.code, Invoice.kind, Invoice.issue_date, Invoice.collected_on, event, Invoice.buyer,
-               Invoice.vat_category, Invoice.currency, Invoice.exchange_rate, Invoice.rate_date, Invoice.total,
+        select(Invoice.id, Invoice.code, Invoice.kind, Invoice.issue_date, Invoice.collected_on, event,
+               *(Invoice.buyer[key].as_string().label("buyer_" + key) for key in BUYER_KEYS), Invoice.vat_category, Invoice.currency, Invoice.exchange_rate, Invoice.rate_date, Invoice.total,
                Invoice.vat_total_ron, Invoice.total_ron,
                InvoiceLine.vat_rate, InvoiceLine.net, InvoiceLine.vat)
         .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
