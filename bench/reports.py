@@ -63,7 +63,8 @@ def build_postgres(database_url: str, documents: int) -> None:
             "reverse_charge": f"({kind}) = 'de'", "vat_category": f"CASE {kind} WHEN 'de' THEN 'AE' ELSE 'S' END",
             "vat_mention": f"CASE {kind} WHEN 'de' THEN 'Taxare inversă' END",
             "subtotal": subtotal, "vat_total": vat, "total": f"({subtotal}) + ({vat})",
-            "exchange_rate": f"CASE WHEN {eur} THEN 50800 END", "rate_date": f"CASE WHEN {eur} THEN {collected} - 1 END",
+            "exchange_rate": f"CASE WHEN {eur} THEN 50800 END",
+            "rate_date": f"CASE WHEN {eur} THEN {collected} - 1 END",
             "vat_total_ron": f"CASE {kind} WHEN 'fr' THEN ROUND(({vat}) * 5.08) END",
             "total_ron": f"CASE {kind} WHEN 'fr' THEN ROUND((({subtotal}) + ({vat})) * 5.08) END",
             "paid_at": "now()"}, documents)))

@@ -218,7 +218,8 @@ def _stream_rows(session: Session, start: dt.date, end: dt.date) -> Iterator[Jou
     event = _event_date().label("event")
     stmt = (
         select(Invoice.id, Invoice.code, Invoice.kind, Invoice.issue_date, Invoice.collected_on, event,
-               *(Invoice.buyer[key].as_string().label("buyer_" + key) for key in BUYER_KEYS), Invoice.vat_category, Invoice.currency, Invoice.exchange_rate, Invoice.rate_date, Invoice.total,
+               *(Invoice.buyer[key].as_string().label("buyer_" + key) for key in BUYER_KEYS), Invoice.vat_category,
+               Invoice.currency, Invoice.exchange_rate, Invoice.rate_date, Invoice.total,
                Invoice.vat_total_ron, Invoice.total_ron,
                InvoiceLine.vat_rate, InvoiceLine.net, InvoiceLine.vat)
         .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
