@@ -14,7 +14,7 @@ from hostico.billing.reports import parse_month, sales_journal, vat_summary
 from hostico.billing.reports.files import journal_csv, journal_xlsx, summary_csv, summary_rows
 from hostico.billing.reports.journal import ReportError
 from hostico.billing.reports.saga import saga_xml
-from hostico.db import db
+from hostico.web.database import db
 
 reports_cli = AppGroup("reports", help="Reports for the accountant: sales journal, VAT summary.")
 

@@ -21,12 +21,12 @@ from hostico.billing.reports.journal import ReportError
 from hostico.billing.reports.saga import MEDIA_TYPE as SAGA_MEDIA_TYPE
 from hostico.billing.reports.saga import filename as saga_filename
 from hostico.billing.reports.saga import saga_xml
-from hostico.db import db
-from hostico.i18n import error_message
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.i18n import error_message
 
 SCREEN_ROWS = 500  # the page shows this many documents; the files hold them all
 
