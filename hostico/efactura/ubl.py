@@ -126,11 +126,23 @@ def _seller_party(root, invoice, outside_scope: bool) -> None:
         _cbc(legal, "CompanyLegalForm", f"Capital social: {seller['capital']}")
 
 
+def romanian_vat_code(buyer: dict) -> str | None:
+    """The buyer's Romanian VAT code (RO and 2–10 digits) when it is a business established in another country
+    but registered for VAT in Romania, else None."""
+    if buyer.get("kind") != "company" or (buyer.get("country") or "RO").upper() == "RO":
+        return None
+    code = (buyer.get("vat_number") or "").replace(" ", "").upper()
+    return code if re.fullmatch(r"RO\d{2,10}", code) else None
+
+
 def buyer_identifier(buyer: dict) -> str:
-    """Return the buyer's id on the document: CUI for a company, CNP or 13 zeros for a person."""
+    """Return the buyer's id on the document: CUI for a company (a foreign business registered for VAT in
+    Romania: the digits of its Romanian VAT code), CNP or 13 zeros for a person."""
     if buyer.get("kind") == "company":
         if (buyer.get("country") or "RO").upper() == "RO":
             return _digits(buyer.get("cui"))
+        if romanian_vat_code(buyer):
+            return _digits(romanian_vat_code(buyer))
         return (buyer.get("cui") or buyer.get("vat_number") or "").replace(" ", "")
     return buyer.get("cnp") or ANONYMOUS_CONSUMER
 
@@ -284,6 +296,11 @@ def build_document(invoice) -> bytes:
              if categories.exemption_reason(invoice, category)]
     for note in dict.fromkeys(notes):
         _cbc(root, "Note", note)
+    collected_on = getattr(invoice, "collected_on", None)
+    if not credit and collected_on is not None:
+        # BT-7: the collection date, the chargeable event of an advance payment (art. 282 alin. 2 lit. b); never
+        # next to BT-8 (BR-CO-03), which the documents do not carry
+        _cbc(root, "TaxPointDate", collected_on.isoformat())
     _cbc(root, "DocumentCurrencyCode", currency)
     if currency != "RON":
         _cbc(root, "TaxCurrencyCode", "RON")  # BR-RO-030
