@@ -66,6 +66,7 @@ def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, 
             unit_price=unit_price, vat_rate=vat_rate, net=amounts.net, vat=amounts.vat,
             price_currency=price_currency if converted else None,
             price_amount=Decimal(spec.unit_price) if converted else None,
+            price_rate=rate.value if converted and rate is not None else None,
         ))
     return lines
 
@@ -206,8 +207,6 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     """
     if not invoice.is_editable:
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
-    treatment = tax_treatment(invoice.buyer, settings, today or invoice.issue_date)
-    rate = treatment.rate
     currency = document_currency(invoice.buyer)
     bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
     converts = currency != "RON" or any((line.price_currency or invoice.currency) != currency for line in invoice.lines)
@@ -215,12 +214,25 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     if bnr_rate is None and converts and session is not None:  # the proforma's own day's rate
         bnr_rate = rate_for(session, invoice.issue_date, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
                             timezone=settings.timezone)
+    apply_buyer_treatment(invoice, settings, today or invoice.issue_date, bnr_rate)
+
+
+def apply_buyer_treatment(invoice: Invoice, settings: BillingSettings, day: dt.date, bnr_rate: BnrRate | None) -> None:
+    """Give a document the currency and VAT treatment of its buyer (tax_treatment, the VAT rate in force on
+    `day`): prices are converted again from their original currency at `bnr_rate`, lines and totals follow.
+
+    The one re-derivation behind a proforma edit, "another payer" (recompute) and a reissue on another buyer.
+    """
+    treatment = tax_treatment(invoice.buyer, settings, day)
+    rate = treatment.rate
+    currency = document_currency(invoice.buyer)
     for line in invoice.lines:
         if currency != invoice.currency or line.price_currency:
             original, price = line.price_currency or invoice.currency, line.price_amount or line.unit_price
             line.unit_price = convert(price, original, currency, bnr_rate)
             converted = original != currency
             line.price_currency, line.price_amount = (original, price) if converted else (None, None)
+            line.price_rate = bnr_rate.value if converted and bnr_rate is not None else None
         amounts = line_amounts(line.quantity, line.unit_price, rate)
         line.vat_rate, line.net, line.vat = rate, amounts.net, amounts.vat
     invoice.currency = currency
@@ -261,23 +273,52 @@ def chargeable_rate(session: Session, currency: str, settings: BillingSettings, 
                     timezone=settings.timezone, currency=currency)
 
 
+def needs_new_treatment(proforma: Invoice, buyer: dict, settings: BillingSettings, day: dt.date) -> bool:
+    """True when a sale billed on the proforma's data is taxed otherwise for `buyer` on `day` (VAT category,
+    rate or mention, or the currency), as a proforma edit decides it."""
+    return (treatment_of(proforma) != tax_treatment(buyer, settings, day)
+            or document_currency(buyer) != proforma.currency)
+
+
+def tax_invoice_rate(session: Session, proforma: Invoice, buyer: dict, settings: BillingSettings,
+                     collected_on: dt.date) -> BnrRate | None:
+    """The BNR rate the tax invoice of `proforma` for `buyer` collected on `collected_on` needs, or None.
+
+    Every EUR tax invoice (S, AE and O) uses the rate of the banking day before the collection date
+    (art. 290: the last rate BNR published before it); a RON one keeps its proforma's conversion rate,
+    unless it is a new sale to another buyer (a reissue) whose prices are converted on that day.
+    """
+    renewed = needs_new_treatment(proforma, buyer, settings, collected_on)
+    currency = document_currency(buyer) if renewed else proforma.currency
+    converts = renewed and (proforma.currency != currency
+                            or any((line.price_currency or proforma.currency) != currency for line in proforma.lines))
+    if currency == "RON" and not converts:
+        return None
+    return rate_for(session, collected_on, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                    timezone=settings.timezone)
+
+
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
                       buyer: dict | None = None, collected_on: dt.date | None = None,
-                      reissue_of: Invoice | None = None) -> Invoice:
+                      reissue_of: Invoice | None = None, storno: Invoice | None = None) -> Invoice:
     """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines.
 
     `collected_on` is the day the money arrived (printed as "data încasării"; the chargeable event of
     an advance payment); the issue date is taken with the number, never before the series' last one.
     A RON document keeps the proforma's lei (the amount received) and its conversion rate; an EUR one
-    gets its VAT in lei at the BNR rate of the collection day.
+    (S, AE or O) gets the BNR rate of the collection day (art. 290), and its VAT in lei at that rate.
+    A reissue (`reissue_of`, cancelled by `storno`) is a new sale to the buyer it names: when that buyer
+    is taxed otherwise than the proforma's, VAT category, rate, currency and prices are derived for it
+    as a proforma edit would (apply_buyer_treatment), on the collection date.
     """
     if proforma.kind != "proforma":
         raise InvalidTransition(N_("A tax invoice is issued from a proforma."), code="not_a_proforma")
     buyer = buyer or dict(proforma.buyer)
     require_complete_buyer(buyer)
     collected_on = collected_on or today
-    lei_rate = chargeable_rate(session, proforma.currency, settings, collected_on) \
-        if proforma.currency != "RON" and proforma.vat_total != 0 else None
+    renewed = reissue_of is not None and needs_new_treatment(proforma, buyer, settings, collected_on)
+    bnr_rate = tax_invoice_rate(session, proforma, buyer if reissue_of is not None else dict(proforma.buyer),
+                                settings, collected_on)
     number, issue_date = next_number(session, settings.tax_series, today)
     tax = Invoice(
         customer_id=proforma.customer_id, kind="tax", series=settings.tax_series, number=number,
@@ -291,18 +332,24 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
         InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
                     period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
                     unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount)
+                    price_currency=line.price_currency, price_amount=line.price_amount,
+                    price_rate=line.price_rate if line.price_currency else None)
         for line in proforma.lines
     ]
-    _totals(tax)
-    proforma_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date) \
-        if proforma.exchange_rate is not None else None
-    _set_rate(tax, lei_rate or proforma_rate)
+    if renewed:
+        apply_buyer_treatment(tax, settings, collected_on, bnr_rate)
+    else:
+        _totals(tax)
+        if tax.currency == "RON" and proforma.exchange_rate is not None:
+            bnr_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date)
+        _set_rate(tax, bnr_rate)
     session.add(tax)
     session.flush()
     if reissue_of is not None:
-        add_event(session, tax, "issued", code="reissue_of",
-                  params={"invoice": reissue_of.code, "proforma": proforma.code})
+        params = {"invoice": reissue_of.code, "proforma": proforma.code}
+        if storno is not None:
+            params["storno"] = storno.code
+        add_event(session, tax, "issued", code="reissue_of", params=params)
     else:
         add_event(session, tax, "issued", code="from_proforma", params={"proforma": proforma.code})
     return tax
@@ -315,7 +362,8 @@ def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> li
         InvoiceLine(position=pos, description=f"Storno: {line.description}"[:300], service_id=line.service_id,
                     period_start=line.period_start, period_end=line.period_end, quantity=-line.quantity,
                     unit_price=line.unit_price, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount, corrects_line_id=line.id)
+                    price_currency=line.price_currency, price_amount=line.price_amount, price_rate=line.price_rate,
+                    corrects_line_id=line.id)
         for pos, line in enumerate(chosen, start=1)
     ]
 
@@ -356,7 +404,7 @@ FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_
                  "vat_total_ron", "total_ron", "collected_on")
 FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end", "quantity", "unit_price",
                       "vat_rate", "net", "vat", "position", "invoice_id", "price_currency", "price_amount",
-                      "corrects_line_id")
+                      "price_rate", "corrects_line_id")
 
 
 @event.listens_for(Invoice, "before_update")

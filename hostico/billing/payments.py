@@ -94,7 +94,7 @@ def record_payment(
     if existing is not None:
         return existing
     head = session.execute(select(Invoice.currency, Invoice.vat_total).where(Invoice.id == proforma_id)).first()
-    if head is not None and head.currency != "RON" and head.vat_total:
+    if head is not None and head.currency != "RON":  # every EUR tax invoice takes the collection day's rate
         chargeable_rate(session, head.currency, settings, received_on)  # read BNR before taking locks
     proforma = lock_invoice(session, proforma_id)
     # A duplicate delivery may have waited on the lock behind the first one: look again now that the

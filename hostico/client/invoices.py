@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
+from hostico.billing.corrections import reissue_citation
 from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
@@ -269,6 +270,8 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
         "tax_invoice": next((r for r in reversed(rows) if r.proforma_id == invoice.id), None),
         "corrects": next((r for r in rows if r.id == invoice.corrects_id), None),
         "credit_notes": [r for r in rows if r.corrects_id == invoice.id],
+        # a reissue (storno and reissue): the tax invoice it replaces and the credit notes that cancelled it
+        **dict(zip(("replaces", "stornos"), reissue_citation(db.session, invoice) or (None, []), strict=True)),
     }
 
 
@@ -277,7 +280,10 @@ def document_context(invoice: Invoice) -> dict[str, object]:
     return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
             "billing": app_settings().billing,
             # the BNR rate as printed, in the reader's locale: "5,0917"
-            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None}
+            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None,
+            # the rate each converted line used, which is the one its printed conversion shows
+            "line_rates": {line.id: format_decimal(line.price_rate, "0.0000") for line in invoice.lines
+                           if line.price_rate is not None}}
 
 
 @bp.route("/invoices/<code>")

@@ -262,6 +262,25 @@ def _corrected(invoice):
     return corrected
 
 
+def _reissue_references(invoice) -> list:
+    """A reissued tax invoice (storno and reissue) cites the tax invoice of the same sale it replaces and the credit
+    notes that cancelled it: those documents, oldest first; empty for any other document."""
+    proforma_id, own_id = getattr(invoice, "proforma_id", None), getattr(invoice, "id", None)
+    session = object_session(invoice) if proforma_id is not None and own_id is not None else None
+    if session is None:
+        return []
+    from sqlalchemy import select
+
+    from hostico.models import Invoice
+
+    cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id, Invoice.kind == "tax",
+                                                     Invoice.id < own_id).order_by(Invoice.id.desc()).limit(1))
+    if cancelled is None:
+        return []
+    return [cancelled, *session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
+                                                              Invoice.kind == "credit_note").order_by(Invoice.id))]
+
+
 def unclean_texts(invoice) -> list[str]:
     """Where the invoice's texts hold control characters: "buyer.name", "line 2", ... (empty when clean)."""
     found = [f"{party}.{key}" for party in ("buyer", "seller")
@@ -305,10 +324,11 @@ def build_document(invoice) -> bytes:
     if currency != "RON":
         _cbc(root, "TaxCurrencyCode", "RON")  # BR-RO-030
     corrected = _corrected(invoice) if credit else None
-    if corrected is not None:
+    # BG-3: a credit note cites the invoice it corrects; a reissue the invoice it replaces and that one's storno
+    for cited in ([corrected] if corrected is not None else []) if credit else _reissue_references(invoice):
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
-        _cbc(reference, "ID", corrected.code)  # BT-25
-        _cbc(reference, "IssueDate", corrected.issue_date.isoformat())  # BT-26
+        _cbc(reference, "ID", cited.code)  # BT-25
+        _cbc(reference, "IssueDate", cited.issue_date.isoformat())  # BT-26
     outside_scope = any(category == categories.OUTSIDE_SCOPE for category, _ in groups)
     _seller_party(root, invoice, outside_scope)
     _buyer_party(root, invoice, outside_scope)

@@ -134,10 +134,13 @@ class InvoiceLine(Base):
     vat_rate: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # A price set in another currency than the document's: the original unit price and its currency
-    # ("19,00 EUR × 5,0917 = 96,74 lei"); the rate is the invoice's.
+    # A price set in another currency than the document's: the original unit price, its currency and the
+    # BNR rate it was converted at ("19,00 EUR × 5,0917 = 96,74 lei"; older lines: the invoice's rate). A tax
+    # invoice keeps its proforma's converted prices (the amount received) while an EUR one states the rate
+    # of its collection day, so the two rates may differ.
     price_currency: Mapped[str | None] = mapped_column(String(3))
     price_amount: Mapped[Decimal | None] = mapped_column(Money())
+    price_rate: Mapped[Decimal | None] = mapped_column(Rate())
     # On a credit note: the line of the corrected invoice this line reverses.
     corrects_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_lines.id"))
 
