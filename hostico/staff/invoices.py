@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from hostico.billing.buyers.profiles import is_usable
-from hostico.billing.corrections import remaining_to_credit
+from hostico.billing.corrections import reissue_citation, remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import record_payment
@@ -106,6 +106,7 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
         select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
     return render_template(
         "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
+        citation=reissue_citation(s, invoice),
         source=source, events=events, payments=payments, messages=messages,
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),
