@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import CorrectionRefused
-from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_invoice, storno_lines
+from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_invoice, storno_lines, tax_invoice_rate
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money
@@ -140,6 +140,9 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
     A reissue is a new sale to the buyer it names (docs/fiscal.md, Corrections): VAT category, rate, currency
     and e-Factura scope follow that buyer as a proforma edit would; it cites the cancelled invoice and its storno.
     """
+    sale = session.get(Invoice, tax_invoice.proforma_id) if tax_invoice.proforma_id is not None else None
+    if sale is not None and tax_invoice.collected_on is not None:  # read BNR (if it must) before taking locks
+        tax_invoice_rate(session, sale, buyer or dict(tax_invoice.buyer), settings, tax_invoice.collected_on)
     tax_invoice = lock_invoice(session, tax_invoice.id)
     if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None:
         raise CorrectionRefused(N_("Only a tax invoice issued from a proforma can be reissued."), code="not_reissuable")
