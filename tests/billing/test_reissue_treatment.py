@@ -7,15 +7,17 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
 from hostico.billing.corrections import credit_tax_invoice, reissue_citation, reissue_tax_invoice
 from hostico.billing.currency import BnrRate, convert
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
+from hostico.efactura.documents import enqueue_new
 from hostico.efactura.scope import route_for
 from hostico.efactura.ubl import build_document
 from hostico.efactura.validate import validate_document
-from hostico.models import ExchangeRate, ExchangeRateSync, Invoice, utcnow
+from hostico.models import EfacturaDocument, ExchangeRate, ExchangeRateSync, Invoice, utcnow
 from tests.factories import vies_answer
 
 FRIDAY, MONDAY, TUESDAY = dt.date(2026, 5, 29), dt.date(2026, 6, 1), dt.date(2026, 6, 2)
@@ -61,6 +63,12 @@ def storno_and_reissue(session, make, settings, tax, customer, buyer):
     return storno, again
 
 
+def efactura_state(session, invoice: Invoice) -> EfacturaDocument:
+    enqueue_new(session, utcnow())
+    session.commit()
+    return session.scalar(select(EfacturaDocument).where(EfacturaDocument.invoice_id == invoice.id))
+
+
 def xpath(xml: bytes, path: str) -> list[str]:
     return [e.text for e in etree.fromstring(xml).xpath(path, namespaces=NS)]
 
@@ -85,6 +93,7 @@ def test_a_romanian_persons_invoice_reissued_on_a_german_vat_payer_is_reverse_ch
     assert (line.unit_price, line.price_rate, again.total) == (Decimal("19.61"), Decimal("5.1000"), Decimal("19.61"))
     assert (again.exchange_rate, again.rate_date, again.total_ron) == (Decimal("5.1000"), MONDAY, None)
     assert route_for(again) is None  # reverse charge: not reported to e-Factura
+    assert efactura_state(session, again).state == "excluded"
     xml = build_document(again)
     assert [str(f) for f in validate_document(xml)] == []
     assert xpath(xml, "//cac:TaxSubtotal/cac:TaxCategory/cbc:ID") == ["AE"]
@@ -112,6 +121,8 @@ def test_a_german_reverse_charge_invoice_reissued_on_a_romanian_vat_payer_is_21_
     assert [str(f) for f in validate_document(xml)] == []
     assert xpath(xml, "//cac:TaxSubtotal/cac:TaxCategory/cbc:Percent") == ["21.00"]
     assert_cites(xml, tax, storno)
+    document = efactura_state(session, again)
+    assert (document.state, document.route, document.extern, document.findings) == ("pending", "upload", False, None)
     assert [str(f) for f in validate_document(build_document(storno))] == []
 
 
