@@ -273,12 +273,16 @@ def _reissue_references(invoice) -> list:
 
     from hostico.models import Invoice
 
-    cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id, Invoice.kind == "tax",
-                                                     Invoice.id < own_id).order_by(Invoice.id.desc()).limit(1))
-    if cancelled is None:
-        return []
-    return [cancelled, *session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
-                                                              Invoice.kind == "credit_note").order_by(Invoice.id))]
+    # Read only: never flush what the caller has pending (a worker's new e-Factura rows must fail, if they do, at
+    # its own flush, where a concurrent worker's duplicate is expected and handled).
+    with session.no_autoflush:
+        cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id, Invoice.kind == "tax",
+                                                         Invoice.id < own_id).order_by(Invoice.id.desc()).limit(1))
+        if cancelled is None:
+            return []
+        return [cancelled, *session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
+                                                                  Invoice.kind == "credit_note")
+                                            .order_by(Invoice.id))]
 
 
 def unclean_texts(invoice) -> list[str]:
