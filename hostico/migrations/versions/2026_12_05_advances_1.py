@@ -5,7 +5,7 @@ fiscal) and the rest stays due (docs/payments.md, "Advances"). Proformas paid be
 their amount paid is their total.
 
 Revision ID: advances_1
-Revises: clean_text_1
+Revises: efactura_correct_1
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "advances_1"
-down_revision = "clean_text_1"
+down_revision = "efactura_correct_1"
 branch_labels = None
 depends_on = None
 
