@@ -12,7 +12,7 @@ from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID, PENDING
-from tests.payments.fakes import FakeNetopia
+from tests.fakes.gateways import FakeNetopia
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hostico.models import Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
-from tests.payments.fakes import FakeStripe
+from tests.fakes.gateways import FakeStripe
 
 
 @pytest.fixture
