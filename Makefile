@@ -33,25 +33,25 @@ PO_FILES := $(wildcard hostico/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 $(MO_FILES): %.mo: %.po | $(VENV)/.runtime
-	$(BIN)/python -m hostico.catalog compile
+	$(BIN)/python -m hostico.message_catalog compile
 
 i18n-compile: $(MO_FILES)
 
 # Write build/messages.pot (every message with where it is used, for context).
 i18n-extract: $(VENV)/.runtime
-	$(BIN)/python -m hostico.catalog extract
+	$(BIN)/python -m hostico.message_catalog extract
 
 # Add new messages to the .po files (empty, to translate), drop the ones no longer used.
 i18n-update: $(VENV)/.runtime
-	$(BIN)/python -m hostico.catalog update
+	$(BIN)/python -m hostico.message_catalog update
 
 # After a `git merge` that conflicts in a .po: keep both sides' entries (then run i18n-update).
 i18n-resolve: $(VENV)/.runtime
-	$(BIN)/python -m hostico.catalog resolve
+	$(BIN)/python -m hostico.message_catalog resolve
 
 # Fail on any message missing, untranslated or fuzzy (the same check as tests/test_catalogue.py).
 i18n-check: $(VENV)/.runtime
-	$(BIN)/python -m hostico.catalog check
+	$(BIN)/python -m hostico.message_catalog check
 
 # WeasyPrint (invoice PDFs) needs pango and a Unicode font; installed once when missing.
 system-deps:

@@ -2,7 +2,7 @@
 
     python bench/run.py            # full sizes (several minutes)
     python bench/run.py --quick    # small sizes, for a smoke run
-    python bench/run.py --readme   # and put the table into README.md
+    python bench/run.py --docs     # and put the table into docs/bench.md
     python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF,
                                    # f e-Factura
 
@@ -218,8 +218,8 @@ def _pages(app, role: str, seeded: dict) -> list[str]:
 def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
     from sqlalchemy.orm import Session
 
+    from hostico.accounts.login_sessions import create as open_session
     from hostico.accounts.passwords import hash_password
-    from hostico.accounts.sessions import create as open_session
     from hostico.db import db
     from hostico.models import StaffUser
     from hostico.staff import STAFF_MFA_KEY
@@ -396,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="load duration per measurement")
     parser.add_argument("--threads", type=int, default=8, help="client threads for the load")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the page-speed comparison (section a)")
-    parser.add_argument("--readme", action="store_true", help="also put the table into README.md")
+    parser.add_argument("--docs", "--readme", dest="docs", action="store_true",
+                        help="also put the table into docs/bench.md")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
     engine = args.engine if args.engine != "auto" else ("postgres" if postgres_available() else "sqlite")
@@ -421,8 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     details = "".join(f"- {r.figure}: {r.detail}\n" for r in rows if r.detail)
     with open(RESULTS, "w", encoding="utf-8") as fh:
         fh.write(header + text + "\n" + (f"\n## Full results\n\n{details}" if details else ""))
-    if args.readme:
-        update_readme(header.split("\n\n", 1)[1].strip() + "\n\n" + text)
+    if args.docs:
+        update_docs(header.split("\n\n", 1)[1].strip() + "\n\n" + text)
     return 0
 
 
@@ -436,15 +437,15 @@ def _revision() -> str:
         return "unknown"
 
 
-def update_readme(block: str) -> None:
-    """Replace the figures between the bench markers of README.md."""
-    path = os.path.join(ROOT, "README.md")
+def update_docs(block: str) -> None:
+    """Replace the figures between the bench markers of docs/bench.md."""
+    path = os.path.join(ROOT, "docs", "bench.md")
     with open(path, encoding="utf-8") as fh:
-        readme = fh.read()
+        text = fh.read()
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    if start not in readme or end not in readme:
-        raise SystemExit("README.md has no bench markers")
-    head, rest = readme.split(start, 1)
+    if start not in text or end not in text:
+        raise SystemExit("docs/bench.md has no bench markers")
+    head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1]
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(f"{head}{start}\n{block}\n{end}{tail}")

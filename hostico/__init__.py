@@ -124,7 +124,7 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    from hostico.auth.sessions import load_user
+    from hostico.web.login_session import load_user
 
     login_manager.user_loader(load_user)  # checks the server-side session record on every request
 
@@ -153,7 +153,7 @@ def _login_url_for(endpoint: str | None) -> str:
 
 
 def _register_hooks(app: Flask) -> None:
-    from hostico.auth.sessions import check_session
+    from hostico.web.login_session import check_session
 
     app.before_request(check_session)  # first: a revoked session is logged out before anything else runs
 

@@ -75,14 +75,14 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
-    # Accounts (DESIGN 2.2, SECURITY 4-5): server-side sessions and the password re-check (step-up).
+    # Accounts (docs/accounts.md; docs/security.md items 4-5): server-side sessions and the password re-check (step-up).
     "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
     "SESSION_IDLE_DAYS": (14, _int),  # a session unused this long is over
     "STEP_UP_ATTEMPTS": (5, _int),  # wrong passwords at a step-up per account and window, then refused
     "STEP_UP_WINDOW_MINUTES": (15, _int),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)
     "WEBHOOK_SECRET": ("dev-webhook-secret", _str),  # signs the sandbox gateway's notifications
-    # Card payments (DESIGN 8): sandbox | netopia | stripe; empty = sandbox outside production, none in it.
+    # Card payments (docs/payments.md): sandbox | netopia | stripe; empty = sandbox outside production, none in it.
     "PAYMENT_GATEWAY": ("", _str),
     "PAYMENT_TIMEOUT": (15, _int),
     "SANDBOX_NOTIFY_DELAY": (5, _int),  # seconds the sandbox's "delayed notification" card waits
@@ -115,7 +115,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "VIES_URL": ("https://ec.europa.eu/taxation_customs/vies/rest-api", _str),
     "VIES_TIMEOUT": (10, _int),
     "VIES_RETRY_SECONDS": (900, _int),  # how often the worker asks again for numbers VIES could not check
-    # RO e-Factura transport (DESIGN 7): off | simulate | test | prod
+    # RO e-Factura transport (docs/efactura.md): off | simulate | test | prod
     "EFACTURA": ("off", _str),
     "ANAF_API_URL": ("https://api.anaf.ro", _str),
     "ANAF_OAUTH_URL": ("https://logincert.anaf.ro/anaf-oauth2/v1", _str),

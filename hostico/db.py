@@ -169,6 +169,9 @@ class Database:
 db = Database()
 
 
+MIGRATION_FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+
+
 def alembic_config(url: str):
     """Return an Alembic Config pointing at hostico/migrations and the given database."""
     from alembic.config import Config
@@ -176,6 +179,8 @@ def alembic_config(url: str):
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS_DIR)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # New migrations sort by date in the folder (2026_12_05_<rev>_<slug>.py); existing files keep their names.
+    cfg.set_main_option("file_template", MIGRATION_FILE_TEMPLATE)
     return cfg
 
 

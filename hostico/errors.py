@@ -18,8 +18,9 @@ class Msg(str):
     """A parameter that is itself a message (a status, a reason): translated along with its sentence."""
 
 
-def status_label(status: str | None) -> Msg:
-    """A state word (unpaid, paid, suspended, ...) or a suspension reason as a translatable parameter."""
+def state_param(status: str | None) -> Msg:
+    """A state word (unpaid, paid, suspended, ...) or a suspension reason as a parameter of a domain error,
+    translated with its sentence (not to be confused with hostico.i18n.status_label, which translates now)."""
     return Msg(_REASONS.get(status or "", status or ""))
 
 

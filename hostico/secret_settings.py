@@ -2,10 +2,10 @@
 
 A public default secret is no secret: with the shipped `dev-webhook-secret` anyone could sign a "paid"
 notification, with `change-me` from deploy/hostico.env.example anyone could forge session cookies or
-mail-login links (issue 16, hole 5). `problems(config)` names each setting that is missing, a known
+mail-login links (docs/security.md, Secrets). `problems(config)` names each setting that is missing, a known
 placeholder or (for the app's own secrets) too short; the value itself is never printed.
 
-No Flask here: the app factory calls it with its config; the registry is also the README's list.
+No Flask here: the app factory calls it with its config; the registry is also the list in docs/security.md.
 """
 
 from __future__ import annotations

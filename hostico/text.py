@@ -1,4 +1,4 @@
-"""Clean text: what a person may save in a text field (DESIGN §6 "Clean text").
+"""Clean text: what a person may save in a text field (docs/fiscal.md, "Clean text").
 
 Control characters have no place in a name, an address or a note: XML 1.0 cannot carry most of them, so one
 of them in a buyer's name would stop that invoice's e-Factura document, and they hide in pages and PDFs. They

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from hostico import catalog, create_app
+from hostico import create_app, message_catalog
 from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
 from hostico.db import db, upgrade
@@ -36,7 +36,7 @@ from tests import factories
 use_fast_hashing()
 # The compiled catalogues are build output (git-ignored): build them from the .po files when older, so a
 # plain `pytest` after editing a translation tests that translation (`make test` does the same first).
-catalog.compile_catalogues()
+message_catalog.compile_catalogues()
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T = TypeVar("T")
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')

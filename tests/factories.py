@@ -24,7 +24,7 @@ def _hash(password: str) -> str:
 
 def make_customer(session, *, email=None, password=PASSWORD, name=None, billing=True, **kw) -> Customer:
     """A customer; with `billing` (the default) a complete default billing profile for a person in Romania,
-    since no invoice is issued without the buyer's name and address (DESIGN 6). billing=False: none."""
+    since no invoice is issued without the buyer's name and address (docs/fiscal.md). billing=False: none."""
     n = next(_seq)
     kw.setdefault("language", "en")  # the suite asserts English text; Romanian tests pass language="ro"
     customer = Customer(email=email or f"customer{n}@example.com", password_hash=_hash(password),
@@ -103,7 +103,7 @@ def make_checkout(session, customer, proformas, *, gateway="sandbox", status="pe
 
 def open_session(session, user, *, fresh=True, mail_link_id=None, user_agent="pytest") -> str:
     """Open a server-side login session for user; return the raw id to put in the cookie session ("sid")."""
-    from hostico.accounts.sessions import create
+    from hostico.accounts.login_sessions import create
 
     _record, raw = create(session, user, fresh=fresh, mail_link_id=mail_link_id, user_agent=user_agent,
                           ip="127.0.0.1")

@@ -1,15 +1,15 @@
-"""The Romanian catalogue is complete and current, and pages speak Romanian by default (DESIGN §9)."""
+"""The Romanian catalogue is complete and current, and pages speak Romanian by default (docs/i18n.md)."""
 
 from __future__ import annotations
 
 import pytest
 from babel.messages.catalog import Catalog
 
-from hostico import catalog, create_app
+from hostico import create_app, message_catalog
 
 
 def test_romanian_catalogue_translates_every_message_of_the_sources():
-    problems = catalog.check()
+    problems = message_catalog.check()
     assert not problems, "run `make i18n-update`, then translate:\n" + "\n".join(map(str, problems))
 
 
@@ -29,7 +29,8 @@ def test_the_check_fails_on_missing_stale_untranslated_fuzzy_cedilla_and_broken_
     ro.add("Suspend", "Suspendă", flags=["fuzzy"])
     ro.add("Status", "Situaţie")  # t with cedilla
     ro.add("Gone from the code", "Dispărut")
-    found = {(str(p.msgid), p.what.split(":")[0].split(" (")[0]) for p in catalog.check_catalog("ro", ro, template)}
+    problems = message_catalog.check_catalog("ro", ro, template)
+    found = {(str(p.msgid), p.what.split(":")[0].split(" (")[0]) for p in problems}
     assert found == {
         ("New string", "not in the catalogue"), ("Gone from the code", "no longer in the sources"),
         ("Paid", "not translated"), ("Suspend", "fuzzy"), ("Status", "ş/ţ with cedilla"),
@@ -41,11 +42,11 @@ def test_a_string_added_to_a_template_is_missing_until_the_catalogue_is_updated(
     page = tmp_path / "templates" / "new.html"
     page.parent.mkdir()
     page.write_text('<p>{{ _("A sentence nobody translated yet") }}</p>', encoding="utf-8")
-    monkeypatch.setattr(catalog, "ROOT", str(tmp_path))
-    monkeypatch.setattr(catalog, "MAPPING", str(tmp_path / "babel.cfg"))
+    monkeypatch.setattr(message_catalog, "ROOT", str(tmp_path))
+    monkeypatch.setattr(message_catalog, "MAPPING", str(tmp_path / "babel.cfg"))
     (tmp_path / "babel.cfg").write_text("[jinja2: templates/**.html]\n", encoding="utf-8")
-    template = catalog.extract()
-    problems = catalog.check(template=template)
+    template = message_catalog.extract()
+    problems = message_catalog.check(template=template)
     assert any(p.msgid == "A sentence nobody translated yet" and "not in the catalogue" in p.what for p in problems)
 
 

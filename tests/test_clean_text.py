@@ -1,5 +1,5 @@
 """No saved text holds control characters: every form refuses them at the field and changes nothing, and a
-migration cleans rows saved before (DESIGN §6 "Clean text", issue 22 item 1)."""
+migration cleans rows saved before (docs/fiscal.md, "Clean text")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hostico import i18n
 from hostico.billing.errors import InvalidTransition, PaymentRefused
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import Invoice
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "hostico"
@@ -40,7 +40,7 @@ def test_every_billing_refusal_is_a_marked_template_not_a_formatted_sentence():
 
 def test_the_english_text_and_the_translation_share_one_template(app):
     err = InvalidTransition(N_("Service %(domain)s is already %(status)s."), code="already_ended",
-                            domain="shop.ro", status=status_label("terminated"))
+                            domain="shop.ro", status=state_param("terminated"))
     assert str(err) == "Service shop.ro is already terminated."
     with app.test_request_context("/?lang=ro"):
         assert i18n.error_message(err) == "Serviciul shop.ro are deja starea „închis definitiv”."

@@ -1,4 +1,4 @@
-"""Every client and staff page, read in Romanian, has no English left in it (DESIGN §9).
+"""Every client and staff page, read in Romanian, has no English left in it (docs/i18n.md).
 
 The pages come from the app's URL map (tests/security/discover.py), filled with a customer's and a staff
 user's real objects, and are fetched with the `lang=ro` cookie, as full pages and as htmx partials.
@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from hostico import catalog, locales
+from hostico import locales, message_catalog
 from tests.security.conftest import World, act_as, get_pages, world  # noqa: F401 - `world` is a fixture
 
 WORD = re.compile(r"[A-Za-zĂÂÎȘȚăâîșț]+")
@@ -32,7 +32,7 @@ def _words(text: str) -> set[str]:
 
 def english_only_words() -> set[str]:
     """Words of the English messages that no Romanian translation uses."""
-    ro = catalog._read(catalog.po_path("ro"), "ro")
+    ro = message_catalog._read(message_catalog.po_path("ro"), "ro")
     english, romanian = set(), set()
     for message in ro:
         if not message.id:

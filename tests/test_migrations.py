@@ -46,3 +46,23 @@ def test_migrations_match_the_models(fresh_database):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_a_new_migration_file_name_starts_with_its_date(tmp_path):
+    """alembic revision names new files year_month_day_<rev>_<slug>.py, so the folder lists them in order."""
+    import datetime as dt
+    import shutil
+
+    from alembic import command
+
+    from hostico.db import MIGRATIONS_DIR, alembic_config
+
+    scripts = tmp_path / "migrations"
+    (scripts / "versions").mkdir(parents=True)
+    shutil.copy(f"{MIGRATIONS_DIR}/script.py.mako", scripts)
+    cfg = alembic_config("sqlite://")
+    cfg.set_main_option("script_location", str(scripts))
+    today = dt.datetime.now()
+    command.revision(cfg, message="Add a thing", rev_id="thing_1")
+    [made] = [p.name for p in (scripts / "versions").iterdir()]
+    assert made in {f"{day:%Y_%m_%d}_thing_1_add_a_thing.py" for day in (today, dt.datetime.now())}

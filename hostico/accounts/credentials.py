@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hostico.accounts import second_factor, sessions, stepup
+from hostico.accounts import login_sessions, second_factor, stepup
 from hostico.accounts.passwords import hash_password
 from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
@@ -49,7 +49,7 @@ class SecondFactorState(CredentialError):
 
 def end_other_sessions(session: Session, customer: Customer, *, reason: str) -> None:
     """End every session of the customer (the caller starts a new one for the current browser)."""
-    sessions.revoke_all(session, customer, reason=reason)
+    login_sessions.revoke_all(session, customer, reason=reason)
 
 
 def check_password(session: Session, customer: Customer, password: str | None, *, purpose: str,

@@ -1,6 +1,6 @@
 """Changing a customer's email address by confirmation from the new mailbox (Flask-free).
 
-The form never says whether an address belongs to another account (issue 16, hole 8): every request
+The form never says whether an address belongs to another account (docs/accounts.md): every request
 gets the same answer, and the new address receives either a confirmation link (free) or a note that
 it already belongs to an account (taken). Requests are throttled per customer and audited. Confirming
 changes the address, revokes every mail-login link, ends every session of the customer (the caller
@@ -19,7 +19,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hostico.accounts import sessions
+from hostico.accounts import login_sessions
 from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
 from hostico.maillogin.revoke import revoke_customer_links
@@ -116,7 +116,7 @@ def confirm_email_change(s: Session, customer: Customer, token: str, *, secret_k
     customer.email = new_email
     s.flush()
     revoke_customer_links(s, customer.id, reason="email_changed", actor_kind="customer", actor_id=customer.id)
-    sessions.revoke_all(s, customer, reason="email_changed", now=now)
+    login_sessions.revoke_all(s, customer, reason="email_changed", now=now)
     audit(s, "customer.email_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
           customer_id=customer.id, ip=ip, data={"before": old_email, "after": new_email}).at = now
     notify(s, "email_changed", customer, key=f"{customer.id}:{secrets.token_hex(8)}", recipient=old_email,

@@ -5,7 +5,7 @@ mobile forms of a session opened by a mail link, changing the password, turning 
 attempt is audited (`<kind>.step_up_passed` / `_failed` / `_refused`, with what it was for), and the
 audit log doubles as the counter: after `step_up_attempts` wrong passwords within `step_up_window`
 (since the last right one), every attempt, right passwords too, is refused until the window has
-passed — a session opened by a mail link cannot guess its way to the account (issue 16, hole 1).
+passed — a session opened by a mail link cannot guess its way to the account (docs/accounts.md).
 A right password makes the session fresh again. The caller commits, a refusal too (the count is kept).
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hostico.accounts import sessions as user_sessions
+from hostico.accounts import login_sessions
 from hostico.accounts.passwords import verify_password
 from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
@@ -92,5 +92,5 @@ def step_up(s: Session, user: User, password: str | None, *, settings: AccountSe
     audit(s, _action(user, "passed"), actor_kind=user.kind, actor_id=user.id, customer_id=customer_id, ip=ip,
           data=data).at = now
     if session_record is not None:
-        user_sessions.mark_fresh(session_record, now)
+        login_sessions.mark_fresh(session_record, now)
     s.flush()

@@ -12,11 +12,11 @@ from hostico.auth import twofactor
 from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
 from hostico.auth.redirects import safe_next
-from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
 from hostico.extensions import limiter
 from hostico.models import Customer
 from hostico.security import public
+from hostico.web.login_session import end_session, start_session
 
 
 def _login_email_key() -> str:

@@ -1,4 +1,4 @@
-"""Corrections of tax invoices (DESIGN 6): credit notes for chosen lines, an amount, or everything,
+"""Corrections of tax invoices (docs/billing.md, Corrections): credit notes for chosen lines, an amount, or everything,
 several per invoice up to its total; and, after a full credit note, the corrected tax invoice of the
 same sale (storno and reissue). Each document cites the original's number and date. Flush, never commit.
 """

@@ -1,4 +1,4 @@
-"""Currency of documents (DESIGN 6): RON for customers resident in Romania, EUR for the others; BNR
+"""Currency of documents (docs/fiscal.md): RON for customers resident in Romania, EUR for the others; BNR
 rates stored per day; prices converted at the rate and shown with it; lei amounts of EUR VAT.
 
 A document dated D (or a tax invoice whose chargeable event is D) uses the last rate BNR published

@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, object_session
 
-from hostico.billing.buyer_data import billing_profile_for, require_complete_buyer
+from hostico.billing.buyers.completeness import require_complete_buyer
+from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.billing.currency import BnrRate, convert, document_currency, rate_for, to_lei
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
@@ -238,7 +239,7 @@ def follows_rate_table(invoice: Invoice, settings: BillingSettings, day: dt.date
 
 def reprice(session: Session, invoice: Invoice, settings: BillingSettings, day: dt.date, *,
             actor_kind: str = "system", actor_id: int | None = None) -> bool:
-    """Bring an unpaid proforma to the VAT rate in force on `day` (DESIGN 6: VAT by date), with an event
+    """Bring an unpaid proforma to the VAT rate in force on `day` (docs/fiscal.md, VAT by date), with an event
     in its history; return False when it already charges that rate."""
     if not follows_rate_table(invoice, settings, day):
         return False
@@ -348,7 +349,7 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
 
 
 # Fields that make up an issued document: once a tax invoice or credit note exists they never change
-# (DESIGN 3; SECURITY 20). Corrections are credit notes, i.e. new documents.
+# (docs/billing.md; docs/security.md item 20). Corrections are credit notes, i.e. new documents.
 FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_date", "due_date", "currency",
                  "buyer", "seller", "reverse_charge", "vat_category", "vat_mention", "subtotal", "vat_total", "total",
                  "proforma_id", "corrects_id", "customer_id", "billing_profile_id", "exchange_rate", "rate_date",

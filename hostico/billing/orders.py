@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
+from hostico.billing.hosting_services import add_months
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
-from hostico.billing.services import add_months
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_
 from hostico.models import (
@@ -86,7 +86,7 @@ def open_orders(session: Session, customer_id: int) -> int:
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
-    """Refuse an order beyond HOSTICO_MAX_OPEN_ORDERS unpaid ones (issue 16 hole 7: no squatting on domains)."""
+    """Refuse an order beyond HOSTICO_MAX_OPEN_ORDERS unpaid ones (docs/billing.md, Orders: no squatting on domains)."""
     if settings.max_open_orders <= 0:
         return
     _lock_customer(session, customer.id)

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
+from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
-from hostico.billing.services import apply_payment_to_service
 from hostico.billing.settings import BillingSettings
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
 from hostico.notify.events import notify
@@ -80,7 +80,7 @@ def record_payment(
     after today, not before the proforma; the tax invoice prints it as the collection date and takes
     its VAT (and, in EUR, its lei rate) from it. `today` is the business day the payment is recorded.
     A payment with an idempotency key already recorded returns that payment and changes nothing.
-    `buyer` (a bank transfer from another payer, DESIGN 6 "whoever pays is the buyer"): the proforma is
+    `buyer` (a bank transfer from another payer, docs/fiscal.md, "Whoever pays is the buyer"): the proforma is
     first billed to the payer like an edit (VAT treatment, rate of `received_on` and currency follow the
     payer), and `amount` must be that total, in the payer's currency; the tax invoice is issued on it.
     """
@@ -106,7 +106,7 @@ def record_payment(
         raise PaymentRefused(N_("Only proformas can be paid."), code="not_a_proforma")
     if proforma.status != "unpaid":
         raise PaymentRefused(N_("Proforma %(number)s is %(status)s; it cannot be paid."), code="not_payable",
-                             number=proforma.code, status=status_label(proforma.status))
+                             number=proforma.code, status=state_param(proforma.status))
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
         raise PaymentRefused(N_("Enter an amount greater than zero."), code="amount_not_positive", field="amount")
@@ -121,7 +121,7 @@ def record_payment(
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
     if buyer is not None and dict(buyer) != dict(proforma.buyer):
-        # Whoever pays is the buyer (DESIGN 6): the sale is billed to the payer as an edit would, VAT
+        # Whoever pays is the buyer (docs/fiscal.md): the sale is billed to the payer as an edit would, VAT
         # treatment and currency included, at the rate in force the day the money arrived.
         _bill_to_payer(session, proforma, buyer, settings, received_on, staff_id)
         if amount != proforma.total:

@@ -1,4 +1,4 @@
-"""Editing a proforma's billing data (DESIGN 2.3): only unpaid proformas, every edit in the history.
+"""Editing a proforma's billing data (docs/proforma-edit.md): only unpaid proformas, every edit in the history.
 
 A proforma paid while its edit form was open is refused here, under the invoice's row lock (and the
 version column on SQLite), so the tax invoice always carries the data the proforma had when paid.
@@ -13,14 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.buyer_data import missing_buyer_fields, needs_approval, require_complete_buyer
+from hostico.billing.buyers.completeness import missing_buyer_fields, require_complete_buyer
+from hostico.billing.buyers.profiles import needs_approval
 from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
 
 _NOT_PROFORMA = {
@@ -52,7 +53,7 @@ def refuse_unless_editable(invoice: Invoice) -> None:
                " The tax invoice was issued on the data it had when paid."), code="paid", number=invoice.code)
     if invoice.status != "unpaid":
         raise InvoiceNotEditable(N_("Proforma %(number)s is %(status)s; it can no longer be changed."),
-                             code="not_unpaid", number=invoice.code, status=status_label(invoice.status))
+                             code="not_unpaid", number=invoice.code, status=state_param(invoice.status))
 
 
 def _state(invoice: Invoice) -> dict:
@@ -179,7 +180,7 @@ def _lock_pending(session: Session, pending_id: int) -> PendingBillingEdit:
         raise InvalidTransition(N_("This billing change does not exist."), code="no_such_change")
     if pending.status != "pending":
         raise InvalidTransition(N_("This billing change was already %(status)s."), code="change_decided",
-                                status=status_label(pending.status))
+                                status=state_param(pending.status))
     return pending
 
 

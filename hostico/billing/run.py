@@ -24,15 +24,15 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hostico.billing.buyer_data import profiles_by_customer
+from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate
+from hostico.billing.hosting_services import next_period_start, suspend_service
 from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer, reprice
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
-from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.models import (
@@ -130,7 +130,7 @@ def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, s
 
 def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date, batch_size: int, summary: dict,
                     progress: Progress | None) -> None:
-    """Bring unpaid proformas to the VAT rate in force today (DESIGN 6): after a rate change the customer
+    """Bring unpaid proformas to the VAT rate in force today (docs/fiscal.md): after a rate change the customer
     pays the new total, and the tax invoice charges the rate of the payment day."""
     current = settings.vat_rate_on(today)
     others = [rate for rate in settings.vat_rates_in_table if rate != current]
@@ -235,7 +235,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
 
 def _ask_for_billing_data(session, settings, todo, customers, profiles):
     """Leave the renewals of customers without complete billing data (no proforma without the buyer's
-    name and address, DESIGN 6) for a later run, and email each of them once to ask for it: one email per
+    name and address, docs/fiscal.md) for a later run, and email each of them once to ask for it: one email per
     customer and earliest due date, so the next runs do not repeat it. Return (services to bill, left)."""
     left = [s for s in todo if s.customer_id not in profiles]
     if not left:
@@ -372,7 +372,7 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
 
 def _expire_orders(session, settings, today, batch_size, summary, progress) -> None:
     """Cancel orders unpaid for more than ORDER_EXPIRY_DAYS: their proformas and pending services (which
-    frees the domains), with a history event and an email each (issue 16 hole 7)."""
+    frees the domains), with a history event and an email each (docs/billing.md, Orders)."""
     if settings.order_expiry_days <= 0:
         return
     ids = session.scalars(select(Order.id).where(Order.status == "pending",

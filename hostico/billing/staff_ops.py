@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import InvalidTransition
+from hostico.billing.hosting_services import next_period_start
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
-from hostico.billing.services import next_period_start
 from hostico.billing.settings import BillingSettings
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
 from hostico.notify.events import notify
 
@@ -60,7 +60,7 @@ def issue_proforma_for_customer(
             raise InvalidTransition(N_("A service of another customer cannot be billed here."), code="foreign_service")
         if service.status in ("terminated", "cancelled"):
             raise InvalidTransition(N_("Service %(domain)s is %(status)s; it cannot be billed."), code="not_billable",
-                                    domain=service.domain, status=status_label(service.status))
+                                    domain=service.domain, status=state_param(service.status))
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
         raise InvalidTransition(N_("The billing profile does not belong to this customer."), code="foreign_profile")
     specs = [service_line(s, customer.language) for s in services] + list(lines or [])

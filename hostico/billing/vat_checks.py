@@ -1,4 +1,4 @@
-"""VIES checks of the buyers' VAT numbers (DESIGN 6): when billing data is saved, and again later for
+"""VIES checks of the buyers' VAT numbers (docs/fiscal.md): when billing data is saved, and again later for
 the numbers VIES could not check.
 
 An EU business (outside Romania) with a VAT number gets reverse charge only once VIES said its number

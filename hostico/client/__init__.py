@@ -3,7 +3,6 @@ its views on the blueprint (hostico.client.blueprint), which imports none of the
 
 from hostico.client import (  # noqa: F401  (register the views on bp)
     account_security,
-    active_sessions,
     billing_data,
     checkout,
     company_lookup,
@@ -12,6 +11,7 @@ from hostico.client import (  # noqa: F401  (register the views on bp)
     efactura_xml,
     invoices,
     language,
+    login_sessions,
     my_details,
     orders,
     profiles,

@@ -19,8 +19,6 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from hostico.accounts import credentials, second_factor, stepup
 from hostico.accounts.credentials import MIN_PASSWORD
 from hostico.auth.forms import EmptyForm
-from hostico.auth.fresh import after_step_up, needs_password, step_up, step_up_args
-from hostico.auth.sessions import start_session
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.db import db
@@ -29,6 +27,7 @@ from hostico.i18n import error_message
 from hostico.security import no_store
 from hostico.settings import settings as app_settings
 from hostico.web.forms import Form
+from hostico.web.login_session import after_step_up, needs_password, start_session, step_up, step_up_args
 
 SECURITY_LIMIT = "10 per 10 minutes"
 
@@ -48,7 +47,7 @@ class ChangePasswordForm(Form):
 
 class EnableTOTPForm(Form):
     # Always asked, fresh session or not: a copied cookie must not be enough to put a second factor
-    # of the attacker's on the account (issue 16, hole 4).
+    # of the attacker's on the account (docs/accounts.md).
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code from your app"), validators=[DataRequired(), Length(max=16)])
 

@@ -1,4 +1,4 @@
-"""Asking a customer for billing data (DESIGN 6: no invoice without the buyer's name and full address).
+"""Asking a customer for billing data (docs/fiscal.md: no invoice without the buyer's name and full address).
 
 A customer without complete billing data is asked once per login: their first page in the client area
 is /my-details/billing-data, which explains why and holds the billing-profile form; saving it leads back
@@ -14,7 +14,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from flask_login import current_user, user_logged_in
 
 from hostico.auth.redirects import safe_next
-from hostico.billing.buyer_data import billing_profile_for
+from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx

@@ -19,8 +19,6 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from hostico.accounts import email_change
 from hostico.audit import record
 from hostico.auth.forms import EmptyForm
-from hostico.auth.fresh import is_fresh, needs_password, step_up
-from hostico.auth.sessions import start_session
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.db import db
@@ -32,6 +30,7 @@ from hostico.notify.preferences import set_sms_preference
 from hostico.security import no_store
 from hostico.settings import settings as app_settings
 from hostico.web.forms import Form
+from hostico.web.login_session import is_fresh, needs_password, start_session, step_up
 
 
 class ContactForm(Form):
@@ -97,7 +96,7 @@ def _password_ok(form: Form, purpose: str, *, always: bool = False) -> bool:
 def contact_update():
     """Save the customer's name; a new email address is confirmed from its mailbox first.
 
-    The answer never says whether the address belongs to another account (issue 16, hole 8): the
+    The answer never says whether the address belongs to another account (docs/accounts.md): the
     password is checked first (when the session is not fresh), then every request gets the same
     message, and the new address receives either the confirmation link or a note that it is taken.
     """

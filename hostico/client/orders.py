@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hostico.audit import record
-from hostico.billing.buyer_data import is_usable
-from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.buyers.profiles import is_usable
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client.billing_data import forget_billing_data
@@ -74,7 +74,7 @@ def _new_profile(data: dict) -> BillingProfile:
 def order():
     """Show the order form; a valid order creates the service and its proforma, then shows the proforma.
 
-    The proforma needs the buyer's name and full address (DESIGN 6): the customer chooses one of their
+    The proforma needs the buyer's name and full address (docs/fiscal.md): the customer chooses one of their
     billing profiles or, when they have none, types the billing data here (saved as their profile).
     """
     products, profiles = _products(), _profiles()

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from hostico.audit import record
 from hostico.auth.redirects import safe_next
 from hostico.billing import vies
-from hostico.billing.buyer_data import billing_profile_for, is_usable
-from hostico.billing.buyers import BUYER_FIELDS, validate_buyer
+from hostico.billing.buyers.profiles import billing_profile_for, is_usable
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import complete_unpaid_proformas, drop_pending_for_profile
 from hostico.billing.vat_checks import with_vies
 from hostico.client import my_details

@@ -8,8 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from hostico.billing.errors import BillingError
+from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.billing.run import run_billing
-from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
 from hostico.db import db
 from hostico.models import Service
 from hostico.models.service import SUSPENSION_REASONS

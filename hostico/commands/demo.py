@@ -1,4 +1,4 @@
-"""`demo seed`: the demo data of DESIGN 5 (idempotent: a second run changes nothing)."""
+"""`demo seed`: the demo data the README lists (idempotent: a second run changes nothing)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from hostico.accounts.passwords import hash_password
 from hostico.billing.descriptions import hosting_line
+from hostico.billing.hosting_services import next_period_start, suspend_service
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
-from hostico.billing.services import next_period_start, suspend_service
 from hostico.billing.settings import BillingSettings
 from hostico.commands.demo_statement import write_demo_statement
 from hostico.db import db
@@ -69,7 +69,8 @@ def seed_command() -> None:
         session.commit()
         click.echo("Demo data loaded.")
         path = write_demo_statement(current_app.instance_path, today)
-        click.echo(f"  a bank statement that pays HPF-000004: {os.path.relpath(path)} (README, Bank statements)")
+        click.echo(f"  a bank statement that pays HPF-000004: {os.path.relpath(path)} "
+                   "(docs/payments.md, Bank statements)")
     else:
         click.echo("Demo data already present; nothing changed.")
     two_fa = session.scalar(select(Customer).where(Customer.email == "client2fa@example.com"))
@@ -132,7 +133,7 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
                              address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
-    # Every customer who gets invoices has complete billing data (DESIGN 6: name and full address).
+    # Every customer who gets invoices has complete billing data (docs/fiscal.md: name and full address).
     mihai_profile = BillingProfile(customer_id=mihai.id, kind="person", name="Mihai Ionescu",
                                    address="Str. Republicii nr. 10", city="Brașov", county="RO-BV",
                                    postal_code="500030", country="RO", is_default=True, used_for_invoicing=True)
@@ -177,6 +178,6 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
 
     _proforma(session, ana, site, settings, today - dt.timedelta(days=2), "system", person)
     # The EUR plan's renewal, unpaid: its lei amount is fixed at the BNR rate, and paying it by card issues a tax
-    # invoice in lei that shows the conversion ("19,00 EUR × 5,0917 = 96,74 lei", DESIGN 6).
+    # invoice in lei that shows the conversion ("19,00 EUR × 5,0917 = 96,74 lei", docs/fiscal.md).
     _proforma(session, ana, vps, settings, today - dt.timedelta(days=1), "system", person)
     session.flush()

@@ -1,6 +1,6 @@
 """Which documents go to ANAF's e-Factura, and through which door.
 
-A tax invoice or credit note is reported when its place of supply is Romania (DESIGN §6, §7): the buyer
+A tax invoice or credit note is reported when its place of supply is Romania (docs/efactura.md): the buyer
 is established in Romania, or Romanian VAT was charged (a person in another EU state under the OSS
 threshold, a business whose VAT number VIES did not confirm). Reverse charge (an EU business) and
 supplies outside the scope of Romanian VAT (a business or a person outside the EU) are not reported.

@@ -1,4 +1,4 @@
-"""Log in from mail: signed links on invoice numbers in emails (DESIGN 2.2).
+"""Log in from mail: signed links on invoice numbers in emails (docs/mail-login.md).
 
 The package is Flask-free (tokens, links, revocation, log redaction), so the notification worker can
 mint links without loading any view; the `/m/` blueprint lives in `routes.py`.

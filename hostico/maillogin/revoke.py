@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hostico.accounts.sessions import revoke_opened_by_links
+from hostico.accounts.login_sessions import revoke_opened_by_links
 from hostico.audit import record
 from hostico.models import MailLoginToken, utcnow
 
@@ -24,7 +24,7 @@ def revoke_customer_links(session: Session, customer_id: int, *, reason: str, ac
             .values(revoked_at=now, revoked_reason=reason[:40])
             .execution_options(synchronize_session=False)
         )
-    # SECURITY 6: a session opened by a revoked link ends with it (also links revoked earlier: a session
+    # docs/security.md item 6: a session opened by a revoked link ends with it (also links revoked earlier: a session
     # a link opened never outlives the link's revocation).
     ended = revoke_opened_by_links(session, [link_id for link_id, _ in links], reason="link_" + reason[:35], now=now)
     record(session, "maillogin.revoked", actor_kind=actor_kind, actor_id=actor_id, object_type="Customer",

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from hostico.audit import record as audit
 from hostico.auth.forms import EmptyForm
-from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
 from hostico.extensions import limiter
 from hostico.maillogin import tokens
@@ -17,6 +16,7 @@ from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.security import no_store, public
 from hostico.settings import settings as app_settings
+from hostico.web.login_session import end_session, start_session
 
 PENDING_KEY = "maillogin_pending"
 PENDING_SECONDS = 600

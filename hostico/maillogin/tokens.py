@@ -7,7 +7,7 @@ Two ways a link is made:
 - `link_for_message` (the outbox worker, when it sends an email): the record is made *pending* (no expiry,
   refused when followed) and reused by every attempt to send that email, so a retried email carries the
   same link and no second record. `activate` starts its 7 days when the SMTP server accepted the email
-  (DESIGN 2.2, 6); a link revoked before then (email or password change) is replaced at the next attempt.
+  (docs/mail-login.md); a link revoked before then (email or password change) is replaced at the next attempt.
   Such tokens carry no `exp`: the server record is the only clock, because the acceptance time is not
   known when the token is signed.
 - `mint` (tests, benchmarks): a link counted as delivered at `sent_at`, with `exp` in the token too.

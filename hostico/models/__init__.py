@@ -1,4 +1,4 @@
-"""The billing data model (DESIGN 3): one module per aggregate, all imported here for Alembic."""
+"""The billing data model (docs/billing.md): one module per aggregate, all imported here for Alembic."""
 
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine

@@ -1,4 +1,4 @@
-"""Hosted card checkouts (DESIGN 8): one checkout pays one or more proformas; refunds of card payments."""
+"""Hosted card checkouts (docs/payments.md): one checkout pays one or more proformas; refunds of card payments."""
 
 from __future__ import annotations
 

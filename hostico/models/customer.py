@@ -26,7 +26,7 @@ class Customer(UserMixin, TimestampMixin, Base):
     # The language of the customer's emails, SMS and PDFs (and of the pages, unless this browser chose
     # another with ?lang=): "ro" or "en".
     language: Mapped[str] = mapped_column(String(5), default="ro", server_default="ro", nullable=False)
-    # Bumped whenever every session of the customer is ended (hostico.accounts.sessions.revoke_all):
+    # Bumped whenever every session of the customer is ended (hostico.accounts.login_sessions.revoke_all):
     # a half-finished login (password given, 2FA code pending) carries it and dies with the sessions.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""RO e-Factura state (DESIGN 7): one document per reported invoice, its uploads to SPV, the ANAF tokens."""
+"""RO e-Factura state (docs/efactura.md): one document per reported invoice, its uploads to SPV, the ANAF tokens."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class Invoice(TimestampMixin, Base):
     seller: Mapped[dict] = mapped_column(JSON, nullable=False)
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    # The VAT treatment (DESIGN 6, art. 278): S Romanian VAT, AE reverse charge, O not taxed in Romania;
+    # The VAT treatment (docs/fiscal.md, art. 278): S Romanian VAT, AE reverse charge, O not taxed in Romania;
     # and its legal mention, in Romanian ("Taxare inversă", "Neimpozabil în România (art. 278 ...)").
     vat_category: Mapped[str] = mapped_column(String(2), default="S", server_default="S", nullable=False)
     vat_mention: Mapped[str | None] = mapped_column(String(200))
@@ -77,7 +77,7 @@ class Invoice(TimestampMixin, Base):
     # corrected one (storno and reissue); the domain allows one live tax invoice per sale.
     proforma_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
-    # Currency (DESIGN 6): the BNR rate (lei per unit of the foreign currency) used to convert the
+    # Currency (docs/fiscal.md): the BNR rate (lei per unit of the foreign currency) used to convert the
     # prices or to show the VAT in lei, and the day BNR published it.
     exchange_rate: Mapped[Decimal | None] = mapped_column(Rate())
     rate_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -184,7 +184,7 @@ class InvoiceCounter(Base):
 
 
 class PendingBillingEdit(TimestampMixin, Base):
-    """A proforma edit that waits for staff approval of a never-used billing profile (DESIGN 2.3)."""
+    """A proforma edit that waits for staff approval of a never-used billing profile (docs/proforma-edit.md)."""
 
     __tablename__ = "pending_billing_edits"
     __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),)

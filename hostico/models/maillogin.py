@@ -23,7 +23,7 @@ class MailLoginToken(TimestampMixin, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
     outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
-    # When the SMTP server accepted the email that carries the link; its 7 days run from then (DESIGN 2.2).
+    # When the SMTP server accepted the email that carries the link; its 7 days run from then (docs/mail-login.md).
     # Both stay empty while the email waits: a pending link logs nobody in.
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""Which events notify whom on which channel (DESIGN 2.1), written to the outbox in the caller's transaction."""
+"""Which events notify whom on which channel (docs/sms.md), written to the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class Notice:
 
 
 def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.datetime) -> list[dict]:
-    """Return the outbox rows an event writes for one notice (the DESIGN 2.1 rules live here only)."""
+    """Return the outbox rows an event writes for one notice (the docs/sms.md rules live here only)."""
     if event not in EVENT_CHANNELS:
         raise ValueError(f"unknown event {event!r}")
     customer, invoice, service = notice.customer, notice.invoice, notice.service

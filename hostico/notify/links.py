@@ -2,7 +2,7 @@
 
 The outbox keeps an email's body as rendered (a retry sends the same text), and staff read it at
 `/staff/outbox`; neither it nor a backup of the database may hold a token that logs the customer in
-(SECURITY 11, issue 16 holes 2-3). So a template gets `LINK_PLACEHOLDER` as the invoice link, and the
+(docs/mail-login.md; docs/security.md item 11). So a template gets `LINK_PLACEHOLDER` as the invoice link, and the
 worker puts the real `/m/<token>` URL in its place in the copy it hands to the SMTP server.
 """
 

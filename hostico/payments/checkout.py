@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.buyer_data import missing_buyer_fields
+from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
@@ -47,7 +47,7 @@ def payable_proformas(session: Session, customer_id: int, codes: Sequence[str]) 
     if len({i.currency for i in found}) > 1:
         raise PaymentsError("mixed_currencies", "Proformas in different currencies are paid separately.")
     incomplete = [i.code for i in found if missing_buyer_fields(i.buyer)]
-    if incomplete:  # its tax invoice could not be issued when the money arrives (DESIGN 6)
+    if incomplete:  # its tax invoice could not be issued when the money arrives (docs/fiscal.md)
         raise PaymentsError("incomplete_buyer", "Proforma %(number)s has no complete billing data; edit it first.",
                             number=incomplete[0])
     return list(found)
@@ -88,7 +88,7 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
     `urls(reference)` gives (return URL, cancel URL, notification URL). The caller commits; when the
     gateway refuses or does not answer, GatewayUnavailable propagates and the caller rolls back.
 
-    The proformas are locked first (issue 16 hole 9): of two submits at once (a double click, two tabs)
+    The proformas are locked first (docs/payments.md, Card payments): of two submits at once (a double click, two tabs)
     the second waits for the first to commit, then finds its checkout and sends the customer to the same
     payment page instead of opening a second one, so a customer cannot be charged twice for one proforma.
     A checkout under way for some of them only is refused (PaymentsError `in_progress`).

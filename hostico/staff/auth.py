@@ -13,7 +13,6 @@ from hostico.accounts import second_factor
 from hostico.accounts.passwords import verify_password
 from hostico.audit import record
 from hostico.auth.redirects import safe_next
-from hostico.auth.sessions import end_session, start_session
 from hostico.db import db
 from hostico.extensions import limiter
 from hostico.i18n import error_message
@@ -23,6 +22,7 @@ from hostico.staff.blueprint import STAFF_MFA_KEY, bp
 from hostico.staff.forms import StaffLoginForm, TotpForm
 from hostico.staff.lookups import client_ip
 from hostico.staff.permissions import requires
+from hostico.web.login_session import end_session, start_session
 
 # Between the password and the code the session holds only who passed the password, and when.
 PENDING_KEY = "staff_login_pending"

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from hostico.accounts import sessions as user_sessions
+from hostico.accounts import login_sessions
 from hostico.audit import record
 from hostico.auth.forms import EmptyForm
 from hostico.db import db
@@ -99,7 +99,7 @@ def customer(customer_id: int):
         "messages": _count(OutboxMessage, OutboxMessage.customer_id == c.id),
         "live_links": _count(MailLoginToken, MailLoginToken.customer_id == c.id,
                              MailLoginToken.revoked_at.is_(None), MailLoginToken.expires_at > utcnow()),
-        "sessions": user_sessions.count_active(s, c, idle=app_settings().accounts.session_idle),
+        "sessions": login_sessions.count_active(s, c, idle=app_settings().accounts.session_idle),
     }
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
@@ -129,7 +129,7 @@ def end_sessions(customer_id: int):
     c = customer_or_404(customer_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        count = user_sessions.revoke_all(db.session, c, reason="staff")
+        count = login_sessions.revoke_all(db.session, c, reason="staff")
         record(db.session, "customer.sessions_ended", actor_kind="staff", actor_id=current_user.id, obj=c,
                customer_id=c.id, ip=client_ip(), data={"count": count})
         db.session.commit()

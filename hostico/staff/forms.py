@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from hostico.billing.buyers import validate_buyer
+from hostico.billing.buyers.validation import validate_buyer
 from hostico.efactura import counties
 from hostico.i18n import translate_message
 from hostico.models.payment import MAX_PAYMENT

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from hostico.billing.buyer_data import is_usable
+from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.corrections import remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
@@ -35,7 +35,7 @@ def proforma_form(customer: Customer, services: list[Service], profiles: list[Bi
     form = ProformaForm()
     form.services.choices = [SelectChoice(s.id, f"{s.domain} — {money(s.price, s.currency)} / {cycle_label(s.cycle)}")
                              for s in services if s.status in BILLABLE]
-    # Only complete billing data, not waiting for approval: no invoice without the buyer's address (DESIGN 6).
+    # Only complete billing data, not waiting for approval: no invoice without the buyer's address (docs/fiscal.md).
     usable = [p for p in profiles if is_usable(p, billing_settings())]
     form.profile.choices = [SelectChoice(0, _("The customer's default billing profile"))] + [
         SelectChoice(p.id, f"{p.display_name} ({p.label or buyer_kind_label(p.kind)})") for p in usable]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hostico.auth.forms import EmptyForm
-from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
+from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.db import db
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp

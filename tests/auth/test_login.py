@@ -59,7 +59,7 @@ def test_logout_requires_post_and_ends_the_session(client, make, login_as):
 
 
 def test_revoking_every_session_of_the_customer_logs_this_browser_out(client, make, login_as, session):
-    from hostico.accounts.sessions import revoke_all
+    from hostico.accounts.login_sessions import revoke_all
     from hostico.models import Customer
 
     c = make.make_customer()

@@ -1,4 +1,4 @@
-"""Corrections (DESIGN 6): partial credit notes, several per invoice up to its total, storno and reissue."""
+"""Corrections (docs/billing.md): partial credit notes, several per invoice up to its total, storno and reissue."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Currency (DESIGN 6): RON documents for Romanian residents at the BNR rate, EUR documents with their
+"""Currency (docs/fiscal.md): RON documents for Romanian residents at the BNR rate, EUR documents with their
 VAT in lei at the rate of the chargeable event; rates from BNR's feed (a local fake), stored per day."""
 
 import datetime as dt

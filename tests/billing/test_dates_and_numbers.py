@@ -1,4 +1,4 @@
-"""Dates follow numbers (DESIGN 6): the issue date is taken with the number, never backwards in a series."""
+"""Dates follow numbers (docs/billing.md): the issue date is taken with the number, never backwards in a series."""
 
 import datetime as dt
 import random

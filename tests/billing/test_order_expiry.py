@@ -1,4 +1,4 @@
-"""Unpaid orders expire and are limited per customer (issue 16 hole 7: one customer could hold any domain).
+"""Unpaid orders expire and are limited per customer (docs/billing.md, Orders: else one customer could hold any domain).
 
 The billing run cancels an order unpaid for more than HOSTICO_ORDER_EXPIRY_DAYS (default 14): its proforma
 (with a history event), its pending service (the domain is free again), its notices still waiting, and

@@ -1,4 +1,4 @@
-"""Whoever pays is the buyer (DESIGN 6): a bank transfer recorded on another payer's data bills the sale to the
+"""Whoever pays is the buyer (docs/fiscal.md): a bank transfer recorded on another payer's data bills the sale to the
 payer like an edit (VAT treatment, rate and currency follow the payer), and the amount is the payer's total."""
 
 import datetime as dt

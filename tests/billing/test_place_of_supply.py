@@ -1,4 +1,4 @@
-"""Place of supply of hosting (art. 278 Cod fiscal, DESIGN 6): who pays Romanian VAT, who gets reverse
+"""Place of supply of hosting (art. 278 Cod fiscal, docs/fiscal.md): who pays Romanian VAT, who gets reverse
 charge (only with VIES's confirmation), who is not taxed in Romania, and the mention each document prints."""
 
 import datetime as dt

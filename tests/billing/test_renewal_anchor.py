@@ -1,12 +1,12 @@
-"""Renewals keep the service's day of the month (DESIGN 6)."""
+"""Renewals keep the service's day of the month (docs/billing.md, Payments)."""
 
 import datetime as dt
 
 from sqlalchemy import select, text
 
+from hostico.billing.hosting_services import add_months
 from hostico.billing.payments import record_payment
 from hostico.billing.run import run_billing
-from hostico.billing.services import add_months
 from hostico.models import Invoice, InvoiceLine, Service
 
 

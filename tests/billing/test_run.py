@@ -170,8 +170,8 @@ def test_stale_proforma_of_a_paid_period_does_not_suspend(session, make, setting
 
 
 def test_paying_lifts_nonpayment_suspension_but_not_abuse(session, make, settings):
+    from hostico.billing.hosting_services import suspend_service
     from hostico.billing.payments import record_payment
-    from hostico.billing.services import suspend_service
 
     c = make.make_customer()
     unpaid = make.make_service(c, next_due_date=TODAY - dt.timedelta(days=10))

@@ -1,4 +1,4 @@
-"""The seller on documents (issue 12 item 10): a seller not registered for VAT charges none and prints
+"""The seller on documents (docs/fiscal.md, The seller): a seller not registered for VAT charges none and prints
 "Neplătitor de TVA"; the share capital (Legea 31/1990 art. 74) is printed on every document."""
 
 import datetime as dt

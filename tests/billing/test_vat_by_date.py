@@ -1,4 +1,4 @@
-"""VAT rate by date (DESIGN 6): HOSTICO_VAT_RATES, the rate of the payment day on the tax invoice, unpaid
+"""VAT rate by date (docs/fiscal.md): HOSTICO_VAT_RATES, the rate of the payment day on the tax invoice, unpaid
 proformas brought to the rate in force by the billing run, and the amount paid always equal to the tax
 invoice's total."""
 

@@ -1,4 +1,4 @@
-"""VIES (DESIGN 6): the adapter against a local fake of the REST API, and the re-check of the numbers VIES
+"""VIES (docs/fiscal.md): the adapter against a local fake of the REST API, and the re-check of the numbers VIES
 could not answer for (the worker's job and the billing run), which turns unpaid proformas to reverse charge."""
 
 import datetime as dt

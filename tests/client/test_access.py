@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from hostico.accounts.email_change import request_email_change
-from hostico.accounts.sessions import create as create_login_session
+from hostico.accounts.login_sessions import create as create_login_session
 from hostico.models import OutboxMessage
 
 

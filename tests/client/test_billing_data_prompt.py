@@ -1,4 +1,4 @@
-"""Customers without complete billing data are asked for it when they log in (DESIGN 6: no invoice without
+"""Customers without complete billing data are asked for it when they log in (docs/fiscal.md: no invoice without
 the buyer's name and full address); saving it leads back and completes the proformas that lacked it."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hostico.billing.services import suspend_service
+from hostico.billing.hosting_services import suspend_service
 from hostico.models import AuditLog, OutboxMessage
 from tests.conftest import reconfigure
 from tests.factories import PASSWORD

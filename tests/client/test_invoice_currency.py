@@ -1,5 +1,5 @@
 """The invoice document (page and PDF) shows the BNR conversion, the VAT in lei of an EUR document,
-the collection date, and a credit note's reference to the original's number and date (DESIGN 6)."""
+the collection date, and a credit note's reference to the original's number and date (docs/fiscal.md)."""
 
 import datetime as dt
 from decimal import Decimal

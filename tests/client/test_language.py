@@ -76,7 +76,7 @@ def test_pdf_follows_the_customers_language_and_is_rendered_again_after_a_change
 
 def test_a_suspension_reason_is_shown_in_the_readers_language(client, make, session, login_as, login_staff):
     from hostico.accounts.second_factor import new_secret
-    from hostico.billing.services import suspend_service
+    from hostico.billing.hosting_services import suspend_service
 
     customer = make.make_customer(language="ro")
     service = make.make_service(customer, domain="blog.ro")

@@ -1,5 +1,5 @@
 """Ordering from the client area: an EUR-priced plan without a BNR rate, and the buyer data an order
-needs (DESIGN 6: no document without the buyer's name and full address)."""
+needs (docs/fiscal.md: no document without the buyer's name and full address)."""
 
 from __future__ import annotations
 

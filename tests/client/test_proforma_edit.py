@@ -1,4 +1,4 @@
-"""Editing a proforma's billing data from My Invoices (DESIGN 2.3): inline with htmx and without JavaScript."""
+"""Editing a proforma's billing data from My Invoices (docs/proforma-edit.md): inline with htmx and without JS."""
 
 import datetime as dt
 from decimal import Decimal
@@ -90,7 +90,7 @@ def test_person_to_eu_vat_registered_company_gets_reverse_charge(client, session
     assert "Berliner Hosting GmbH" in body and "20.00" in body and "reverse charge" in body
     inv = reload(session, proforma)
     assert inv.reverse_charge
-    # A buyer abroad is invoiced in EUR (DESIGN 6): 100.00 lei at the (fake) BNR rate 5.0000.
+    # A buyer abroad is invoiced in EUR (docs/fiscal.md): 100.00 lei at the (fake) BNR rate 5.0000.
     assert inv.vat_total == Decimal("0.00") and (inv.currency, inv.total) == ("EUR", Decimal("20.00"))
     assert [line.vat_rate for line in inv.lines] == [Decimal("0.00")]
     [event] = events(session, inv)

@@ -1,4 +1,4 @@
-"""VIES when a customer saves billing data (DESIGN 6): reverse charge only on VIES's positive answer, kept with
+"""VIES when a customer saves billing data (docs/fiscal.md): reverse charge only on VIES's positive answer, kept with
 the buyer data and shown to staff; a number VIES refuses is a field error; while VIES is unavailable the buyer
 keeps Romanian VAT, is told so, and a later check applies reverse charge."""
 

@@ -14,7 +14,7 @@ from hostico.db import db
 from tests.conftest import reconfigure
 from tests.fakes.anaf_spv import FakeAnaf
 
-# The buyer kinds of issue 13's acceptance list: billing-profile data as a customer would type it.
+# The buyer kinds e-Factura documents carry (docs/efactura.md): billing-profile data as a customer would type it.
 BUYERS = {
     "person_with_cnp": dict(kind="person", name="Ana Popescu", cnp="2850315123457", address="Str. Lungă nr. 5",
                             city="Brașov", county="RO-BV", postal_code="500001", country="RO"),

@@ -1,5 +1,5 @@
 """One invoice whose data holds a control character (saved before such text was refused) never stops the
-others: its document is blocked with the reason, every other document reaches SPV (issue 22, item 1)."""
+others: its document is blocked with the reason, every other document reaches SPV (docs/fiscal.md, "Clean text")."""
 
 from __future__ import annotations
 

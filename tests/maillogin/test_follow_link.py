@@ -1,4 +1,4 @@
-"""Following `/m/<token>` from an email: every branch of DESIGN 2.2 and the attacks of SECURITY.md 6-12."""
+"""Following `/m/<token>` from an email: every branch of docs/mail-login.md, attacks in docs/security.md 6-12."""
 
 import datetime as dt
 import logging

@@ -1,4 +1,4 @@
-"""The billing run asks a customer without billing data for it by email, in their language (DESIGN 6)."""
+"""The billing run asks a customer without billing data for it by email, in their language (docs/fiscal.md)."""
 
 import datetime as dt
 

@@ -1,9 +1,9 @@
-"""Emails and SMS speak the customer's saved language (DESIGN §9); SMS stay GSM-7, one segment."""
+"""Emails and SMS speak the customer's saved language (docs/i18n.md); SMS stay GSM-7, one segment."""
 
 import datetime as dt
 from decimal import Decimal
 
-from hostico.billing.services import suspend_service
+from hostico.billing.hosting_services import suspend_service
 from hostico.notify.events import notify
 from hostico.notify.sms.gsm7 import segment_info
 from tests.conftest import reconfigure

@@ -1,4 +1,4 @@
-"""Mail-login links are made when an email is sent, never stored (issue 16 holes 2-3, issue 12 item 13).
+"""Mail-login links are made when an email is sent, never stored (docs/mail-login.md).
 
 The stored body holds a placeholder; the worker makes the link at each attempt (one record per email),
 sends to the customer's address as it is then, and the link's 7 days start when the SMTP server accepted

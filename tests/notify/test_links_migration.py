@@ -1,4 +1,4 @@
-"""The migration to send-time links takes the live tokens out of emails already stored (issue 16 hole 2)."""
+"""The migration to send-time links takes the live tokens out of emails already stored (docs/mail-login.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""DESIGN 2.1: exactly two events send an SMS, only to opted-in customers, from the sender Hostico."""
+"""docs/sms.md: exactly two events send an SMS, only to opted-in customers, from the sender Hostico."""
 
 import datetime as dt
 
 import pytest
 
+from hostico.billing.hosting_services import suspend_service
 from hostico.billing.payments import record_payment
-from hostico.billing.services import suspend_service
 from hostico.notify.events import notify
 from tests.conftest import reconfigure
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from hostico.billing.services import suspend_service
+from hostico.billing.hosting_services import suspend_service
 from hostico.db import db
 from hostico.models import OutboxMessage
 from hostico.notify import outbox as outbox_ops

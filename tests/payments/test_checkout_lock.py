@@ -1,4 +1,4 @@
-"""Two "Pay" submits at once open one payment page, not two (issue 16 hole 9).
+"""Two "Pay" submits at once open one payment page, not two (docs/payments.md, Card payments).
 
 Before, both read the proforma as unpaid and asked the gateway for a page before any lock (on SQLite the
 write lock came with the checkout's INSERT): the customer could pay both pages and be charged twice.

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
-from hostico.accounts.sessions import create as create_login_session
+from hostico.accounts.login_sessions import create as create_login_session
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, Order
 from tests import factories

@@ -1,4 +1,4 @@
-"""SECURITY 13-14: object ids of another customer answer 404 on every method; staff routes refuse others.
+"""docs/security.md items 13-14: object ids of another customer answer 404 on every method; staff routes refuse others.
 
 Extends tests/client/test_access.py from the client blueprint to every logged-in route of the app.
 """

@@ -1,4 +1,4 @@
-"""SECURITY 16: every state-changing route refuses a request without a valid CSRF token, htmx included.
+"""docs/security.md item 16: every state-changing route refuses a request without a valid CSRF token, htmx included.
 
 Routes come from `app.url_map`; the only routes let through are those flask-wtf itself exempts
 (`csrf.exempt`), and each of those must still refuse an unsigned request (they verify another signature).

@@ -1,4 +1,4 @@
-"""Changing the email address (issue 16, hole 8): the form never tells whether an address belongs to another
+"""Changing the email address (docs/accounts.md): the form never tells whether an address belongs to another
 account — the answer is the same for a free and a taken address, and the new mailbox receives either a
 confirmation link or a note — requests are throttled, and confirming ends every other session."""
 

@@ -1,4 +1,4 @@
-"""SECURITY 18: odd input in any form (quotes, %, very long strings, Unicode, NUL, markup) never yields a 500.
+"""docs/security.md 18: odd input in any form (quotes, %, very long strings, Unicode, NUL, markup) never yields a 500.
 
 Forms are found by GETting every page as an anonymous visitor, a customer and a staff user and parsing
 their <form> elements; hypothesis then posts generated text into every field with a valid CSRF token.
@@ -17,7 +17,7 @@ from tests.factories import PASSWORD
 from tests.security.conftest import ROLES, act_as, discover_forms, get_pages, signed_csrf
 from tests.security.discover import is_local_location
 
-# Markup that must never come back unescaped in a page (SECURITY 17).
+# Markup that must never come back unescaped in a page (docs/security.md item 17).
 XSS = "<script>hostico_xss(1)</script>"
 NASTY = ["'", '"', "' OR '1'='1", "%", "%%", "_%", "\\", "\x00", "a\x00b", XSS, '"><img src=x onerror=alert(1)>',
          "{{ 7*7 }}", "{% raw %}", "${7*7}", "\u202e", "ăîșțâ ĂÎȘȚÂ", "😀" * 3, "\r\n", "-1", "0", "1e309",

@@ -1,4 +1,4 @@
-"""SECURITY 19: CSP, framing, nosniff on every GET page; cookie flags always; HSTS and Secure in production."""
+"""docs/security.md 19: CSP, framing, nosniff on every GET page; cookie flags always; HSTS and Secure in production."""
 
 from __future__ import annotations
 

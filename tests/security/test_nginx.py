@@ -1,4 +1,4 @@
-"""The nginx examples under deploy/ never log a mail-login token (SECURITY 11, issue 16 hole 9).
+"""The nginx examples under deploy/ never log a mail-login token (docs/security.md item 11; README, Production step 5).
 
 nginx is not installed here, so the configuration files are read: a small parser turns them into blocks
 of directives, and every server block is checked for what nginx would write to its access and error logs.

@@ -1,4 +1,4 @@
-"""No page of the app has a card-number field (DESIGN 8): card data is typed on the gateway's page only.
+"""No page of the app has a card-number field (docs/payments.md): card data is typed on the gateway's page only.
 
 Walks every GET route of the URL map for visitors, customers and staff (plain and htmx), plus the
 pages a card payment passes through (pay page, the sandbox gateway's hosted page and its 3-D Secure

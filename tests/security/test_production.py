@@ -128,7 +128,7 @@ def test_gunicorn_serves_the_app_and_its_access_log_keeps_no_tokens(database_url
 @pytest.mark.slow
 def test_the_app_recovers_when_database_connections_are_cut(engine_name, app, client, make, login_as, database_url,
                                                             session):
-    """SECURITY 30: PostgreSQL restarted or connections killed: the next request works without an app restart."""
+    """docs/security.md 30: PostgreSQL restarted or connections killed: the next request works without a restart."""
     if engine_name != "postgres":
         pytest.skip("needs a PostgreSQL server whose connections can be terminated")
     from sqlalchemy import create_engine, text

@@ -1,4 +1,4 @@
-"""Production refuses to start with a missing or default secret of any kind (issue 16, hole 5).
+"""Production refuses to start with a missing or default secret of any kind (docs/security.md, Secrets in production).
 
 Each secret of hostico.secret_settings.REGISTRY: missing when needed, a published default, a placeholder;
 the refusal names the setting and never prints the value.

@@ -1,4 +1,4 @@
-"""SECURITY 1: the login is rate limited per account and per IP, in memory or in Redis when configured.
+"""docs/security.md item 1: the login is rate limited per account and per IP, in memory or in Redis when configured.
 
 The 2FA step and mail-link limits are in test_rate_limits_guessing.py.
 """

@@ -1,4 +1,4 @@
-"""SECURITY 3 and 12: guessing 2FA codes and mail-login tokens is rate limited.
+"""docs/security.md items 3 and 12: guessing 2FA codes and mail-login tokens is rate limited.
 
 The tests find the routes in the URL map and fail with a clear message when one is missing.
 """
@@ -103,7 +103,7 @@ def test_a_valid_mail_link_is_refused_while_the_ip_is_limited(app, client, make,
 
 
 def test_mail_link_answers_never_leak_the_token(app, client):
-    """SECURITY 11: no-referrer, no-store, and the token does not stay in the address bar."""
+    """docs/security.md item 11: no-referrer, no-store, and the token does not stay in the address bar."""
     rules = _mail_link_rules(app)
     assert rules, "missing: no mail-login route (/m/<token>) in the URL map"
     token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged-signature"

@@ -1,4 +1,4 @@
-"""SECURITY 15: no open redirect. Every GET route, and every form with a redirect field, is tried with
+"""docs/security.md item 15: no open redirect. Every GET route, and every form with a redirect field, is tried with
 off-site targets; the redirect parameter names are read from the views' source, not listed by hand."""
 
 from __future__ import annotations

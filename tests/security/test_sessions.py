@@ -1,4 +1,4 @@
-"""Server-side sessions (SECURITY 2 and 4, issue 16 holes 4 and 6): a copied session cookie stops working
+"""Server-side sessions (docs/accounts.md; docs/security.md items 2 and 4): a copied session cookie stops working
 as soon as its session is ended — by logout, a password change, revoking the mail link that opened it,
 or staff ending the customer's sessions — and customers see and end their other sessions in My Details."""
 

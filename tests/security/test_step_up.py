@@ -1,4 +1,4 @@
-"""The password re-check (step-up), issue 16 holes 1 and 4: "fresh" lasts HOSTICO_FRESH_MINUTES; every
+"""The password re-check (step-up, docs/accounts.md): "fresh" lasts HOSTICO_FRESH_MINUTES; every
 re-check (email and mobile forms, password confirmation, password change, 2FA) goes through one function
 that audits each attempt and, after a few wrong passwords on the account, refuses even the right one; and
 enabling 2FA always asks for the password, so a copied fresh cookie cannot put an attacker's second factor

@@ -1,4 +1,4 @@
-"""Staff actions: each changes what it says, notifies as DESIGN 2.1 says, and writes an audit entry."""
+"""Staff actions: each changes what it says, notifies as docs/sms.md says, and writes an audit entry."""
 
 import datetime as dt
 import json

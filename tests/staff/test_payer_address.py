@@ -1,4 +1,4 @@
-"""A tax invoice staff issue on another payer's data needs that payer's full address too (DESIGN 6)."""
+"""A tax invoice staff issue on another payer's data needs that payer's full address too (docs/fiscal.md)."""
 
 from sqlalchemy import func, select
 

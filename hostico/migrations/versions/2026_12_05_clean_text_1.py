@@ -1,7 +1,7 @@
 """clean text: remove control characters that rows saved before they were refused at the field may hold
 
 One control character in a buyer's name made its tax invoice's XML impossible to build and stopped every
-e-Factura sync (issue 22, item 1). Forms now refuse them (hostico.text); this removes them from what people
+e-Factura sync (docs/fiscal.md, "Clean text"). Forms now refuse them (hostico.text); this removes them from what people
 typed before: names, addresses, labels, notes, line descriptions and the buyer snapshots of invoices and
 pending edits. Tab and newlines stay in notes (multi-line fields). Rows are read in batches by id.
 

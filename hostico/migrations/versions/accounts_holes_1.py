@@ -6,7 +6,7 @@
 - At most one unrevoked link per outbox email (every attempt to send it reuses the same link).
 - Stored email bodies lose their `/m/<token>` URLs: replaced by the placeholder the worker fills when it
   sends. The links whose tokens were stored are revoked: staff could read them and every backup holds
-  them (issue 16, hole 2). A customer who follows one gets the login page, then the invoice.
+  them (docs/mail-login.md). A customer who follows one gets the login page, then the invoice.
 
 Revision ID: accounts_holes_1
 Revises: i18n_1

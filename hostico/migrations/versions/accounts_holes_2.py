@@ -1,7 +1,7 @@
 """checkouts.payment_url: the gateway's page of a checkout, offered again to a second submit
 
 Two "Pay" submits at once opened two payment pages for one proforma, so the customer could be charged
-twice (issue 16 hole 9). The second submit now waits for the first and is sent to the same page.
+twice (docs/payments.md, Card payments). The second submit now waits for the first and is sent to the same page.
 
 Revision ID: accounts_holes_2
 Revises: fiscal_tax_1

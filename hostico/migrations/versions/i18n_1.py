@@ -1,7 +1,7 @@
 """customers: `locale` becomes `language` (ro | en), Romanian for everyone who never chose; kept PDFs know theirs
 
 The old column held "en" for every customer because nobody could choose; the language of a customer's
-emails, SMS and PDFs is now theirs to pick in My Details, and starts as Romanian (DESIGN §9).
+emails, SMS and PDFs is now theirs to pick in My Details, and starts as Romanian (docs/i18n.md).
 
 Revision ID: i18n_1
 Revises: efactura_docs_1

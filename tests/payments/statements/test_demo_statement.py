@@ -1,4 +1,5 @@
-"""The README's demo step: with `make run`'s data, the statement `demo seed` writes pays an unpaid proforma."""
+"""The demo step of docs/payments.md (Bank statements): with `make run`'s data, the statement `demo seed`
+writes pays an unpaid proforma."""
 
 from sqlalchemy import select
 

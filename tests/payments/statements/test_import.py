@@ -179,7 +179,7 @@ def test_a_credit_booked_before_its_proforma_was_issued_waits(session, settings,
 
 
 def test_a_credit_for_a_proforma_without_the_buyers_address_waits_for_staff(session, settings, proformas):
-    """Its tax invoice cannot be issued (DESIGN 6): the import goes on, the credit stays unmatched."""
+    """Its tax invoice cannot be issued (docs/fiscal.md): the import goes on, the credit stays unmatched."""
     p1 = proformas["p1"]
     p1.buyer = {**p1.buyer, "address": "", "city": ""}  # issued before addresses were required
     session.commit()

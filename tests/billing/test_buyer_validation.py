@@ -2,7 +2,7 @@
 
 import pytest
 
-from hostico.billing.buyers import validate_buyer
+from hostico.billing.buyers.validation import validate_buyer
 
 ADDRESS = {"address": "Str. Lungă nr. 5", "city": "Brașov", "county": "Brașov", "postal_code": "500001",
            "country": "RO"}

@@ -1,4 +1,4 @@
-"""No proforma or tax invoice without the buyer's name and full address (and a company's CUI): DESIGN 6,
+"""No proforma or tax invoice without the buyer's name and full address (and a company's CUI): docs/fiscal.md,
 art. 319 alin. (20) Cod fiscal. The domain refuses with a typed error; the billing run waits for the data
 and asks the customer once by email; the renewal is issued as soon as the data exists."""
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from hostico.billing.buyer_data import missing_buyer_fields
+from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.errors import IncompleteBuyer
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.orders import place_order

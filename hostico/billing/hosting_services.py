@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
 from hostico.billing.invoicing import add_event
-from hostico.errors import N_, status_label
+from hostico.errors import N_, state_param
 from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
 from hostico.models.service import SUSPENSION_REASONS
 from hostico.notify.events import notify
@@ -68,10 +68,10 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
         if service.suspension_reason != "nonpayment" or reason == "nonpayment":
             raise InvalidTransition(N_("Service %(domain)s is suspended (%(reason)s); only active services can be "
                                        "suspended."), code="already_suspended", domain=service.domain,
-                                    reason=status_label(service.suspension_reason))
+                                    reason=state_param(service.suspension_reason))
     elif service.status != "active":
         raise InvalidTransition(N_("Service %(domain)s is %(status)s; only active services can be suspended."),
-                                code="not_active", domain=service.domain, status=status_label(service.status))
+                                code="not_active", domain=service.domain, status=state_param(service.status))
     now = utcnow()
     service.status = "suspended"
     service.suspension_reason = reason
@@ -98,7 +98,7 @@ def terminate_service(session: Session, service: Service, *, actor_kind: str = "
     """Terminate a service for good."""
     if service.status in ("terminated", "cancelled"):
         raise InvalidTransition(N_("Service %(domain)s is already %(status)s."), code="already_ended",
-                                domain=service.domain, status=status_label(service.status))
+                                domain=service.domain, status=state_param(service.status))
     service.status = "terminated"
     service.terminated_at = utcnow()
     cancelled = _cancel_unpaid_proformas_of(session, service, actor_kind=actor_kind, actor_id=actor_id)

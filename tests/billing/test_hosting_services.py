@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from hostico.billing.errors import InvalidTransition
-from hostico.billing.services import suspend_service, terminate_service, unsuspend_service
+from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.models import AuditLog, Invoice, OutboxMessage, Service
 
 

@@ -1,6 +1,6 @@
 """The translation catalogues: extract the messages, update the .po files, compile them, check them.
 
-`python -m hostico.catalog extract|update|compile|check` (the Makefile's i18n-* targets). No Flask: only
+`python -m hostico.message_catalog extract|update|compile|check` (the Makefile's i18n-* targets). No Flask: only
 Babel, so the Makefile can compile before the app exists and the tests can check without a request.
 
 The .po files are written so that parallel branches merge cleanly: entries sorted by msgid, no source
@@ -209,7 +209,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(map(str, problems)) or "catalogues complete")
         return 1 if problems else 0
     else:
-        print("usage: python -m hostico.catalog extract|update|compile [--force]|check|resolve", file=sys.stderr)
+        usage = "usage: python -m hostico.message_catalog extract|update|compile [--force]|check|resolve"
+        print(usage, file=sys.stderr)
         return 2
     return 0
 

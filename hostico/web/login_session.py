@@ -1,19 +1,26 @@
-"""Start, check and end sessions over the server-side records of hostico.accounts.sessions.
+"""The web hook of login sessions: the cookie's session over its server record (hostico.accounts.login_sessions).
 
 Every login gets a brand-new cookie session (no fixation) and a new server record; every request
-checks the record (load_user), so logging out or revoking a session ends it for every copy of
-the cookie.
+checks the record (load_user, run first by check_session), so logging out or revoking a session ends
+it for every copy of the cookie.
+
+Freshness and the password re-check (step-up) for views: sensitive changes (password, email, mobile
+number, 2FA) need a password proven in this session less than HOSTICO_FRESH_MINUTES ago. A session
+opened by a mail link is never fresh until the password is re-checked; a password login stops being
+fresh after a few minutes. Every re-check goes through hostico.accounts.stepup (audited, throttled per
+account).
 """
 
 from __future__ import annotations
 
 from flask import g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_fresh, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from hostico.accounts import sessions as user_sessions
+from hostico.accounts import login_sessions, stepup
 from hostico.audit import record
 from hostico.db import db
+from hostico.i18n import error_message
 from hostico.models import UserSession, utcnow
 from hostico.settings import settings as app_settings
 
@@ -34,13 +41,13 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
     """Drop everything in the current session and log the user in with a new session id and record."""
     old = current_record()
     if old is not None:
-        user_sessions.revoke(db.session, old, reason="replaced")  # the abandoned cookie must not live on
+        login_sessions.revoke(db.session, old, reason="replaced")  # the abandoned cookie must not live on
     session.clear()
     # A CSRF secret for the new session right away: otherwise the first pages after login each add one
     # and rewrite the session cookie. The token cached for the old session must not be served with it.
     g.pop("csrf_token", None)
     generate_csrf()
-    rec, raw = user_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
+    rec, raw = login_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
                                     ip=client_ip(), user_agent=request.user_agent.string,
                                     mail_link_id=mail_link_id)
     login_user(user, fresh=fresh)
@@ -59,7 +66,7 @@ def end_session(reason: str = "logout") -> None:
     The caller commits."""
     rec = current_record()
     if rec is not None:
-        user_sessions.revoke(db.session, rec, reason=reason)
+        login_sessions.revoke(db.session, rec, reason=reason)
         setattr(g, RECORD_KEY, None)
     logout_user()
     session.clear()
@@ -67,7 +74,7 @@ def end_session(reason: str = "logout") -> None:
 
 def end_other_sessions(user, *, reason: str) -> int:
     """End every session of user but the current one; return how many ended."""
-    return user_sessions.revoke_all(db.session, user, reason=reason, keep=current_record())
+    return login_sessions.revoke_all(db.session, user, reason=reason, keep=current_record())
 
 
 def load_user(user_id: str):
@@ -75,7 +82,7 @@ def load_user(user_id: str):
     found = None
     try:
         kind, pk = user_id.split(":")[:2]
-        found = user_sessions.load(db.session, session.get(SID_KEY), kind={"c": "customer", "s": "staff"}[kind],
+        found = login_sessions.load(db.session, session.get(SID_KEY), kind={"c": "customer", "s": "staff"}[kind],
                                    user_id=int(pk), idle=app_settings().accounts.session_idle)
     except (ValueError, KeyError, AttributeError):
         pass
@@ -86,7 +93,7 @@ def load_user(user_id: str):
         return None
     user, rec = found
     setattr(g, RECORD_KEY, rec)
-    if user_sessions.touch(rec, ip=client_ip(), now=utcnow()):
+    if login_sessions.touch(rec, ip=client_ip(), now=utcnow()):
         db.session.commit()  # at the start of the request (check_session): nothing else is pending yet
     return user
 
@@ -94,7 +101,42 @@ def load_user(user_id: str):
 def check_session():
     """before_request: load the user (and check the server record) before any view or other hook runs."""
     if "_user_id" in session:
-        from flask_login import current_user
-
         _ = current_user.is_authenticated  # runs load_user now, not in the middle of a view
     return None
+
+
+# --- freshness and step-up ------------------------------------------------------------------------
+def is_fresh() -> bool:
+    """True when the password was proven in this session recently (server record) and flask-login agrees."""
+    return login_fresh() and login_sessions.is_fresh(current_record(), fresh_for=app_settings().accounts.fresh_for)
+
+
+def needs_password() -> bool:
+    """True when the current session must confirm the password before a sensitive change."""
+    return not is_fresh()
+
+
+def step_up_args() -> dict:
+    """The request's part of a domain call that re-checks the password (settings, address, session record)."""
+    return {"settings": app_settings().accounts, "ip": request.remote_addr, "session_record": current_record()}
+
+
+def after_step_up(err: Exception | None = None) -> str | None:
+    """Finish a re-check made by a domain call: keep the count of a failure (commit), or mark the cookie fresh.
+
+    Returns the message to show for a failure, None on success."""
+    if isinstance(err, stepup.StepUpError):
+        db.session.commit()  # the audit entry is the count: it must outlive this refused request
+        return error_message(err)
+    session["_fresh"] = True
+    return None
+
+
+def step_up(password: str | None, *, purpose: str) -> str | None:
+    """Re-check the current user's password (audited, throttled); None when right (the session is fresh
+    again), otherwise the message to show next to the password field. Commits a failure."""
+    try:
+        stepup.step_up(db.session, current_user._get_current_object(), password, purpose=purpose, **step_up_args())
+    except stepup.StepUpError as err:
+        return after_step_up(err)
+    return after_step_up()

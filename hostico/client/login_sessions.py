@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from hostico.accounts import sessions as user_sessions
+from hostico.accounts import login_sessions
 from hostico.audit import record
-from hostico.auth.sessions import current_record, end_other_sessions
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.db import db
 from hostico.htmx import is_htmx
 from hostico.settings import settings as app_settings
+from hostico.web.login_session import current_record, end_other_sessions
 
 # (pattern, name): the first match names the browser / the system. Order matters (Edge and Opera say Chrome too).
 _BROWSERS = ((r"Edg(e|A|iOS)?/", "Edge"), (r"OPR/|Opera", "Opera"), (r"Firefox/|FxiOS/", "Firefox"),
@@ -40,7 +40,7 @@ def describe_device(user_agent: str | None) -> str:
 def context(status_message: str | None = None) -> dict:
     """Data the sessions section of My Details needs."""
     current_id = getattr(current_record(), "id", None)
-    rows = user_sessions.list_active(db.session, current_user, idle=app_settings().accounts.session_idle)
+    rows = login_sessions.list_active(db.session, current_user, idle=app_settings().accounts.session_idle)
     return {"login_sessions": [
         {"id": r.id, "device": describe_device(r.user_agent), "ip": r.ip, "last_seen": r.last_seen_at,
          "created": r.created_at, "via_link": r.via == "maillink", "current": r.id == current_id}
@@ -66,7 +66,7 @@ def end_login_session(session_id: int):
     current = current_record()
     if current is not None and current.id == session_id:
         abort(400)  # this browser logs out with the Log out button
-    if not user_sessions.revoke_one(db.session, current_user, session_id, reason="customer"):
+    if not login_sessions.revoke_one(db.session, current_user, session_id, reason="customer"):
         abort(404)  # not theirs, or already over
     record(db.session, "customer.session_ended", actor_kind="customer", actor_id=current_user.id,
            object_type="UserSession", object_id=session_id, customer_id=current_user.id, ip=request.remote_addr)

@@ -1,49 +1,19 @@
-"""Complete buyer data (DESIGN 6, art. 319 alin. 20 Cod fiscal): no proforma or tax invoice without the
-buyer's name and full address (street, city, county in Romania, country) and, for a company, its CUI.
+"""Which billing profile bills a customer: the default one if usable, else the oldest usable one.
 
-Where it is found: a customer's usable billing profile (the default one if usable, else the oldest
-usable one). A profile is usable when it is not deleted, its data is complete, and it does not wait for
-staff approval (HOSTICO_APPROVE_NEW_BILLING_PROFILES; see proforma_edit.needs_approval).
+A profile is usable when it is not deleted, its data is complete (buyers.completeness), and it does not
+wait for staff approval (HOSTICO_APPROVE_NEW_BILLING_PROFILES; see needs_approval).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hostico.billing.errors import IncompleteBuyer
+from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.settings import BillingSettings
-from hostico.errors import N_
 from hostico.models import BillingProfile
-
-INCOMPLETE = N_("An invoice to %(buyer)s cannot be issued without the buyer's full billing data: name, street"
-                " address, city, county (in Romania), country and, for a company, its CUI.")
-
-
-def _present(value: object) -> bool:
-    return bool(str(value or "").strip())
-
-
-def missing_buyer_fields(buyer: Mapping[str, object] | None) -> tuple[str, ...]:
-    """Return the fields a buyer snapshot lacks to be invoiced (empty when it is complete)."""
-    buyer = buyer or {}
-    company = buyer.get("kind") == "company"
-    required = ["company_name", "cui"] if company else ["name"]
-    required += ["address", "city", "country"]
-    if str(buyer.get("country") or "").upper() == "RO":
-        required.append("county")
-    return tuple(name for name in required if not _present(buyer.get(name)))
-
-
-def require_complete_buyer(buyer: Mapping[str, object] | None) -> None:
-    """Raise IncompleteBuyer (code "incomplete_buyer") unless the buyer can be put on an invoice."""
-    missing = missing_buyer_fields(buyer)
-    if missing:
-        buyer = buyer or {}
-        name = (buyer.get("company_name") if buyer.get("kind") == "company" else buyer.get("name")) or "?"
-        raise IncompleteBuyer(INCOMPLETE, missing=missing, buyer=name)
 
 
 def needs_approval(profile: BillingProfile | None, settings: BillingSettings) -> bool:
