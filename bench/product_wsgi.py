@@ -4,6 +4,6 @@ Rate limits would answer 429 to a load test of the mail-login link from one addr
 is the production configuration (HOSTICO_* from the environment).
 """
 
-from hostico import create_app
+from hostico.web.app import create_app
 
 app = create_app({"RATELIMIT_ENABLED": False})

@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._common import PASSWORD, SECRET_KEY, WEBHOOK_SECRET, postgres_available, scratch_database, seed_customer  # noqa: E402
-from hostico.db import db  # noqa: E402
+from hostico.web.database import db  # noqa: E402
 
 BASE = "https://bench.example"  # production cookies are Secure: the test client must speak https
 
 
 def _app(url: str):
-    from hostico import create_app
+    from hostico.web.app import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "WEBHOOK_SECRET": WEBHOOK_SECRET,
                        "ENV": "production", "RATELIMIT_ENABLED": False, "BASE_URL": BASE})

@@ -75,7 +75,7 @@ def _bench_module(name: str):
 
 
 def _app(url: str):
-    from hostico import create_app
+    from hostico.web.app import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False,
                        "SMS_HOURS": "00:00-24:00", "SMTP_PORT": 1})
@@ -179,7 +179,7 @@ def section_pages(args, engine: str, tmp: str) -> list[Row]:
 def _count_queries(app, client, path: str) -> tuple[int, int]:
     from sqlalchemy import event
 
-    from hostico.db import db
+    from hostico.web.database import db
 
     statements = []
 
@@ -196,7 +196,7 @@ def _count_queries(app, client, path: str) -> tuple[int, int]:
 
 
 def _pages(app, role: str, seeded: dict) -> list[str]:
-    from hostico.security import is_public_endpoint
+    from hostico.web.security import is_public_endpoint
 
     code = seeded["proforma_codes"][0]
     ids = {"code": code, "number": code, "invoice_code": code, "invoice_id": seeded["invoice_ids"][code],
@@ -220,9 +220,9 @@ def _query_counts(url: str, invoices: int) -> dict[str, tuple[int, int]]:
 
     from hostico.accounts.login_sessions import create as open_session
     from hostico.accounts.passwords import hash_password
-    from hostico.db import db
     from hostico.models import StaffUser
     from hostico.staff import STAFF_MFA_KEY
+    from hostico.web.database import db
 
     seeded = seed_customer(url, invoices)
     app = _app(url)

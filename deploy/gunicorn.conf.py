@@ -14,7 +14,7 @@ import sys
 from gunicorn.glogging import Logger
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hostico.production import REDACTED, redact  # noqa: E402
+from hostico.web.production import REDACTED, redact  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers, (2 x CPU) + 1: the app is I/O bound on PostgreSQL; one request never holds a worker long.

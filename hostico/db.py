@@ -1,18 +1,14 @@
-"""Engine, a session per app context, and the Alembic glue (migrations/ beside this file)."""
+"""Engine, the per-app session holder, and the Alembic glue (migrations/ beside this file). No Flask: the app's
+`db` extension (a session per app context, the `db` CLI group) is hostico.web.database."""
 
 from __future__ import annotations
 
 import os
 import select
 
-import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
-
-from hostico.settings import settings
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -134,41 +130,6 @@ class AppDatabase:
         self.session.remove()
 
 
-class Database:
-    """The extension: each app gets its own AppDatabase in app.extensions["hostico_db"].
-
-    `db.session`, `db.engine` and `db.new_session()` answer for the current app (an app context is
-    needed); `db.get(app)` answers for a given app without one (tests, benches, threads).
-    """
-
-    EXTENSION_KEY = "hostico_db"
-
-    def init_app(self, app: Flask) -> None:
-        state = AppDatabase(app.config["DATABASE_URL"])
-        app.extensions[self.EXTENSION_KEY] = state
-        app.teardown_appcontext(state.teardown)
-        app.cli.add_command(db_cli)
-
-    def get(self, app: Flask | None = None) -> AppDatabase:
-        """Return the engine-and-session holder of app (default: the current app)."""
-        return (app or current_app).extensions[self.EXTENSION_KEY]
-
-    @property
-    def session(self) -> scoped_session[Session]:
-        return self.get().session
-
-    @property
-    def engine(self) -> Engine:
-        return self.get().engine
-
-    def new_session(self) -> Session:
-        """Open an independent session on the current app's database."""
-        return self.get().new_session()
-
-
-db = Database()
-
-
 MIGRATION_FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
 
 
@@ -189,14 +150,3 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
-
-
-db_cli = AppGroup("db", help="Manage the database schema.")
-
-
-@db_cli.command("upgrade")
-@click.argument("revision", default="head")
-def upgrade_command(revision: str) -> None:
-    """Create or upgrade the schema (Alembic migrations)."""
-    upgrade(settings().database_url, revision)
-    click.echo("Database is at revision " + revision)

@@ -2,7 +2,7 @@
 
 The domain (billing, notify, accounts, efactura, payments) stays Flask-free: it raises
 `SomeError("code", N_("Proforma %(number)s is already paid."), number=invoice.code)`; `str(err)` is the English
-text (logs, CLI), and a view shows `hostico.i18n.error_message(err)`, the template translated into the
+text (logs, CLI), and a view shows `hostico.web.i18n.error_message(err)`, the template translated into the
 request's language with the parameters filled in. Mark the template with N_ so the catalogue picks it up.
 """
 
@@ -20,7 +20,7 @@ class Msg(str):
 
 def state_param(status: str | None) -> Msg:
     """A state word (unpaid, paid, suspended, ...) or a suspension reason as a parameter of a domain error,
-    translated with its sentence (not to be confused with hostico.i18n.status_label, which translates now)."""
+    translated with its sentence (not to be confused with hostico.web.i18n.status_label, which translates now)."""
     return Msg(_REASONS.get(status or "", status or ""))
 
 
@@ -31,7 +31,7 @@ class FieldMessage(str):
     """A message for a form field, from a Flask-free validator: the English text (str), its template and params.
 
     `FieldMessage(N_("At most %(limit)s characters."), limit=50)` reads "At most 50 characters." wherever a string
-    is expected; the web layer shows it translated (`hostico.i18n.translate_message`, the `tr` template filter).
+    is expected; the web layer shows it translated (`hostico.web.i18n.translate_message`, the `tr` template filter).
     """
 
     template: str

@@ -1,7 +1,8 @@
-"""The app's settings as one typed object, built once per app in create_app() from its config.
+"""The app's settings as one typed object (no Flask), built once per app from its config.
 
-Views and commands read `settings()` (the current app's object); the Flask-free domain receives the
-part it needs (`settings().billing`, `.notify`, `.accounts`) as an argument and never reads a config.
+The web layer keeps the app's object and hands it out (hostico.web.app_settings.settings()); the domain
+receives the part it needs (`settings().billing`, `.notify`, `.accounts`) as an argument and never reads a
+config.
 """
 
 from __future__ import annotations
@@ -9,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Flask, current_app
-
 from hostico.accounts.settings import AccountSettings
 from hostico.billing.settings import BillingSettings
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.settings import NotifySettings
-
-EXTENSION_KEY = "hostico_settings"
 
 
 @dataclass(frozen=True)
@@ -51,18 +48,3 @@ class Settings:
             accounts=AccountSettings.from_config(cfg),
             efactura=EfacturaSettings.from_config(cfg),
         )
-
-
-def init_app(app: Flask) -> Settings:
-    """Build the app's settings from its finished config and keep them in app.extensions.
-
-    Called once by create_app(). Tests that change app.config afterwards call it again to rebuild.
-    """
-    built = Settings.from_config(app.config)
-    app.extensions[EXTENSION_KEY] = built
-    return built
-
-
-def settings(app: Flask | None = None) -> Settings:
-    """Return the settings of app (default: the current app)."""
-    return (app or current_app).extensions[EXTENSION_KEY]

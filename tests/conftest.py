@@ -23,14 +23,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from hostico import create_app, message_catalog
+from hostico import message_catalog
 from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
-from hostico.db import db, upgrade
-from hostico.extensions import limiter
+from hostico.db import upgrade
 from hostico.models import Base, BillingProfile, Checkout, Customer, Invoice, Product, Service, StaffUser
-from hostico.settings import init_app as init_settings
-from hostico.settings import settings as app_settings
+from hostico.web.app import create_app
+from hostico.web.app_settings import init_app as init_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.extensions import limiter
 from tests import factories
 
 use_fast_hashing()

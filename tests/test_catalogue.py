@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from babel.messages.catalog import Catalog
 
-from hostico import create_app, message_catalog
+from hostico import message_catalog
+from hostico.web.app import create_app
 
 
 def test_romanian_catalogue_translates_every_message_of_the_sources():

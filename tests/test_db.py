@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select, text, update
 
-from hostico.db import db
 from hostico.models import Customer
-from hostico.security import public
+from hostico.web.database import db
+from hostico.web.security import public
 
 TARGET = "target@example.com"
 

@@ -7,10 +7,10 @@ import pathlib
 import pytest
 from sqlalchemy import select
 
-from hostico import i18n
 from hostico.billing.errors import InvalidTransition, PaymentRefused
 from hostico.errors import N_, state_param
 from hostico.models import Invoice
+from hostico.web import i18n
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "hostico"
 ERRORS = {"BillingError", "InvoiceNotEditable", "InvalidTransition", "PaymentRefused", "CorrectionRefused",

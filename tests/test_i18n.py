@@ -1,4 +1,4 @@
-"""The web layer's languages (hostico/i18n.py, hostico/locales.py): translations, labels, amounts and dates."""
+"""The web layer's languages (hostico/web/i18n.py, hostico/locales.py): translations, labels, amounts and dates."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +7,8 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale, refresh
 
-from hostico import i18n, locales
+from hostico import locales
+from hostico.web import i18n
 
 
 def test_labels_are_the_catalogue_translations(app):

@@ -1,5 +1,6 @@
-"""The import graph: the Flask-free domain loads without any blueprint or request object, and hostico's
-modules import each other without circles (a late import inside a function counts: it hides a cycle)."""
+"""The import graph: the Flask-free domain loads without Flask, any blueprint or request object, and hostico's
+modules and packages import each other without circles (a late import inside a function counts: it hides a
+cycle)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "hostico"
 DOMAIN = ("billing", "notify", "accounts", "efactura", "payments")
 # The parts of maillogin the notification worker uses: Flask-free like the domain.
-FLASK_FREE_EXTRA = ("hostico.maillogin.tokens", "hostico.maillogin.links", "hostico.maillogin.revoke",
+FLASK_FREE_EXTRA = ("hostico.maillogin.tokens", "hostico.maillogin.links", "hostico.accounts.mail_links",
                     "hostico.maillogin.redact")
-BLUEPRINTS = ("hostico.client", "hostico.auth", "hostico.staff", "hostico.maillogin.routes", "hostico.hooks",
-              "hostico.sandbox_gateway")
+BLUEPRINTS = ("hostico.client", "hostico.auth", "hostico.staff", "hostico.web.callbacks",
+              "hostico.web.sandbox_gateway")
 # Objects that exist only while Flask handles a request.
 REQUEST_GLOBALS = {"request", "session", "g"}
 
@@ -78,7 +79,7 @@ def blueprints_among(modules) -> list[str]:
 
 def dependencies(graph: dict[str, set[str]], starts) -> set[str]:
     """Every module that starts import, directly or through others, with the packages holding them
-    (their __init__ runs first), except the top package `hostico` itself (the app factory)."""
+    (their __init__ runs first, `hostico`'s too)."""
     seen: set[str] = set()
     todo = list(starts)
     while todo:
@@ -87,7 +88,7 @@ def dependencies(graph: dict[str, set[str]], starts) -> set[str]:
             seen.add(module)
             todo.extend(graph[module])
             parent = module.rpartition(".")[0]
-            if "." in parent:
+            if parent:
                 todo.append(parent)
     return seen
 
@@ -111,12 +112,26 @@ def test_the_domain_imports_without_an_app_and_loads_no_blueprint():
 
 
 def test_the_domain_depends_on_no_blueprint_and_no_request_object():
-    """What the domain imports, and what that imports, is Flask-free (the `hostico` package itself, the app
-    factory that Python loads as every module's parent, is not a dependency unless imported by name)."""
+    """What the domain imports, and what that imports (`hostico` itself included: Python loads it as every
+    module's parent), is Flask-free: no blueprint, no request object, nothing of the web layer."""
     result = load_in_fresh_interpreter(*FLASK_FREE_EXTRA)
     needed = dependencies(import_graph(PACKAGE), result["imported"])
-    assert "hostico.maillogin.tokens" in needed and "hostico.models.customer" in needed
+    assert "hostico.maillogin.tokens" in needed and "hostico.models.customer" in needed and "hostico" in needed
     assert offences(needed) == []
+    assert sorted(m for m in needed if m == "hostico.web" or m.startswith("hostico.web.")) == []
+
+
+FLASK = ("flask", "flask_login", "flask_wtf", "flask_babel", "flask_limiter")
+
+
+def test_importing_the_domain_loads_no_flask_extension():
+    """The issue's check, word for word, in a fresh interpreter with the app's venv."""
+    code = ("import hostico.billing, hostico.notify, hostico.accounts, hostico.efactura, hostico.payments, sys; "
+            f"assert not [m for m in sys.modules if m.split('.')[0] in {FLASK!r}]")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    result = load_in_fresh_interpreter(*FLASK_FREE_EXTRA)
+    assert [m for m in result["loaded"] if m.startswith("hostico.web")] == []
 
 
 def test_the_checks_see_a_blueprint_and_a_request_object():
@@ -195,6 +210,53 @@ def test_hostico_has_no_import_cycles():
     graph = import_graph(PACKAGE)
     assert len(graph) > 150 and "hostico.client.blueprint" in graph["hostico.client.contact"]
     assert find_cycle(graph) is None
+
+
+# The app factory wires every blueprint and the CLI together: it is the root of the graph, which nothing in
+# hostico imports (wsgi.py and the tests do), so it is a node of its own rather than a part of hostico.web,
+# whose helpers the blueprints import.
+COMPOSITION_ROOT = "hostico.web.app"
+
+
+def package_of(module: str, package: pathlib.Path) -> str:
+    """The unit of the package graph: a module's top-level package in hostico, or the loose module itself."""
+    if module == COMPOSITION_ROOT:
+        return module
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 and (package / parts[1]).is_dir() else module
+
+
+def package_graph(graph: dict[str, set[str]], package: pathlib.Path) -> dict[str, set[str]]:
+    """Map each package (see package_of) to the packages its modules import."""
+    found: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        here = package_of(module, package)
+        found.setdefault(here, set()).update(package_of(t, package) for t in targets)
+    return {name: targets - {name} for name, targets in found.items()}
+
+
+def test_hostico_packages_import_each_other_without_circles():
+    """billing -> notify -> billing through a module of each is a circle even when no module circle exists."""
+    graph = import_graph(PACKAGE)
+    assert [m for m, targets in graph.items() if COMPOSITION_ROOT in targets] == []
+    packages = package_graph(graph, PACKAGE)
+    assert {"hostico.billing", "hostico.web", COMPOSITION_ROOT, "hostico.db"} <= set(packages)
+    assert find_cycle(packages) is None
+
+
+def test_a_cycle_between_packages_is_found(tmp_path):
+    pkg = tmp_path / "shop"
+    for sub in ("billing", "notify"):
+        (pkg / sub).mkdir(parents=True)
+        (pkg / sub / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "billing" / "orders.py").write_text("from shop.notify import events\n")
+    (pkg / "notify" / "events.py").write_text("")
+    (pkg / "notify" / "worker.py").write_text("from shop.billing import jobs\n")
+    (pkg / "billing" / "jobs.py").write_text("")
+    graph = import_graph(pkg)
+    assert find_cycle(graph) is None  # no module circle ...
+    assert find_cycle(package_graph(graph, pkg)) == ["shop.billing", "shop.notify", "shop.billing"]  # ... but one
 
 
 @pytest.mark.parametrize("late", [False, True])

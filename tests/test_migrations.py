@@ -23,7 +23,7 @@ def test_upgrade_twice_is_a_no_op(fresh_database):
 
 
 def test_db_upgrade_command_creates_the_schema(fresh_database, test_config):
-    from hostico import create_app
+    from hostico.web.app import create_app
 
     url = fresh_database()
     app = create_app({**test_config, "DATABASE_URL": url})

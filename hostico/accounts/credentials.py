@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hostico.accounts import login_sessions, second_factor, stepup
+from hostico.accounts.mail_links import revoke_customer_links
 from hostico.accounts.passwords import hash_password
 from hostico.accounts.settings import AccountSettings
 from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
-from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import Customer, UserSession, utcnow
 
 MIN_PASSWORD = 10

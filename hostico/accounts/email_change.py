@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hostico.accounts import login_sessions
+from hostico.accounts.mail_links import revoke_customer_links
 from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
-from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import AuditLog, Customer, utcnow
 from hostico.notify.events import notify
 

@@ -12,11 +12,11 @@ from hostico.auth import twofactor
 from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
 from hostico.auth.redirects import safe_next
-from hostico.db import db
-from hostico.extensions import limiter
 from hostico.models import Customer
-from hostico.security import public
+from hostico.web.database import db
+from hostico.web.extensions import limiter
 from hostico.web.login_session import end_session, start_session
+from hostico.web.security import public
 
 
 def _login_email_key() -> str:

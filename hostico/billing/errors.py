@@ -11,7 +11,7 @@ class BillingError(TranslatableError):
     `code` names the rule (e.g. "received_in_future") and `params` its values, so the web layer can
     say it in the reader's language and next to the field it concerns (`field`).
     The message is an English template marked with N_ ("Proforma %(number)s is paid."), translated by the
-    web layer (`hostico.i18n.error_message`); `str(err)` is the English sentence.
+    web layer (`hostico.web.i18n.error_message`); `str(err)` is the English sentence.
     """
 
     code: str | None = None

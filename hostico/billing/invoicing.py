@@ -119,7 +119,7 @@ def add_event(session: Session, invoice: Invoice, action: str, *, actor_kind: st
     """Append an entry to the invoice's history.
 
     `note` is free text a person typed (a reason), kept as typed; what the system says is a `code` with
-    its `params` (the codes are listed in hostico.i18n.EVENT_NOTES), shown in each reader's language.
+    its `params` (the codes are listed in hostico.web.i18n.EVENT_NOTES), shown in each reader's language.
     """
     event = InvoiceEvent(invoice_id=invoice.id, action=action, actor_kind=actor_kind, actor_id=actor_id,
                          before=before, after=after, note=note, note_code=code,

@@ -16,10 +16,10 @@ from flask_login import current_user, user_logged_in
 from hostico.auth.redirects import safe_next
 from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.client.blueprint import bp
-from hostico.db import db
-from hostico.htmx import is_htmx
-from hostico.i18n import country_names
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import country_names
 
 HAS_DATA = "billing_data_ok"  # session flag: a complete, usable billing profile was found
 ASKED = "billing_data_asked"  # session flag: this session was already sent to the billing-data page

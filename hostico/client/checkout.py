@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
-from hostico.db import db
-from hostico.extensions import limiter
-from hostico.htmx import render_page_or_partial
-from hostico.i18n import N_
 from hostico.models import Checkout
 from hostico.payments.checkout import checkout_summary, payable_proformas, start_checkout
 from hostico.payments.errors import GatewayUnavailable, PaymentsError
 from hostico.payments.gateways import get_gateway
+from hostico.web.database import db
+from hostico.web.extensions import limiter
+from hostico.web.htmx import render_page_or_partial
+from hostico.web.i18n import N_
 
 log = logging.getLogger(__name__)
 

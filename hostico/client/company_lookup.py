@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from hostico.client.blueprint import bp
 from hostico.efactura import counties
 from hostico.efactura.lookup import LookupFailed, normalise_cui, registry_for
-from hostico.extensions import limiter
+from hostico.web.extensions import limiter
 
 
 @bp.record_once

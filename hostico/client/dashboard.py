@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from hostico.client.blueprint import bp
-from hostico.db import db
 from hostico.models import Invoice, Service
+from hostico.web.database import db
 
 
 @bp.route("/")

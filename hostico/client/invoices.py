@@ -20,12 +20,12 @@ from sqlalchemy.orm import aliased, raiseload
 from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
-from hostico.db import db
-from hostico.htmx import render_page_or_partial
-from hostico.i18n import N_, country_names
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
-from hostico.pdf import invoice_pdf
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import render_page_or_partial
+from hostico.web.i18n import N_, country_names
+from hostico.web.pdf import invoice_pdf
 
 EVENT_LABELS = {
     "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "cancelled": N_("Cancelled"),

@@ -16,11 +16,11 @@ from wtforms.validators import InputRequired
 
 from hostico.audit import record
 from hostico.client.blueprint import bp
-from hostico.db import db
-from hostico.i18n import remember_language
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.models import Customer
+from hostico.web.database import db
 from hostico.web.forms import Form
+from hostico.web.i18n import remember_language
 
 
 class LanguageForm(Form):

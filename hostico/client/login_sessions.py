@@ -15,9 +15,9 @@ from hostico.accounts import login_sessions
 from hostico.audit import record
 from hostico.client import my_details
 from hostico.client.blueprint import bp
-from hostico.db import db
-from hostico.htmx import is_htmx
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
 from hostico.web.login_session import current_record, end_other_sessions
 
 # (pattern, name): the first match names the browser / the system. Order matters (Edge and Opera say Chrome too).

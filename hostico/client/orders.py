@@ -21,11 +21,11 @@ from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
 from hostico.billing.orders import OrderRefused, place_order
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
-from hostico.db import db
-from hostico.i18n import country_names, error_message
 from hostico.models import CYCLES, BillingProfile, Product
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 from hostico.web.forms import Form
+from hostico.web.i18n import country_names, error_message
 
 CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiannual": _l("Every 6 months"),
                 "annual": _l("Yearly")}

@@ -18,12 +18,12 @@ from hostico.client import my_details
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
-from hostico.db import db
-from hostico.htmx import is_htmx
-from hostico.i18n import country_names
 from hostico.models import BillingProfile, utcnow
-from hostico.settings import settings as app_settings
 from hostico.text import control_character_errors
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import country_names
 
 # The data that identifies whom an invoice is issued to: changing it needs a new staff approval
 # when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.

@@ -16,11 +16,11 @@ from hostico.client.blueprint import bp
 from hostico.client.invoices import pending_edits
 from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
-from hostico.db import db
-from hostico.htmx import is_htmx
-from hostico.i18n import country_names, error_message
 from hostico.models import BillingProfile, Invoice
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import country_names, error_message
 
 
 def _settings() -> BillingSettings:

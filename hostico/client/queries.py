@@ -6,8 +6,8 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from hostico.db import db
 from hostico.models import BillingProfile, Invoice, Service
+from hostico.web.database import db
 
 
 def own_invoice(code: str, *, for_update: bool = False) -> Invoice:

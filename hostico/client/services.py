@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_service
-from hostico.db import db
 from hostico.models import Service
+from hostico.web.database import db
 
 
 @bp.route("/services")

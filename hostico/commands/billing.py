@@ -10,10 +10,10 @@ from flask.cli import AppGroup
 from hostico.billing.errors import BillingError
 from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.billing.run import run_billing
-from hostico.db import db
 from hostico.models import Service
 from hostico.models.service import SUSPENSION_REASONS
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 billing_cli = AppGroup("billing", help="Billing operations.")
 

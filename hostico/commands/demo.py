@@ -20,7 +20,6 @@ from hostico.billing.payments import record_payment
 from hostico.billing.run import renewal_key
 from hostico.billing.settings import BillingSettings
 from hostico.commands.demo_statement import write_demo_statement
-from hostico.db import db
 from hostico.efactura.deadline import is_working_day
 from hostico.models import (
     BillingProfile,
@@ -34,7 +33,8 @@ from hostico.models import (
     StaffUser,
     utcnow,
 )
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 DEMO_PASSWORD = "hostico-demo"
 # The catalogue is the company's, written in Romanian (its customers' language); product names are brands.

@@ -9,13 +9,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from hostico.db import db
 from hostico.efactura.documents import enqueue_new
 from hostico.efactura.jobs import sync
 from hostico.efactura.operations import status_lines
 from hostico.efactura.settings import EfacturaSettings
 from hostico.models import utcnow
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 efactura_cli = AppGroup("efactura", help="RO e-Factura: documents reported to ANAF's SPV.")
 

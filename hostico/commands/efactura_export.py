@@ -6,10 +6,10 @@ import click
 from sqlalchemy import select
 
 from hostico.commands.efactura import efactura_cli
-from hostico.db import db
 from hostico.efactura.ubl import DocumentError, build_document
 from hostico.efactura.validate import validate_document
 from hostico.models import Invoice
+from hostico.web.database import db
 
 
 @efactura_cli.command("export")

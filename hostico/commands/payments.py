@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import click
 from flask.cli import AppGroup
 
-from hostico.db import db
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.entries import english_message
 from hostico.payments.statements.matching import import_statement
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 payments_cli = AppGroup("payments", help="Payments: bank statement import.")
 

@@ -12,12 +12,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from hostico.db import db
+from hostico.billing.rate_job import RateRefresher
+from hostico.billing.vies_job import ViesRechecker
 from hostico.efactura.jobs import run_forever as efactura_run_forever
 from hostico.efactura.jobs import sync as efactura_sync
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 logger = logging.getLogger("hostico.worker")
 _inline_lock = threading.Lock()
@@ -26,6 +28,12 @@ _inline_thread: threading.Thread | None = None
 
 def _session_factory(engine):
     return lambda: Session(bind=engine, expire_on_commit=False)
+
+
+def periodic_jobs(factory, config) -> list:
+    """What the worker does beside the outbox, each when due: keep BNR's rates fresh, ask VIES again
+    about pending VAT numbers."""
+    return [RateRefresher(factory, config).due, ViesRechecker(factory, config).due]
 
 
 @click.command("worker")
@@ -49,7 +57,7 @@ def worker_command(once: bool, poll: float) -> None:
     start_efactura_thread(factory, settings.efactura, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
     run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id,
-                rates_config=current_app.config)
+                periodic=periodic_jobs(factory, current_app.config))
 
 
 def start_efactura_thread(factory, efactura: EfacturaSettings, stop: threading.Event) -> threading.Thread | None:
@@ -72,10 +80,11 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         if _inline_thread is not None and _inline_thread.is_alive():
             return None  # create_app ran again in this process: one worker is enough
         stop = threading.Event()
+        factory = _session_factory(db.get(app).engine)
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
-            args=(_session_factory(db.get(app).engine), app_settings(app).notify),
-            kwargs={"poll_seconds": poll_seconds, "stop": stop, "rates_config": dict(app.config)},
+            args=(factory, app_settings(app).notify),
+            kwargs={"poll_seconds": poll_seconds, "stop": stop, "periodic": periodic_jobs(factory, dict(app.config))},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()

@@ -101,3 +101,37 @@ class Rate(_ScaledDecimal):
 
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class LoginUser:
+    """What flask-login asks of a user (is_active, is_authenticated, is_anonymous, get_id), without importing it.
+
+    The same answers and the same equality as flask_login.UserMixin, so the models stay free of the web layer.
+    A subclass overrides get_id (the kind-prefixed id the cookie carries) and, for staff, is_active.
+    """
+
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make instances unhashable
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)  # type: ignore[attr-defined]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LoginUser):
+            return self.get_id() == other.get_id()
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return NotImplemented if equal is NotImplemented else not equal

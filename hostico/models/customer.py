@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, LoginUser, TimestampMixin, UTCDateTime
 
 
-class Customer(UserMixin, TimestampMixin, Base):
+class Customer(LoginUser, TimestampMixin, Base):
     __tablename__ = "customers"
     __table_args__ = (CheckConstraint("NOT sms_opt_in OR phone_e164 IS NOT NULL", name="sms_needs_phone"),
                       CheckConstraint("language IN ('ro', 'en')", name="language_supported"))

@@ -164,7 +164,7 @@ class InvoiceEvent(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)  # free text a person typed (a reason), shown as typed
     # A note the system writes is a code and its parameters (e.g. "from_proforma", {"proforma": "HPF-000002"}),
-    # so each reader sees it in their language (hostico.i18n.event_note).
+    # so each reader sees it in their language (hostico.web.i18n.event_note).
     note_code: Mapped[str | None] = mapped_column(String(40))
     note_params: Mapped[dict | None] = mapped_column(JSON)
 

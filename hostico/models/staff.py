@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, LoginUser, TimestampMixin, UTCDateTime
 
 STAFF_ROLES = ("admin", "billing", "support")
 
 
-class StaffUser(UserMixin, TimestampMixin, Base):
+class StaffUser(LoginUser, TimestampMixin, Base):
     __tablename__ = "staff_users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'billing', 'support')", name="role"),)
 

@@ -19,7 +19,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -226,22 +226,18 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
 
 def run_forever(session_factory: Callable[[], Session], settings: NotifySettings, *, poll_seconds: float = 2.0,
                 stop: threading.Event | None = None, worker_id: str | None = None,
-                rates_config: Mapping[str, object] | None = None) -> None:
+                periodic: Sequence[Callable[[], object]] = ()) -> None:
     """Deliver due messages until stopped, sleeping `poll_seconds` when the queue is empty.
 
-    rates_config (BNR_RATES_URL, BNR_TIMEOUT, BNR_REFRESH_SECONDS) lets the worker keep BNR's rates fresh.
+    periodic: jobs run before each pass that do their work only when it is due (the caller's: keeping BNR's
+    rates fresh, asking VIES again about pending VAT numbers; see hostico.commands.worker).
     """
-    from hostico.billing.rate_job import RateRefresher  # the worker also keeps BNR's rates fresh
-    from hostico.billing.vies_job import ViesRechecker  # ... and asks VIES again about pending VAT numbers
-
     stop = stop or threading.Event()
     worker_id = worker_id or default_worker_id()
-    rates = RateRefresher(session_factory, rates_config or {})
-    vies_checks = ViesRechecker(session_factory, rates_config or {})
     while not stop.is_set():
         try:
-            rates.due()
-            vies_checks.due()
+            for job in periodic:
+                job()
             handled = deliver_due(session_factory, settings, worker_id=worker_id)
         except Exception:  # a database hiccup must not kill the worker: log, wait, go on
             logger.exception("outbox worker pass failed")

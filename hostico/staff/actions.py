@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 from flask import flash
 
 from hostico.billing.errors import BillingError
-from hostico.db import db
-from hostico.i18n import error_message
+from hostico.web.database import db
+from hostico.web.i18n import error_message
 
 
 class Change(NamedTuple):

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from hostico.billing.errors import BillingError
 from hostico.billing.proforma_edit import approve_pending_edit, reject_pending_edit
-from hostico.db import db
-from hostico.i18n import error_message
 from hostico.models import BillingProfile, Customer, Invoice, PendingBillingEdit
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.permissions import can, requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.i18n import error_message
 
 
 @bp.route("/approvals")

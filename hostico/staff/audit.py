@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import select
 
-from hostico.db import db
 from hostico.models import AuditLog, Customer, StaffUser
 from hostico.staff.blueprint import bp
 from hostico.staff.customers import clean_query
 from hostico.staff.permissions import requires
+from hostico.web.database import db
 
 PER_PAGE = 50
 MAX_PAGE = 1000

@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.audit import record
-from hostico.db import db
 from hostico.models import BillingRun
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import BillingRunForm
 from hostico.staff.lookups import billing_settings, client_ip
 from hostico.staff.permissions import requires
+from hostico.web.database import db
 
 
 def _json_safe(summary: dict) -> dict:

@@ -25,7 +25,7 @@ NAV = (
 @bp.before_request
 def require_staff():
     """Only staff users who passed 2FA may use /staff; customers get 403, others the staff login."""
-    from hostico.security import is_public_endpoint
+    from hostico.web.security import is_public_endpoint
 
     if request.endpoint == "staff.login":
         return None
@@ -49,7 +49,7 @@ def inject_staff_nav():
     def nav():
         if not (current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"):
             return []
-        from hostico.settings import settings as app_settings
+        from hostico.web.app_settings import settings as app_settings
 
         hidden = set() if app_settings().efactura.enabled else {"staff.efactura"}
         return [(ep, label) for ep, label, perm in NAV if ep not in hidden and can(perm)]

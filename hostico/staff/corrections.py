@@ -9,12 +9,12 @@ from flask_login import current_user
 
 from hostico.billing.corrections import credit_tax_invoice, reissue_tax_invoice, remaining_to_credit
 from hostico.billing.errors import BillingError
-from hostico.db import db
 from hostico.staff.blueprint import bp
 from hostico.staff.invoices import _invoice_page, credit_form, reissue_form
 from hostico.staff.lookups import billing_settings, business_today, invoice_or_404
 from hostico.staff.permissions import requires
 from hostico.staff.refusals import show
+from hostico.web.database import db
 
 
 def _to(code: str):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from hostico.db import db
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 LIST_LIMIT = 20
 

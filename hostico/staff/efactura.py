@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 
 from hostico.audit import record
 from hostico.auth.forms import EmptyForm
-from hostico.db import db
 from hostico.efactura import oauth
 from hostico.efactura.errors import AnafError
 from hostico.efactura.operations import DISPLAY_STATES, EfacturaRefused, display_state, documents_query, flag, resend
 from hostico.efactura.settings import EfacturaSettings
-from hostico.i18n import N_
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.i18n import N_
 
 PAGE_SIZE = 50
 OAUTH_STATE_KEY = "anaf_oauth_state"

@@ -25,9 +25,9 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from hostico.billing.buyers.validation import validate_buyer
 from hostico.efactura import counties
-from hostico.i18n import translate_message
 from hostico.models.payment import MAX_PAYMENT
 from hostico.web.forms import Form
+from hostico.web.i18n import translate_message
 
 
 def money(form, field) -> None:

@@ -17,8 +17,6 @@ from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.billing.vat_checks import with_vies
-from hostico.db import db
-from hostico.i18n import buyer_kind_label, cycle_label, money
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
@@ -26,6 +24,8 @@ from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, Proforma
 from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
 from hostico.staff.permissions import requires
 from hostico.staff.refusals import show
+from hostico.web.database import db
+from hostico.web.i18n import buyer_kind_label, cycle_label, money
 
 BILLABLE = ("pending", "active", "suspended")
 

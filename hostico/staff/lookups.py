@@ -9,9 +9,9 @@ from flask import abort, request
 from sqlalchemy import select
 
 from hostico.billing.settings import BillingSettings
-from hostico.db import db
 from hostico.models import Customer, Invoice, Service
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 
 def customer_or_404(customer_id: int) -> Customer:

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from hostico.audit import record
 from hostico.auth.forms import EmptyForm
-from hostico.db import db
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.outbox import retry_dead
-from hostico.settings import settings as app_settings
 from hostico.staff.blueprint import bp
 from hostico.staff.permissions import requires
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
 
 PAGE_SIZE = 50
 # The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.

@@ -13,7 +13,6 @@ from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from hostico.audit import record
-from hostico.db import db
 from hostico.models import Invoice, Payment
 from hostico.payments.errors import RefundRefused
 from hostico.payments.gateways import get_gateway
@@ -21,6 +20,7 @@ from hostico.payments.refunds import refund_card_payment
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
+from hostico.web.database import db
 from hostico.web.forms import Form
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,13 @@
 """The billing domain's refusals in the reader's language, shown at the form field they concern when there is
-one (the domain's typed errors carry an English template and parameters; hostico.i18n translates them)."""
+one (the domain's typed errors carry an English template and parameters; hostico.web.i18n translates them)."""
 
 from __future__ import annotations
 
 from flask import flash
 
 from hostico.billing.errors import BillingError
-from hostico.i18n import error_message
 from hostico.web.forms import Form
+from hostico.web.i18n import error_message
 
 
 def message(err: BillingError) -> str:

@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from hostico.auth.forms import EmptyForm
 from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
-from hostico.db import db
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires
+from hostico.web.database import db
 from hostico.web.forms import Form
 
 

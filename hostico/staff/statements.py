@@ -9,8 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from hostico.db import db
-from hostico.i18n import N_, date, money
 from hostico.models import BankStatementImport, BankStatementLine, Invoice
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
@@ -18,6 +16,8 @@ from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
 from hostico.staff.statement_forms import DismissLineForm, MatchLineForm, StatementUploadForm
+from hostico.web.database import db
+from hostico.web.i18n import N_, date, money
 
 PAGE_SIZE = 50
 LINE_STATUSES = ("unmatched", "dismissed", "matched")

@@ -19,10 +19,10 @@ from flask_wtf.csrf import generate_csrf
 
 from hostico.accounts import login_sessions, stepup
 from hostico.audit import record
-from hostico.db import db
-from hostico.i18n import error_message
 from hostico.models import UserSession, utcnow
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.i18n import error_message
 
 SID_KEY = "sid"
 RECORD_KEY = "user_session"  # the current request's UserSession, in flask.g

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from hostico.accounts import second_factor
 from hostico.accounts.second_factor import InvalidCode, NotEnrolled, new_secret, verify_code
-from hostico.db import db
 from hostico.models import Customer, RecoveryCode
+from hostico.web.database import db
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, 0, tzinfo=dt.UTC)
 

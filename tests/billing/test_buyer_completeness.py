@@ -127,7 +127,7 @@ def test_a_profile_saved_in_my_details_bills_renewals_when_approvals_are_off(app
 
 
 def test_a_profile_waiting_for_staff_approval_does_not_bill_a_renewal(app, session, make):
-    from hostico.settings import settings as app_settings
+    from hostico.web.app_settings import settings as app_settings
 
     reconfigure(app, APPROVE_NEW_BILLING_PROFILES=True)
     settings = app_settings(app).billing

@@ -118,7 +118,7 @@ def test_bnr_timeouts_and_foreign_documents_are_reported_as_unavailable(bnr_feed
 def test_the_worker_reads_the_feed_periodically_and_retries_after_a_failure(app, session, bnr_feed):
     from sqlalchemy.orm import Session
 
-    from hostico.db import db
+    from hostico.web.database import db
 
     now = [0.0]
     job = RateRefresher(lambda: Session(bind=db.get(app).engine),

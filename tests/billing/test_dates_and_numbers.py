@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
-from hostico.db import db
 from hostico.models import Invoice
+from hostico.web.database import db
 
 DAY = dt.date(2026, 6, 1)
 

@@ -54,8 +54,8 @@ def test_the_customer_is_emailed_in_their_language(app, session, make, settings)
     run_billing(session, settings, TODAY + dt.timedelta(days=15))
     email = session.scalars(select(OutboxMessage).where(OutboxMessage.event == "order_expired")).one()
     assert (email.channel, email.recipient, email.customer_id) == ("email", customer.email, customer.id)
-    from hostico.db import db
-    from hostico.settings import settings as app_settings
+    from hostico.web.app_settings import settings as app_settings
+    from hostico.web.database import db
     from tests.conftest import reconfigure
 
     reconfigure(app, MAIL_BACKEND="outbox")

@@ -12,8 +12,8 @@ from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, Paymen
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, recompute
 from hostico.billing.payments import record_payment
 from hostico.billing.taxes import line_amounts
-from hostico.db import db
 from hostico.models import AuditLog, Invoice, InvoiceLine, OutboxMessage, Payment
+from hostico.web.database import db
 from tests.factories import vies_answer
 
 TODAY = dt.date(2026, 6, 1)

@@ -211,7 +211,7 @@ def test_cli_rejects_a_bad_date(runner):
 def test_two_runs_at_the_same_time_issue_each_renewal_once(app, session, make, settings, engine_name):
     import threading
 
-    from hostico.db import db
+    from hostico.web.database import db
 
     c = make.make_customer()
     for i in range(40):

@@ -10,7 +10,7 @@ from hostico.billing.payments import record_payment
 from hostico.efactura.ubl import build_document
 from hostico.efactura.validate import validate_document
 from hostico.models import Invoice
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
 from tests.client.test_invoices_pdf import pdf_text
 from tests.conftest import reconfigure
 from tests.efactura.test_documents import xpath

@@ -123,7 +123,7 @@ def test_eur_proforma_is_repriced_with_its_lei_amounts(session, make, settings):
 
 
 def test_a_future_rate_change_from_the_settings(app, session, make):
-    from hostico.settings import settings as app_settings
+    from hostico.web.app_settings import settings as app_settings
 
     reconfigure(app, VAT_RATES="2017-01-01:19,2025-08-01:21,2026-07-01:23")
     settings = app_settings(app).billing

@@ -12,8 +12,8 @@ from hostico.billing import vies
 from hostico.billing.run import run_billing
 from hostico.billing.vat_checks import recheck_pending
 from hostico.billing.vies_job import ViesRechecker
-from hostico.db import db
 from hostico.models import BillingProfile, Invoice, InvoiceEvent
+from hostico.web.database import db
 from tests.factories import vies_answer
 
 TODAY = dt.date(2026, 6, 1)

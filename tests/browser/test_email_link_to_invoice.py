@@ -6,7 +6,7 @@ import re
 from email import policy
 
 from hostico.billing.run import run_billing
-from hostico.db import db
+from hostico.web.database import db
 
 
 def test_following_the_email_link_opens_the_invoice(page, live_server, app, make, settings, smtp_server, deliver):

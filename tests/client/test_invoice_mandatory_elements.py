@@ -22,7 +22,7 @@ from sqlalchemy import select
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.models import ExchangeRate, ExchangeRateSync, Invoice, utcnow
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
 from tests.client.test_invoices_pdf import pdf_text
 from tests.conftest import reconfigure
 from tests.factories import vies_answer

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from hostico.billing.invoicing import issue_credit_note
 from hostico.billing.payments import record_payment
-from hostico.db import db
+from hostico.web.database import db
 from tests.factories import vies_answer
 
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from hostico import pdf as pdf_module
 from hostico.billing.payments import record_payment
 from hostico.models import InvoicePdf
+from hostico.web import pdf as pdf_module
 
 
 def pdf_text(data: bytes) -> str:

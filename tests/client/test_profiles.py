@@ -131,7 +131,7 @@ def test_billing_data_errors_are_in_the_visitors_language(client, session, custo
 
 def test_a_validator_message_is_english_text_until_the_web_layer_translates_it(app):
     from hostico.billing.buyers.validation import validate_buyer
-    from hostico.i18n import translate_message
+    from hostico.web.i18n import translate_message
 
     errors = validate_buyer({**PERSON, "address": "x" * 151}).errors
     assert errors["address"] == "At most 150 characters."

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
-from hostico.db import db
+from hostico.web.database import db
 from tests.conftest import reconfigure
 from tests.fakes.anaf_spv import FakeAnaf
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hostico import create_app
+from hostico.web.app import create_app
 from tests.conftest import PRODUCTION_SECRETS
 
 # A complete card-gateway set-up, so that only the e-Factura settings decide.

@@ -5,7 +5,7 @@ import re
 from email import policy
 
 from hostico.billing.run import run_billing
-from hostico.db import db
+from hostico.web.database import db
 
 LINK_RE = re.compile(r'<a href="(http://[^"]+/m/[^"]+)"[^>]*>(HPF-\d+|HST-\d+)</a>')
 

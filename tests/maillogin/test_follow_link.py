@@ -227,7 +227,7 @@ def test_link_older_than_the_last_password_change_is_refused_even_unrevoked(clie
 
 
 def test_revoked_link_fails_like_an_expired_one(client, session, customer_and_invoice):
-    from hostico.maillogin.revoke import revoke_customer_links
+    from hostico.accounts.mail_links import revoke_customer_links
 
     c, inv = customer_and_invoice
     path = mint(session, c, inv)
@@ -323,7 +323,7 @@ def test_switch_without_a_pending_link_only_logs_out(client, make, login_as):
 
 
 def test_switch_refuses_a_link_revoked_meanwhile(client, session, make, customer_and_invoice, login_as):
-    from hostico.maillogin.revoke import revoke_customer_links
+    from hostico.accounts.mail_links import revoke_customer_links
 
     owner, inv = customer_and_invoice
     login_as(client, make.make_customer())

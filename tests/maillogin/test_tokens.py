@@ -9,8 +9,8 @@ from joserfc import jwt
 from joserfc.jwk import OctKey
 from sqlalchemy import select
 
+from hostico.accounts.mail_links import revoke_customer_links
 from hostico.maillogin import links, tokens
-from hostico.maillogin.revoke import revoke_customer_links
 from hostico.models import AuditLog, MailLoginToken
 
 SECRET = "test-secret-key"

@@ -113,7 +113,7 @@ def test_email_that_failed_before_an_email_change_is_retried_to_the_new_address(
     deliver(now=now)  # rendered, its link made (pending), SMTP down
     first = session.scalars(select(MailLoginToken)).one()
     assert first.expires_at is None and first.accepted_at is None
-    from hostico.maillogin.revoke import revoke_customer_links
+    from hostico.accounts.mail_links import revoke_customer_links
 
     customer.email = "new@example.com"  # what the email change does: new address, links revoked
     revoke_customer_links(session, customer.id, reason="email_changed")

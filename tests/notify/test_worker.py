@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hostico.billing.hosting_services import suspend_service
-from hostico.db import db
 from hostico.models import OutboxMessage
 from hostico.notify import outbox as outbox_ops
 from hostico.notify.settings import NotifySettings
+from hostico.web.database import db
 from tests.conftest import reconfigure
 
 SID = "AC" + "1" * 32

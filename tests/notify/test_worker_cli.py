@@ -4,10 +4,10 @@ import time
 
 from sqlalchemy import select
 
-from hostico import create_app
 from hostico.commands.worker import start_inline_worker
 from hostico.models import OutboxMessage
 from hostico.notify.events import notify
+from hostico.web.app import create_app
 
 
 def _queue(session, make):

@@ -204,7 +204,7 @@ def test_customers_cannot_pay_or_see_others_checkouts(client, session, make, log
 def test_the_sandbox_is_refused_in_production(test_config):
     import pytest
 
-    from hostico import create_app
+    from hostico.web.app import create_app
 
     with pytest.raises(RuntimeError, match="sandbox"):
         create_app(dict(test_config, ENV="production", PAYMENT_GATEWAY="sandbox"))
@@ -219,7 +219,7 @@ def test_the_sandbox_is_refused_in_production(test_config):
 def test_production_refuses_a_real_gateway_without_its_secrets(test_config):
     import pytest
 
-    from hostico import create_app
+    from hostico.web.app import create_app
     from tests.conftest import PRODUCTION_SECRETS
 
     base = dict(test_config, ENV="production", **PRODUCTION_SECRETS)

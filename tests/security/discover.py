@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask
 from werkzeug.routing import Rule
 
-from hostico.security import is_public_endpoint
+from hostico.web.security import is_public_endpoint
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 # URL arguments that do not name an object owned by a customer: mail-login tokens and the shared catalogue.

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hostico.extensions import limiter
+from hostico.web.extensions import limiter
 from tests.factories import PASSWORD
 from tests.security.conftest import ROLES, act_as, discover_forms, get_pages, signed_csrf
 from tests.security.discover import is_local_location
@@ -133,8 +133,8 @@ def test_nul_bytes_are_refused_cleanly(app, client):
 
 
 def test_the_nul_guard_leaves_the_raw_body_to_signed_webhooks(test_config):
-    from hostico import create_app
-    from hostico.extensions import csrf
+    from hostico.web.app import create_app
+    from hostico.web.extensions import csrf
 
     app = create_app(test_config)
 

@@ -6,8 +6,8 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from hostico import create_app
-from hostico.htmx import HTMX_CDN_URL, HTMX_SRI
+from hostico.web.app import create_app
+from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI
 from tests.factories import PASSWORD
 from tests.security.conftest import ROLES, act_as, get_pages
 from tests.security.discover import script_sources
@@ -105,7 +105,7 @@ def test_cookies_are_httponly_and_samesite_lax_in_development(app, make):
 
 @pytest.fixture
 def production_app(test_config):
-    from hostico.db import db
+    from hostico.web.database import db
     from tests.conftest import PRODUCTION_SECRETS
 
     config = dict(test_config, ENV="production", **PRODUCTION_SECRETS)

@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from hostico import create_app
-from hostico.production import redact
+from hostico.web.app import create_app
+from hostico.web.production import redact
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")

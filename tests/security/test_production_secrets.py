@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from hostico import create_app
 from hostico.config import from_environment
 from hostico.secret_settings import REGISTRY, UnsafeConfiguration
+from hostico.web.app import create_app
 from tests.conftest import PRODUCTION_SECRETS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

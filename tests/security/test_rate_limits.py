@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from hostico import create_app
+from hostico.web.app import create_app
 from tests.factories import PASSWORD
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from hostico.maillogin import links
 from hostico.models import AuditLog, Customer, OutboxMessage, UserSession
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
 from tests import factories
 from tests.conftest import reconfigure
 from tests.factories import PASSWORD

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 
 from hostico.audit import record
-from hostico.db import db
 from hostico.models import BillingRun, OutboxMessage, utcnow
+from hostico.web.database import db
 
 
 @contextmanager

@@ -139,7 +139,7 @@ def test_the_same_statement_imported_twice_at_once_records_each_credit_once(app,
 
     from sqlalchemy.orm import Session as OrmSession
 
-    from hostico.db import db
+    from hostico.web.database import db
 
     data = sample("camt053_v02.xml")
     barrier = threading.Barrier(2)

@@ -19,16 +19,16 @@ from sqlalchemy.exc import IntegrityError
 
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.db import db
-from hostico.extensions import csrf
 from hostico.payments.checkout import apply_notification
 from hostico.payments.errors import NotificationRefused, NotificationRejected
 from hostico.payments.gateways import get_gateway
-from hostico.security import public
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.extensions import csrf
+from hostico.web.security import public
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
-log = logging.getLogger(__name__)
+log = logging.getLogger("hostico.hooks")  # the name operators filter on (before the web package)
 
 
 def _accepts(name: str) -> bool:

@@ -9,14 +9,14 @@ from flask_login import current_user
 
 from hostico.audit import record as audit
 from hostico.auth.forms import EmptyForm
-from hostico.db import db
-from hostico.extensions import limiter
 from hostico.maillogin import tokens
 from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
-from hostico.security import no_store, public
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.database import db
+from hostico.web.extensions import limiter
 from hostico.web.login_session import end_session, start_session
+from hostico.web.security import no_store, public
 
 PENDING_KEY = "maillogin_pending"
 PENDING_SECONDS = 600

@@ -6,8 +6,8 @@ from functools import lru_cache, wraps
 
 from flask import abort, current_app, request
 
-from hostico.htmx import HTMX_CDN_URL
-from hostico.settings import settings as app_settings
+from hostico.web.app_settings import settings as app_settings
+from hostico.web.htmx import HTMX_CDN_URL
 
 HTMX_CDN = "https://cdn.jsdelivr.net"
 

@@ -1,4 +1,7 @@
-"""Revoke mail-login links (password change, 2FA enabled, staff action) and the sessions they opened."""
+"""Revoke a customer's mail-login links (password change, 2FA enabled, staff action) and end the sessions they opened.
+
+An account operation (it lives with the other credential changes): hostico.maillogin mints and checks the links.
+"""
 
 from __future__ import annotations
 

@@ -15,14 +15,14 @@ import time
 import httpx
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 
-from hostico.i18n import N_
 from hostico.payments.gateways import get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
 from hostico.payments.gateways.sandbox import CARDS, DECLINE, DELAYED, TEST_CARDS, THREE_DS, SandboxGateway
-from hostico.security import public
+from hostico.web.i18n import N_
+from hostico.web.security import public
 
 bp = Blueprint("sandbox_gateway", __name__, url_prefix="/sandbox-gateway")
-log = logging.getLogger(__name__)
+log = logging.getLogger("hostico.sandbox_gateway")  # the name before the web package
 RETRY_DELAYS = (0.5, 1, 2, 4, 8, 16)
 CARD_LABELS = {
     "4242424242424242": N_("approved"), "5555555555554444": N_("approved (Mastercard)"),

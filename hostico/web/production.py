@@ -8,8 +8,8 @@ import re
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from hostico.db import db
-from hostico.security import public
+from hostico.web.database import db
+from hostico.web.security import public
 
 # A mail-login token in a path, any query string, and secrets in `key=value` text.
 _MAIL_TOKEN = re.compile(r"(/m/)[^\s/?\"']+")
@@ -66,6 +66,6 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database error means "not healthy"
         db.session.rollback()
-        logging.getLogger(__name__).exception("health check: database unavailable")
+        logging.getLogger("hostico.production").exception("health check: database unavailable")
         return jsonify(status="error", database="unavailable"), 503
     return jsonify(status="ok", database="ok")
