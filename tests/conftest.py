@@ -21,7 +21,6 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from werkzeug.routing import Rule
 
 from hostico import message_catalog
 from hostico.accounts.passwords import use_fast_hashing
@@ -314,28 +313,6 @@ class _CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
-
-
-def _share_url_builders() -> None:
-    """Every test app registers the same ~180 URL rules, and Werkzeug compiles two URL-building functions for
-    each (about 20 ms an app). The function depends only on the rule's parsed parts and whether unknown
-    arguments are appended (the converters are reached through the rule it is bound to), so test apps share
-    them. Rules with defaults are compiled as usual."""
-    compile_builder = Rule._compile_builder
-    builders: dict[tuple, object] = {}
-
-    def shared(self, append_unknown: bool = True):
-        if self.defaults:
-            return compile_builder(self, append_unknown)
-        key = (self.rule, tuple(self._trace), append_unknown)
-        if key not in builders:
-            builders[key] = compile_builder(self, append_unknown)
-        return builders[key]
-
-    Rule._compile_builder = shared
-
-
-_share_url_builders()
 
 
 @pytest.fixture
