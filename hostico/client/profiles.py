@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from hostico.audit import record
-from hostico.auth.redirects import safe_next
 from hostico.billing import vies
 from hostico.billing.buyers.profiles import billing_profile_for, is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
@@ -24,6 +23,7 @@ from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names
+from hostico.web.redirects import safe_next
 
 # The data that identifies whom an invoice is issued to: changing it needs a new staff approval
 # when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
