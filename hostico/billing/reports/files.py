@@ -69,8 +69,9 @@ def row_cells(row: JournalRow, columns: tuple[ColumnKey, ...], translate: Transl
 
 
 def total_cells(journal: Journal, translate: Translate = _identity) -> list:
-    cells: list = [None, translate(N_("Total")), None, None, None, translate(N_("%(count)s documents"))
-                   % {"count": journal.count}, None, None, None, None, None, None, None, journal.total]
+    documents = f"{translate(N_('Documents'))}: {journal.count}"
+    cells: list = [None, translate(N_("Total")), None, None, None, documents, None, None, None, None, None, None, None,
+                   journal.total]
     for key in journal.columns:
         base, vat = journal.totals.get(key, (Decimal("0.00"), Decimal("0.00")))
         cells.extend([base, vat])
