@@ -33,6 +33,7 @@ from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_custo
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
+from hostico.billing.queries import open_order, overdue, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.models import (
@@ -138,7 +139,7 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
         return
     ids = session.scalars(
         select(Invoice.id).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
-        .where(Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.vat_category == "S",
+        .where(unpaid_proforma(), Invoice.vat_category == "S",
                InvoiceLine.vat_rate.in_(others))
         .group_by(Invoice.id).order_by(Invoice.id)
     ).all()
@@ -288,8 +289,7 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
     latest = today + dt.timedelta(days=max(settings.reminder_days))
     earliest = today - dt.timedelta(days=settings.grace_days)
     ids = session.scalars(
-        select(Invoice.id).where(Invoice.kind == "proforma", Invoice.status == "unpaid",
-                                 Invoice.due_date >= earliest, Invoice.due_date <= latest,
+        select(Invoice.id).where(unpaid_proforma(), Invoice.due_date >= earliest, Invoice.due_date <= latest,
                                  Invoice.issue_date < today)
         .order_by(Invoice.id)
     ).all()
@@ -322,7 +322,7 @@ def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int]
         select(Service.id, Invoice.id, Invoice.code, Invoice.due_date)
         .join(InvoiceLine, InvoiceLine.service_id == Service.id)
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.due_date < cutoff,
+        .where(overdue(cutoff),
                Service.status == "active",
                # a proforma for a period the service has since paid (by another proforma) is stale
                or_(InvoiceLine.period_start.is_(None), InvoiceLine.period_start >= Service.next_due_date))
@@ -375,7 +375,7 @@ def _expire_orders(session, settings, today, batch_size, summary, progress) -> N
     frees the domains), with a history event and an email each (docs/billing.md, Orders)."""
     if settings.order_expiry_days <= 0:
         return
-    ids = session.scalars(select(Order.id).where(Order.status == "pending",
+    ids = session.scalars(select(Order.id).where(open_order(),
                                                  Order.created_at < expiry_cutoff(settings, today))
                           .order_by(Order.id)).all()
     done = 0

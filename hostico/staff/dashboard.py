@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
+from hostico.billing.queries import not_yet_due, overdue, unpaid_proforma
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
@@ -21,21 +22,19 @@ def index():
     """Show unpaid and overdue proformas, suspended services, dead messages and the last billing run."""
     today = business_today()
     s = db.session
-    unpaid = (Invoice.kind == "proforma", Invoice.status == "unpaid")
-    overdue = (*unpaid, Invoice.due_date < today)
     counts = {
-        "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(*unpaid)),
-        "overdue": s.scalar(select(func.count()).select_from(Invoice).where(*overdue)),
+        "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(unpaid_proforma())),
+        "overdue": s.scalar(select(func.count()).select_from(Invoice).where(overdue(today))),
         "suspended": s.scalar(select(func.count()).select_from(Service).where(Service.status == "suspended")),
         "dead": s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")),
     }
     overdue_rows = s.execute(
         select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
-        .where(*overdue).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+        .where(overdue(today)).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
     ).all()
     unpaid_rows = s.execute(
         select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
-        .where(*unpaid, Invoice.due_date >= today).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+        .where(not_yet_due(today)).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
     ).all()
     suspended_rows = s.execute(
         select(Service, Customer.name).join(Customer, Customer.id == Service.customer_id)
