@@ -19,11 +19,13 @@ notification, so its cost follows the number of services due, not the size of th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.audit import record
 from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
@@ -89,6 +91,17 @@ def _lock_batch(session: Session, run_id: int) -> None:
 
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
     return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+
+
+def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt.date, *, staff_id: int,
+                          ip: str | None = None) -> dict:
+    """Run the billing now at staff's request; audit it with its summary (dates and amounts as text, so the
+    audit entry can store it), which is returned."""
+    summary = json.loads(json.dumps(run_billing(session, settings, today) or {}, default=str))
+    record(session, "billing.run", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"today": today.isoformat(), "summary": summary})
+    session.flush()
+    return summary
 
 
 def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,

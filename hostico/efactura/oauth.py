@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hostico.audit import record
 from hostico.efactura import crypto
 from hostico.efactura.errors import AnafAuthError, AnafTemporaryError
 from hostico.efactura.settings import EfacturaSettings
@@ -97,6 +98,23 @@ def save_tokens(session: Session, settings: EfacturaSettings, tokens: TokenSet, 
         row.connected_at, row.connected_by = utcnow(), connected_by
     session.flush()
     return row
+
+
+def connect(session: Session, settings: EfacturaSettings, tokens: TokenSet, *, staff_id: int,
+            ip: str | None = None) -> AnafToken:
+    """Staff connected the app to ANAF: store the tokens (save_tokens) and audit it."""
+    row = save_tokens(session, settings, tokens, connected_by=staff_id)
+    record(session, "efactura.connected", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None})
+    session.flush()
+    return row
+
+
+def connection_refused(session: Session, error_code: str, *, staff_id: int, ip: str | None = None) -> None:
+    """Audit an authorisation ANAF refused when staff tried to connect (nothing else changes)."""
+    record(session, "efactura.connect_failed", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"error": error_code})
+    session.flush()
 
 
 @dataclass(frozen=True)
