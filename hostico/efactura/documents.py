@@ -7,7 +7,7 @@ import hashlib
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from hostico.efactura.deadline import deadline_for
 from hostico.errors import N_
@@ -30,13 +30,44 @@ def _finding(rule: str, template: str, params: dict) -> dict:
             "message": template % params if params else template}
 
 
+class CorrectedInvoice:
+    """The invoice as its document reports it: the correction's seller / buyer in place of the snapshots.
+
+    The invoice itself is never changed (a tax invoice is immutable); every other attribute is the invoice's.
+    """
+
+    def __init__(self, invoice: Invoice, *, seller: dict | None, buyer: dict | None) -> None:
+        self.__dict__["_invoice"] = invoice
+        self.__dict__["seller"] = seller if seller is not None else invoice.seller
+        self.__dict__["buyer"] = buyer if buyer is not None else invoice.buyer
+        corrects = invoice.__dict__.get("corrects")  # loaded with the invoice (load_invoice)
+        if corrects is None and invoice.corrects_id is not None:
+            corrects = object_session(invoice).get(Invoice, invoice.corrects_id)
+        self.__dict__["corrects"] = corrects  # the credit note's reference to the invoice it corrects
+
+    def __getattr__(self, name: str):
+        return getattr(self.__dict__["_invoice"], name)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError("an issued invoice is immutable: correct its e-Factura document instead")
+
+
+def as_reported(doc: EfacturaDocument, invoice: Invoice):
+    """The invoice with the document's corrected parties, when it has any."""
+    if doc.seller is None and doc.buyer is None:
+        return invoice
+    return CorrectedInvoice(invoice, seller=doc.seller, buyer=doc.buyer)
+
+
 def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -> bool:
-    """Build the UBL document and validate it; keep the XML and the findings; True when it may be uploaded."""
+    """Build the UBL document and validate it; keep the XML and the findings; True when it may be uploaded.
+
+    Built from the document's corrected seller / buyer when a correction set them (`as_reported`)."""
     from hostico.efactura.ubl import DocumentError, build_document
     from hostico.efactura.validate import validate_document
 
     try:
-        xml = build_document(invoice)
+        xml = build_document(as_reported(doc, invoice))
     except DocumentError as err:
         doc.xml = None
         doc.findings = [_finding(err.code, err.template, err.params)]

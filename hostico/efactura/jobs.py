@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.efactura import oauth
+from hostico.efactura.corrections import apply_correction
 from hostico.efactura.documents import build_and_check, enqueue_new, load_invoice, sha256
 from hostico.efactura.errors import AnafAuthError, AnafError, AnafRefused, AnafTemporaryError
 from hostico.efactura.settings import EfacturaSettings
@@ -181,7 +182,13 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
                 upload.state, upload.error = "failed", "not in SPV's message list: uploading again"
         if doc.findings or doc.xml is None:
             if doc.next_attempt_at is None or doc.next_attempt_at <= now:
-                build_and_check(doc, load_invoice(session, doc.invoice_id), now)
+                # Blocked, never sent: build it from the seller as the settings say now (a fixed address),
+                # kept as a correction; otherwise rebuild it as it is (the data may have been fixed).
+                refreshed = settings.seller and apply_correction(
+                    session, doc, seller=dict(settings.seller), buyer=None, now=now,
+                    today=now.astimezone(ZoneInfo(settings.timezone)).date(), actor_id=None)
+                if not refreshed:
+                    build_and_check(doc, load_invoice(session, doc.invoice_id), now)
             if doc.findings:
                 session.commit()
                 summary.blocked += 1

@@ -9,9 +9,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.efactura.corrections import apply_correction, treatment_changes
 from hostico.efactura.deadline import deadline_flag
 from hostico.efactura.documents import build_and_check, load_invoice
-from hostico.models import EfacturaDocument, EfacturaUpload, Invoice
+from hostico.models import EfacturaCorrection, EfacturaDocument, EfacturaUpload, Invoice
 
 UNREPORTED = ("pending", "nok")
 DISPLAY_STATES = ("pending", "uploaded", "ok", "nok", "overdue", "excluded")
@@ -70,24 +71,65 @@ def status_lines(session: Session, today: dt.date, number: str | None = None) ->
     return [StatusLine(code, display_state(doc, today), doc.upload_index) for doc, code in rows]
 
 
-def resend(session: Session, doc: EfacturaDocument, *, now: dt.datetime, actor_id: int | None) -> EfacturaDocument:
-    """Rebuild and revalidate a `nok` (or blocked) document and queue it for upload; audited; flush only.
-
-    Never for a document SPV has (`uploaded`, `ok`) or one whose upload's answer is still unknown.
-    """
+def _refuse_unless_correctable(session: Session, doc: EfacturaDocument) -> None:
     if doc.state not in UNREPORTED:
         raise EfacturaRefused("not_resendable", state=doc.state)
     open_upload = session.scalar(select(EfacturaUpload.id).where(
         EfacturaUpload.document_id == doc.id, EfacturaUpload.state.in_(("sending", "lost"))).limit(1))
     if open_upload is not None:
         raise EfacturaRefused("upload_unresolved")
-    before = {"state": doc.state, "messages": doc.anaf_messages}
-    valid = build_and_check(doc, load_invoice(session, doc.invoice_id), now)
+
+
+def _queue_again(doc: EfacturaDocument, valid: bool) -> None:
     doc.state, doc.anaf_messages, doc.last_error, doc.attempts = "pending", None, None, 0
     doc.upload_index = doc.download_id = doc.decided_at = None
     doc.next_attempt_at = None if valid else doc.next_attempt_at
+
+
+def resend(session: Session, doc: EfacturaDocument, *, now: dt.datetime, actor_id: int | None,
+           seller: dict | None = None, today: dt.date | None = None) -> EfacturaDocument:
+    """Rebuild and revalidate a `nok` (or blocked) document and queue it for upload; audited; flush only.
+
+    With `seller` (the current settings' snapshot) the document is built from it: a seller setting fixed
+    after the invoice was issued (an address without its sector) is what the upload then carries, kept as
+    a correction (hostico.efactura.corrections). Never for a document SPV has (`uploaded`, `ok`) or one
+    whose upload's answer is still unknown.
+    """
+    _refuse_unless_correctable(session, doc)
+    before = {"state": doc.state, "messages": doc.anaf_messages}
+    correction = None
+    if seller is not None:
+        correction = apply_correction(session, doc, seller=seller, buyer=None, now=now,
+                                      today=today or now.date(), actor_id=actor_id)
+    valid = not doc.findings if correction is not None else build_and_check(
+        doc, load_invoice(session, doc.invoice_id), now)
+    _queue_again(doc, valid)
     record(session, "efactura.resend", actor_kind="staff", actor_id=actor_id, obj=doc,
            data={"invoice_id": doc.invoice_id, "before": before, "valid": valid,
-                 "findings": doc.findings})
+                 "findings": doc.findings, "seller_refreshed": correction is not None})
     session.flush()
     return doc
+
+
+def correct(session: Session, doc: EfacturaDocument, *, buyer: dict | None, seller: dict | None,
+            now: dt.datetime, today: dt.date, actor_id: int | None) -> EfacturaCorrection | None:
+    """Correct a blocked or `nok` document (validated buyer data, the seller from the current settings),
+    rebuild it and queue it for upload again under the same number and date; flush only.
+
+    Allowed past the deadline too (the correction says `overdue`). A buyer of another kind or country is
+    refused (`changes_treatment`): the invoice's tax treatment cannot change without a storno and reissue.
+    """
+    _refuse_unless_correctable(session, doc)
+    if buyer is not None:
+        invoice = load_invoice(session, doc.invoice_id)
+        changed = treatment_changes(doc.buyer if doc.buyer is not None else invoice.buyer, buyer)
+        if changed:
+            raise EfacturaRefused("changes_treatment", fields=changed)
+    correction = apply_correction(session, doc, seller=seller, buyer=buyer, now=now, today=today,
+                                  actor_id=actor_id)
+    if correction is None:  # nothing to correct: rebuilt as it is (a resend)
+        resend(session, doc, now=now, actor_id=actor_id, today=today)
+        return None
+    _queue_again(doc, not doc.findings)
+    session.flush()
+    return correction

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hostico.efactura import seller as seller_data
+
 MODES = ("off", "simulate", "test", "prod")
 DEFAULT_API_URL = "https://api.anaf.ro"
 DEFAULT_OAUTH_URL = "https://logincert.anaf.ro/anaf-oauth2/v1"
@@ -31,6 +33,8 @@ class EfacturaSettings:
     sync_interval: int = 60
     simulator_file: str = ""
     timezone: str = "Europe/Bucharest"
+    # The seller as the settings say now (HOSTICO_SELLER_*): a blocked document is rebuilt from it.
+    seller: tuple[tuple[str, str], ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -80,6 +84,7 @@ class EfacturaSettings:
             sync_interval=int(config.get("EFACTURA_SYNC_SECONDS", 60)),
             simulator_file=str(config.get("EFACTURA_SIMULATOR_FILE") or ""),
             timezone=str(config.get("TIMEZONE") or "Europe/Bucharest"),
+            seller=tuple(seller_data.from_config(config).items()),
         )
 
 

@@ -8,7 +8,7 @@ from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.checkout import Checkout, CheckoutItem, Refund
 from hostico.models.customer import Customer, RecoveryCode
-from hostico.models.efactura import AnafToken, EfacturaDocument, EfacturaUpload
+from hostico.models.efactura import AnafToken, EfacturaCorrection, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
 from hostico.models.maillogin import MailLoginToken
@@ -20,7 +20,8 @@ from hostico.models.user_session import UserSession
 
 __all__ = [
     "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
-    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaDocument", "EfacturaUpload",
+    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
+    "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Refund",

@@ -44,11 +44,35 @@ class EfacturaDocument(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A correction's seller / buyer (hostico.efactura.corrections): the XML is built from these when set,
+    # the invoice's own snapshots (which never change) otherwise.
+    seller: Mapped[dict | None] = mapped_column(JSON)
+    buyer: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
     invoice = relationship("Invoice", lazy="raise_on_sql")
     uploads = relationship("EfacturaUpload", back_populates="document", order_by="EfacturaUpload.id",
                            lazy="raise_on_sql")
+
+
+class EfacturaCorrection(Base):
+    """One correction of a blocked or refused document: who, when, the parties before and after, both XMLs."""
+
+    __tablename__ = "efactura_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("efactura_documents.id"), index=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # the staff user; None: the sync job (seller refreshed)
+    state_before: Mapped[str] = mapped_column(String(10), nullable=False)  # pending (blocked) | nok
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # corrected past the deadline
+    seller_before: Mapped[dict | None] = mapped_column(JSON)
+    seller_after: Mapped[dict | None] = mapped_column(JSON)
+    buyer_before: Mapped[dict | None] = mapped_column(JSON)
+    buyer_after: Mapped[dict | None] = mapped_column(JSON)
+    xml_before: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document as it was (blocked or refused)
+    xml_after: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document rebuilt from the correction
+    findings_after: Mapped[list | None] = mapped_column(JSON)
 
 
 class EfacturaUpload(Base):

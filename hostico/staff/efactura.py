@@ -10,9 +10,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.efactura import oauth
 from hostico.efactura.errors import AnafError
-from hostico.efactura.operations import DISPLAY_STATES, EfacturaRefused, display_state, documents_query, flag, resend
+from hostico.efactura.operations import (
+    DISPLAY_STATES,
+    EfacturaRefused,
+    correct,
+    display_state,
+    documents_query,
+    flag,
+    resend,
+)
 from hostico.efactura.settings import EfacturaSettings
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
 from hostico.staff.blueprint import bp
@@ -21,7 +30,8 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
-from hostico.web.i18n import N_
+from hostico.web.htmx import is_htmx
+from hostico.web.i18n import N_, country_names
 
 PAGE_SIZE = 50
 OAUTH_STATE_KEY = "anaf_oauth_state"
@@ -36,6 +46,8 @@ MODE_LABELS = {
 REFUSALS = {
     "not_resendable": N_("Only a document ANAF refused (nok) or one not yet uploaded can be sent again."),
     "upload_unresolved": N_("An earlier upload's answer was lost: the job is looking for it in SPV first."),
+    "changes_treatment": N_("A correction cannot change the buyer's kind or country (that changes the tax "
+                            "treatment): cancel the invoice with a storno and reissue it instead."),
 }
 
 
@@ -131,7 +143,8 @@ def efactura_resend(number: str):
         abort(400)
     doc, invoice = _document(number)
     try:
-        resend(db.session, doc, now=utcnow(), actor_id=current_user.id)
+        resend(db.session, doc, now=utcnow(), actor_id=current_user.id, today=business_today(),
+               seller=app_settings().billing.seller_snapshot())
     except EfacturaRefused as err:
         db.session.rollback()
         flash(_(REFUSALS[err.code]), "error")
@@ -181,3 +194,67 @@ def efactura_oauth_callback():
     db.session.commit()
     flash(_("Connected to ANAF's e-Factura."), "success")
     return redirect(url_for("staff.efactura"), code=303)
+
+
+def _correctable(doc: EfacturaDocument) -> bool:
+    return doc.state == "nok" or (doc.state == "pending" and bool(doc.findings))
+
+
+def _render_correct(doc: EfacturaDocument, invoice: Invoice, values: dict, errors: dict, *, status: int = 200,
+                    form_error: str | None = None):
+    current = doc.seller if doc.seller is not None else invoice.seller
+    fresh = app_settings().billing.seller_snapshot()
+    ctx = dict(doc=doc, invoice=invoice, values=values, errors=errors, prefix=f"correct-{invoice.code}",
+               countries=list(country_names().items()), form_error=form_error,
+               seller_changes=[(k, (current or {}).get(k), v) for k, v in fresh.items()
+                               if (current or {}).get(k) != v],
+               overdue=business_today() > doc.deadline, state_labels=STATE_LABELS)
+    template = "staff/_efactura_correct_form.html" if is_htmx() else "staff/efactura_correct.html"
+    return render_template(template, **ctx), status
+
+
+@bp.route("/efactura/<number>/correct", methods=["GET", "POST"])
+@requires("efactura.manage")
+def efactura_correct(number: str):
+    """Correct a blocked or refused document (buyer data as typed, the seller from the current settings) and
+    queue it for upload again under the same number and date; the invoice itself never changes."""
+    _enabled()
+    doc, invoice = _document(number)
+    if not _correctable(doc):
+        flash(_(REFUSALS["not_resendable"]), "error")
+        return redirect(url_for("staff.efactura", number=invoice.code), code=303)
+    buyer_now = doc.buyer if doc.buyer is not None else invoice.buyer
+    if request.method == "GET":
+        return _render_correct(doc, invoice, {name: (buyer_now or {}).get(name) or "" for name in BUYER_FIELDS}, {})
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    values = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "sector")}
+    problem = _("Please correct the marked fields; nothing was saved.")
+    result = validate_buyer(request.form)
+    if not result.ok:
+        return _render_correct(doc, invoice, values, result.errors, status=422, form_error=problem)
+    try:
+        correction = correct(db.session, doc, buyer=result.data, seller=app_settings().billing.seller_snapshot(),
+                             now=utcnow(), today=business_today(), actor_id=current_user.id)
+    except EfacturaRefused as err:
+        db.session.rollback()
+        doc, invoice = _document(number)
+        errors = {name: _(REFUSALS[err.code]) for name in err.params.get("fields", ())}
+        return _render_correct(doc, invoice, values, errors, status=422,
+                               form_error=_(REFUSALS[err.code]) if not errors else problem)
+    db.session.commit()
+    if doc.findings:
+        flash(_("%(number)s was corrected but still fails validation: it will not be uploaded until it is fixed.",
+                number=invoice.code), "error")
+    elif correction is not None and correction.overdue:
+        flash(_("%(number)s was corrected and is queued for upload under the same number and date; its deadline "
+                "has passed, so it is reported late.", number=invoice.code), "error")
+    else:
+        flash(_("%(number)s was corrected and is queued for upload under the same number and date.",
+                number=invoice.code), "success")
+    target = url_for("staff.efactura", number=invoice.code)
+    if is_htmx():
+        response = current_app.make_response(("", 204))
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)

@@ -87,15 +87,19 @@ def _choose_payment_gateway(app: Flask) -> None:
 
 def _refuse_unsafe_config(config, *, production: bool) -> None:
     """Refuse to start with every reason at once: in production a missing or default secret of any kind
-    (hostico.secret_settings), a sandbox or incomplete gateway, an e-Factura stand-in; a bad e-Factura mode
-    anywhere. The message names settings, never their values."""
+    (hostico.secret_settings), a sandbox or incomplete gateway, an e-Factura stand-in, seller data that would
+    fail CIUS-RO (hostico.efactura.seller); a bad e-Factura mode anywhere. The message names settings, never
+    their values."""
     from hostico import secret_settings
+    from hostico.billing.settings import BillingSettings
+    from hostico.efactura.seller import problems as seller_problems
     from hostico.efactura.settings import production_problems as efactura_problems
     from hostico.payments.gateways import production_problems as gateway_problems
 
     found = list(efactura_problems(config))
     if production:
         found = secret_settings.problems(config) + gateway_problems(config) + found
+        found += seller_problems(BillingSettings.from_config(config).seller_snapshot())
     named, unique = set(), []
     for line in found:  # a secret both the registry and its gateway report is named once
         setting = line.split(" ", 1)[0]
