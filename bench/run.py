@@ -1,4 +1,4 @@
-"""Print every figure of issue 8 in one table (and write it to bench/results/latest.md).
+"""Print every figure of docs/bench.md in one table (and write it to bench/results/latest.md).
 
     python bench/run.py            # full sizes (several minutes)
     python bench/run.py --quick    # small sizes, for a smoke run
@@ -286,7 +286,7 @@ def section_billing(args, engine: str, tmp: str) -> list[Row]:
 
 
 def billing_at_scale(args, module, tmp: str) -> Row:
-    """Issue 12's row: 1,000,000 services with 100,000 due on PostgreSQL in ≤ 60 s and ≤ 300 MB."""
+    """The scale row (docs/bench.md): 1,000,000 services with 100,000 due on PostgreSQL in ≤ 60 s and ≤ 300 MB."""
     services, due = (20_000, 2_000) if args.quick else (1_000_000, 100_000)
     label = f"Billing run, {services:,} services ({due:,} due), PostgreSQL"
     target = "≤ 60 s, ≤ 300 MB"

@@ -1,6 +1,6 @@
-"""The documentation lives in the repository: every `docs/…` file that code, tests or the README cite exists,
-the README links ARCHITECTURE.md and every docs/ file, every relative link between them resolves (to a file,
-and to a heading when it names one), and nothing cites a design document outside the repository."""
+"""The documentation lives in the repository: every `docs/…` file that code, tests, deployment files or the README
+cite exists, the README links ARCHITECTURE.md and every docs/ file, every relative link between them resolves (to a
+file, and to a heading when it names one), and nothing cites a design document outside the repository."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def _tracked(*prefixes: str) -> list[pathlib.Path]:
 
 
 def _sources() -> list[pathlib.Path]:
-    """Code, templates and tests (this file's own examples aside), and the README."""
-    files = [p for p in _tracked("hostico", "tests") if p.suffix in (".py", ".html", ".txt", ".mako", ".cfg")]
+    """Code, templates, tests (this file's own examples aside), deployment files, benchmarks and the README."""
+    files = [p for p in _tracked("hostico", "tests", "deploy", "bench", "scripts", "Makefile")
+             if p.suffix in (".py", ".html", ".txt", ".mako", ".cfg", ".example", ".xml", ".sh", ".conf", "")]
     return [p for p in files if p != pathlib.Path(__file__).resolve()] + [ROOT / "README.md"]
 
 
