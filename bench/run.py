@@ -4,7 +4,7 @@
     python bench/run.py --quick    # small sizes, for a smoke run
     python bench/run.py --docs     # and put the table into docs/bench.md
     python bench/run.py --only a,b # some sections: a pages/s, b SQL per page, c billing run, d outbox, e PDF,
-                                   # f e-Factura
+                                   # f e-Factura, g sales journal
 
 A piece that is not built yet shows as "missing: ..." in its row instead of stopping the run.
 """
@@ -376,6 +376,21 @@ def section_efactura(args, engine: str, tmp: str) -> list[Row]:
     ]
 
 
+def section_reports(args, engine: str, tmp: str) -> list[Row]:
+    documents = 10_000 if args.quick else 100_000
+    label = f"Sales journal, {documents:,} documents in a month, PostgreSQL (CSV)"
+    module = _bench_module("reports")
+    if module is None:
+        return [Row(label, "missing: bench/reports.py run(database_url, documents)", "", "missing")]
+    if not postgres_available():
+        return [Row(label, "PostgreSQL not reachable", "", "n/a")]
+    with scratch_database("postgres", tmp, migrate=False) as url:
+        r = module.run(url, documents)
+    ok = r["seconds"] <= 30 and r["peak_mb"] <= 300 and r["rows"] == documents and r["totals_match"]
+    return [Row(label, f"seconds={r['seconds']}, peak_mb={r['peak_mb']}, rows={r['rows']:,}, "
+                       f"totals_match={r['totals_match']}", "≤ 30 s, ≤ 300 MB", _verdict(ok), _fmt_dict(r))]
+
+
 SECTIONS: dict[str, tuple[str, Callable]] = {
     "a": ("requests per second", section_pages),
     "b": ("SQL queries per page", section_queries),
@@ -383,6 +398,7 @@ SECTIONS: dict[str, tuple[str, Callable]] = {
     "d": ("outbox throughput", section_outbox),
     "e": ("invoice PDF", section_pdf),
     "f": ("RO e-Factura", section_efactura),
+    "g": ("sales journal", section_reports),
 }
 
 
@@ -390,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen sections, print the table and write bench/results/latest.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. a,b")
+    parser.add_argument("--only", default="abcdefg", help="sections to run, e.g. a,b")
     parser.add_argument("--engine", choices=("auto", "sqlite", "postgres"), default="auto",
                         help="database for sections a, b, e (auto: PostgreSQL when it answers)")
     parser.add_argument("--seconds", type=float, default=None, help="load duration per measurement")

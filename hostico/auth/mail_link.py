@@ -8,13 +8,13 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user
 
 from hostico.audit import record as audit
-from hostico.auth.forms import EmptyForm
 from hostico.maillogin import tokens
 from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
+from hostico.web.forms import EmptyForm
 from hostico.web.login_session import end_session, start_session
 from hostico.web.security import no_store, public
 

@@ -13,13 +13,13 @@ from wtforms.validators import DataRequired, Length
 from hostico.accounts import second_factor
 from hostico.audit import record as audit
 from hostico.auth.blueprint import bp
-from hostico.auth.redirects import safe_next
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.forms import Form
 from hostico.web.i18n import error_message
 from hostico.web.login_session import start_session
+from hostico.web.redirects import safe_next
 from hostico.web.security import no_store, public
 
 PENDING_KEY = "2fa_pending"

@@ -18,7 +18,6 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from hostico.accounts import email_change
 from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.models import Customer
@@ -26,7 +25,7 @@ from hostico.notify.phone import PhoneError, display_number, parse_mobile
 from hostico.notify.preferences import set_sms_preference
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
-from hostico.web.forms import Form
+from hostico.web.forms import EmptyForm, Form
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import error_message
 from hostico.web.login_session import is_fresh, needs_password, start_session, step_up

@@ -13,6 +13,7 @@ from hostico.staff import (  # noqa: F401  (register the views on bp)
     invoices,
     outbox,
     refunds,
+    reports,
     services,
     statements,
 )

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from hostico.accounts import second_factor
 from hostico.accounts.passwords import verify_password
 from hostico.audit import record
-from hostico.auth.redirects import safe_next
 from hostico.models import StaffUser
 from hostico.staff.blueprint import STAFF_MFA_KEY, bp
 from hostico.staff.forms import StaffLoginForm, TotpForm
@@ -22,6 +21,7 @@ from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.i18n import error_message
 from hostico.web.login_session import end_session, start_session
+from hostico.web.redirects import safe_next
 from hostico.web.security import no_store, public
 
 # Between the password and the code the session holds only who passed the password, and when.

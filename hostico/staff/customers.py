@@ -13,7 +13,6 @@ from sqlalchemy import func, or_, select
 from hostico.accounts import login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
 from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
@@ -22,6 +21,7 @@ from hostico.staff.lookups import client_ip, customer_or_404
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 
 PER_PAGE = 25
 MAX_PAGE = 400

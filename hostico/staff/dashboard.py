@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
+from hostico.billing.reports import oss_status
 from hostico.efactura.oauth import connection as anaf_connection
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
 from hostico.staff.blueprint import bp
@@ -49,10 +50,11 @@ def index():
     efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
     if efactura is not None and app_settings().efactura.mode in ("test", "prod"):
         efactura["connection"] = anaf_connection(s, app_settings().efactura)
+    oss = oss_status(s, today.year)  # EU consumer sales against the OSS threshold (docs/reports.md)
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,
                            suspended=suspended_rows, dead=dead_rows, last_run=last_run, today=today,
-                           efactura=efactura)
+                           efactura=efactura, oss=oss)
 
 
 def _efactura_flags(s, today):

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.efactura import oauth
 from hostico.efactura.errors import AnafError
@@ -31,6 +30,7 @@ from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import N_, country_names
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.links import LINK_PLACEHOLDER
@@ -17,6 +16,7 @@ from hostico.staff.blueprint import bp
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 
 PAGE_SIZE = 50
 # The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({"admin"}),
     "efactura.manage": frozenset({"admin", "billing"}),
     "efactura.connect": frozenset({"admin"}),
+    "reports.view": frozenset({"admin", "billing"}),  # the accountant's desk (docs/reports.md)
 }
 
 
