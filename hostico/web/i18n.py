@@ -129,7 +129,8 @@ def translate_message(message: object) -> str:
 
 
 STATUS_LABELS = {
-    "unpaid": N_("unpaid"), "paid": N_("paid"), "cancelled": N_("cancelled"), "issued": N_("issued"),
+    "unpaid": N_("unpaid"), "partly_paid": N_("partly paid"), "paid": N_("paid"), "cancelled": N_("cancelled"),
+    "issued": N_("issued"),
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
     "approved": N_("approved"), "rejected": N_("rejected"),
@@ -162,6 +163,8 @@ EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),
     "reissue_of": N_("reissue of %(invoice)s from %(proforma)s"),
     "paid_with": N_("%(method)s; tax invoice %(tax)s"),
+    "paid_part_with": N_("%(amount)s %(currency)s by %(method)s, advance tax invoice %(tax)s; %(due)s %(currency)s "
+                         "left to pay"),
     "service_terminated": N_("service %(domain)s terminated"),
     "order_expired": N_("order unpaid for %(days)s days: expired"),
     "renewal": N_("renewal"),
