@@ -4,7 +4,7 @@ Staff and admins are warned 30 and 7 days before it expires (docs/efactura.md, "
 token stored before this column existed counts from when the app was connected.
 
 Revision ID: efactura_token_1
-Revises: efactura_correct_1
+Revises: advances_1
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "efactura_token_1"
-down_revision = "efactura_correct_1"
+down_revision = "advances_1"
 branch_labels = None
 depends_on = None
 
