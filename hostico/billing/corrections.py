@@ -18,7 +18,7 @@ from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money
 from hostico.errors import N_
-from hostico.models import Customer, Invoice, InvoiceLine
+from hostico.models import Customer, Invoice, InvoiceLine, Payment
 from hostico.notify.events import notify
 
 
@@ -128,6 +128,10 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
         raise CorrectionRefused(N_("Credit %(invoice)s in full before issuing its corrected invoice."),
                                 code="not_fully_credited", invoice=tax_invoice.code)
     proforma = lock_invoice(session, tax_invoice.proforma_id)
+    if session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == proforma.id)) > 1:
+        # Paid in parts: each tax invoice is an advance or the final one, not the whole sale.
+        raise CorrectionRefused(N_("Proforma %(proforma)s was paid in parts: correct its tax invoices with credit "
+                                   "notes."), code="paid_in_parts", proforma=proforma.code)
     live = session.scalar(select(Invoice.code).where(Invoice.proforma_id == proforma.id, Invoice.kind == "tax",
                                                      Invoice.id > tax_invoice.id).limit(1))
     if live:

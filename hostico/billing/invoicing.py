@@ -15,7 +15,7 @@ from hostico.billing.currency import BnrRate, convert, document_currency, rate_f
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
-from hostico.billing.taxes import Treatment, line_amounts, tax_treatment
+from hostico.billing.taxes import CENT, LineAmounts, Treatment, line_amounts, round_money, tax_treatment
 from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
 
@@ -204,7 +204,7 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     in or out of Romania changes the document's currency: prices are converted again from their
     original currency at the proforma's own BNR rate.
     """
-    if not invoice.is_editable:
+    if invoice.kind != "proforma" or invoice.status != "unpaid":  # partly paid too: the rest follows the rate
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
     treatment = tax_treatment(invoice.buyer, settings, today or invoice.issue_date)
     rate = treatment.rate
@@ -261,10 +261,59 @@ def chargeable_rate(session: Session, currency: str, settings: BillingSettings, 
                     timezone=settings.timezone, currency=currency)
 
 
+def split_gross(gross: Decimal, vat_rate: Decimal) -> LineAmounts:
+    """Split an amount received, VAT included, into base and VAT at `vat_rate` (art. 282 alin. 2 lit. b: VAT
+    is due on the advance; the "sută mărită" method, VAT = amount × rate / (100 + rate)).
+
+    The base is chosen so that base + VAT equals the amount exactly and VAT is the base × rate rounded
+    as every line is (the rule e-Factura checks per rate, BR-CO-17); when no base gives both (some amounts
+    cannot be reached by a rounded base), the VAT is what is left of the amount after the base.
+    """
+    gross, rate = Decimal(gross), Decimal(vat_rate)
+    base = round_money(gross * 100 / (100 + rate))
+    for candidate in (base, base - CENT, base + CENT, base - 2 * CENT, base + 2 * CENT):
+        amounts = line_amounts(Decimal("1"), candidate, rate)
+        if amounts.total == gross:
+            return amounts
+    return LineAmounts(net=base, vat=gross - base)
+
+
+def advance_lines(proforma: Invoice, amount: Decimal) -> list[InvoiceLine]:
+    """The lines of the tax invoice for an advance of `amount` received for a proforma: one line per VAT rate,
+    "Avans pentru proforma HPF-…", the amount shared between the rates as the proforma's totals are."""
+    groups: dict[Decimal, Decimal] = {}
+    for line in proforma.lines:
+        groups[line.vat_rate] = groups.get(line.vat_rate, Decimal("0")) + line.net + line.vat
+    groups = {rate: gross for rate, gross in groups.items() if gross > 0} or {Decimal("0"): Decimal("1")}
+    whole = sum(groups.values(), Decimal("0"))
+    lines, left = [], Decimal(amount)
+    for position, (rate, gross) in enumerate(groups.items(), start=1):
+        share = left if position == len(groups) else round_money(Decimal(amount) * gross / whole)
+        left -= share
+        amounts = split_gross(share, rate)
+        lines.append(InvoiceLine(position=position, description=f"Avans pentru proforma {proforma.code}",
+                                 quantity=Decimal("1"), unit_price=amounts.net, vat_rate=rate, net=amounts.net,
+                                 vat=amounts.vat))
+    return lines
+
+
+def advance_storno_lines(advances: list[Invoice], start: int) -> list[InvoiceLine]:
+    """Lines that deduct the advances already invoiced from the final tax invoice of a proforma ("Storno avans
+    factura HST-…"), each at the VAT rate it was invoiced at."""
+    lines = []
+    for advance in advances:
+        for line in advance.lines:
+            lines.append(InvoiceLine(
+                position=start + len(lines), description=f"Storno avans factura {advance.code}", quantity=Decimal("-1"),
+                unit_price=line.net, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat))
+    return lines
+
+
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
                       buyer: dict | None = None, collected_on: dt.date | None = None,
-                      reissue_of: Invoice | None = None) -> Invoice:
-    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines.
+                      reissue_of: Invoice | None = None, lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines (or `lines`:
+    an advance's, or the proforma's followed by the deduction of its advances).
 
     `collected_on` is the day the money arrived (printed as "data încasării"; the chargeable event of
     an advance payment); the issue date is taken with the number, never before the series' last one.
@@ -287,13 +336,7 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
         reverse_charge=proforma.reverse_charge, vat_category=proforma.vat_category,
         vat_mention=proforma.vat_mention, proforma_id=proforma.id, paid_at=utcnow(), collected_on=collected_on,
     )
-    tax.lines = [
-        InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
-                    period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
-                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount)
-        for line in proforma.lines
-    ]
+    tax.lines = lines if lines is not None else copy_lines(proforma)
     _totals(tax)
     proforma_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date) \
         if proforma.exchange_rate is not None else None
@@ -306,6 +349,17 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     else:
         add_event(session, tax, "issued", code="from_proforma", params={"proforma": proforma.code})
     return tax
+
+
+def copy_lines(proforma: Invoice) -> list[InvoiceLine]:
+    """The proforma's lines, as a tax invoice carries them."""
+    return [
+        InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
+                    period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
+                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
+                    price_currency=line.price_currency, price_amount=line.price_amount)
+        for line in proforma.lines
+    ]
 
 
 def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> list[InvoiceLine]:

@@ -56,6 +56,10 @@ def refuse_unless_editable(invoice: Invoice) -> None:
     if invoice.status != "unpaid":
         raise InvoiceNotEditable(N_("Proforma %(number)s is %(status)s; it can no longer be changed."),
                              code="not_unpaid", number=invoice.code, status=state_param(invoice.status))
+    if invoice.amount_paid:
+        raise InvoiceNotEditable(
+            N_("Proforma %(number)s is partly paid: the advance was invoiced on its billing data, so they can no"
+               " longer be changed."), code="partly_paid", number=invoice.code)
 
 
 def _state(invoice: Invoice) -> dict:

@@ -90,6 +90,9 @@ def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason
     if invoice.kind != "proforma" or invoice.status != "unpaid":
         raise InvalidTransition(N_("%(number)s is not an unpaid proforma; it cannot be cancelled."),
                                 code="not_cancellable", number=invoice.code)
+    if invoice.amount_paid:
+        raise InvalidTransition(N_("%(number)s is partly paid: its advances are invoiced, so it cannot be cancelled."
+                                   " Credit the advance invoices instead."), code="partly_paid", number=invoice.code)
     invoice.status = "cancelled"
     invoice.cancelled_at = utcnow()
     session.flush()

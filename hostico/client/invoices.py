@@ -29,7 +29,8 @@ from hostico.web.i18n import N_, country_names
 from hostico.web.pdf import invoice_pdf
 
 EVENT_LABELS = {
-    "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "cancelled": N_("Cancelled"),
+    "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "partly_paid": N_("Partly paid"),
+    "cancelled": N_("Cancelled"),
     "credited": N_("Credited"), "billing_edited": N_("Billing data changed"),
     "billing_edit_pending": N_("Billing change sent for approval"),
     "billing_edit_rejected": N_("Billing change rejected"),
@@ -150,7 +151,16 @@ class InvoiceRow(NamedTuple):
     buyer_json: str
     reverse_charge: bool
     total: Decimal
+    amount_paid: Decimal
     pending_name: str | None
+
+    @property
+    def amount_due(self) -> Decimal:
+        return Invoice.amount_due.fget(self)
+
+    @property
+    def display_status(self) -> str:
+        return Invoice.display_status.fget(self)
 
     @property
     def buyer(self) -> dict:
@@ -165,7 +175,7 @@ class InvoiceRow(NamedTuple):
 
 # What a row of the list shows, in InvoiceRow's order; anything else is not loaded at all.
 ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
-               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total)
+               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total, Invoice.amount_paid)
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 
@@ -267,6 +277,8 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
         "proforma": next((r for r in rows if r.id == invoice.proforma_id), None),
         # the latest: after a storno and reissue, the corrected tax invoice
         "tax_invoice": next((r for r in reversed(rows) if r.proforma_id == invoice.id), None),
+        # a proforma paid in parts: the tax invoice of each amount received (advances first)
+        "tax_invoices": [r for r in rows if r.proforma_id == invoice.id],
         "corrects": next((r for r in rows if r.id == invoice.corrects_id), None),
         "credit_notes": [r for r in rows if r.corrects_id == invoice.id],
     }

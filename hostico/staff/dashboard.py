@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hostico.billing.queries import not_yet_due, overdue, unpaid_proforma
 from hostico.billing.reports import oss_status
+from hostico.efactura.oauth import connection as anaf_connection
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
@@ -46,6 +47,8 @@ def index():
         select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
     efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
+    if efactura is not None and app_settings().efactura.mode in ("test", "prod"):
+        efactura["connection"] = anaf_connection(s, app_settings().efactura)
     oss = oss_status(s, today.year)  # EU consumer sales against the OSS threshold (docs/reports.md)
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,

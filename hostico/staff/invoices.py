@@ -56,7 +56,7 @@ def payment_form(invoice: Invoice) -> PaymentForm:
         SelectChoice("other", _("Another payer (fill in below)"))]
     form.profiles = {f"profile:{p.id}": p for p in profiles}
     if form.amount.data is None:
-        form.amount.data = invoice.total
+        form.amount.data = invoice.amount_due
     if form.received_on.data is None and not form.is_submitted():
         form.received_on.data = business_today()
     return form
@@ -192,7 +192,11 @@ def record_transfer(code: str):
             flash(_("The payment could not be recorded; nothing was changed."), "error")
         return _back(inv)
     tax = db.session.get(Invoice, payment.tax_invoice_id)
-    flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
+    if inv.status == "unpaid":
+        flash(_("Payment recorded; advance tax invoice %(code)s issued. %(due)s is left to pay.", code=tax.code,
+                due=money(inv.amount_due, inv.currency)), "success")
+    else:
+        flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
     return _back(inv)
 
 

@@ -12,7 +12,7 @@ from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID, PENDING
-from tests.payments.fakes import FakeNetopia
+from tests.fakes.gateways import FakeNetopia
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def test_start_payment_gets_the_hosted_page(app, fake_netopia):
     assert body["payment"]["instrument"] is None  # no card data ever leaves the app
 
 
+@pytest.mark.slow
 def test_start_errors_become_gateway_unavailable(app, fake_netopia):
     with pytest.raises(GatewayUnavailable) as err:
         get_gateway(dict(app.config, NETOPIA_API_KEY="wrong")).start_checkout(_start())

@@ -12,7 +12,7 @@ from hostico.models import Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
-from tests.payments.fakes import FakeStripe
+from tests.fakes.gateways import FakeStripe
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def test_start_creates_a_checkout_session_with_one_line_per_proforma(app, fake_s
     assert form["client_reference_id"] == "chk_test" and form["mode"] == "payment"
 
 
+@pytest.mark.slow
 def test_start_errors_become_gateway_unavailable(app, fake_stripe):
     gateway = get_gateway(app.config)
     with pytest.raises(GatewayUnavailable) as err:
