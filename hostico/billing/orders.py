@@ -14,6 +14,7 @@ from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
 from hostico.billing.hosting_services import add_months
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
+from hostico.billing.queries import open_order, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_
 from hostico.models import (
@@ -82,7 +83,7 @@ def _lock_customer(session: Session, customer_id: int) -> None:
 def open_orders(session: Session, customer_id: int) -> int:
     """How many of the customer's orders wait for payment."""
     return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id,
-                                                                         Order.status == "pending"))
+                                                                         open_order()))
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
@@ -171,7 +172,7 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     service_ids = {s.id for s in services}
     stmt = (select(Invoice).where(
         Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
-        Invoice.kind == "proforma", Invoice.status == "unpaid").order_by(Invoice.id)
+        unpaid_proforma()).order_by(Invoice.id)
         .execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Invoice)

@@ -21,6 +21,7 @@ from hostico.billing.invoicing import (
     recompute,
     reprice,
 )
+from hostico.billing.queries import open_order
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
@@ -61,7 +62,8 @@ def _bill_to_payer(session: Session, proforma: Invoice, payer: dict, settings: B
                  "total_before": before["total"], "total_after": after["total"], "currency": proforma.currency})
 
 
-def _already_recorded(session: Session, idempotency_key: str | None) -> Payment | None:
+def payment_with_key(session: Session, idempotency_key: str | None) -> Payment | None:
+    """Return the payment already recorded under an idempotency key (read afresh), or None."""
     if not idempotency_key:
         return None
     return session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key)
@@ -99,7 +101,7 @@ def record_payment(
     if received_on > today:
         raise PaymentRefused(N_("The money cannot have arrived after today."), code="received_in_future",
                              field="received_on", received_on=received_on.isoformat())
-    existing = _already_recorded(session, idempotency_key)
+    existing = payment_with_key(session, idempotency_key)
     if existing is not None:
         return existing
     head = session.execute(select(Invoice.currency, Invoice.vat_total).where(Invoice.id == proforma_id)).first()
@@ -108,7 +110,7 @@ def record_payment(
     proforma = lock_invoice(session, proforma_id)
     # A duplicate delivery may have waited on the lock behind the first one: look again now that the
     # first one has committed, so it is answered as a duplicate rather than as "already paid".
-    existing = _already_recorded(session, idempotency_key)
+    existing = payment_with_key(session, idempotency_key)
     if existing is not None:
         return existing
     if proforma.kind != "proforma":
@@ -191,7 +193,7 @@ def record_payment(
             apply_payment_to_service(session, service, sms_hours=settings.sms_hours, timezone=settings.timezone)
         order_ids = {s.order_id for s in services if s.order_id}
         if order_ids:
-            session.execute(update(Order).where(Order.id.in_(order_ids), Order.status == "pending")
+            session.execute(update(Order).where(Order.id.in_(order_ids), open_order())
                             .values(status="paid"))
     _receipt_and_audit(session, proforma, payment, tax, settings, partial=False)
     session.flush()

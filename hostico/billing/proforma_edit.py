@@ -20,6 +20,7 @@ from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
+from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
 from hostico.errors import N_, state_param
@@ -211,8 +212,8 @@ def complete_unpaid_proformas(session: Session, customer_id: int, profile: Billi
     rule existed); each change is an edit in its history. Return their numbers."""
     if missing_buyer_fields(profile.snapshot()):
         return []
-    unpaid = session.scalars(select(Invoice.id).where(Invoice.customer_id == customer_id, Invoice.kind == "proforma",
-                                                        Invoice.status == "unpaid").order_by(Invoice.id)).all()
+    unpaid = session.scalars(select(Invoice.id).where(Invoice.customer_id == customer_id, unpaid_proforma())
+                         .order_by(Invoice.id)).all()
     done = []
     for invoice_id in unpaid:
         invoice = session.get(Invoice, invoice_id)

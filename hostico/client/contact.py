@@ -16,8 +16,7 @@ from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from hostico.accounts import email_change
-from hostico.audit import record
+from hostico.accounts import contact_details, email_change
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.models import Customer
@@ -122,11 +121,7 @@ def contact_update():
             return _respond(None, contact_form=form, invalid=True)
         messages.append(_("We sent a confirmation link to %(email)s. Your email address changes when you open it "
                           "(within %(hours)d hours).", email=email, hours=email_change.CONFIRM_HOURS))
-    if name != customer.name:
-        record(db.session, "customer.contact_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
-               customer_id=customer.id, ip=request.remote_addr,
-               data={"before": {"name": customer.name}, "after": {"name": name}})
-        customer.name = name
+    if contact_details.change_name(db.session, customer, name, ip=request.remote_addr):
         messages.insert(0, _("Your name was saved."))
     db.session.commit()
     return _respond(" ".join(messages) or _("Nothing changed."))

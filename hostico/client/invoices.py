@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, fu
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.corrections import reissue_citation
+from hostico.billing.queries import paid, unpaid_proforma
 from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
@@ -183,10 +184,9 @@ def _conditions(entity: type[Invoice], status: str, kind: str) -> list[ColumnEle
     """The list's WHERE for Invoice or an alias of it: the customer's own invoices (:customer_id), filtered."""
     conditions = [entity.customer_id == bindparam("customer_id", type_=Integer)]
     if status == "unpaid":
-        conditions += [entity.kind == "proforma", entity.status == "unpaid"]
+        conditions.append(unpaid_proforma(entity))
     elif status == "paid":
-        # A tax invoice (and a credit note correcting one) exists only for what was paid.
-        conditions.append(entity.status.in_(("paid", "issued")))
+        conditions.append(paid(entity))
     if kind != "all":
         conditions.append(entity.kind == kind)
     return conditions

@@ -143,6 +143,15 @@ def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout |
     return session.scalars(stmt).one()
 
 
+def record_refused_notification(session: Session, note, *, gateway: str, error: str) -> None:
+    """Keep in the audit log an authentic notification that was wrong (amount, currency): nothing was paid, and
+    staff see it there. The caller rolled the notification's changes back first."""
+    record(session, "checkout.notification_refused", data={
+        "gateway": gateway, "checkout": note.reference[:40], "event": note.event_id, "error": error,
+        "amount": str(note.amount), "currency": note.currency})
+    session.flush()
+
+
 def apply_notification(session: Session, note, *, gateway: str, settings: BillingSettings,
                        today: dt.date) -> str:
     """Apply a verified notification once: `recorded`, `duplicate`, `failed` or `ignored`.

@@ -14,7 +14,7 @@ from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.corrections import reissue_citation, remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
-from hostico.billing.payments import record_payment
+from hostico.billing.payments import payment_with_key, record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
@@ -164,7 +164,7 @@ def record_transfer(code: str):
     if not form.validate_on_submit():
         return _invoice_page(inv, pay_form=form, status=422)
     key = f"staff-transfer:{form.key.data}"
-    if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+    if payment_with_key(db.session, key):
         flash(_("This payment was already recorded."), "info")
         return _back(inv)
     buyer = None
@@ -187,7 +187,7 @@ def record_transfer(code: str):
         return _back(inv)
     except IntegrityError:
         db.session.rollback()
-        if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+        if payment_with_key(db.session, key):
             flash(_("This payment was already recorded."), "info")  # the same form sent twice at once
         else:
             flash(_("The payment could not be recorded; nothing was changed."), "error")

@@ -5,7 +5,7 @@ lines keep the prices converted on the proforma's day (the amount received); so 
 ("4.500,00 RON ÷ 5,0179 = 896,79 EUR") shows is kept per line. Existing lines get their invoice's rate.
 
 Revision ID: line_price_rate_1
-Revises: advances_1
+Revises: efactura_token_1
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "line_price_rate_1"
-down_revision = "advances_1"
+down_revision = "efactura_token_1"
 branch_labels = None
 depends_on = None
 
