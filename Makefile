@@ -12,7 +12,7 @@ SMS_BACKEND ?= file
 # RO e-Factura against the built-in SPV stand-in (no ANAF credentials needed); `make run EFACTURA=off`.
 EFACTURA ?= simulate
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean \
+.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-outbox system-deps browser-deps clean \
 	i18n-extract i18n-update i18n-compile i18n-check i18n-resolve
 
 $(BIN)/python:
@@ -74,6 +74,11 @@ test: $(VENV)/.dev $(MO_FILES) system-deps browser-deps
 	@if [ -n "$$HOSTICO_TEST_POSTGRES_URL" ] || $(BIN)/python scripts/pg_ready.py; then \
 		$(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL not reachable: suite ran on SQLite only"; fi
+
+# The loop while working (under 2 minutes): SQLite only, without the tests marked slow (browsers, gunicorn,
+# backups, benches, sweeps of every route), the 15 slowest listed. `make test` still runs everything.
+test-fast: $(VENV)/.dev $(MO_FILES)
+	$(BIN)/python -m pytest -n 2 --db=sqlite -m "not slow" --durations=15
 
 test-sqlite: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python -m pytest -n 2 --db=sqlite

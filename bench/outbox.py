@@ -8,54 +8,16 @@ Twilio-compatible provider over HTTP. Prints messages per second and checks that
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import sys
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+
+from tests.fakes.sms import serve_counting_provider
 
 SID = "AC" + "b" * 32
 TARGET_MSGS_PER_S = 500
-
-
-def _serve_fake_provider(port_queue) -> None:
-    """A Twilio-compatible fake: answers 201 with a sid, remembers every body it accepted."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
-
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-            seen.append(parse_qs(body)["Body"][0])
-            self._answer(201, {"sid": f"SM{len(seen):032d}", "status": "queued"})
-
-        def do_GET(self):  # noqa: N802
-            self._answer(200, {"requests": len(seen), "unique": len(set(seen))})
-
-        def do_DELETE(self):  # noqa: N802
-            seen.clear()
-            self._answer(200, {})
-
-        def _answer(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    port_queue.put(server.server_port)
-    server.serve_forever()
 
 
 def _worker(database_url: str, provider_url: str, n: int, barrier, results) -> None:
@@ -127,7 +89,7 @@ def run(database_url: str, workers: int, messages: int = 10_000) -> dict:
 
     ctx = mp.get_context("spawn")
     port_queue = ctx.Queue()
-    provider = ctx.Process(target=_serve_fake_provider, args=(port_queue,), daemon=True)
+    provider = ctx.Process(target=serve_counting_provider, args=(port_queue,), daemon=True)
     provider.start()
     provider_url = f"http://127.0.0.1:{port_queue.get(timeout=30)}"
     run_id = uuid.uuid4().hex[:8]

@@ -29,7 +29,7 @@ MAPPING = os.path.join(ROOT, "babel.cfg")
 POT = os.path.join(ROOT, "build", "messages.pot")
 LOCALES = ("ro",)  # English is the msgids themselves
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2),
-            "lazy_pgettext": ((1, "c"), 2)}
+            "lazy_pgettext": ((1, "c"), 2), "ro_en": None}  # ro_en: a document label, Romanian first
 HEADER_DATES = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
 # Romanian is written with comma-below s and t; the cedilla forms are a legacy encoding's stand-ins.
 CEDILLA = "şţŞŢ"

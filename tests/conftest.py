@@ -5,20 +5,28 @@ Choose the engine with `pytest --db=postgres` (or HOSTICO_TEST_DB=postgres); `ma
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
+import ipaddress
 import os
 import re
 import socket
+import sqlite3
 import uuid
+from typing import Any, TypeVar
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from hostico import message_catalog
 from hostico.accounts.passwords import use_fast_hashing
 from hostico.billing.settings import BillingSettings
 from hostico.db import upgrade
-from hostico.models import Base
+from hostico.models import Base, BillingProfile, Checkout, Customer, Invoice, Product, Service, StaffUser
 from hostico.web.app import create_app
 from hostico.web.app_settings import init_app as init_settings
 from hostico.web.app_settings import settings as app_settings
@@ -31,7 +39,16 @@ use_fast_hashing()
 # plain `pytest` after editing a translation tests that translation (`make test` does the same first).
 message_catalog.compile_catalogues()
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+T = TypeVar("T")
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_conn, _record) -> None:
+    """A test database is thrown away: SQLite need not wait for the disk at every commit (the suite's wall time
+    on a busy machine). Locking, WAL and constraints are unchanged."""
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
 
 
 def pytest_addoption(parser):
@@ -55,6 +72,87 @@ def postgres_available() -> bool:
         return True
     except Exception:
         return False
+
+
+OUTSIDE_NETWORK = pytest.StashKey[list]()
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def _is_local(host) -> bool:
+    """127.0.0.0/8, ::1 or a name of this machine; bytes or str (a passive lookup's None or "" too)."""
+    if host in (None, "", b""):
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = str(host).strip("[]").split("%", 1)[0].lower().rstrip(".")
+    if host in LOCAL_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if address.is_unspecified:  # binding a listening socket to every interface
+        return True
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+@pytest.fixture(autouse=True)
+def _only_local_network(request, monkeypatch):
+    """Fail the test that connects to (or looks up) any host but this machine: every outside service has a
+    fake in tests/fakes. The call raises OSError, as an unreachable network would (so the code under test takes
+    its error path), and the test fails even if that code swallowed the error. Unix sockets, PostgreSQL (libpq's
+    own sockets) and Redis on 127.0.0.1, the browser tests' live server: all local, all untouched."""
+    attempts: list[str] = []
+    request.node.stash[OUTSIDE_NETWORK] = attempts
+    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+    def refuse(what: str) -> OSError:
+        attempts.append(what)
+        return OSError(errno.ENETUNREACH, f"the test suite reaches only 127.0.0.1, not {what} (use tests/fakes)")
+
+    def outside(sock: socket.socket, address) -> str | None:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
+            return None
+        return None if _is_local(address[0]) else f"{address[0]}:{address[1]}"
+
+    def guarded_connect(self, address):
+        if (where := outside(self, address)) is not None:
+            raise refuse(where)
+        return connect(self, address)
+
+    def guarded_connect_ex(self, address):
+        if (where := outside(self, address)) is not None:
+            refuse(where)
+            return errno.ENETUNREACH
+        return connect_ex(self, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not _is_local(host):
+            raise socket.gaierror(socket.EAI_NONAME, str(refuse(str(host))))
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield attempts
+    if attempts:  # during setup or teardown (the test's own call is failed by pytest_runtest_call)
+        _fail_outside_network(attempts)
+
+
+def _fail_outside_network(attempts: list[str]) -> None:
+    where = ", ".join(sorted(set(attempts)))
+    attempts.clear()
+    pytest.fail(f"the test reached the network outside 127.0.0.1: {where}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that reached outside fails as a test (not as a teardown error), even if the code swallowed the error."""
+    result = yield
+    if attempts := item.stash.get(OUTSIDE_NETWORK, None):
+        _fail_outside_network(attempts)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +234,7 @@ def fake_bnr():
     document for a customer abroad finds its rate on demand as in production."""
     import datetime as dt
 
-    from tests.bnrserver import FakeBnr, feed
+    from tests.fakes.bnr import FakeBnr, feed
 
     server = FakeBnr()
     server.body = feed({dt.date(2020, 1, 3): "5.0000"})
@@ -146,7 +244,7 @@ def fake_bnr():
 
 @pytest.fixture(scope="session")
 def _vies_server():
-    from tests.fake_vies import FakeVies
+    from tests.fakes.vies import FakeVies
 
     server = FakeVies()
     yield server
@@ -199,9 +297,28 @@ def reconfigure(app, **config) -> None:
     init_settings(app)
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process, not once per test app: Jinja's bytecode cache, in memory (a
+    template whose source changed is compiled again: the cache checks its checksum)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 @pytest.fixture
 def app(test_config):
     app = create_app(test_config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.test_client_class = CSRFClient
     limiter.reset()
     yield app
@@ -232,8 +349,6 @@ def session(app):
     """An independent session on the test database (no app context is kept pushed: requests must get
     their own, as in production). Commit to make data visible to requests; call expire_all() to
     read what a request changed."""
-    from sqlalchemy.orm import Session
-
     s = Session(bind=db.get(app).engine)
     yield s
     s.rollback()
@@ -246,21 +361,50 @@ def settings(app) -> BillingSettings:
 
 
 class Factories:
-    """Factories bound to the test session; each commits so the app sees the data."""
+    """The factories of tests/factories.py bound to the test session; each commits so the app sees the data.
+    One method per factory: a name that is not one is an AttributeError at once."""
 
-    def __init__(self, session, settings):
+    def __init__(self, session: Session, settings: BillingSettings) -> None:
         self.session, self.settings = session, settings
 
-    def __getattr__(self, name):
-        fn = getattr(factories, name)
+    def _saved(self, obj: T) -> T:
+        self.session.commit()
+        return obj
 
-        def call(*args, **kwargs):
-            if name == "make_proforma":
-                kwargs.setdefault("settings", self.settings)
-            obj = fn(self.session, *args, **kwargs)
-            self.session.commit()
-            return obj
-        return call
+    def make_customer(self, *, email: str | None = None, password: str = factories.PASSWORD, name: str | None = None,
+                      billing: bool = True, **kw: Any) -> Customer:
+        return self._saved(factories.make_customer(self.session, email=email, password=password, name=name,
+                                                   billing=billing, **kw))
+
+    def make_staff(self, *, email: str | None = None, role: str = "admin", password: str = factories.PASSWORD,
+                   **kw: Any) -> StaffUser:
+        return self._saved(factories.make_staff(self.session, email=email, role=role, password=password, **kw))
+
+    def make_profile(self, customer: Customer, *, kind: str = "person", **kw: Any) -> BillingProfile:
+        return self._saved(factories.make_profile(self.session, customer, kind=kind, **kw))
+
+    def make_product(self, *, code: str | None = None, monthly: str = "10.00", annual: str = "100.00") -> Product:
+        return self._saved(factories.make_product(self.session, code=code, monthly=monthly, annual=annual))
+
+    def make_service(self, customer: Customer, *, product: Product | None = None, domain: str | None = None,
+                     cycle: str = "monthly", price: str = "10.00", status: str = "active",
+                     next_due_date: dt.date | None = None, **kw: Any) -> Service:
+        return self._saved(factories.make_service(self.session, customer, product=product, domain=domain, cycle=cycle,
+                                                  price=price, status=status, next_due_date=next_due_date, **kw))
+
+    def make_proforma(self, customer: Customer, *, settings: BillingSettings | None = None,
+                      service: Service | None = None, amount: str = "100.00", origin: str = "system",
+                      profile: BillingProfile | None = None, today: dt.date | None = None,
+                      description: str = "Hosting") -> Invoice:
+        """A proforma issued with the test app's billing settings unless `settings` says otherwise."""
+        return self._saved(factories.make_proforma(
+            self.session, customer, settings=settings or self.settings, service=service, amount=amount,
+            origin=origin, profile=profile, today=today, description=description))
+
+    def make_checkout(self, customer: Customer, proformas: list[Invoice], *, gateway: str = "sandbox",
+                      status: str = "pending", transaction_id: str | None = None) -> Checkout:
+        return self._saved(factories.make_checkout(self.session, customer, proformas, gateway=gateway, status=status,
+                                                   transaction_id=transaction_id))
 
 
 @pytest.fixture
@@ -289,7 +433,7 @@ def login_staff(session):
 @pytest.fixture
 def smtp_server(app):
     """A running SMTP server the app is configured to use (app.config SMTP_HOST/PORT)."""
-    from tests.mailserver import SMTPServer
+    from tests.fakes.smtp import SMTPServer
 
     server = SMTPServer()
     server.start()

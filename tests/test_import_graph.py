@@ -244,6 +244,31 @@ def test_hostico_packages_import_each_other_without_circles():
     assert find_cycle(packages) is None
 
 
+def blueprint_of(module: str) -> str | None:
+    """The blueprint (package or module, see BLUEPRINTS) a module belongs to, or None."""
+    return next((b for b in BLUEPRINTS if module == b or module.startswith(b + ".")), None)
+
+
+def blueprint_crossings(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of one blueprint's module by another blueprint's module."""
+    return sorted(f"{module} imports {target}" for module, targets in graph.items() for target in targets
+                  if blueprint_of(module) and blueprint_of(target) not in (None, blueprint_of(module)))
+
+
+def test_no_blueprint_imports_another():
+    """What two blueprints share (a form, a redirect check) belongs in the domain or the web layer."""
+    graph = import_graph(PACKAGE)
+    assert "hostico.web.forms" in graph["hostico.staff.outbox"]
+    assert blueprint_crossings(graph) == []
+
+
+def test_a_blueprint_importing_another_is_found():
+    graph = {"hostico.staff.outbox": {"hostico.auth.forms", "hostico.web.forms", "hostico.staff.blueprint"},
+             "hostico.web.callbacks": {"hostico.client.queries"}, "hostico.client.queries": {"hostico.models"}}
+    assert blueprint_crossings(graph) == ["hostico.staff.outbox imports hostico.auth.forms",
+                                          "hostico.web.callbacks imports hostico.client.queries"]
+
+
 def test_a_cycle_between_packages_is_found(tmp_path):
     pkg = tmp_path / "shop"
     for sub in ("billing", "notify"):

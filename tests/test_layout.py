@@ -8,15 +8,20 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Test folders that are not a package of hostico: whole-product suites.
 WHOLE_PRODUCT = {"browser", "security"}
+# Test helpers that hold no tests: the local fakes of outside services.
+HELPERS = {"fakes"}
 
 
 def test_test_folders_mirror_the_packages_of_hostico():
     folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     packages = {p.parent.name for p in (ROOT / "hostico").glob("*/__init__.py")}
-    assert folders - WHOLE_PRODUCT <= packages, "a test folder with no hostico package of that name"
+    assert folders - WHOLE_PRODUCT - HELPERS <= packages, "a test folder with no hostico package of that name"
+    assert [p.name for folder in HELPERS for p in (ROOT / "tests" / folder).glob("test_*.py")] == []
     assert {"accounts", "auth", "billing", "client", "models", "notify", "staff"} <= folders
 
 
@@ -28,6 +33,7 @@ def test_pytest_turns_warnings_into_errors_and_registers_slow():
     assert any(marker.startswith("slow:") for marker in config["markers"])
 
 
+@pytest.mark.slow
 def test_benchmarks_and_browser_tests_are_marked_slow():
     files = ["tests/billing/test_bench.py", "tests/efactura/test_bench.py", "tests/notify/test_bench.py",
              "tests/browser/test_login_page.py"]

@@ -16,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from hostico.audit import record as audit
 from hostico.models import Customer, StaffUser, UserSession, utcnow
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often (not on every request)
@@ -158,6 +159,31 @@ def revoke_opened_by_links(s: Session, link_ids: Iterable[int], *, reason: str,
     if not ids:
         return 0
     return _revoke(s, UserSession.mail_link_id.in_(ids), reason=reason, now=now)
+
+
+def staff_logged_out(s: Session, staff: StaffUser, *, ip: str | None = None) -> None:
+    """Audit a staff user's logout (the web layer then revokes the session's record)."""
+    audit(s, "staff.logout", actor_kind="staff", actor_id=staff.id, object_type="StaffUser", object_id=staff.id,
+          ip=ip)
+    s.flush()
+
+
+def end_own_session(s: Session, customer: Customer, session_id: int, *, ip: str | None = None) -> bool:
+    """A customer ends one of their other sessions (audited); False if not theirs or already over."""
+    if not revoke_one(s, customer, session_id, reason="customer"):
+        return False
+    audit(s, "customer.session_ended", actor_kind="customer", actor_id=customer.id, object_type="UserSession",
+          object_id=session_id, customer_id=customer.id, ip=ip)
+    return True
+
+
+def end_customer_sessions(s: Session, customer: Customer, *, actor_kind: str, actor_id: int, reason: str,
+                          keep: UserSession | None = None, ip: str | None = None) -> int:
+    """End the customer's sessions but keep (the customer asking, or staff), audited; return how many ended."""
+    count = revoke_all(s, customer, reason=reason, keep=keep)
+    audit(s, "customer.sessions_ended", actor_kind=actor_kind, actor_id=actor_id, obj=customer,
+          customer_id=customer.id, ip=ip, data={"count": count})
+    return count
 
 
 def list_active(s: Session, user: User, *, idle: dt.timedelta, now: dt.datetime | None = None) -> Sequence[UserSession]:

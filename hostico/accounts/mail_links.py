@@ -35,3 +35,13 @@ def revoke_customer_links(session: Session, customer_id: int, *, reason: str, ac
            data={"reason": reason, "count": len(link_ids), "sessions_ended": ended})
     return len(link_ids)
 
+
+def record_link_event(session: Session, action: str, link: MailLoginToken | None, *, actor_kind: str,
+                      actor_id: int | None, ip: str | None = None, **data: object) -> None:
+    """Audit what happened to a followed mail-login link (used, refused, ...): only its jti, never the token,
+    which would log in whoever reads the log."""
+    if link is not None:
+        data["jti"] = link.jti
+    record(session, action, actor_kind=actor_kind, actor_id=actor_id, object_type="MailLoginToken",
+           object_id=link.id if link else None, customer_id=link.customer_id if link else None, ip=ip, data=data)
+    session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hostico.accounts.passwords import hash_password, verify_password
+from hostico.audit import record as audit
 from hostico.errors import N_, TranslatableError
 from hostico.models import Customer, RecoveryCode, StaffUser, utcnow
 
@@ -179,6 +180,21 @@ def confirm_enrolment(session: Session, account: Account, code: str | None) -> N
     account.totp_enabled = True
 
 
+def begin_staff_enrolment(session: Session, staff: StaffUser, *, ip: str | None = None) -> str:
+    """A staff user's first login (or an enrolment left unfinished): a fresh secret to scan, audited."""
+    secret = start_enrolment(staff)
+    audit(session, "staff.totp_enrolment_started", actor_kind="staff", actor_id=staff.id, obj=staff, ip=ip)
+    session.flush()
+    return secret
+
+
+def finish_staff_enrolment(session: Session, staff: StaffUser, code: str | None, *, ip: str | None = None) -> None:
+    """Turn a staff user's second factor on with a code from the new secret (audited); raise InvalidCode otherwise."""
+    confirm_enrolment(session, staff, code)
+    audit(session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff, ip=ip)
+    session.flush()
+
+
 def remove(session: Session, account: Account) -> None:
     """Turn the second factor off and forget its secret (and a customer's recovery codes)."""
     account.totp_enabled = False
@@ -245,3 +261,23 @@ def check(session: Session, account: Account, code: str | None, *, now: dt.datet
         return "recovery"
 
     return _guarded(session, account, now, attempt)
+
+
+def check_login_step(session: Session, customer: Customer, code: str | None, *, ip: str | None = None) -> str:
+    """The customer login's second step: check() the code, audit a wrong one (the caller commits that entry with
+    the account's count of wrong codes) and a right one; return which kind of code passed.
+
+    Raises TooManyAttempts while throttled (not audited), InvalidCode for a wrong or reused code.
+    """
+    try:
+        method = check(session, customer, code)
+    except TooManyAttempts:
+        raise
+    except SecondFactorError:
+        audit(session, "customer.2fa_failed", actor_kind="anonymous", customer_id=customer.id, ip=ip)
+        session.flush()
+        raise
+    audit(session, "customer.2fa_passed", actor_kind="customer", actor_id=customer.id, customer_id=customer.id,
+          ip=ip, data={"method": method})
+    session.flush()
+    return method

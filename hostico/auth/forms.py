@@ -10,8 +10,3 @@ from hostico.web.forms import Form
 class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-
-
-class EmptyForm(Form):
-    """Carries only the CSRF token, for POST buttons (logout, toggles)."""
-

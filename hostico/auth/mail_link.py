@@ -7,14 +7,14 @@ import time
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from hostico.audit import record as audit
-from hostico.auth.forms import EmptyForm
+from hostico.accounts.mail_links import record_link_event
 from hostico.maillogin import tokens
 from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
+from hostico.web.forms import EmptyForm
 from hostico.web.login_session import end_session, start_session
 from hostico.web.security import no_store, public
 
@@ -55,11 +55,7 @@ def _actor() -> tuple[str, int | None]:
 
 def _audit(action: str, link: MailLoginToken | None, **data) -> None:
     kind, actor_id = _actor()
-    if link is not None:
-        data["jti"] = link.jti  # only the jti, never the token: the token would log in whoever reads the log
-    audit(db.session, action, actor_kind=kind, actor_id=actor_id, object_type="MailLoginToken",
-          object_id=link.id if link else None, customer_id=link.customer_id if link else None,
-          ip=request.remote_addr, data=data)
+    record_link_event(db.session, action, link, actor_kind=kind, actor_id=actor_id, ip=request.remote_addr, **data)
 
 
 def _is_link_owner(link: MailLoginToken | None) -> bool:

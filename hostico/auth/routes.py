@@ -11,11 +11,11 @@ from hostico.accounts.passwords import verify_password
 from hostico.auth import twofactor
 from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
-from hostico.auth.redirects import safe_next
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.login_session import end_session, start_session
+from hostico.web.redirects import safe_next
 from hostico.web.security import public
 
 

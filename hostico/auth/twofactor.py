@@ -11,15 +11,14 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from hostico.accounts import second_factor
-from hostico.audit import record as audit
 from hostico.auth.blueprint import bp
-from hostico.auth.redirects import safe_next
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.forms import Form
 from hostico.web.i18n import error_message
 from hostico.web.login_session import start_session
+from hostico.web.redirects import safe_next
 from hostico.web.security import no_store, public
 
 PENDING_KEY = "2fa_pending"
@@ -73,21 +72,17 @@ def second_step():
     status = 200
     if form.validate_on_submit():
         try:
-            method = second_factor.check(db.session, customer, form.code.data)
+            method = second_factor.check_login_step(db.session, customer, form.code.data, ip=request.remote_addr)
         except second_factor.TooManyAttempts as err:
             form.code.errors.append(error_message(err))
             return render_template("auth/two_factor.html", form=form), 429
         except second_factor.SecondFactorError:
-            audit(db.session, "customer.2fa_failed", actor_kind="anonymous", customer_id=customer.id,
-                  ip=request.remote_addr)
             db.session.commit()  # the audit entry and the account's count of wrong codes
             form.code.errors.append(
                 _("Wrong code, or a code that was already used. Enter the next code from your app."))
             return render_template("auth/two_factor.html", form=form), 401
         next_url = pending.get("next")  # type: ignore[union-attr]
         start_session(customer, via="password+" + method)
-        audit(db.session, "customer.2fa_passed", actor_kind="customer", actor_id=customer.id,
-              customer_id=customer.id, ip=request.remote_addr, data={"method": method})
         db.session.commit()
         return redirect(safe_next(next_url, url_for("client.dashboard")))
     elif request.method == "POST":

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.errors import CorrectionRefused
-from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_invoice, storno_lines
+from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_invoice, storno_lines, tax_invoice_rate
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money
 from hostico.errors import N_
-from hostico.models import Customer, Invoice, InvoiceLine
+from hostico.models import Customer, Invoice, InvoiceLine, Payment
 from hostico.notify.events import notify
 
 
@@ -117,10 +117,32 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
     return note
 
 
+def reissue_citation(session: Session, tax_invoice: Invoice) -> tuple[Invoice, list[Invoice]] | None:
+    """For a reissued tax invoice (storno and reissue): the tax invoice of the same sale it replaces and the credit
+    notes that cancelled it, which the reissue cites (page, PDF, XML); None for any other document."""
+    if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None or tax_invoice.id is None:
+        return None
+    cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == tax_invoice.proforma_id,
+                                                     Invoice.kind == "tax", Invoice.id < tax_invoice.id)
+                               .order_by(Invoice.id.desc()).limit(1))
+    if cancelled is None:
+        return None
+    stornos = session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
+                                                    Invoice.kind == "credit_note").order_by(Invoice.id)).all()
+    return cancelled, list(stornos)
+
+
 def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
                         staff_id: int, buyer: dict | None = None, reason: str = "") -> Invoice:
     """Issue the corrected tax invoice of a sale whose tax invoice is fully credited (storno and
-    reissue): a new number, the proforma's lines, the same collection date, the buyer corrected."""
+    reissue): a new number, the proforma's lines, the same collection date, the buyer corrected.
+
+    A reissue is a new sale to the buyer it names (docs/fiscal.md, Corrections): VAT category, rate, currency
+    and e-Factura scope follow that buyer as a proforma edit would; it cites the cancelled invoice and its storno.
+    """
+    sale = session.get(Invoice, tax_invoice.proforma_id) if tax_invoice.proforma_id is not None else None
+    if sale is not None and tax_invoice.collected_on is not None:  # read BNR (if it must) before taking locks
+        tax_invoice_rate(session, sale, buyer or dict(tax_invoice.buyer), settings, tax_invoice.collected_on)
     tax_invoice = lock_invoice(session, tax_invoice.id)
     if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None:
         raise CorrectionRefused(N_("Only a tax invoice issued from a proforma can be reissued."), code="not_reissuable")
@@ -128,14 +150,20 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
         raise CorrectionRefused(N_("Credit %(invoice)s in full before issuing its corrected invoice."),
                                 code="not_fully_credited", invoice=tax_invoice.code)
     proforma = lock_invoice(session, tax_invoice.proforma_id)
+    if session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == proforma.id)) > 1:
+        # Paid in parts: each tax invoice is an advance or the final one, not the whole sale.
+        raise CorrectionRefused(N_("Proforma %(proforma)s was paid in parts: correct its tax invoices with credit "
+                                   "notes."), code="paid_in_parts", proforma=proforma.code)
     live = session.scalar(select(Invoice.code).where(Invoice.proforma_id == proforma.id, Invoice.kind == "tax",
                                                      Invoice.id > tax_invoice.id).limit(1))
     if live:
         raise CorrectionRefused(N_("This sale was already invoiced again as %(live)s."), code="already_reissued",
                                 live=live)
+    storno = session.scalar(select(Invoice).where(Invoice.corrects_id == tax_invoice.id,
+                                                  Invoice.kind == "credit_note").order_by(Invoice.id.desc()).limit(1))
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today,
                             buyer=buyer or dict(tax_invoice.buyer), collected_on=tax_invoice.collected_on,
-                            reissue_of=tax_invoice)
+                            reissue_of=tax_invoice, storno=storno)
     add_event(session, tax_invoice, "reissued", actor_kind="staff", actor_id=staff_id, note=reason,
               code="reissued_as", params={"invoice": tax.code})
     customer = session.get(Customer, tax.customer_id)

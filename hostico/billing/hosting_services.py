@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.errors import InvalidTransition
 from hostico.billing.invoicing import add_event
+from hostico.billing.queries import unpaid_proforma
 from hostico.config import default
 from hostico.errors import N_, state_param
 from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
@@ -115,7 +116,7 @@ def _cancel_unpaid_proformas_of(session: Session, service: Service, *, actor_kin
     proformas = session.scalars(
         select(Invoice).where(
             Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service.id)),
-            Invoice.kind == "proforma", Invoice.status == "unpaid")
+            unpaid_proforma())
         .order_by(Invoice.id)
     ).all()
     codes = []

@@ -15,7 +15,7 @@ from hostico.billing.currency import BnrRate, convert, document_currency, rate_f
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
-from hostico.billing.taxes import Treatment, line_amounts, tax_treatment
+from hostico.billing.taxes import CENT, LineAmounts, Treatment, line_amounts, round_money, tax_treatment
 from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
 
@@ -66,6 +66,7 @@ def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, 
             unit_price=unit_price, vat_rate=vat_rate, net=amounts.net, vat=amounts.vat,
             price_currency=price_currency if converted else None,
             price_amount=Decimal(spec.unit_price) if converted else None,
+            price_rate=rate.value if converted and rate is not None else None,
         ))
     return lines
 
@@ -204,10 +205,8 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     in or out of Romania changes the document's currency: prices are converted again from their
     original currency at the proforma's own BNR rate.
     """
-    if not invoice.is_editable:
+    if invoice.kind != "proforma" or invoice.status != "unpaid":  # partly paid too: the rest follows the rate
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
-    treatment = tax_treatment(invoice.buyer, settings, today or invoice.issue_date)
-    rate = treatment.rate
     currency = document_currency(invoice.buyer)
     bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
     converts = currency != "RON" or any((line.price_currency or invoice.currency) != currency for line in invoice.lines)
@@ -215,12 +214,25 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     if bnr_rate is None and converts and session is not None:  # the proforma's own day's rate
         bnr_rate = rate_for(session, invoice.issue_date, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
                             timezone=settings.timezone)
+    apply_buyer_treatment(invoice, settings, today or invoice.issue_date, bnr_rate)
+
+
+def apply_buyer_treatment(invoice: Invoice, settings: BillingSettings, day: dt.date, bnr_rate: BnrRate | None) -> None:
+    """Give a document the currency and VAT treatment of its buyer (tax_treatment, the VAT rate in force on
+    `day`): prices are converted again from their original currency at `bnr_rate`, lines and totals follow.
+
+    The one re-derivation behind a proforma edit, "another payer" (recompute) and a reissue on another buyer.
+    """
+    treatment = tax_treatment(invoice.buyer, settings, day)
+    rate = treatment.rate
+    currency = document_currency(invoice.buyer)
     for line in invoice.lines:
         if currency != invoice.currency or line.price_currency:
             original, price = line.price_currency or invoice.currency, line.price_amount or line.unit_price
             line.unit_price = convert(price, original, currency, bnr_rate)
             converted = original != currency
             line.price_currency, line.price_amount = (original, price) if converted else (None, None)
+            line.price_rate = bnr_rate.value if converted and bnr_rate is not None else None
         amounts = line_amounts(line.quantity, line.unit_price, rate)
         line.vat_rate, line.net, line.vat = rate, amounts.net, amounts.vat
     invoice.currency = currency
@@ -261,23 +273,102 @@ def chargeable_rate(session: Session, currency: str, settings: BillingSettings, 
                     timezone=settings.timezone, currency=currency)
 
 
+def needs_new_treatment(proforma: Invoice, buyer: dict, settings: BillingSettings, day: dt.date) -> bool:
+    """True when a sale billed on the proforma's data is taxed otherwise for `buyer` on `day` (VAT category,
+    rate or mention, or the currency), as a proforma edit decides it."""
+    return (treatment_of(proforma) != tax_treatment(buyer, settings, day)
+            or document_currency(buyer) != proforma.currency)
+
+
+def tax_invoice_rate(session: Session, proforma: Invoice, buyer: dict, settings: BillingSettings,
+                     collected_on: dt.date) -> BnrRate | None:
+    """The BNR rate the tax invoice of `proforma` for `buyer` collected on `collected_on` needs, or None.
+
+    Every EUR tax invoice (S, AE and O) uses the rate of the banking day before the collection date
+    (art. 290: the last rate BNR published before it); a RON one keeps its proforma's conversion rate,
+    unless it is a new sale to another buyer (a reissue) whose prices are converted on that day.
+    """
+    renewed = needs_new_treatment(proforma, buyer, settings, collected_on)
+    currency = document_currency(buyer) if renewed else proforma.currency
+    converts = renewed and (proforma.currency != currency
+                            or any((line.price_currency or proforma.currency) != currency for line in proforma.lines))
+    if currency == "RON" and not converts:
+        return None
+    return rate_for(session, collected_on, url=settings.bnr_rates_url, timeout=settings.bnr_timeout,
+                    timezone=settings.timezone)
+
+
+def split_gross(gross: Decimal, vat_rate: Decimal) -> LineAmounts:
+    """Split an amount received, VAT included, into base and VAT at `vat_rate` (art. 282 alin. 2 lit. b: VAT
+    is due on the advance; the "sută mărită" method, VAT = amount × rate / (100 + rate)).
+
+    The base is chosen so that base + VAT equals the amount exactly and VAT is the base × rate rounded
+    as every line is (the rule e-Factura checks per rate, BR-CO-17); when no base gives both (some amounts
+    cannot be reached by a rounded base), the VAT is what is left of the amount after the base.
+    """
+    gross, rate = Decimal(gross), Decimal(vat_rate)
+    base = round_money(gross * 100 / (100 + rate))
+    for candidate in (base, base - CENT, base + CENT, base - 2 * CENT, base + 2 * CENT):
+        amounts = line_amounts(Decimal("1"), candidate, rate)
+        if amounts.total == gross:
+            return amounts
+    return LineAmounts(net=base, vat=gross - base)
+
+
+def advance_lines(proforma: Invoice, amount: Decimal) -> list[InvoiceLine]:
+    """The lines of the tax invoice for an advance of `amount` received for a proforma: one line per VAT rate,
+    "Avans pentru proforma HPF-…", the amount shared between the rates as the proforma's totals are."""
+    groups: dict[Decimal, Decimal] = {}
+    for line in proforma.lines:
+        groups[line.vat_rate] = groups.get(line.vat_rate, Decimal("0")) + line.net + line.vat
+    groups = {rate: gross for rate, gross in groups.items() if gross > 0} or {Decimal("0"): Decimal("1")}
+    whole = sum(groups.values(), Decimal("0"))
+    lines, left = [], Decimal(amount)
+    for position, (rate, gross) in enumerate(groups.items(), start=1):
+        share = left if position == len(groups) else round_money(Decimal(amount) * gross / whole)
+        left -= share
+        amounts = split_gross(share, rate)
+        lines.append(InvoiceLine(position=position, description=f"Avans pentru proforma {proforma.code}",
+                                 quantity=Decimal("1"), unit_price=amounts.net, vat_rate=rate, net=amounts.net,
+                                 vat=amounts.vat))
+    return lines
+
+
+def advance_storno_lines(advances: list[Invoice], start: int) -> list[InvoiceLine]:
+    """Lines that deduct the advances already invoiced from the final tax invoice of a proforma ("Storno avans
+    factura HST-…"), each at the VAT rate it was invoiced at."""
+    lines = []
+    for advance in advances:
+        for line in advance.lines:
+            lines.append(InvoiceLine(
+                position=start + len(lines), description=f"Storno avans factura {advance.code}", quantity=Decimal("-1"),
+                unit_price=line.net, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat))
+    return lines
+
+
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
                       buyer: dict | None = None, collected_on: dt.date | None = None,
-                      reissue_of: Invoice | None = None) -> Invoice:
-    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines.
+                      reissue_of: Invoice | None = None, storno: Invoice | None = None,
+                      lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines (or `lines`:
+    an advance's, or the proforma's followed by the deduction of its advances).
 
     `collected_on` is the day the money arrived (printed as "data încasării"; the chargeable event of
     an advance payment); the issue date is taken with the number, never before the series' last one.
     A RON document keeps the proforma's lei (the amount received) and its conversion rate; an EUR one
-    gets its VAT in lei at the BNR rate of the collection day.
+    (S, AE or O) gets the BNR rate of the collection day (art. 290), and its VAT in lei at that rate.
+    A reissue (`reissue_of`, cancelled by `storno`) is a new sale to the buyer it names: when that buyer
+    is taxed otherwise than the proforma's, VAT category, rate, currency and prices are derived for it
+    as a proforma edit would (apply_buyer_treatment), on the collection date.
     """
     if proforma.kind != "proforma":
         raise InvalidTransition(N_("A tax invoice is issued from a proforma."), code="not_a_proforma")
     buyer = buyer or dict(proforma.buyer)
     require_complete_buyer(buyer)
     collected_on = collected_on or today
-    lei_rate = chargeable_rate(session, proforma.currency, settings, collected_on) \
-        if proforma.currency != "RON" and proforma.vat_total != 0 else None
+    renewed = reissue_of is not None and needs_new_treatment(proforma, buyer, settings, collected_on)
+    bnr_rate = tax_invoice_rate(session, proforma, buyer if reissue_of is not None else dict(proforma.buyer),
+                                settings, collected_on)
     number, issue_date = next_number(session, settings.tax_series, today)
     tax = Invoice(
         customer_id=proforma.customer_id, kind="tax", series=settings.tax_series, number=number,
@@ -287,25 +378,36 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
         reverse_charge=proforma.reverse_charge, vat_category=proforma.vat_category,
         vat_mention=proforma.vat_mention, proforma_id=proforma.id, paid_at=utcnow(), collected_on=collected_on,
     )
-    tax.lines = [
-        InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
-                    period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
-                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount)
-        for line in proforma.lines
-    ]
-    _totals(tax)
-    proforma_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date) \
-        if proforma.exchange_rate is not None else None
-    _set_rate(tax, lei_rate or proforma_rate)
+    tax.lines = lines if lines is not None else copy_lines(proforma)
+    if renewed:
+        apply_buyer_treatment(tax, settings, collected_on, bnr_rate)
+    else:
+        _totals(tax)
+        if tax.currency == "RON" and proforma.exchange_rate is not None:
+            bnr_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date)
+        _set_rate(tax, bnr_rate)
     session.add(tax)
     session.flush()
     if reissue_of is not None:
-        add_event(session, tax, "issued", code="reissue_of",
-                  params={"invoice": reissue_of.code, "proforma": proforma.code})
+        params = {"invoice": reissue_of.code, "proforma": proforma.code}
+        if storno is not None:
+            params["storno"] = storno.code
+        add_event(session, tax, "issued", code="reissue_of", params=params)
     else:
         add_event(session, tax, "issued", code="from_proforma", params={"proforma": proforma.code})
     return tax
+
+
+def copy_lines(proforma: Invoice) -> list[InvoiceLine]:
+    """The proforma's lines, as a tax invoice carries them."""
+    return [
+        InvoiceLine(position=line.position, description=line.description, service_id=line.service_id,
+                    period_start=line.period_start, period_end=line.period_end, quantity=line.quantity,
+                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=line.net, vat=line.vat,
+                    price_currency=line.price_currency, price_amount=line.price_amount,
+                    price_rate=line.price_rate if line.price_currency else None)
+        for line in proforma.lines
+    ]
 
 
 def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> list[InvoiceLine]:
@@ -315,7 +417,8 @@ def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> li
         InvoiceLine(position=pos, description=f"Storno: {line.description}"[:300], service_id=line.service_id,
                     period_start=line.period_start, period_end=line.period_end, quantity=-line.quantity,
                     unit_price=line.unit_price, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount, corrects_line_id=line.id)
+                    price_currency=line.price_currency, price_amount=line.price_amount, price_rate=line.price_rate,
+                    corrects_line_id=line.id)
         for pos, line in enumerate(chosen, start=1)
     ]
 
@@ -356,7 +459,7 @@ FROZEN_FIELDS = ("kind", "series", "number", "code", "status", "origin", "issue_
                  "vat_total_ron", "total_ron", "collected_on")
 FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end", "quantity", "unit_price",
                       "vat_rate", "net", "vat", "position", "invoice_id", "price_currency", "price_amount",
-                      "corrects_line_id")
+                      "price_rate", "corrects_line_id")
 
 
 @event.listens_for(Invoice, "before_update")

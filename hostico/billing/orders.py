@@ -14,6 +14,7 @@ from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingError
 from hostico.billing.hosting_services import add_months
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
+from hostico.billing.queries import open_order, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.errors import N_
@@ -80,7 +81,7 @@ def _lock_customer(session: Session, customer_id: int) -> None:
 def open_orders(session: Session, customer_id: int) -> int:
     """How many of the customer's orders wait for payment."""
     return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id,
-                                                                         Order.status == "pending"))
+                                                                         open_order()))
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
@@ -169,7 +170,7 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     service_ids = {s.id for s in services}
     stmt = (select(Invoice).where(
         Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
-        Invoice.kind == "proforma", Invoice.status == "unpaid").order_by(Invoice.id)
+        unpaid_proforma()).order_by(Invoice.id)
         .execution_options(populate_existing=True))
     proformas = [p for p in session.scalars(for_update(session, stmt, of=Invoice))
                  if all(line.service_id in service_ids for line in p.lines)]

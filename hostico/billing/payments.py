@@ -11,7 +11,17 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
 from hostico.billing.hosting_services import apply_payment_to_service
-from hostico.billing.invoicing import add_event, chargeable_rate, issue_tax_invoice, recompute, reprice
+from hostico.billing.invoicing import (
+    add_event,
+    advance_lines,
+    advance_storno_lines,
+    chargeable_rate,
+    copy_lines,
+    issue_tax_invoice,
+    recompute,
+    reprice,
+)
+from hostico.billing.queries import open_order
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.errors import N_, state_param
@@ -46,7 +56,8 @@ def _bill_to_payer(session: Session, proforma: Invoice, payer: dict, settings: B
                  "total_before": before["total"], "total_after": after["total"], "currency": proforma.currency})
 
 
-def _already_recorded(session: Session, idempotency_key: str | None) -> Payment | None:
+def payment_with_key(session: Session, idempotency_key: str | None) -> Payment | None:
+    """Return the payment already recorded under an idempotency key (read afresh), or None."""
     if not idempotency_key:
         return None
     return session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key)
@@ -84,16 +95,16 @@ def record_payment(
     if received_on > today:
         raise PaymentRefused(N_("The money cannot have arrived after today."), code="received_in_future",
                              field="received_on", received_on=received_on.isoformat())
-    existing = _already_recorded(session, idempotency_key)
+    existing = payment_with_key(session, idempotency_key)
     if existing is not None:
         return existing
     head = session.execute(select(Invoice.currency, Invoice.vat_total).where(Invoice.id == proforma_id)).first()
-    if head is not None and head.currency != "RON" and head.vat_total:
+    if head is not None and head.currency != "RON":  # every EUR tax invoice takes the collection day's rate
         chargeable_rate(session, head.currency, settings, received_on)  # read BNR before taking locks
     proforma = lock_invoice(session, proforma_id)
     # A duplicate delivery may have waited on the lock behind the first one: look again now that the
     # first one has committed, so it is answered as a duplicate rather than as "already paid".
-    existing = _already_recorded(session, idempotency_key)
+    existing = payment_with_key(session, idempotency_key)
     if existing is not None:
         return existing
     if proforma.kind != "proforma":
@@ -115,32 +126,55 @@ def record_payment(
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
     if buyer is not None and dict(buyer) != dict(proforma.buyer):
+        if proforma.amount_paid:
+            raise PaymentRefused(N_("Proforma %(number)s is partly paid: the rest is paid by the buyer its advance "
+                                    "was invoiced to."), code="payer_after_advance", number=proforma.code)
         # Whoever pays is the buyer (docs/fiscal.md): the sale is billed to the payer as an edit would, VAT
         # treatment and currency included, at the rate in force the day the money arrived.
         _bill_to_payer(session, proforma, buyer, settings, received_on, staff_id)
-        if amount != proforma.total:
-            raise PaymentRefused(N_("The amount %(amount)s does not match %(total)s %(currency)s, the total for this "
+        if amount > proforma.total:
+            raise PaymentRefused(N_("The amount %(amount)s is more than %(total)s %(currency)s, the total for this "
                                     "payer (VAT and currency follow whoever pays)."), code="amount_mismatch",
                                  field="amount", amount=str(amount), total=str(proforma.total),
                                  currency=proforma.currency)
     # VAT is due when an advance is received: the tax invoice charges the rate in force that day, and the
     # amount owed is the proforma at that rate (the billing run keeps unpaid ones at today's rate).
     reprice(session, proforma, settings, received_on, actor_kind="staff" if staff_id else "system", actor_id=staff_id)
-    if amount != proforma.total:
-        raise PaymentRefused(N_("The amount %(amount)s does not match the proforma total %(total)s."),
-                             code="amount_mismatch", field="amount", amount=str(amount), total=str(proforma.total))
+    due = proforma.amount_due
+    if amount > due:
+        raise PaymentRefused(N_("The amount %(amount)s is more than the %(due)s left to pay on the proforma."),
+                             code="amount_mismatch", field="amount", amount=str(amount), due=str(due),
+                             total=str(proforma.total))
+    actor_kind = "staff" if staff_id else "system"
     payment = Payment(
         invoice_id=proforma.id, customer_id=proforma.customer_id, method=method, amount=amount,
         currency=proforma.currency, reference=reference, idempotency_key=idempotency_key,
         recorded_by_staff_id=staff_id, received_on=received_on,
     )
     session.add(payment)
+    session.flush()
+    # Money never waits for the whole amount (docs/payments.md, Advances): a part is invoiced as an advance
+    # when it arrives; the payment of the rest issues the final invoice, which deducts the advances.
+    advances = _advance_invoices(session, proforma)
+    if amount < due:
+        lines = advance_lines(proforma, amount)
+    elif advances:
+        lines = copy_lines(proforma) + advance_storno_lines(advances, start=len(proforma.lines) + 1)
+    else:
+        lines = None
+    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, collected_on=received_on, lines=lines)
+    payment.tax_invoice_id = tax.id
+    proforma.amount_paid = proforma.amount_paid + amount
+    if amount < due:
+        add_event(session, proforma, "partly_paid", actor_kind=actor_kind, actor_id=staff_id, code="paid_part_with",
+                  params={"method": method, "tax": tax.code, "amount": str(amount),
+                          "due": str(proforma.amount_due), "currency": proforma.currency})
+        _receipt_and_audit(session, proforma, payment, tax, settings, partial=True)
+        session.flush()
+        return payment
     proforma.status = "paid"
     proforma.paid_at = utcnow()
-    session.flush()
-    tax = issue_tax_invoice(session, proforma, settings=settings, today=today, collected_on=received_on)
-    payment.tax_invoice_id = tax.id
-    add_event(session, proforma, "paid", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
+    add_event(session, proforma, "paid", actor_kind=actor_kind, actor_id=staff_id,
               code="paid_with", params={"method": method, "tax": tax.code})
     service_ids = {line.service_id for line in proforma.lines if line.service_id}
     if service_ids:
@@ -152,13 +186,33 @@ def record_payment(
             apply_payment_to_service(session, service, sms_hours=settings.sms_hours, timezone=settings.timezone)
         order_ids = {s.order_id for s in services if s.order_id}
         if order_ids:
-            session.execute(update(Order).where(Order.id.in_(order_ids), Order.status == "pending")
+            session.execute(update(Order).where(Order.id.in_(order_ids), open_order())
                             .values(status="paid"))
-    customer = session.get(Customer, proforma.customer_id)
-    notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
-           timezone=settings.timezone, context={"proforma_code": proforma.code, "amount": str(amount)})
-    record(session, "payment.recorded", actor_kind="staff" if staff_id else "system", actor_id=staff_id,
-           obj=payment, customer_id=proforma.customer_id,
-           data={"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(amount), "method": method})
+    _receipt_and_audit(session, proforma, payment, tax, settings, partial=False)
     session.flush()
     return payment
+
+
+def _advance_invoices(session: Session, proforma: Invoice) -> list[Invoice]:
+    """The tax invoices of the advances received so far for a proforma, oldest first."""
+    ids = session.scalars(select(Payment.tax_invoice_id).where(
+        Payment.invoice_id == proforma.id, Payment.tax_invoice_id.is_not(None)).order_by(Payment.id)).all()
+    if not ids:
+        return []
+    found = {t.id: t for t in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
+    return [found[i] for i in ids]
+
+
+def _receipt_and_audit(session: Session, proforma: Invoice, payment: Payment, tax: Invoice,
+                       settings: BillingSettings, *, partial: bool) -> None:
+    customer = session.get(Customer, proforma.customer_id)
+    notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
+           timezone=settings.timezone,
+           context={"proforma_code": proforma.code, "amount": str(payment.amount),
+                    "remaining": str(proforma.amount_due) if partial else None})
+    data = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
+            "method": payment.method}
+    if partial:
+        data.update(partial=True, remaining=str(proforma.amount_due))
+    record(session, "payment.recorded", actor_kind="staff" if payment.recorded_by_staff_id else "system",
+           actor_id=payment.recorded_by_staff_id, obj=payment, customer_id=proforma.customer_id, data=data)

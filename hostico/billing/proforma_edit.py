@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyers.completeness import missing_buyer_fields, require_complete_buyer
+from hostico.billing.buyers.lifecycle import approve, create_profile, reject
 from hostico.billing.buyers.profiles import needs_approval
 from hostico.billing.currency import document_currency
 from hostico.billing.errors import BillingError, InvalidTransition, InvoiceNotEditable
 from hostico.billing.invoicing import add_event, recompute, treatment_of
 from hostico.billing.payments import lock_invoice
+from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
 from hostico.db import for_update
@@ -55,6 +57,10 @@ def refuse_unless_editable(invoice: Invoice) -> None:
     if invoice.status != "unpaid":
         raise InvoiceNotEditable(N_("Proforma %(number)s is %(status)s; it can no longer be changed."),
                              code="not_unpaid", number=invoice.code, status=state_param(invoice.status))
+    if invoice.amount_paid:
+        raise InvoiceNotEditable(
+            N_("Proforma %(number)s is partly paid: the advance was invoiced on its billing data, so they can no"
+               " longer be changed."), code="partly_paid", number=invoice.code)
 
 
 def _state(invoice: Invoice) -> dict:
@@ -96,32 +102,6 @@ def _supersede_pending(session: Session, invoice_id: int, note: str) -> None:
     )
 
 
-def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> None:
-    """Drop the pending edits that name a profile whose data changed or which was deleted.
-
-    Staff approve the data they saw; a request must not carry other data into the proforma later.
-    """
-    session.execute(
-        update(PendingBillingEdit)
-        .where(PendingBillingEdit.billing_profile_id == profile_id, PendingBillingEdit.status == "pending")
-        .values(status="rejected", decided_at=utcnow(), note=note)
-    )
-
-
-def profile_from_buyer(session: Session, customer_id: int, buyer: dict, *, label: str | None = None) -> BillingProfile:
-    """Save validated buyer data as a new billing profile of the customer."""
-    fields = {k: buyer.get(k) for k in ("kind", "name", "cnp", "company_name", "cui", "reg_com", "vat_number",
-                                        "address", "city", "county", "postal_code", "country", "vies")}
-    # "pending" until staff approve it: it matters only while HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
-    profile = BillingProfile(customer_id=customer_id, label=(label or "").strip()[:100] or None,
-                             approval="pending", **fields)
-    session.add(profile)
-    session.flush()
-    record(session, "billing_profile.created", actor_kind="customer", actor_id=customer_id, obj=profile,
-           customer_id=customer_id, data={"kind": profile.kind, "name": profile.display_name})
-    return profile
-
-
 def edit_proforma_billing(
     session: Session,
     invoice_id: int,
@@ -152,7 +132,8 @@ def edit_proforma_billing(
         raise ValueError("an edit needs a buyer or a profile")
     require_complete_buyer(buyer)
     if profile is None and (save_profile or settings.approve_new_billing_profiles):
-        profile = profile_from_buyer(session, customer_id, buyer, label=profile_label)
+        profile = create_profile(session, customer_id, buyer, settings, label=profile_label, default="never",
+                                 approve_first=False)
     if needs_approval(profile, settings):
         _supersede_pending(session, invoice.id, "superseded by a later edit")
         profile.approval = "pending"
@@ -193,7 +174,7 @@ def approve_pending_edit(session: Session, pending_id: int, staff_id: int, setti
     invoice = lock_invoice(session, pending.invoice_id)
     now = utcnow()
     pending.status, pending.decided_by, pending.decided_at = "approved", staff_id, now
-    profile.approval = "approved"
+    approve(profile)
     applied = invoice.is_editable and profile.deleted_at is None
     if applied:
         _apply(session, invoice, profile.snapshot(), profile, settings, actor_kind="staff", actor_id=staff_id,
@@ -215,8 +196,8 @@ def reject_pending_edit(session: Session, pending_id: int, staff_id: int, note: 
     invoice = session.get(Invoice, pending.invoice_id)
     pending.status, pending.decided_by, pending.decided_at = "rejected", staff_id, utcnow()
     pending.note = (note or "").strip()[:500] or None
-    if profile is not None and not profile.used_for_invoicing:
-        profile.approval = "rejected"
+    if profile is not None:
+        reject(profile)
     add_event(session, invoice, "billing_edit_rejected", actor_kind="staff", actor_id=staff_id, note=pending.note)
     record(session, "billing_edit.rejected", actor_kind="staff", actor_id=staff_id, obj=pending,
            customer_id=pending.customer_id, data={"code": invoice.code, "note": pending.note})
@@ -230,8 +211,8 @@ def complete_unpaid_proformas(session: Session, customer_id: int, profile: Billi
     rule existed); each change is an edit in its history. Return their numbers."""
     if missing_buyer_fields(profile.snapshot()):
         return []
-    unpaid = session.scalars(select(Invoice.id).where(Invoice.customer_id == customer_id, Invoice.kind == "proforma",
-                                                        Invoice.status == "unpaid").order_by(Invoice.id)).all()
+    unpaid = session.scalars(select(Invoice.id).where(Invoice.customer_id == customer_id, unpaid_proforma())
+                         .order_by(Invoice.id)).all()
     done = []
     for invoice_id in unpaid:
         invoice = session.get(Invoice, invoice_id)

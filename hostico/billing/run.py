@@ -19,11 +19,13 @@ notification, so its cost follows the number of services due, not the size of th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.audit import record
 from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
@@ -33,6 +35,7 @@ from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_custo
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
+from hostico.billing.queries import open_order, overdue, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.db import for_update
@@ -109,6 +112,17 @@ def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
     return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
 
 
+def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt.date, *, staff_id: int,
+                          ip: str | None = None) -> dict:
+    """Run the billing now at staff's request; audit it with its summary (dates and amounts as text, so the
+    audit entry can store it), which is returned."""
+    summary = json.loads(json.dumps(run_billing(session, settings, today) or {}, default=str))
+    record(session, "billing.run", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"today": today.isoformat(), "summary": summary})
+    session.flush()
+    return summary
+
+
 def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,
                 progress: Progress | None = None) -> dict:
     """Run the day's billing in committed batches; return (and record in a BillingRun) what it did."""
@@ -157,7 +171,7 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
         return
     ids = session.scalars(
         select(Invoice.id).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
-        .where(Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.vat_category == "S",
+        .where(unpaid_proforma(), Invoice.vat_category == "S",
                InvoiceLine.vat_rate.in_(others))
         .group_by(Invoice.id).order_by(Invoice.id)
     ).all()
@@ -291,8 +305,7 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
     latest = today + dt.timedelta(days=max(settings.reminder_days))
     earliest = today - dt.timedelta(days=settings.grace_days)
     ids = session.scalars(
-        select(Invoice.id).where(Invoice.kind == "proforma", Invoice.status == "unpaid",
-                                 Invoice.due_date >= earliest, Invoice.due_date <= latest,
+        select(Invoice.id).where(unpaid_proforma(), Invoice.due_date >= earliest, Invoice.due_date <= latest,
                                  Invoice.issue_date < today)
         .order_by(Invoice.id)
     ).all()
@@ -317,7 +330,7 @@ def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int]
         select(Service.id, Invoice.id, Invoice.code, Invoice.due_date)
         .join(InvoiceLine, InvoiceLine.service_id == Service.id)
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.due_date < cutoff,
+        .where(overdue(cutoff),
                Service.status == "active",
                # a proforma for a period the service has since paid (by another proforma) is stale
                or_(InvoiceLine.period_start.is_(None), InvoiceLine.period_start >= Service.next_due_date))
@@ -362,7 +375,7 @@ def _expire_orders(session, settings, today, batch_size, summary, progress) -> N
     frees the domains), with a history event and an email each (docs/billing.md, Orders)."""
     if settings.order_expiry_days <= 0:
         return
-    ids = session.scalars(select(Order.id).where(Order.status == "pending",
+    ids = session.scalars(select(Order.id).where(open_order(),
                                                  Order.created_at < expiry_cutoff(settings, today))
                           .order_by(Order.id)).all()
     # The run lock is also SQLite's write lock, taken before reading what a payment changes.

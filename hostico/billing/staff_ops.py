@@ -14,6 +14,7 @@ from hostico.billing.errors import InvalidTransition
 from hostico.billing.hosting_services import next_period_start
 from hostico.billing.invoicing import LineSpec, add_event, create_proforma
 from hostico.billing.payments import lock_invoice
+from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
@@ -34,7 +35,7 @@ def _refuse_double_billing(session: Session, service_ids: list[int]) -> None:
         return
     open_code = session.scalar(
         select(Invoice.code).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
-        .where(InvoiceLine.service_id.in_(service_ids), Invoice.kind == "proforma", Invoice.status == "unpaid")
+        .where(InvoiceLine.service_id.in_(service_ids), unpaid_proforma())
         .limit(1)
     )
     if open_code:
@@ -89,6 +90,9 @@ def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason
     if invoice.kind != "proforma" or invoice.status != "unpaid":
         raise InvalidTransition(N_("%(number)s is not an unpaid proforma; it cannot be cancelled."),
                                 code="not_cancellable", number=invoice.code)
+    if invoice.amount_paid:
+        raise InvalidTransition(N_("%(number)s is partly paid: its advances are invoiced, so it cannot be cancelled."
+                                   " Credit the advance invoices instead."), code="partly_paid", number=invoice.code)
     invoice.status = "cancelled"
     invoice.cancelled_at = utcnow()
     session.flush()

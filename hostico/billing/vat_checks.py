@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hostico.billing import vies
 from hostico.billing.invoicing import add_event, recompute
+from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
 from hostico.models import BillingProfile, Invoice
@@ -86,7 +87,7 @@ def _pending_profiles(session: Session) -> list[BillingProfile]:
 def _pending_proformas(session: Session) -> list[int]:
     # EU buyers outside Romania are invoiced in EUR: that narrows the unpaid proformas to look at.
     rows = session.execute(select(Invoice.id, Invoice.buyer).where(
-        Invoice.kind == "proforma", Invoice.status == "unpaid", Invoice.currency != "RON").order_by(Invoice.id))
+        unpaid_proforma(), Invoice.currency != "RON").order_by(Invoice.id))
     return [row.id for row in rows if vies_status(row.buyer or {}) == vies.PENDING]
 
 

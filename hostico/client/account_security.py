@@ -18,13 +18,12 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from hostico.accounts import credentials, second_factor, stepup
 from hostico.accounts.credentials import MIN_PASSWORD
-from hostico.auth.forms import EmptyForm
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
-from hostico.web.forms import Form
+from hostico.web.forms import EmptyForm, Form
 from hostico.web.i18n import error_message
 from hostico.web.login_session import after_step_up, needs_password, start_session, step_up, step_up_args
 from hostico.web.security import no_store

@@ -13,13 +13,13 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, session, url_for
 from flask_login import current_user, user_logged_in
 
-from hostico.auth.redirects import safe_next
 from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.client.blueprint import bp
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names
+from hostico.web.redirects import safe_next
 
 HAS_DATA = "billing_data_ok"  # session flag: a complete, usable billing profile was found
 ASKED = "billing_data_asked"  # session flag: this session was already sent to the billing-data page

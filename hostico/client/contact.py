@@ -16,9 +16,7 @@ from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from hostico.accounts import email_change
-from hostico.audit import record
-from hostico.auth.forms import EmptyForm
+from hostico.accounts import contact_details, email_change
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.models import Customer
@@ -26,7 +24,7 @@ from hostico.notify.phone import PhoneError, display_number, parse_mobile
 from hostico.notify.preferences import set_sms_preference
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
-from hostico.web.forms import Form
+from hostico.web.forms import EmptyForm, Form
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import error_message
 from hostico.web.login_session import is_fresh, needs_password, start_session, step_up
@@ -123,11 +121,7 @@ def contact_update():
             return _respond(None, contact_form=form, invalid=True)
         messages.append(_("We sent a confirmation link to %(email)s. Your email address changes when you open it "
                           "(within %(hours)d hours).", email=email, hours=email_change.CONFIRM_HOURS))
-    if name != customer.name:
-        record(db.session, "customer.contact_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
-               customer_id=customer.id, ip=request.remote_addr,
-               data={"before": {"name": customer.name}, "after": {"name": name}})
-        customer.name = name
+    if contact_details.change_name(db.session, customer, name, ip=request.remote_addr):
         messages.insert(0, _("Your name was saved."))
     db.session.commit()
     return _respond(" ".join(messages) or _("Nothing changed."))

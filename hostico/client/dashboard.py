@@ -4,6 +4,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from hostico.billing.queries import unpaid_proforma
 from hostico.client.blueprint import bp
 from hostico.models import Invoice, Service
 from hostico.web.database import db
@@ -13,8 +14,8 @@ from hostico.web.database import db
 def dashboard():
     """Show unpaid proformas and a count of services by status."""
     unpaid = db.session.scalars(
-        select(Invoice).where(Invoice.customer_id == current_user.id, Invoice.kind == "proforma",
-                              Invoice.status == "unpaid").order_by(Invoice.id.desc()).limit(10)
+        select(Invoice).where(Invoice.customer_id == current_user.id, unpaid_proforma())
+        .order_by(Invoice.id.desc()).limit(10)
     ).all()
     counts = dict(db.session.execute(
         select(Service.status, func.count()).where(Service.customer_id == current_user.id).group_by(Service.status)

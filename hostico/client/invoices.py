@@ -17,6 +17,8 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
+from hostico.billing.corrections import reissue_citation
+from hostico.billing.queries import paid, unpaid_proforma
 from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
@@ -28,7 +30,8 @@ from hostico.web.i18n import N_, country_names
 from hostico.web.pdf import invoice_pdf
 
 EVENT_LABELS = {
-    "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "cancelled": N_("Cancelled"),
+    "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "partly_paid": N_("Partly paid"),
+    "cancelled": N_("Cancelled"),
     "credited": N_("Credited"), "billing_edited": N_("Billing data changed"),
     "billing_edit_pending": N_("Billing change sent for approval"),
     "billing_edit_rejected": N_("Billing change rejected"),
@@ -149,7 +152,16 @@ class InvoiceRow(NamedTuple):
     buyer_json: str
     reverse_charge: bool
     total: Decimal
+    amount_paid: Decimal
     pending_name: str | None
+
+    @property
+    def amount_due(self) -> Decimal:
+        return Invoice.amount_due.fget(self)
+
+    @property
+    def display_status(self) -> str:
+        return Invoice.display_status.fget(self)
 
     @property
     def buyer(self) -> dict:
@@ -164,7 +176,7 @@ class InvoiceRow(NamedTuple):
 
 # What a row of the list shows, in InvoiceRow's order; anything else is not loaded at all.
 ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
-               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total)
+               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total, Invoice.amount_paid)
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 
@@ -172,10 +184,9 @@ def _conditions(entity: type[Invoice], status: str, kind: str) -> list[ColumnEle
     """The list's WHERE for Invoice or an alias of it: the customer's own invoices (:customer_id), filtered."""
     conditions = [entity.customer_id == bindparam("customer_id", type_=Integer)]
     if status == "unpaid":
-        conditions += [entity.kind == "proforma", entity.status == "unpaid"]
+        conditions.append(unpaid_proforma(entity))
     elif status == "paid":
-        # A tax invoice (and a credit note correcting one) exists only for what was paid.
-        conditions.append(entity.status.in_(("paid", "issued")))
+        conditions.append(paid(entity))
     if kind != "all":
         conditions.append(entity.kind == kind)
     return conditions
@@ -267,8 +278,12 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
         "proforma": next((r for r in rows if r.id == invoice.proforma_id), None),
         # the latest: after a storno and reissue, the corrected tax invoice
         "tax_invoice": next((r for r in reversed(rows) if r.proforma_id == invoice.id), None),
+        # a proforma paid in parts: the tax invoice of each amount received (advances first)
+        "tax_invoices": [r for r in rows if r.proforma_id == invoice.id],
         "corrects": next((r for r in rows if r.id == invoice.corrects_id), None),
         "credit_notes": [r for r in rows if r.corrects_id == invoice.id],
+        # a reissue (storno and reissue): the tax invoice it replaces and the credit notes that cancelled it
+        **dict(zip(("replaces", "stornos"), reissue_citation(db.session, invoice) or (None, []), strict=True)),
     }
 
 
@@ -277,7 +292,10 @@ def document_context(invoice: Invoice) -> dict[str, object]:
     return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
             "billing": app_settings().billing,
             # the BNR rate as printed, in the reader's locale: "5,0917"
-            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None}
+            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None,
+            # the rate each converted line used, which is the one its printed conversion shows
+            "line_rates": {line.id: format_decimal(line.price_rate, "0.0000") for line in invoice.lines
+                           if line.price_rate is not None}}
 
 
 @bp.route("/invoices/<code>")

@@ -14,7 +14,7 @@ from flask_login import current_user
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from hostico.audit import record
+from hostico.accounts.contact_details import change_language
 from hostico.client.blueprint import bp
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.models import Customer
@@ -36,12 +36,7 @@ def language_update():
         flash(_("Choose Română or English."), "error")
         return redirect(url_for("client.my_details") + "#language", code=303)
     customer = db.session.get(Customer, current_user.id)
-    before = customer.language
-    if form.language.data != before:
-        customer.language = form.language.data
-        record(db.session, "customer.language_changed", actor_kind="customer", actor_id=customer.id, obj=customer,
-               customer_id=customer.id, ip=request.remote_addr,
-               data={"before": before, "after": customer.language})
+    if change_language(db.session, customer, form.language.data, ip=request.remote_addr):
         db.session.commit()
     with force_locale(customer.language):  # the confirmation reads in the language just chosen
         flash(_("Your emails, SMS and invoices will be in %(language)s.",

@@ -12,13 +12,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from hostico.accounts import login_sessions
-from hostico.audit import record
 from hostico.client import my_details
 from hostico.client.blueprint import bp
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
-from hostico.web.login_session import current_record, end_other_sessions
+from hostico.web.login_session import current_record
 
 # (pattern, name): the first match names the browser / the system. Order matters (Edge and Opera say Chrome too).
 _BROWSERS = ((r"Edg(e|A|iOS)?/", "Edge"), (r"OPR/|Opera", "Opera"), (r"Firefox/|FxiOS/", "Firefox"),
@@ -66,10 +65,9 @@ def end_login_session(session_id: int):
     current = current_record()
     if current is not None and current.id == session_id:
         abort(400)  # this browser logs out with the Log out button
-    if not login_sessions.revoke_one(db.session, current_user, session_id, reason="customer"):
+    if not login_sessions.end_own_session(db.session, current_user._get_current_object(), session_id,
+                                          ip=request.remote_addr):
         abort(404)  # not theirs, or already over
-    record(db.session, "customer.session_ended", actor_kind="customer", actor_id=current_user.id,
-           object_type="UserSession", object_id=session_id, customer_id=current_user.id, ip=request.remote_addr)
     db.session.commit()
     return _section(_("That session was ended."))
 
@@ -77,9 +75,8 @@ def end_login_session(session_id: int):
 @bp.route("/my-details/sessions/end-others", methods=["POST"])
 def end_other_login_sessions():
     """End every session of the customer except this one."""
-    count = end_other_sessions(current_user._get_current_object(), reason="customer")
-    record(db.session, "customer.sessions_ended", actor_kind="customer", actor_id=current_user.id,
-           obj=current_user._get_current_object(), customer_id=current_user.id, ip=request.remote_addr,
-           data={"count": count})
+    count = login_sessions.end_customer_sessions(db.session, current_user._get_current_object(),
+                                                 actor_kind="customer", actor_id=current_user.id, reason="customer",
+                                                 keep=current_record(), ip=request.remote_addr)
     db.session.commit()
     return _section(ngettext("%(num)d other session was ended.", "%(num)d other sessions were ended.", count))

@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hostico.audit import record
+from hostico.billing.buyers.lifecycle import create_profile
 from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
@@ -55,20 +55,6 @@ def _profiles() -> list[BillingProfile]:
     return [p for p in profiles if is_usable(p, settings)]
 
 
-def _new_profile(data: dict) -> BillingProfile:
-    """Save billing data typed on the order form as the customer's default profile (their first complete
-    data: no staff approval, there is nothing earlier to protect)."""
-    db.session.execute(update(BillingProfile).where(BillingProfile.customer_id == current_user.id)
-                       .values(is_default=False))
-    profile = BillingProfile(customer_id=current_user.id, approval="approved", is_default=True, **data)
-    db.session.add(profile)
-    db.session.flush()
-    record(db.session, "billing_profile.created", actor_kind="customer", actor_id=current_user.id, obj=profile,
-           customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
-                                                                      "name": profile.display_name, "via": "order"})
-    return profile
-
-
 @bp.route("/order", methods=["GET", "POST"])
 def order():
     """Show the order form; a valid order creates the service and its proforma, then shows the proforma.
@@ -101,7 +87,10 @@ def order():
             settings = app_settings().billing
             try:
                 if profile is None:
-                    profile = _new_profile(typed.data)
+                    # Billing data typed here becomes the customer's default profile (their first complete
+                    # data: no staff approval, there is nothing earlier to protect).
+                    profile = create_profile(db.session, current_user.id, typed.data, settings, default="always",
+                                             ip=request.remote_addr, via="order")
                 _order, proforma = place_order(db.session, current_user, product, form.cycle.data, form.domain.data,
                                                settings, _business_today(), profile=profile)
             except OrderRefused as exc:

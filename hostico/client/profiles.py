@@ -5,44 +5,34 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
 
-from hostico.audit import record
-from hostico.auth.redirects import safe_next
 from hostico.billing import vies
-from hostico.billing.buyers.profiles import billing_profile_for, is_usable
+from hostico.billing.buyers import lifecycle
+from hostico.billing.buyers.lifecycle import live_profiles
+from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
-from hostico.billing.proforma_edit import complete_unpaid_proformas, drop_pending_for_profile
+from hostico.billing.proforma_edit import complete_unpaid_proformas
 from hostico.billing.vat_checks import with_vies
 from hostico.client import my_details
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_profile
-from hostico.models import BillingProfile, utcnow
+from hostico.models import BillingProfile
 from hostico.text import control_character_errors
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names
-
-# The data that identifies whom an invoice is issued to: changing it needs a new staff approval
-# when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
-IDENTITY_FIELDS = ("kind", "name", "cnp", "company_name", "cui", "vat_number", "country")
+from hostico.web.redirects import safe_next
 
 
 def _approval_on() -> bool:
     return app_settings().billing.approve_new_billing_profiles
 
 
-def _list() -> list[BillingProfile]:
-    return list(db.session.scalars(select(BillingProfile).where(
-        BillingProfile.customer_id == current_user.id, BillingProfile.deleted_at.is_(None)
-    ).order_by(BillingProfile.is_default.desc(), BillingProfile.id)))
-
-
 def context() -> dict:
     """Data the billing-profiles section of My Details needs."""
-    return {"profiles": _list(), "approval_required": _approval_on()}
+    return {"profiles": live_profiles(db.session, current_user.id), "approval_required": _approval_on()}
 
 
 @my_details.section("profiles")
@@ -111,12 +101,6 @@ def _bill_unpaid_proformas(profile: BillingProfile) -> None:
         flash(_("Proformas %(codes)s now carry this billing data.", codes=", ".join(codes)), "success")
 
 
-def _make_default(profile: BillingProfile) -> None:
-    db.session.execute(update(BillingProfile).where(BillingProfile.customer_id == current_user.id,
-                                                    BillingProfile.id != profile.id).values(is_default=False))
-    profile.is_default = True
-
-
 @bp.route("/my-details/profiles/new")
 def new_profile():
     """Show the form for a new billing profile."""
@@ -134,18 +118,10 @@ def create_profile():
     data, errors, notice = check_vat_number(result.data)
     if errors:
         return _render_form(None, values, errors, 422)
-    # "pending" until staff approve its first use; it matters only while approvals are required. A
-    # customer's first complete billing data needs no approval: there is no earlier data to protect.
-    first = billing_profile_for(db.session, current_user.id, app_settings().billing) is None
-    profile = BillingProfile(customer_id=current_user.id, label=values["label"].strip()[:100] or None,
-                             approval="approved" if first else "pending", **result.data, vies=data.get("vies"))
-    db.session.add(profile)
-    db.session.flush()
-    if values["is_default"] or not any(p.is_default for p in _list() if p.id != profile.id):
-        _make_default(profile)
-    record(db.session, "billing_profile.created", actor_kind="customer", actor_id=current_user.id, obj=profile,
-           customer_id=current_user.id, ip=request.remote_addr, data={"kind": profile.kind,
-                                                                      "name": profile.display_name})
+    profile = lifecycle.create_profile(db.session, current_user.id, {**result.data, "vies": data.get("vies")},
+                                       app_settings().billing,
+                                       label=values["label"], default="always" if values["is_default"] else "if_none",
+                                       ip=request.remote_addr)
     flash(_("Billing profile %(name)s added.", name=profile.display_name), "success")
     if notice:
         flash(notice, "info")
@@ -170,20 +146,9 @@ def edit_profile(profile_id: int):
     data, errors, notice = check_vat_number(result.data, profile.snapshot())
     if errors:
         return _render_form(profile, values, errors, 422)
-    before = profile.snapshot()
-    for name, value in result.data.items():
-        setattr(profile, name, value)
-    profile.vies = data.get("vies")
-    profile.label = values["label"].strip()[:100] or None
-    if values["is_default"]:
-        _make_default(profile)
-    if any(before[k] != result.data[k] for k in IDENTITY_FIELDS):
-        drop_pending_for_profile(db.session, profile.id, "the customer changed the profile after the request")
-        if _approval_on():
-            # Another identity behind the same profile: staff approve it again before it bills anything.
-            profile.used_for_invoicing, profile.approval = False, "pending"
-    record(db.session, "billing_profile.updated", actor_kind="customer", actor_id=current_user.id, obj=profile,
-           customer_id=current_user.id, ip=request.remote_addr, data={"before": before, "after": profile.snapshot()})
+    lifecycle.update_profile(db.session, profile, {**result.data, "vies": data.get("vies")}, app_settings().billing,
+                             label=values["label"],
+                             make_default=bool(values["is_default"]), ip=request.remote_addr)
     flash(_("Billing profile %(name)s saved.", name=profile.display_name), "success")
     if notice:
         flash(notice, "info")
@@ -197,16 +162,7 @@ def edit_profile(profile_id: int):
 def delete_profile(profile_id: int):
     """Delete a billing profile (kept for the invoices that reference it, hidden from the customer)."""
     profile = own_profile(profile_id)
-    profile.deleted_at = utcnow()
-    drop_pending_for_profile(db.session, profile.id, "the customer deleted the profile")
-    was_default, profile.is_default = profile.is_default, False
-    db.session.flush()
-    if was_default:
-        remaining = _list()
-        if remaining:
-            _make_default(remaining[0])
-    record(db.session, "billing_profile.deleted", actor_kind="customer", actor_id=current_user.id, obj=profile,
-           customer_id=current_user.id, ip=request.remote_addr, data={"name": profile.display_name})
+    lifecycle.delete_profile(db.session, profile, ip=request.remote_addr)
     db.session.commit()
     forget_billing_data()
     if not is_htmx():
@@ -218,9 +174,7 @@ def delete_profile(profile_id: int):
 def default_profile(profile_id: int):
     """Make a billing profile the default for new invoices."""
     profile = own_profile(profile_id)
-    _make_default(profile)
-    record(db.session, "billing_profile.default", actor_kind="customer", actor_id=current_user.id, obj=profile,
-           customer_id=current_user.id, ip=request.remote_addr)
+    lifecycle.make_default(db.session, profile, ip=request.remote_addr)
     db.session.commit()
     if not is_htmx():
         flash(_("%(name)s is now your default billing profile.", name=profile.display_name), "success")

@@ -99,6 +99,8 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
             session.commit()
         except IntegrityError:
             session.rollback()  # another worker enqueued the same invoices first: theirs stand
+    if settings.mode in ("test", "prod"):
+        _warn_token_expiry(session_factory, now)
     own_client = client is None
     client = client or make_client(session_factory, settings)
     try:
@@ -113,6 +115,21 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
         if own_client:
             client.close()
     return summary
+
+
+def _warn_token_expiry(session_factory, now: dt.datetime) -> None:
+    """Email the admins 30 and 7 days before ANAF's refresh token expires (once per threshold)."""
+    from hostico.efactura.token_alerts import warn_admins
+
+    with session_factory() as session:
+        try:
+            warn_admins(session, now)
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker queued the same emails first
+        except Exception:  # noqa: BLE001 - a warning must never stop the uploads
+            session.rollback()
+            logger.exception("ANAF token expiry warning failed")
 
 
 def _isolated(step, session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int,

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hostico.audit import record
 from hostico.db import for_update
 from hostico.efactura import crypto
 from hostico.efactura.errors import AnafAuthError, AnafTemporaryError
@@ -24,6 +25,8 @@ from hostico.efactura.settings import EfacturaSettings
 from hostico.models import AnafToken, utcnow
 
 REFRESH_MARGIN = dt.timedelta(days=7)  # refresh this long before the access token expires
+REFRESH_TOKEN_LIFETIME = dt.timedelta(days=365)  # ANAF's refresh token: then the operator connects again
+WARN_DAYS = (30, 7)  # staff see a warning, and admins get an email, this many days before it expires
 
 
 @dataclass(frozen=True)
@@ -82,22 +85,66 @@ def refresh(settings: EfacturaSettings, refresh_token: str, **kw) -> TokenSet:
 
 
 def save_tokens(session: Session, settings: EfacturaSettings, tokens: TokenSet, *,
-                connected_by: int | None = None, refreshed: bool = False) -> AnafToken:
-    """Store the tokens encrypted (one row); flush, the caller commits."""
+                connected_by: int | None = None, refreshed: bool = False,
+                now: dt.datetime | None = None) -> AnafToken:
+    """Store the tokens encrypted (one row), with when a new refresh token was obtained; flush only."""
     row = session.scalar(select(AnafToken).order_by(AnafToken.id).limit(1))
     if row is None:
         row = AnafToken(refresh_token=b"")
         session.add(row)
+    now = now or utcnow()
+    previous = crypto.decrypt(settings.secret_key, row.refresh_token) if row.refresh_token else None
     row.access_token = crypto.encrypt(settings.secret_key, tokens.access_token)
     if tokens.refresh_token:
         row.refresh_token = crypto.encrypt(settings.secret_key, tokens.refresh_token)
+    if not refreshed or row.refresh_obtained_at is None or (tokens.refresh_token and tokens.refresh_token != previous):
+        row.refresh_obtained_at = now  # a new refresh token: its 365 days start now
     row.expires_at = tokens.expires_at
     if refreshed:
-        row.refreshed_at = utcnow()
+        row.refreshed_at = now
     else:
-        row.connected_at, row.connected_by = utcnow(), connected_by
+        row.connected_at, row.connected_by = now, connected_by
     session.flush()
     return row
+
+
+def connect(session: Session, settings: EfacturaSettings, tokens: TokenSet, *, staff_id: int,
+            ip: str | None = None) -> AnafToken:
+    """Staff connected the app to ANAF: store the tokens (save_tokens) and audit it."""
+    row = save_tokens(session, settings, tokens, connected_by=staff_id)
+    record(session, "efactura.connected", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None})
+    session.flush()
+    return row
+
+
+def connection_refused(session: Session, error_code: str, *, staff_id: int, ip: str | None = None) -> None:
+    """Audit an authorisation ANAF refused when staff tried to connect (nothing else changes)."""
+    record(session, "efactura.connect_failed", actor_kind="staff", actor_id=staff_id, ip=ip,
+           data={"error": error_code})
+    session.flush()
+
+
+@dataclass(frozen=True)
+class TokenLifetime:
+    """The refresh token's age and expiry; `warning` is 30 or 7 (days) once within that, 0 once expired."""
+
+    obtained_at: dt.datetime
+    expires_at: dt.datetime
+    age_days: int
+    days_left: int
+    warning: int | None
+
+
+def token_lifetime(row: AnafToken | None, now: dt.datetime) -> TokenLifetime | None:
+    """How old the stored refresh token is and when it expires (None without a stored token)."""
+    obtained = row.refresh_obtained_at or row.connected_at if row is not None else None
+    if obtained is None:
+        return None
+    expires = obtained + REFRESH_TOKEN_LIFETIME
+    days_left = (expires - now).days if expires > now else -1
+    warning = 0 if days_left < 0 else min((d for d in WARN_DAYS if days_left <= d), default=None)
+    return TokenLifetime(obtained, expires, max(0, (now - obtained).days), max(0, days_left), warning)
 
 
 @dataclass(frozen=True)
@@ -109,14 +156,16 @@ class Connection:
     connected_at: dt.datetime | None = None
     connected_by: int | None = None
     bootstrap_available: bool = False
+    refresh: TokenLifetime | None = None
 
 
-def connection(session: Session, settings: EfacturaSettings) -> Connection:
-    """Whether the app holds usable ANAF tokens."""
+def connection(session: Session, settings: EfacturaSettings, now: dt.datetime | None = None) -> Connection:
+    """Whether the app holds usable ANAF tokens, and how long its refresh token still lives."""
     row = session.scalar(select(AnafToken).order_by(AnafToken.id).limit(1))
     usable = row is not None and crypto.decrypt(settings.secret_key, row.refresh_token) is not None
     return Connection(usable, row.expires_at if row else None, row.connected_at if row else None,
-                      row.connected_by if row else None, bool(settings.refresh_token))
+                      row.connected_by if row else None, bool(settings.refresh_token),
+                      token_lifetime(row, now or utcnow()) if usable else None)
 
 
 def access_token(session_factory: Callable[[], Session], settings: EfacturaSettings, *, force: bool = False,
@@ -136,6 +185,6 @@ def access_token(session_factory: Callable[[], Session], settings: EfacturaSetti
             raise AnafAuthError("not_connected", "No ANAF connection: connect from /staff/efactura "
                                                  "or set HOSTICO_ANAF_REFRESH_TOKEN")
         tokens = refresh(settings, refresh_token, transport=transport, now=now)
-        save_tokens(session, settings, tokens, refreshed=row is not None)
+        save_tokens(session, settings, tokens, refreshed=row is not None, now=now)
         session.commit()
         return tokens.access_token

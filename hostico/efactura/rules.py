@@ -71,9 +71,11 @@ def _header(root, kind: str) -> Iterator[Finding]:
     if not _text(root, "cbc:IssueDate"):
         yield Finding("BR-03", "The document has no issue date.")
     for element in root.iter(f"{{{NS_CBC}}}IssueDate", f"{{{NS_CBC}}}DueDate", f"{{{NS_CBC}}}StartDate",
-                             f"{{{NS_CBC}}}EndDate", f"{{{NS_CBC}}}PaymentDueDate"):
+                             f"{{{NS_CBC}}}EndDate", f"{{{NS_CBC}}}PaymentDueDate", f"{{{NS_CBC}}}TaxPointDate"):
         if not _DATE_RE.fullmatch((element.text or "").strip()):
             yield Finding("BR-RO-DT001", "The date %(value)s is not written as YYYY-MM-DD.", {"value": element.text})
+    if _text(root, "cbc:TaxPointDate") and _text(root, "cac:InvoicePeriod/cbc:DescriptionCode"):
+        yield Finding("BR-CO-03", "The VAT point date (BT-7) and the VAT point date code (BT-8) cannot both be given.")
     type_code = _text(root, f"cbc:{kind}TypeCode")
     if not type_code:
         yield Finding("BR-04", "The document has no type code.")

@@ -3,8 +3,11 @@
 A tax invoice or credit note is reported when its place of supply is Romania (docs/efactura.md): the buyer
 is established in Romania, or Romanian VAT was charged (a person in another EU state under the OSS
 threshold, a business whose VAT number VIES did not confirm). Reverse charge (an EU business) and
-supplies outside the scope of Romanian VAT (a business or a person outside the EU) are not reported.
-Businesses go through `upload`, consumers through `uploadb2c`; `extern=DA` marks a foreign buyer.
+supplies outside the scope of Romanian VAT (a business or a person outside the EU) are not reported,
+except that since 2026 a business not established in Romania but registered for VAT here (a Romanian
+VAT code, RO…, while its country is another) is always reported, through `upload`, under that code.
+Businesses go through `upload`, consumers through `uploadb2c`; `extern=DA` marks a foreign buyer
+without a Romanian VAT code.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hostico.efactura import categories
-from hostico.efactura.ubl import buyer_identifier
+from hostico.efactura.ubl import buyer_identifier, romanian_vat_code
 
 UPLOAD, UPLOAD_B2C = "upload", "uploadb2c"
 
@@ -39,6 +42,8 @@ def is_reported(invoice) -> bool:
     """True when the document's place of supply is Romania (so it must reach SPV)."""
     if invoice.kind not in ("tax", "credit_note"):
         return False
+    if romanian_vat_code(invoice.buyer or {}):
+        return True  # registered for VAT in Romania: reported since 2026, whatever the VAT treatment
     line_categories = {categories.line_category(invoice, line) for line in invoice.lines}
     if categories.REVERSE_CHARGE in line_categories:
         return False
@@ -55,6 +60,6 @@ def route_for(invoice) -> Route | None:
     return Route(
         endpoint=UPLOAD_B2C if consumer else UPLOAD,
         standard="CN" if invoice.kind == "credit_note" else "UBL",
-        extern=(buyer.get("country") or "RO").upper() != "RO",
+        extern=(buyer.get("country") or "RO").upper() != "RO" and not romanian_vat_code(buyer),
         buyer_id=buyer_identifier(buyer),
     )

@@ -126,11 +126,23 @@ def _seller_party(root, invoice, outside_scope: bool) -> None:
         _cbc(legal, "CompanyLegalForm", f"Capital social: {seller['capital']}")
 
 
+def romanian_vat_code(buyer: dict) -> str | None:
+    """The buyer's Romanian VAT code (RO and 2–10 digits) when it is a business established in another country
+    but registered for VAT in Romania, else None."""
+    if buyer.get("kind") != "company" or (buyer.get("country") or "RO").upper() == "RO":
+        return None
+    code = (buyer.get("vat_number") or "").replace(" ", "").upper()
+    return code if re.fullmatch(r"RO\d{2,10}", code) else None
+
+
 def buyer_identifier(buyer: dict) -> str:
-    """Return the buyer's id on the document: CUI for a company, CNP or 13 zeros for a person."""
+    """Return the buyer's id on the document: CUI for a company (a foreign business registered for VAT in
+    Romania: the digits of its Romanian VAT code), CNP or 13 zeros for a person."""
     if buyer.get("kind") == "company":
         if (buyer.get("country") or "RO").upper() == "RO":
             return _digits(buyer.get("cui"))
+        if romanian_vat_code(buyer):
+            return _digits(romanian_vat_code(buyer))
         return (buyer.get("cui") or buyer.get("vat_number") or "").replace(" ", "")
     return buyer.get("cnp") or ANONYMOUS_CONSUMER
 
@@ -250,6 +262,29 @@ def _corrected(invoice):
     return corrected
 
 
+def _reissue_references(invoice) -> list:
+    """A reissued tax invoice (storno and reissue) cites the tax invoice of the same sale it replaces and the credit
+    notes that cancelled it: those documents, oldest first; empty for any other document."""
+    proforma_id, own_id = getattr(invoice, "proforma_id", None), getattr(invoice, "id", None)
+    session = object_session(invoice) if proforma_id is not None and own_id is not None else None
+    if session is None:
+        return []
+    from sqlalchemy import select
+
+    from hostico.models import Invoice
+
+    # Read only: never flush what the caller has pending (a worker's new e-Factura rows must fail, if they do, at
+    # its own flush, where a concurrent worker's duplicate is expected and handled).
+    with session.no_autoflush:
+        cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id, Invoice.kind == "tax",
+                                                         Invoice.id < own_id).order_by(Invoice.id.desc()).limit(1))
+        if cancelled is None:
+            return []
+        return [cancelled, *session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
+                                                                  Invoice.kind == "credit_note")
+                                            .order_by(Invoice.id))]
+
+
 def unclean_texts(invoice) -> list[str]:
     """Where the invoice's texts hold control characters: "buyer.name", "line 2", ... (empty when clean)."""
     found = [f"{party}.{key}" for party in ("buyer", "seller")
@@ -284,14 +319,20 @@ def build_document(invoice) -> bytes:
              if categories.exemption_reason(invoice, category)]
     for note in dict.fromkeys(notes):
         _cbc(root, "Note", note)
+    collected_on = getattr(invoice, "collected_on", None)
+    if not credit and collected_on is not None:
+        # BT-7: the collection date, the chargeable event of an advance payment (art. 282 alin. 2 lit. b); never
+        # next to BT-8 (BR-CO-03), which the documents do not carry
+        _cbc(root, "TaxPointDate", collected_on.isoformat())
     _cbc(root, "DocumentCurrencyCode", currency)
     if currency != "RON":
         _cbc(root, "TaxCurrencyCode", "RON")  # BR-RO-030
     corrected = _corrected(invoice) if credit else None
-    if corrected is not None:
+    # BG-3: a credit note cites the invoice it corrects; a reissue the invoice it replaces and that one's storno
+    for cited in ([corrected] if corrected is not None else []) if credit else _reissue_references(invoice):
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
-        _cbc(reference, "ID", corrected.code)  # BT-25
-        _cbc(reference, "IssueDate", corrected.issue_date.isoformat())  # BT-26
+        _cbc(reference, "ID", cited.code)  # BT-25
+        _cbc(reference, "IssueDate", cited.issue_date.isoformat())  # BT-26
     outside_scope = any(category == categories.OUTSIDE_SCOPE for category, _ in groups)
     _seller_party(root, invoice, outside_scope)
     _buyer_party(root, invoice, outside_scope)

@@ -111,3 +111,5 @@ class AnafToken(Base):
     connected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     connected_by: Mapped[int | None] = mapped_column(Integer)  # staff user id; None: the bootstrap token
     refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the refresh token in use was obtained: ANAF's refresh tokens live 365 days (oauth.token_lifetime).
+    refresh_obtained_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -44,6 +44,8 @@ class Invoice(TimestampMixin, Base):
         CheckConstraint("kind = 'credit_note' OR (subtotal >= 0 AND vat_total >= 0 AND total >= 0)",
                         name="amounts_not_negative"),
         CheckConstraint("total = subtotal + vat_total", name="total_adds_up"),
+        # What was received for a proforma so far (advances, docs/payments.md): never negative, only on proformas.
+        CheckConstraint("amount_paid >= 0 AND (kind = 'proforma' OR amount_paid = 0)", name="amount_paid"),
         Index("ix_invoices_customer_created", "customer_id", "id"),
         Index("ix_invoices_customer_issued", "customer_id", "issue_date", "id"),  # My Invoices' order
         CheckConstraint("(exchange_rate IS NULL) = (rate_date IS NULL)", name="rate_has_date"),
@@ -73,6 +75,9 @@ class Invoice(TimestampMixin, Base):
     subtotal: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat_total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # A proforma: the money received for it so far. Each amount received is invoiced when it arrives (an
+    # advance, art. 282 alin. 2 lit. b); an unpaid proforma with money received is "partly paid".
+    amount_paid: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"), server_default="0", nullable=False)
     # Several tax invoices may come from one proforma: the first, and after its full credit note the
     # corrected one (storno and reissue); the domain allows one live tax invoice per sale.
     proforma_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
@@ -107,7 +112,19 @@ class Invoice(TimestampMixin, Base):
     @property
     def is_editable(self) -> bool:
         """Only an unpaid proforma may change its billing data."""
-        return self.kind == "proforma" and self.status == "unpaid"
+        return self.kind == "proforma" and self.status == "unpaid" and not self.amount_paid
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What is left to pay on a proforma (its total less the advances received)."""
+        return self.total - (self.amount_paid or Decimal("0"))
+
+    @property
+    def display_status(self) -> str:
+        """The status people read: an unpaid proforma with money received is `partly_paid`."""
+        if self.kind == "proforma" and self.status == "unpaid" and self.amount_paid:
+            return "partly_paid"
+        return self.status
 
     @property
     def buyer_name(self) -> str:
@@ -134,10 +151,13 @@ class InvoiceLine(Base):
     vat_rate: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # A price set in another currency than the document's: the original unit price and its currency
-    # ("19,00 EUR × 5,0917 = 96,74 lei"); the rate is the invoice's.
+    # A price set in another currency than the document's: the original unit price, its currency and the
+    # BNR rate it was converted at ("19,00 EUR × 5,0917 = 96,74 lei"; older lines: the invoice's rate). A tax
+    # invoice keeps its proforma's converted prices (the amount received) while an EUR one states the rate
+    # of its collection day, so the two rates may differ.
     price_currency: Mapped[str | None] = mapped_column(String(3))
     price_amount: Mapped[Decimal | None] = mapped_column(Money())
+    price_rate: Mapped[Decimal | None] = mapped_column(Rate())
     # On a credit note: the line of the corrected invoice this line reverses.
     corrects_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_lines.id"))
 

@@ -14,6 +14,7 @@ import random
 from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.audit import record as audit
 from hostico.db import for_update
 from hostico.models import OutboxMessage, utcnow
 from hostico.notify.schedule import next_sms_time
@@ -109,10 +110,14 @@ def cancel_pending_sms(session: Session, customer_id: int) -> int:
 
 
 def retry_dead(session: Session, msg: OutboxMessage, *, settings: NotifySettings,
-               now: dt.datetime | None = None) -> None:
-    """Put a dead message back in the queue with a fresh set of attempts (its content is kept)."""
+               now: dt.datetime | None = None, staff_id: int | None = None, ip: str | None = None) -> None:
+    """Put a dead message back in the queue with a fresh set of attempts (its content is kept); audited when
+    staff ask (staff_id)."""
     if msg.status != "dead":
         raise ValueError("only dead messages can be retried")
+    if staff_id is not None:
+        audit(session, "outbox.retried", actor_kind="staff", actor_id=staff_id, obj=msg, customer_id=msg.customer_id,
+              ip=ip, data={"last_error": msg.last_error})
     now = now or utcnow()
     msg.status = "pending"
     msg.attempts = 0

@@ -24,6 +24,7 @@ from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
+BODY_START, BODY_END = "<!--body-->", "<!--/body-->"  # around the message in email/_layout.html
 REASON_LABELS = {"nonpayment": N_("unpaid invoice"), "abuse": N_("abuse"), "other": N_("other reasons")}
 
 
@@ -79,14 +80,33 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
     }
 
 
-def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
-    """Render the subject, text and HTML of an email (its invoice link as a placeholder)."""
-    ctx = _context(session, msg, settings, now)
-    env = environment(message_language(ctx["customer"]))
+def _render_email_in(language: str, msg: OutboxMessage, ctx: dict) -> Rendered:
+    env = environment(language)
     text_module = env.get_template(f"email/{msg.template}.txt").make_module(ctx)
     html = env.get_template(f"email/{msg.template}.html").render(ctx)
     subject = " ".join(str(getattr(text_module, "subject", "Hostico")).split())
     return Rendered(subject=subject, text=str(text_module).strip() + "\n", html=html)
+
+
+def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
+    """Render the subject, text and HTML of an email (its invoice link as a placeholder).
+
+    An email about an invoice to a customer of another language is bilingual, Romanian first (as the
+    invoice itself: docs/fiscal.md), the customer's language after it."""
+    ctx = _context(session, msg, settings, now)
+    language = message_language(ctx["customer"])
+    own = _render_email_in(language, msg, ctx)
+    if language == "ro" or ctx["invoice"] is None:
+        return own
+    romanian = _render_email_in("ro", msg, ctx)
+    html = own.html
+    if romanian.html and own.html and BODY_START in own.html and BODY_END in romanian.html:
+        body = own.html.split(BODY_START, 1)[1].split(BODY_END, 1)[0]
+        head, tail = romanian.html.split(BODY_END, 1)
+        html = (f'{head}<hr style="border:0;border-top:1px solid #dde1ea;margin:20px 0;">'
+                f'<div lang="{language}">{body}</div>{BODY_END}{tail}')
+    return Rendered(subject=f"{romanian.subject} / {own.subject}",
+                    text=f"{romanian.text}\n-----\n\n{own.text}", html=html)
 
 
 def render_sms(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:

@@ -97,7 +97,7 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
     if under_way is not None and under_way.payment_url is None:
         under_way = None  # started before payment pages were kept (accounts_holes_2): nothing to send them back to
     if under_way is not None:
-        same = ({i.invoice_id: i.amount for i in under_way.items} == {p.id: p.total for p in proformas}
+        same = ({i.invoice_id: i.amount for i in under_way.items} == {p.id: p.amount_due for p in proformas}
                 and under_way.gateway == gateway.name and under_way.payment_url)
         if not same:
             raise PaymentsError("in_progress", "A card payment of these proformas is already under way.")
@@ -105,17 +105,17 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
                customer_id=customer.id, data={"proformas": [p.code for p in proformas]})
         return under_way, under_way.payment_url
     currency = proformas[0].currency
-    amount = sum((p.total for p in proformas), Decimal("0"))
+    amount = sum((p.amount_due for p in proformas), Decimal("0"))  # a partly paid proforma: what is left
     checkout = Checkout(reference=new_reference(), customer_id=customer.id, gateway=gateway.name, amount=amount,
                         currency=currency, status="pending")
-    checkout.items = [CheckoutItem(invoice_id=p.id, amount=p.total) for p in proformas]
+    checkout.items = [CheckoutItem(invoice_id=p.id, amount=p.amount_due) for p in proformas]
     session.add(checkout)
     session.flush()
     return_url, cancel_url, notify_url = urls(checkout.reference)
     started = gateway.start_checkout(CheckoutStart(
         reference=checkout.reference, amount=amount, currency=currency, description=description,
         email=customer.email, customer_name=customer.name, return_url=return_url, cancel_url=cancel_url,
-        notify_url=notify_url, language=language, lines=tuple((p.code, p.total) for p in proformas)))
+        notify_url=notify_url, language=language, lines=tuple((p.code, p.amount_due) for p in proformas)))
     checkout.provider_id = started.provider_id
     checkout.payment_url = started.redirect_url
     record(session, "checkout.started", actor_kind="customer", actor_id=customer.id, obj=checkout,
@@ -133,6 +133,15 @@ def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout |
     stmt = select(Checkout).where(Checkout.id == checkout_id).execution_options(populate_existing=True)
     # SQLite: the write lock is taken now, so two deliveries of one notification run one after the other
     return session.scalars(for_update(session, stmt, write_lock=(Checkout.status, [checkout_id]))).one()
+
+
+def record_refused_notification(session: Session, note, *, gateway: str, error: str) -> None:
+    """Keep in the audit log an authentic notification that was wrong (amount, currency): nothing was paid, and
+    staff see it there. The caller rolled the notification's changes back first."""
+    record(session, "checkout.notification_refused", data={
+        "gateway": gateway, "checkout": note.reference[:40], "event": note.event_id, "error": error,
+        "amount": str(note.amount), "currency": note.currency})
+    session.flush()
 
 
 def apply_notification(session: Session, note, *, gateway: str, settings: BillingSettings,
@@ -172,7 +181,7 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
     not_applied = []
     for item in checkout.items:
         proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
-        if (proforma.status != "unpaid" or proforma.total != item.amount or proforma.currency != checkout.currency
+        if (proforma.status != "unpaid" or proforma.amount_due != item.amount or proforma.currency != checkout.currency
                 or follows_rate_table(proforma, settings, today)):
             # Paid another way meanwhile, cancelled or changed (the VAT rate changed since the checkout
             # was created): the money is in, so staff refund it.

@@ -84,3 +84,11 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
                "gateway": checkout.gateway, "gateway_refund": result.refund_id, "credit_note": note.code,
                "tax_invoice": tax.code, "reason": reason})
     return refund
+
+
+def record_refused_refund(session: Session, payment: Payment, err: RefundRefused, *, amount: object,
+                          staff_id: int) -> None:
+    """Keep in the audit log a refund the gateway or the rules refused (after the caller rolled it back)."""
+    record(session, "payment.refund_refused", actor_kind="staff", actor_id=staff_id, object_type="Payment",
+           object_id=payment.id, customer_id=payment.customer_id, data={"code": err.code, "amount": str(amount)})
+    session.flush()

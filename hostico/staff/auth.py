@@ -9,10 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hostico.accounts import second_factor
+from hostico.accounts import login_sessions, second_factor
 from hostico.accounts.passwords import verify_password
-from hostico.audit import record
-from hostico.auth.redirects import safe_next
 from hostico.models import StaffUser
 from hostico.staff.blueprint import STAFF_MFA_KEY, bp
 from hostico.staff.forms import StaffLoginForm, TotpForm
@@ -22,6 +20,7 @@ from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.i18n import error_message
 from hostico.web.login_session import end_session, start_session
+from hostico.web.redirects import safe_next
 from hostico.web.security import no_store, public
 
 # Between the password and the code the session holds only who passed the password, and when.
@@ -92,9 +91,7 @@ def login():
                                     "next": safe_next(next_url, "")}
             if not (staff.totp_secret and staff.totp_enabled):
                 # First login (or an enrolment left unfinished): a fresh secret to scan.
-                second_factor.start_enrolment(staff)
-                record(db.session, "staff.totp_enrolment_started", actor_kind="staff", actor_id=staff.id,
-                       obj=staff, ip=client_ip())
+                second_factor.begin_staff_enrolment(db.session, staff, ip=client_ip())
                 db.session.commit()
                 return redirect(url_for("staff.login_enrol"))
             return redirect(url_for("staff.login_code"))
@@ -144,11 +141,9 @@ def login_enrol():
     form = TotpForm()
     if form.validate_on_submit():
         try:
-            second_factor.confirm_enrolment(db.session, staff, form.code.data)
+            second_factor.finish_staff_enrolment(db.session, staff, form.code.data, ip=client_ip())
         except second_factor.SecondFactorError as err:
             return _refused(form, err, "staff/login_enrol.html", **_enrolment(staff))
-        record(db.session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff,
-               ip=client_ip())
         return _finish_login(staff)
     status = 401 if request.method == "POST" else 200
     return render_template("staff/login_enrol.html", form=form, **_enrolment(staff)), status
@@ -158,8 +153,7 @@ def login_enrol():
 @requires("view")
 def logout():
     """Log the staff user out (POST with CSRF)."""
-    record(db.session, "staff.logout", actor_kind="staff", actor_id=current_user.id, object_type="StaffUser",
-           object_id=current_user.id, ip=client_ip())
+    login_sessions.staff_logged_out(db.session, current_user._get_current_object(), ip=client_ip())
     end_session()  # the server record is revoked: a copy of the cookie stops working too
     db.session.commit()
     flash(_("You have been logged out."), "info")

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from hostico.audit import record
+from hostico.billing.run import run_billing_for_staff
 from hostico.models import BillingRun
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import BillingRunForm
 from hostico.staff.lookups import billing_settings, client_ip
 from hostico.staff.permissions import requires
 from hostico.web.database import db
-
-
-def _json_safe(summary: dict) -> dict:
-    # Dates and Decimals in a summary become strings so the audit entry can store it.
-    return json.loads(json.dumps(summary, default=str))
 
 
 def _page(form: BillingRunForm, summary: dict | None = None, status: int = 200):
@@ -35,10 +28,7 @@ def billing_run():
     form = BillingRunForm()
     if not form.validate_on_submit():
         return _page(form, status=422 if form.is_submitted() else 200)
-    from hostico.billing.run import run_billing  # the billing run lives with the billing engine
-
-    summary = _json_safe(run_billing(db.session, billing_settings(), form.today.data) or {})
-    record(db.session, "billing.run", actor_kind="staff", actor_id=current_user.id, ip=client_ip(),
-           data={"today": form.today.data.isoformat(), "summary": summary})
+    summary = run_billing_for_staff(db.session, billing_settings(), form.today.data, staff_id=current_user.id,
+                                    ip=client_ip())
     db.session.commit()
     return _page(BillingRunForm(formdata=None, today=form.today.data), summary=summary)

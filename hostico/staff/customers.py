@@ -12,8 +12,6 @@ from sqlalchemy import func, or_, select
 
 from hostico.accounts import login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
-from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
@@ -22,6 +20,7 @@ from hostico.staff.lookups import client_ip, customer_or_404
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 
 PER_PAGE = 25
 MAX_PAGE = 400
@@ -129,9 +128,8 @@ def end_sessions(customer_id: int):
     c = customer_or_404(customer_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        count = login_sessions.revoke_all(db.session, c, reason="staff")
-        record(db.session, "customer.sessions_ended", actor_kind="staff", actor_id=current_user.id, obj=c,
-               customer_id=c.id, ip=client_ip(), data={"count": count})
+        count = login_sessions.end_customer_sessions(db.session, c, actor_kind="staff", actor_id=current_user.id,
+                                                     reason="staff", ip=client_ip())
         db.session.commit()
         flash(ngettext("Ended %(num)d session of the customer.", "Ended %(num)d sessions of the customer.", count),
               "success")

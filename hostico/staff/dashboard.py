@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
+from hostico.billing.queries import not_yet_due, overdue, unpaid_proforma
 from hostico.billing.reports import oss_status
+from hostico.efactura.oauth import connection as anaf_connection
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
@@ -22,21 +24,19 @@ def index():
     """Show unpaid and overdue proformas, suspended services, dead messages and the last billing run."""
     today = business_today()
     s = db.session
-    unpaid = (Invoice.kind == "proforma", Invoice.status == "unpaid")
-    overdue = (*unpaid, Invoice.due_date < today)
     counts = {
-        "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(*unpaid)),
-        "overdue": s.scalar(select(func.count()).select_from(Invoice).where(*overdue)),
+        "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(unpaid_proforma())),
+        "overdue": s.scalar(select(func.count()).select_from(Invoice).where(overdue(today))),
         "suspended": s.scalar(select(func.count()).select_from(Service).where(Service.status == "suspended")),
         "dead": s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")),
     }
     overdue_rows = s.execute(
         select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
-        .where(*overdue).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+        .where(overdue(today)).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
     ).all()
     unpaid_rows = s.execute(
         select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
-        .where(*unpaid, Invoice.due_date >= today).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
+        .where(not_yet_due(today)).order_by(Invoice.due_date, Invoice.id).limit(LIST_LIMIT)
     ).all()
     suspended_rows = s.execute(
         select(Service, Customer.name).join(Customer, Customer.id == Service.customer_id)
@@ -47,6 +47,8 @@ def index():
         select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
     efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
+    if efactura is not None and app_settings().efactura.mode in ("test", "prod"):
+        efactura["connection"] = anaf_connection(s, app_settings().efactura)
     oss = oss_status(s, today.year)  # EU consumer sales against the OSS threshold (docs/reports.md)
     last_run = s.scalar(select(BillingRun).order_by(BillingRun.started_at.desc(), BillingRun.id.desc()).limit(1))
     return render_template("staff/dashboard.html", counts=counts, overdue=overdue_rows, unpaid=unpaid_rows,

@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.efactura import oauth
 from hostico.efactura.errors import AnafError
@@ -31,6 +29,7 @@ from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import N_, country_names
 
@@ -187,14 +186,11 @@ def efactura_oauth_callback():
     try:
         tokens = oauth.exchange_code(settings, code)
     except AnafError as err:
-        record(db.session, "efactura.connect_failed", actor_kind="staff", actor_id=current_user.id,
-               ip=client_ip(), data={"error": err.code})
+        oauth.connection_refused(db.session, err.code, staff_id=current_user.id, ip=client_ip())
         db.session.commit()
         flash(_("ANAF refused the authorisation: %(error)s", error=str(err)), "error")
         return redirect(url_for("staff.efactura"), code=303)
-    oauth.save_tokens(db.session, settings, tokens, connected_by=current_user.id)
-    record(db.session, "efactura.connected", actor_kind="staff", actor_id=current_user.id, ip=client_ip(),
-           data={"expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None})
+    oauth.connect(db.session, settings, tokens, staff_id=current_user.id, ip=client_ip())
     db.session.commit()
     flash(_("Connected to ANAF's e-Factura."), "success")
     return redirect(url_for("staff.efactura"), code=303)

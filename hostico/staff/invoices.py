@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from hostico.billing.buyers.profiles import is_usable
-from hostico.billing.corrections import remaining_to_credit
+from hostico.billing.corrections import reissue_citation, remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
-from hostico.billing.payments import record_payment
+from hostico.billing.payments import payment_with_key, record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
@@ -56,7 +56,7 @@ def payment_form(invoice: Invoice) -> PaymentForm:
         SelectChoice("other", _("Another payer (fill in below)"))]
     form.profiles = {f"profile:{p.id}": p for p in profiles}
     if form.amount.data is None:
-        form.amount.data = invoice.total
+        form.amount.data = invoice.amount_due
     if form.received_on.data is None and not form.is_submitted():
         form.received_on.data = business_today()
     return form
@@ -106,6 +106,7 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
         select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
     return render_template(
         "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
+        citation=reissue_citation(s, invoice),
         source=source, events=events, payments=payments, messages=messages,
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),
@@ -163,7 +164,7 @@ def record_transfer(code: str):
     if not form.validate_on_submit():
         return _invoice_page(inv, pay_form=form, status=422)
     key = f"staff-transfer:{form.key.data}"
-    if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+    if payment_with_key(db.session, key):
         flash(_("This payment was already recorded."), "info")
         return _back(inv)
     buyer = None
@@ -186,13 +187,17 @@ def record_transfer(code: str):
         return _back(inv)
     except IntegrityError:
         db.session.rollback()
-        if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+        if payment_with_key(db.session, key):
             flash(_("This payment was already recorded."), "info")  # the same form sent twice at once
         else:
             flash(_("The payment could not be recorded; nothing was changed."), "error")
         return _back(inv)
     tax = db.session.get(Invoice, payment.tax_invoice_id)
-    flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
+    if inv.status == "unpaid":
+        flash(_("Payment recorded; advance tax invoice %(code)s issued. %(due)s is left to pay.", code=tax.code,
+                due=money(inv.amount_due, inv.currency)), "success")
+    else:
+        flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
     return _back(inv)
 
 

@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hostico.audit import record
-from hostico.auth.forms import EmptyForm
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.links import LINK_PLACEHOLDER
@@ -17,6 +15,7 @@ from hostico.staff.blueprint import bp
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
+from hostico.web.forms import EmptyForm
 
 PAGE_SIZE = 50
 # The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.
@@ -89,10 +88,7 @@ def outbox_retry(message_id: int):
     if msg.status != "dead":
         flash(_("Only dead messages can be retried; this one is %(status)s.", status=msg.status), "error")
         return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)
-    previous_error = msg.last_error
-    retry_dead(db.session, msg, settings=app_settings().notify)
-    record(db.session, "outbox.retried", actor_kind="staff", actor_id=current_user.id, obj=msg,
-           customer_id=msg.customer_id, ip=request.remote_addr, data={"last_error": previous_error})
+    retry_dead(db.session, msg, settings=app_settings().notify, staff_id=current_user.id, ip=request.remote_addr)
     db.session.commit()
     flash(_("Message %(id)s is queued again.", id=msg.id), "success")
     return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)

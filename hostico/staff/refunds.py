@@ -12,11 +12,10 @@ from flask_login import current_user
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from hostico.audit import record
 from hostico.models import Invoice, Payment
 from hostico.payments.errors import RefundRefused
 from hostico.payments.gateways import get_gateway
-from hostico.payments.refunds import refund_card_payment
+from hostico.payments.refunds import record_refused_refund, refund_card_payment
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
@@ -74,9 +73,7 @@ def refund(payment_id: int):
     except RefundRefused as err:
         db.session.rollback()
         log.warning("refund of payment %s refused: %s", payment_id, err)
-        record(db.session, "payment.refund_refused", actor_kind="staff", actor_id=current_user.id,
-               object_type="Payment", object_id=payment_id, customer_id=payment.customer_id,
-               data={"code": err.code, "amount": str(form.amount.data)})
+        record_refused_refund(db.session, payment, err, amount=form.amount.data, staff_id=current_user.id)
         db.session.commit()
         flash(_refusal(err), "error")
         return back

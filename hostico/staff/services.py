@@ -6,7 +6,6 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hostico.auth.forms import EmptyForm
 from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
@@ -14,7 +13,7 @@ from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires
 from hostico.web.database import db
-from hostico.web.forms import Form
+from hostico.web.forms import EmptyForm, Form
 
 
 def _back(service):

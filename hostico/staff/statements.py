@@ -24,7 +24,7 @@ LINE_STATUSES = ("unmatched", "dismissed", "matched")
 REASON_LABELS = {
     "no_reference": N_("no proforma number in the text"),
     "unknown_reference": N_("the number names no proforma"),
-    "amount": N_("amount differs from the proforma total"),
+    "amount": N_("amount is more than is left to pay on the proforma"),
     "currency": N_("currency differs from the proforma's"),
     "not_unpaid": N_("the proforma is already paid or cancelled"),
     "ambiguous": N_("several proformas fit"),
@@ -58,8 +58,8 @@ def refusal_message(err: StatementLineRefused) -> str:
         "not_open": lambda: _("This line was already matched or dismissed."),
         "unknown_proforma": lambda: _("There is no proforma %(code)s.", code=p.get("code", "")),
         "not_unpaid": lambda: _("Proforma %(code)s is not unpaid; it cannot be paid again.", code=p.get("code", "")),
-        "amount": lambda: _("The credit of %(amount)s does not equal the total of %(code)s, %(total)s; a "
-                            "proforma is paid only by its exact total.", code=p.get("code"),
+        "amount": lambda: _("The credit of %(amount)s is more than the %(total)s left to pay on %(code)s.",
+                            code=p.get("code"),
                             amount=money(p.get("amount"), p.get("currency")),
                             total=money(p.get("total"), p.get("currency"))),
         "currency": lambda: _("The credit is in %(currency)s but the proforma is in %(proforma_currency)s.",

@@ -15,9 +15,8 @@ import logging
 from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
 
-from hostico.audit import record
 from hostico.billing.errors import PaymentRefused
-from hostico.payments.checkout import apply_notification
+from hostico.payments.checkout import apply_notification, record_refused_notification
 from hostico.payments.errors import NotificationRefused, NotificationRejected
 from hostico.payments.gateways import get_gateway
 from hostico.web.app_settings import settings as app_settings
@@ -71,9 +70,7 @@ def receive(name: str):
     except (NotificationRefused, PaymentRefused) as exc:
         db.session.rollback()
         # Authentic but wrong (amount, currency): nothing is paid; staff see it in the audit log.
-        record(db.session, "checkout.notification_refused", data={
-            "gateway": name, "checkout": note.reference[:40], "event": note.event_id,
-            "error": getattr(exc, "code", str(exc)), "amount": str(note.amount), "currency": note.currency})
+        record_refused_notification(db.session, note, gateway=name, error=getattr(exc, "code", str(exc)))
         db.session.commit()
         return _answer(gateway, False, getattr(exc, "code", "refused"))
     log.info("%s notification %s for %s: %s", name, note.event_id, note.reference[:40], outcome)

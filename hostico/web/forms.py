@@ -26,3 +26,7 @@ class Form(FlaskForm):
             if isinstance(field, StringField) and not isinstance(field, PasswordField):
                 extra.setdefault(name, []).insert(0, clean_text)
         return super().validate(extra)
+
+
+class EmptyForm(Form):
+    """Carries only the CSRF token, for POST buttons (logout, toggles)."""

@@ -21,6 +21,7 @@ from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from hostico import locales
 from hostico.errors import N_, FieldMessage, Msg, TranslatableError
@@ -128,7 +129,8 @@ def translate_message(message: object) -> str:
 
 
 STATUS_LABELS = {
-    "unpaid": N_("unpaid"), "paid": N_("paid"), "cancelled": N_("cancelled"), "issued": N_("issued"),
+    "unpaid": N_("unpaid"), "partly_paid": N_("partly paid"), "paid": N_("paid"), "cancelled": N_("cancelled"),
+    "issued": N_("issued"),
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
     "approved": N_("approved"), "rejected": N_("rejected"),
@@ -161,6 +163,8 @@ EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),
     "reissue_of": N_("reissue of %(invoice)s from %(proforma)s"),
     "paid_with": N_("%(method)s; tax invoice %(tax)s"),
+    "paid_part_with": N_("%(amount)s %(currency)s by %(method)s, advance tax invoice %(tax)s; %(due)s %(currency)s "
+                         "left to pay"),
     "service_terminated": N_("service %(domain)s terminated"),
     "order_expired": N_("order unpaid for %(days)s days: expired"),
     "renewal": N_("renewal"),
@@ -263,7 +267,41 @@ def event_note(event, lang: str | None = None) -> str:
     return ": ".join(part for part in (said, event.note or "") if part)
 
 
+def bilingual(msgid: str, lang: str, **params: object) -> Markup:
+    """A document's label in Romanian first and, for a reader of another language, theirs beside it
+    ("Data emiterii / Issue date"): Romanian is required on Romanian accounting documents (docs/fiscal.md)."""
+    def said(language: str) -> str:
+        text = locales.translations(language).ugettext(msgid)
+        try:
+            return text % params if params else text
+        except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a parameter: the English
+            return msgid % params if params else msgid
+
+    romanian = said("ro")
+    other = romanian if lang == "ro" else said(lang)
+    if other == romanian:  # Romanian, or a label the same in both ("CUI/CIF", "IBAN")
+        return Markup("{}").format(romanian)
+    return Markup('<span lang="ro">{}</span> <span class="other-language" lang="{}">/ {}</span>').format(
+        romanian, lang, other)
+
+
+def bilingual_label(name: str, key: str | None, lang: str) -> Markup:
+    """A label (an invoice kind…) as `bilingual` writes it."""
+    msgid = LABEL_MAPS[name].get(key or "", key or "")
+    return bilingual(msgid, lang) if msgid else Markup("")
+
+
 # Filters (Jinja calls a filter directly; a global goes through Context.call): the language from the context.
+@pass_context
+def _bilingual_global(ctx: Context, msgid: str, **params: object) -> Markup:
+    return bilingual(msgid, _lang(ctx), **params)
+
+
+@pass_context
+def _bilingual_label_global(ctx: Context, name: str, key: str | None) -> Markup:
+    return bilingual_label(name, key, _lang(ctx))
+
+
 def _label_filter(name: str):
     @pass_context
     def label(ctx: Context, key: str | None) -> str:
@@ -304,7 +342,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(get_locale=get_locale, language=language, lang_url=lang_url,
                                  language_names=LANGUAGE_NAMES, labels=_labels_global,
                                  status_label=_label_filter("status"), invoice_kind_label=_label_filter("invoice_kind"),
-                                 error_message=error_message, event_note=_event_note_global)
+                                 error_message=error_message, event_note=_event_note_global,
+                                 ro_en=_bilingual_global, ro_en_label=_bilingual_label_global)
     app.jinja_env.filters.update(
         money=_money_filter, date=_date_filter, datetime=datetime, status_label=_label_filter("status"),
         invoice_kind_label=_label_filter("invoice_kind"), reason_label=_label_filter("suspension_reason"),

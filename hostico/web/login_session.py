@@ -72,11 +72,6 @@ def end_session(reason: str = "logout") -> None:
     session.clear()
 
 
-def end_other_sessions(user, *, reason: str) -> int:
-    """End every session of user but the current one; return how many ended."""
-    return login_sessions.revoke_all(db.session, user, reason=reason, keep=current_record())
-
-
 def load_user(user_id: str):
     """flask-login's user loader: the user of the cookie, only while its server record is live."""
     found = None

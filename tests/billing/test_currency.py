@@ -15,7 +15,7 @@ from hostico.billing.payments import record_payment
 from hostico.billing.rate_job import RateRefresher
 from hostico.billing.settings import BillingSettings
 from hostico.models import ExchangeRate, Invoice
-from tests.bnrserver import FakeBnr, feed
+from tests.fakes.bnr import FakeBnr, feed
 
 FRIDAY, MONDAY, TUESDAY = dt.date(2026, 5, 29), dt.date(2026, 6, 1), dt.date(2026, 6, 2)
 EUR_19 = [LineSpec("Cloud VPS", Decimal("19.00"), currency="EUR")]

@@ -40,8 +40,8 @@ def pay_transfer(session, settings, proforma, amount, buyer):
 
 def test_reverse_charge_proforma_paid_by_a_romanian_person_gets_a_21_percent_lei_invoice(
         session, settings, german_proforma):
-    with pytest.raises(PaymentRefused) as refused:  # the proforma's 20.00 EUR is not what this payer owes
-        pay_transfer(session, settings, german_proforma, "20.00", RO_PERSON)
+    with pytest.raises(PaymentRefused) as refused:  # more than this payer owes (121.00 lei)
+        pay_transfer(session, settings, german_proforma, "121.01", RO_PERSON)
     assert refused.value.field == "amount" and refused.value.params["total"] == "121.00"
     assert refused.value.params["currency"] == "RON"
     session.rollback()

@@ -64,7 +64,10 @@ def test_share_capital_is_printed_on_page_pdf_and_e_factura(app, client, make, s
     proforma = make.make_proforma(customer, profile=make.make_profile(customer, county="RO-BV"), amount="10.00",
                                   today=TODAY, settings=settings)
     page, pdf = pages(client, proforma.code)
-    assert "Share capital: 45.000 lei" in page and "Share capital: 45.000 lei" in pdf
+    # an English-language customer's document: Romanian first, English beside it
+    assert ('<span lang="ro">Capital social</span> <span class="other-language" lang="en">/ Share capital</span>: '
+            "45.000 lei") in page
+    assert "Capital social / Share capital: 45.000 lei" in pdf
     payment = record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
                              today=TODAY)
     session.commit()

@@ -53,8 +53,8 @@ def test_proforma_issued_at_19_and_paid_after_the_change_gets_a_21_percent_tax_i
     customer = make.make_customer()
     proforma = make.make_proforma(customer, amount="100.00", today=BEFORE, settings=settings)
     assert (proforma.lines[0].vat_rate, proforma.total) == (Decimal("19"), Decimal("119.00"))
-    with pytest.raises(PaymentRefused) as refused:  # the old total no longer pays it
-        record_payment(session, proforma.id, amount=Decimal("119.00"), method="bank_transfer", settings=settings,
+    with pytest.raises(PaymentRefused) as refused:  # more than the total at the new rate
+        record_payment(session, proforma.id, amount=Decimal("121.01"), method="bank_transfer", settings=settings,
                        today=AFTER)
     assert refused.value.code == "amount_mismatch" and refused.value.params["total"] == "121.00"
     session.rollback()
@@ -65,6 +65,25 @@ def test_proforma_issued_at_19_and_paid_after_the_change_gets_a_21_percent_tax_i
     assert (tax.vat_total, tax.total) == (Decimal("21.00"), payment.amount)
     [event] = events(session, proforma)
     assert (event.before["total"], event.after["total"]) == ("119.00", "121.00")
+
+
+def test_the_old_total_paid_after_the_change_is_accepted_and_the_rest_stays_due(session, make, settings):
+    customer = make.make_customer()
+    proforma = make.make_proforma(customer, amount="100.00", today=BEFORE, settings=settings)
+    assert proforma.total == Decimal("119.00")
+    payment = record_payment(session, proforma.id, amount=Decimal("119.00"), method="bank_transfer",
+                             settings=settings, today=AFTER)
+    advance = tax_of(session, payment)
+    assert [(line.vat_rate, line.net, line.vat) for line in advance.lines] == [
+        (Decimal("21"), Decimal("98.35"), Decimal("20.65"))]
+    assert advance.total == Decimal("119.00")
+    proforma = session.get(Invoice, proforma.id)
+    assert (proforma.status, proforma.display_status, proforma.total, proforma.amount_due) == (
+        "unpaid", "partly_paid", Decimal("121.00"), Decimal("2.00"))
+    rest = record_payment(session, proforma.id, amount=Decimal("2.00"), method="bank_transfer", settings=settings,
+                          today=AFTER)
+    final = tax_of(session, rest)
+    assert final.total == Decimal("2.00") and proforma.status == "paid"
 
 
 def test_money_received_before_the_change_is_taxed_at_the_old_rate(session, make, settings):

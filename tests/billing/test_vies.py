@@ -5,6 +5,7 @@ import datetime as dt
 import time
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from hostico.billing import vies
@@ -49,6 +50,7 @@ def test_member_state_unavailable_is_pending_not_invalid(fake_vies):
         assert (answer.status, answer.valid, answer.error) == ("pending", None, behaviour)
 
 
+@pytest.mark.slow
 def test_slow_or_absent_vies_is_pending_within_the_timeout(fake_vies):
     fake_vies.default, fake_vies.delay = "slow", 3.0
     started = time.monotonic()

@@ -50,7 +50,7 @@ def browser(playwright_instance):
 def live_server(app):
     """Serve the test app on a free port of 127.0.0.1 in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     reconfigure(app, BASE_URL=f"http://127.0.0.1:{server.server_port}")
     yield app.config["BASE_URL"]

@@ -75,6 +75,7 @@ def test_vies_unavailable_keeps_romanian_vat_tells_the_customer_and_a_retry_appl
     assert (inv.vat_category, inv.total) == ("AE", Decimal("20.00"))
 
 
+@pytest.mark.slow
 def test_vies_slower_than_the_timeout_counts_as_unavailable(client, session, proforma, fake_vies):
     fake_vies.default, fake_vies.delay = "slow", 3.0
     body = post_edit(client, proforma.code, DE_COMPANY).get_data(as_text=True)

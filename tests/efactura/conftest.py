@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
 from hostico.web.database import db
 from tests.conftest import reconfigure
-from tests.efactura.fake_anaf import FakeAnaf
+from tests.fakes.anaf_spv import FakeAnaf
 
 # The buyer kinds e-Factura documents carry (docs/efactura.md): billing-profile data as a customer would type it.
 BUYERS = {
@@ -65,7 +65,7 @@ def issue(make, session, settings):
 @pytest.fixture
 def anaf_registry(app):
     """A fake PlatitorTvaRest on 127.0.0.1 that the app's ANAF_PUBLIC_URL points to."""
-    from tests.efactura.fake_anaf_registry import FakeAnafRegistry, registry_entry
+    from tests.fakes.anaf_registry import FakeAnafRegistry, registry_entry
 
     fake = FakeAnafRegistry()
     fake.companies[34567892] = registry_entry(34567892, "EXEMPLU SRL")

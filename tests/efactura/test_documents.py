@@ -168,3 +168,41 @@ def test_proforma_has_no_document(make):
     with pytest.raises(DocumentError):
         build_document(proforma)
     assert route_for(proforma) is None
+
+
+def test_tax_invoice_carries_its_collection_date_as_bt7_and_a_credit_note_none(issue):
+    tax, note = issue("ro_company", credit=True)
+    xml = build_document(tax)
+    assert xpath(xml, "/*/cbc:TaxPointDate") == [tax.collected_on.isoformat()] == ["2026-11-20"]
+    assert xpath(xml, "/*/cac:InvoicePeriod/cbc:DescriptionCode") == []  # BT-8 never beside BT-7 (BR-CO-03)
+    assert validate_document(xml) == []
+    assert xpath(build_document(note), "/*/cbc:TaxPointDate") == []
+    eur, _ = issue("eu_reverse_charge")
+    assert xpath(build_document(eur), "/*/cbc:TaxPointDate") == ["2026-11-20"]
+    assert validate_document(build_document(eur)) == []
+
+
+# Since 2026 a business not established in Romania but registered for VAT here is reported (upload, its RO code).
+REGISTERED_IN_RO = {
+    "eu_with_ro_code": dict(BUYERS["eu_reverse_charge"], vat_number="RO34567892", vies=None),
+    "eu_with_ro_code_vies_valid": dict(
+        BUYERS["eu_reverse_charge"], vat_number="RO34567892",
+        vies={"vat_number": "RO34567892", "status": "valid", "valid": True, "name": "Beispiel GmbH",
+              "request_id": "WAPIAAAAZ0000000002", "checked_at": "2026-11-18T10:00:00+00:00"}),
+    "non_eu_with_ro_code": dict(BUYERS["non_eu_company"], vat_number="RO34567892"),
+}
+
+
+@pytest.mark.parametrize("buyer", list(REGISTERED_IN_RO))
+def test_foreign_business_registered_for_vat_in_romania_is_reported_with_its_ro_code(issue, buyer):
+    tax, note = issue(REGISTERED_IN_RO[buyer], credit=True)
+    for document, standard in ((tax, "UBL"), (note, "CN")):
+        route = route_for(document)
+        assert route is not None, buyer
+        assert (route.endpoint, route.params, route.extern, route.buyer_id) == (
+            "upload", {"standard": standard}, False, "34567892")
+        xml = build_document(document)
+        assert [str(f) for f in validate_document(xml)] == []
+        assert xpath(xml, "//cac:AccountingCustomerParty//cac:PartyLegalEntity/cbc:CompanyID") == ["34567892"]
+        vat_ids = xpath(xml, "//cac:AccountingCustomerParty//cac:PartyTaxScheme/cbc:CompanyID")
+        assert vat_ids == ([] if tax.vat_category == "O" else ["RO34567892"])

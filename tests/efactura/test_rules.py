@@ -118,6 +118,20 @@ def test_rule_refuses_the_broken_document(rule, breakage):
     assert rule in rules_of(root)
 
 
+def test_br_co_03_vat_point_date_and_its_code_are_mutually_exclusive():
+    root = document()
+    point = etree.Element(f"{{{NS['cbc']}}}TaxPointDate")
+    point.text = "2026-11-20"
+    root.find("cbc:DocumentCurrencyCode", NS).addprevious(point)
+    assert validate_document(etree.tostring(root)) == []
+    period = etree.Element(f"{{{NS['cac']}}}InvoicePeriod")
+    etree.SubElement(period, f"{{{NS['cbc']}}}DescriptionCode").text = "432"
+    root.find("cac:AccountingSupplierParty", NS).addprevious(period)
+    assert "BR-CO-03" in rules_of(root)
+    point.text = "20.11.2026"
+    assert "BR-RO-DT001" in rules_of(root)
+
+
 def test_br_ro_a020_at_most_twenty_notes():
     root = document()
     for _ in range(21):

@@ -6,10 +6,13 @@ import datetime as dt
 import json
 import time
 
+import pytest
+
 from hostico.efactura.deadline import deadline_for
 from tests.conftest import reconfigure
 
 
+@pytest.mark.slow
 def test_simulate_mode_takes_documents_from_pending_to_ok_without_credentials(app, runner, issue, tmp_path):
     state_file = tmp_path / "spv.json"
     reconfigure(app, EFACTURA="simulate", EFACTURA_SIMULATOR_FILE=str(state_file), ANAF_CLIENT_ID="",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from hostico.efactura.jobs import sync
@@ -21,6 +22,7 @@ def states(session) -> dict[str, EfacturaDocument]:
                                 .join(EfacturaDocument, EfacturaDocument.invoice_id == Invoice.id)).all())
 
 
+@pytest.mark.slow
 def test_one_poisoned_invoice_and_fifty_good_ones_fifty_uploaded(anaf, anaf_config, session_factory, session, issue):
     poisoned, _ = issue(POISONED)
     good = [issue("person_without_cnp" if n % 2 else "ro_company")[0] for n in range(50)]

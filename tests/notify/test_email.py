@@ -24,7 +24,9 @@ def test_proforma_email_has_text_and_html_parts_with_the_invoice_link(session, m
     assert envelope.rcpt_tos == ["ana@example.com"]
     msg = _parse(envelope)
     assert msg["From"] == "Hostico <billing@hostico.example>"
-    assert msg["Subject"] == f"Proforma {invoice.code} for your order"
+    # an email about an invoice to an English-language customer: Romanian first, English beside it
+    assert msg["Subject"] == (f"Proforma {invoice.code} pentru comanda dumneavoastră / "
+                              f"Proforma {invoice.code} for your order")
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
@@ -48,7 +50,8 @@ def test_receipt_email_links_the_tax_invoice(session, make, settings, smtp_serve
     msg = _parse(smtp_server.messages[0])
     tax_code = outbox()[0].context["invoice_code"]
     assert tax_code.startswith("HST-") and payment.tax_invoice_id
-    assert msg["Subject"] == f"Payment received: tax invoice {tax_code}"
+    assert msg["Subject"] == (f"Plată primită: factura fiscală {tax_code} / "
+                              f"Payment received: tax invoice {tax_code}")
     html = msg.get_body(("html",)).get_content()
     assert re.search(r'<a href="http://localhost/m/[A-Za-z0-9._-]+"[^>]*>' + tax_code + "</a>", html)
 

@@ -127,6 +127,7 @@ def test_backoff_doubles_and_is_capped():
         assert len(values) > 1  # jitter
 
 
+@pytest.mark.slow
 def test_parallel_workers_never_send_a_message_twice(app, session, make, deliver, sms_file, outbox, monkeypatch):
     """PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the claiming UPDATE holds the write lock."""
     import time

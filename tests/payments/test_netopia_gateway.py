@@ -13,7 +13,7 @@ from hostico.payments.errors import GatewayUnavailable, NotificationRejected, Re
 from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID, PENDING
 from hostico.web.app_settings import settings as app_settings
-from tests.payments.fakes import FakeNetopia
+from tests.fakes.gateways import FakeNetopia
 
 
 @pytest.fixture
@@ -46,6 +46,7 @@ def test_start_payment_gets_the_hosted_page(app, fake_netopia):
     assert body["payment"]["instrument"] is None  # no card data ever leaves the app
 
 
+@pytest.mark.slow
 def test_start_errors_become_gateway_unavailable(app, fake_netopia):
     with pytest.raises(GatewayUnavailable) as err:
         get_gateway(GatewayConfig.from_config(dict(app.config, NETOPIA_API_KEY="wrong"))).start_checkout(_start())

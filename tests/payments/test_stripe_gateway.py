@@ -13,7 +13,7 @@ from hostico.payments.errors import GatewayUnavailable, NotificationRejected, Re
 from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
 from hostico.payments.gateways.base import FAILED, PAID
 from hostico.web.app_settings import settings as app_settings
-from tests.payments.fakes import FakeStripe
+from tests.fakes.gateways import FakeStripe
 
 
 @pytest.fixture
@@ -49,6 +49,7 @@ def test_start_creates_a_checkout_session_with_one_line_per_proforma(app, fake_s
     assert form["client_reference_id"] == "chk_test" and form["mode"] == "payment"
 
 
+@pytest.mark.slow
 def test_start_errors_become_gateway_unavailable(app, fake_stripe):
     gateway = get_gateway(app_settings(app).payments)
     with pytest.raises(GatewayUnavailable) as err:

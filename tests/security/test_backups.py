@@ -12,6 +12,7 @@ from sqlalchemy import text
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.slow
 def test_nightly_backup_restores_into_a_scratch_database(engine_name, database_url, make, session, tmp_path):
     if engine_name != "postgres":
         pytest.skip("pg_dump backups are for the PostgreSQL production database")

@@ -97,6 +97,7 @@ def _fuzz_form(app, client, world, role, form, failures):
         failures.append(f"{role} {form.method} {form.action} (from {form.page}): {exc}"[:3000])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_no_form_yields_a_server_error_on_odd_input(app, world, role):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash shows as a 500, as it would in production

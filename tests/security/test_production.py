@@ -87,6 +87,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_gunicorn_serves_the_app_and_its_access_log_keeps_no_tokens(database_url, tmp_path):
     port = _free_port()
     log = tmp_path / "access.log"
@@ -124,6 +125,7 @@ def test_gunicorn_serves_the_app_and_its_access_log_keeps_no_tokens(database_url
     assert "SECRETPAYLOAD" not in text and "leak@example.com" not in text and "next=" not in text
 
 
+@pytest.mark.slow
 def test_the_app_recovers_when_database_connections_are_cut(engine_name, app, client, make, login_as, database_url,
                                                             session):
     """docs/security.md 30: PostgreSQL restarted or connections killed: the next request works without a restart."""

@@ -39,6 +39,7 @@ def test_the_local_location_check_reads_urls_like_a_browser(location, local):
     assert is_local_location(location) is local
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_no_get_route_redirects_off_site(app, world, role):
     client = app.test_client()

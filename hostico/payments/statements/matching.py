@@ -107,7 +107,8 @@ def _pay(session: Session, line: BankStatementLine, proforma: Invoice, *, settin
 
 def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry, *, settings: BillingSettings,
                 today: dt.date) -> None:
-    """Pay the one unpaid proforma the credit names with the same amount and currency, else say why not."""
+    """Pay the one unpaid proforma the credit names, in its currency and for at most what is left to pay on it
+    (a smaller amount is an advance), else say why not."""
     text = " ".join(filter(None, [entry.remittance, entry.structured_reference, entry.extra_text]))
     numbers = proforma_numbers(text, settings.proforma_series)
     line.status = "unmatched"
@@ -123,7 +124,8 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
     if len(proformas) == 1:
         line.proforma_id = proformas[0].id  # a suggestion for staff, even when it cannot be paid
     unpaid = [p for p in proformas if p.status == "unpaid"]
-    exact = [p for p in unpaid if p.total == line.amount and p.currency == line.currency]
+    # Any amount up to what is left to pay pays it: a part is an advance (docs/payments.md, Advances).
+    exact = [p for p in unpaid if 0 < line.amount <= p.amount_due and p.currency == line.currency]
     if not proformas:
         line.reason = "unknown_reference"
     elif not unpaid:
@@ -225,7 +227,8 @@ def find_proforma(session: Session, code: str, settings: BillingSettings) -> Inv
 
 def match_line(session: Session, line_id: int, proforma_code: str, *, settings: BillingSettings, today: dt.date,
                staff_id: int, note: str | None = None) -> BankStatementLine:
-    """Record an unmatched credit as the bank transfer that pays a proforma; amounts and currencies must agree."""
+    """Record an unmatched credit as the bank transfer that pays a proforma (all or part of what is left to pay);
+    currencies must agree."""
     line = _open_line(session, line_id)
     proforma = find_proforma(session, proforma_code, settings)
     if proforma is None:
@@ -238,9 +241,9 @@ def match_line(session: Session, line_id: int, proforma_code: str, *, settings: 
         raise StatementLineRefused("currency", f"The credit is in {line.currency}, the proforma in "
                                    f"{proforma.currency}.", currency=line.currency,
                                    proforma_currency=proforma.currency)
-    if proforma.total != line.amount:
-        raise StatementLineRefused("amount", f"The credit of {line.amount} does not equal the proforma total "
-                                   f"{proforma.total}.", amount=line.amount, total=proforma.total,
+    if line.amount > proforma.amount_due:
+        raise StatementLineRefused("amount", f"The credit of {line.amount} is more than the {proforma.amount_due} left"
+                                   f" to pay on {proforma.code}.", amount=line.amount, total=proforma.amount_due,
                                    currency=line.currency, code=proforma.code)
     if line.booking_date < proforma.issue_date:
         raise StatementLineRefused("before_proforma", f"The money arrived on {line.booking_date}, before "

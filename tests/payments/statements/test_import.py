@@ -36,11 +36,15 @@ def _reasons(session):
 def test_statement_pays_the_named_proformas_and_keeps_the_rest_unmatched(session, settings, proformas, first,
                                                                         overlap):
     result = _import(session, settings, first)
-    assert (result.matched, result.unmatched, result.already_imported, result.debits_ignored) == (2, 4, 1, 1)
-    assert result.summary() == "matched 2, unmatched 4, already imported 1"
+    assert (result.matched, result.unmatched, result.already_imported, result.debits_ignored) == (3, 3, 1, 1)
+    assert result.summary() == "matched 3, unmatched 3, already imported 1"
     session.expire_all()
     p1, p2, p4 = (session.get(Invoice, proformas[k].id) for k in ("p1", "p2", "p4"))
     assert (p1.status, p2.status, p4.status) == ("paid", "paid", "unpaid")
+    # "avans HPF-000004": 100.00 of 242.00 is recorded as an advance, the rest stays due
+    assert (p4.display_status, p4.amount_paid, p4.amount_due) == ("partly_paid", Decimal("100.00"), Decimal("142.00"))
+    advance = session.scalar(select(Invoice).where(Invoice.proforma_id == p4.id, Invoice.kind == "tax"))
+    assert advance.total == Decimal("100.00") and advance.lines[0].description == "Avans pentru proforma HPF-000004"
     payment = session.scalar(select(Payment).where(Payment.invoice_id == p1.id))
     assert payment.method == "bank_transfer" and payment.amount == Decimal("121.00")
     assert "BT2611300001" in payment.reference and "RO66BACX0000001234567890" in payment.reference
@@ -53,19 +57,20 @@ def test_statement_pays_the_named_proformas_and_keeps_the_rest_unmatched(session
     assert line.booking_date == dt.date(2026, 11, 30) and line.proforma_id == p1.id
     # paying the proforma lifted the service's nonpayment suspension
     assert session.get(Service, proformas["service"].id).status == "active"
-    assert _reasons(session) == [("12.10", "not_unpaid"), ("100.00", "amount"), ("75.00", "no_reference"),
-                                 ("75.00", "no_reference")]
+    assert _reasons(session) == [("12.10", "not_unpaid"), ("75.00", "no_reference"), ("75.00", "no_reference")]
 
     again = _import(session, settings, first)
     assert (again.matched, again.unmatched, again.already_imported) == (0, 0, 7)
-    assert _count(session, Payment, Payment.method == "bank_transfer") == 2
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 3
     assert _count(session, BankStatementLine) == 6
 
-    # the next day's statement repeats two credits: they are not recorded again
+    # the next day's statement repeats two credits: they are not recorded again; its 242.00 for HPF-000004 is
+    # more than the 142.00 left to pay after the advance, so it waits for staff
     later = _import(session, settings, overlap)
-    assert (later.matched, later.unmatched, later.already_imported) == (1, 1, 2)
+    assert (later.matched, later.unmatched, later.already_imported) == (0, 2, 2)
     session.expire_all()
-    assert session.get(Invoice, proformas["p4"].id).status == "paid"
+    assert session.get(Invoice, proformas["p4"].id).amount_due == Decimal("142.00")
+    assert _reasons(session)[-2] == ("242.00", "amount")
     assert _reasons(session)[-1] == ("60.50", "reversal" if first.startswith("mt940") else "not_unpaid")
     assert _count(session, Payment, Payment.method == "bank_transfer") == 3
 
@@ -81,21 +86,28 @@ def test_wrong_currency_waits_unmatched(session, settings, proformas):
     xml = sample("camt053_v02.xml").replace(b'<Amt Ccy="RON">121.00</Amt>', b'<Amt Ccy="EUR">121.00</Amt>')
     result = import_statement(session, xml, settings=settings, today=TODAY)
     session.commit()
-    assert result.matched == 1  # only HPF-000002
+    assert result.matched == 2  # HPF-000002 and the advance for HPF-000004
     line = session.scalar(select(BankStatementLine).where(BankStatementLine.bank_reference == "BT2611300001"))
     assert (line.status, line.reason, line.currency) == ("unmatched", "currency", "EUR")
 
 
-def test_staff_match_a_partial_is_refused_and_an_exact_one_is_recorded(session, settings, proformas, make):
+def test_staff_match_more_than_is_due_is_refused_a_part_and_an_exact_one_are_recorded(session, settings, proformas,
+                                                                                      make):
     staff = make.make_staff(role="billing")
+    small = make.make_proforma(proformas["customer"], amount="10.00", today=ISSUED)  # 12.10
+    session.commit()
     _import(session, settings, "camt053_v02.xml")
-    partial = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "amount"))
+    no_ref, second = session.scalars(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
+                                     .order_by(BankStatementLine.id)).all()
     with pytest.raises(StatementLineRefused) as err:
-        match_line(session, partial.id, "HPF-000004", settings=settings, today=TODAY, staff_id=staff.id)
-    assert err.value.code == "amount" and err.value.params["total"] == Decimal("242.00")
+        match_line(session, no_ref.id, small.code, settings=settings, today=TODAY, staff_id=staff.id)
+    assert err.value.code == "amount" and err.value.params["total"] == Decimal("12.10")
     session.rollback()
-    no_ref = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
-                            .order_by(BankStatementLine.id))
+    # 75.00 of the 142.00 left on HPF-000004 (after the statement's 100.00 advance): recorded, 67.00 left
+    match_line(session, second.id, "HPF-000004", settings=settings, today=TODAY, staff_id=staff.id)
+    session.commit()
+    p4 = session.get(Invoice, proformas["p4"].id)
+    assert (p4.status, p4.amount_paid, p4.amount_due) == ("unpaid", Decimal("175.00"), Decimal("67.00"))
     with pytest.raises(StatementLineRefused) as err:
         match_line(session, no_ref.id, "HPF-000099", settings=settings, today=TODAY, staff_id=staff.id)
     assert err.value.code == "unknown_proforma"
@@ -109,7 +121,7 @@ def test_staff_match_a_partial_is_refused_and_an_exact_one_is_recorded(session, 
     assert err.value.code == "before_proforma" and err.value.params["booked"] == dt.date(2026, 11, 30)
     session.rollback()
     # 75.00 pays the older proforma of 75.00
-    line = match_line(session, no_ref.id, "hpf 5", settings=settings, today=TODAY, staff_id=staff.id, note="phoned")
+    line = match_line(session, no_ref.id, "hpf 6", settings=settings, today=TODAY, staff_id=staff.id, note="phoned")
     session.commit()
     assert line.status == "matched" and line.decided_by_staff_id == staff.id
     assert session.get(Invoice, p5.id).status == "paid"
@@ -163,10 +175,10 @@ def test_the_same_statement_imported_twice_at_once_records_each_credit_once(app,
     for t in threads:
         t.join(120)
     assert not errors
-    assert sorted((r.matched, r.unmatched) for r in results) == [(0, 0), (2, 4)]
+    assert sorted((r.matched, r.unmatched) for r in results) == [(0, 0), (3, 3)]
     assert sum(r.already_imported for r in results) == 1 + 7
     assert _count(session, BankStatementLine) == 6
-    assert _count(session, Payment, Payment.method == "bank_transfer") == 2
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 3
 
 
 def test_a_credit_booked_before_its_proforma_was_issued_waits(session, settings, make):
@@ -184,7 +196,7 @@ def test_a_credit_for_a_proforma_without_the_buyers_address_waits_for_staff(sess
     p1.buyer = {**p1.buyer, "address": "", "city": ""}  # issued before addresses were required
     session.commit()
     result = _import(session, settings, "camt053_v02.xml")
-    assert (result.matched, result.unmatched) == (1, 5)
+    assert (result.matched, result.unmatched) == (2, 4)
     session.expire_all()
     assert session.get(Invoice, p1.id).status == "unpaid"
     line = session.scalar(select(BankStatementLine).where(BankStatementLine.amount == Decimal("121.00")))

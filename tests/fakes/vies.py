@@ -18,7 +18,7 @@ import itertools
 import json
 import time
 
-from tests.fake_http import FakeHandler, LocalServer
+from tests.fakes.local_http import FakeHandler, LocalServer
 
 NAMES = {"DE136695976": ("Berliner Hosting GmbH", "Hauptstraße 1\n10115 Berlin")}
 

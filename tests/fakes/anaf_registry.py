@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.fake_http import FakeHandler, LocalServer
+from tests.fakes.local_http import FakeHandler, LocalServer
 
 
 def registry_entry(cui: int, name: str, *, street="Str. Lungă", number="5", city="Mun. Brașov", county="BRAȘOV",

@@ -1,0 +1,85 @@
+"""Local fakes of an SMS provider's HTTP API (Twilio- and SMSO-shaped) on 127.0.0.1.
+
+- `FakeSmsProvider`: answers with scripted responses and keeps every request (tests/notify);
+- `serve_counting_provider`: a Twilio-compatible provider that counts what it accepted, served in a
+  process of its own (bench/outbox.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+class _JsonHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms Nagle + delayed-ACK stall per response
+
+    def answer(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class FakeSmsProvider:
+    """An HTTP server on 127.0.0.1 that answers like an SMS provider, with scripted responses."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.script: list[tuple[int, dict, dict]] = []  # (status, json body, headers), consumed in order
+        self.default: tuple[int, dict, dict] = (201, {"sid": "SM0"}, {})
+        self.delay = 0.0
+        owner = self
+
+        class Handler(_JsonHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                owner.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
+                if owner.delay:
+                    threading.Event().wait(owner.delay)
+                status, body, headers = owner.script.pop(0) if owner.script else owner.default
+                self.answer(status, body, headers)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve_counting_provider(port_queue) -> None:
+    """A Twilio-compatible fake: answers 201 with a sid, remembers every body it accepted; GET tells how many
+    requests and distinct bodies, DELETE forgets them. Puts its port on `port_queue`, then serves forever."""
+    seen: list[str] = []
+
+    class Handler(_JsonHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            seen.append(parse_qs(body)["Body"][0])
+            self.answer(201, {"sid": f"SM{len(seen):032d}", "status": "queued"})
+
+        def do_GET(self):  # noqa: N802
+            self.answer(200, {"requests": len(seen), "unique": len(set(seen))})
+
+        def do_DELETE(self):  # noqa: N802
+            seen.clear()
+            self.answer(200, {})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_queue.put(server.server_port)
+    server.serve_forever()
