@@ -96,7 +96,7 @@ def save_proforma(code: str):
     profile, buyer, notice = None, None, None
     raw_profile = form.get("profile_id", "").strip()
     if raw_profile:
-        if not raw_profile.isdigit():
+        if not (raw_profile.isascii() and raw_profile.isdigit()):
             return _render_form(inv, values, {"profile_id": _("Choose one of your billing profiles.")}, 422)
         profile = own_profile(int(raw_profile))
     else:

@@ -31,8 +31,13 @@ def own_service(service_id: int) -> Service:
     return service
 
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT (and SQLite's INTEGER) holds; anything larger names no row
+
+
 def own_profile(profile_id: int) -> BillingProfile:
     """Return the customer's (not deleted) billing profile, or 404."""
+    if not 0 < profile_id <= MAX_ID:
+        abort(404)
     profile = db.session.scalar(select(BillingProfile).where(
         BillingProfile.id == profile_id, BillingProfile.customer_id == current_user.id,
         BillingProfile.deleted_at.is_(None)))

@@ -122,3 +122,13 @@ def test_odd_input_in_any_field_never_fails(logged_in, session, data):
         assert _edits(session, proforma) == before  # refused input changes nothing
     profile = client.post("/my-details/profiles", data={"csrf_token": token, **data})
     assert profile.status_code in (303, 422)
+
+
+@pytest.mark.parametrize("profile_id", ["9" * 25, "²", "0"])
+def test_a_profile_id_no_row_can_have_is_refused_without_a_500(logged_in, session, profile_id):
+    """Hypothesis found these once: a 25-digit id overflowed SQLite's INTEGER, '²' passed isdigit()."""
+    client, proforma = logged_in
+    token = client.csrf_token("/invoices")
+    resp = client.post(f"/invoices/{proforma.code}/edit", data={"csrf_token": token, "profile_id": profile_id})
+    assert resp.status_code in (404, 422)
+    assert _edits(session, proforma) == 0
