@@ -12,11 +12,13 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hostico.audit import record as audit
+from hostico.db import rowcount
 from hostico.models import Customer, StaffUser, UserSession, utcnow
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often (not on every request)
@@ -28,7 +30,7 @@ def hash_session_id(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _owner_column(kind: str):
+def _owner_column(kind: str) -> InstrumentedAttribute[int | None]:
     if kind == "customer":
         return UserSession.customer_id
     if kind == "staff":
@@ -54,12 +56,12 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
     return record, raw
 
 
-def _live(seen_after):
+def _live(seen_after: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """What makes a record live: not revoked, used after seen_after (a time, or a bind parameter for one)."""
     return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > seen_after)
 
 
-def _active(now: dt.datetime, idle: dt.timedelta):
+def _active(now: dt.datetime, idle: dt.timedelta) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return _live(now - idle)
 
 
@@ -75,7 +77,7 @@ def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, idle: d
 
 
 @lru_cache(maxsize=2)
-def _load_statement(kind: str) -> Select:
+def _load_statement(kind: str) -> Select[Any, UserSession]:
     """The statement of load() for one kind of user, built once (it runs before every logged-in request)."""
     model = Customer if kind == "customer" else StaffUser
     return (select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
@@ -118,11 +120,11 @@ def is_fresh(record: UserSession | None, *, fresh_for: dt.timedelta, now: dt.dat
     return (now or utcnow()) - record.fresh_at < fresh_for
 
 
-def _revoke(s: Session, *where, reason: str, now: dt.datetime | None) -> int:
+def _revoke(s: Session, *where: ColumnElement[bool], reason: str, now: dt.datetime | None) -> int:
     result = s.execute(update(UserSession).where(UserSession.revoked_at.is_(None), *where)
                        .values(revoked_at=now or utcnow(), revoked_reason=reason[:40])
                        .execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
 def revoke(s: Session, record: UserSession, *, reason: str, now: dt.datetime | None = None) -> bool:

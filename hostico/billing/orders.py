@@ -48,7 +48,7 @@ DOMAIN_RE = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}}
 class OrderRefused(BillingError):
     """The order cannot be placed; the message says why and is safe to show."""
 
-    def __init__(self, message: str, field: str | None = None, **params) -> None:
+    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         super().__init__(message, code=f"order_{field or 'refused'}", field=field, **params)
 
 
@@ -70,7 +70,8 @@ def normalise_domain(raw: str) -> str:
 
 def price_for(product: Product, cycle: str) -> Price:
     """Return the product's price for the cycle, or raise OrderRefused."""
-    for price in product.prices:
+    prices: list[Price] = product.prices
+    for price in prices:
         if price.cycle == cycle:
             return price
     raise OrderRefused(N_("This plan is not sold with that billing cycle."), "cycle")
@@ -85,7 +86,7 @@ def _lock_customer(session: Session, customer_id: int) -> None:
 def open_orders(session: Session, customer_id: int) -> int:
     """How many of the customer's orders wait for payment."""
     return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id,
-                                                                         open_order()))
+                                                                         open_order())) or 0
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
@@ -200,7 +201,7 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
             domains.append(service.domain)
     order.status = OrderStatus.CANCELLED
     session.flush()
-    customer = session.get(Customer, order.customer_id)
+    customer = session.get_one(Customer, order.customer_id)
     notify(session, "order_expired", customer, invoice=proformas[0] if proformas else None, key=str(order.id),
            context={"domains": domains, "days": days, "proformas": [p.code for p in proformas]},
            sms_hours=settings.sms_hours, timezone=settings.timezone, now=now)

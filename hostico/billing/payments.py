@@ -203,18 +203,18 @@ def _advance_invoices(session: Session, proforma: Invoice) -> list[Invoice]:
     if not ids:
         return []
     found = {t.id: t for t in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
-    return [found[i] for i in ids]
+    return [found[i] for i in ids if i is not None]  # the query keeps only ids that are set
 
 
 def _receipt_and_audit(session: Session, proforma: Invoice, payment: Payment, tax: Invoice,
                        settings: BillingSettings, *, partial: bool) -> None:
-    customer = session.get(Customer, proforma.customer_id)
+    customer = session.get_one(Customer, proforma.customer_id)
     notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
            timezone=settings.timezone,
            context={"proforma_code": proforma.code, "amount": str(payment.amount),
                     "remaining": str(proforma.amount_due) if partial else None})
-    data = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
-            "method": payment.method}
+    data: dict[str, object] = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
+                               "method": payment.method}
     if partial:
         data.update(partial=True, remaining=str(proforma.amount_due))
     record(session, "payment.recorded", actor_kind="staff" if payment.recorded_by_staff_id else "system",

@@ -22,9 +22,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import cast
 
 from jinja2 import TemplateError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -91,10 +92,10 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 msg.status, msg.last_error = OutboxStatus.DEAD, f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
-        text, html, has_link = msg.body_text, msg.body_html, False
+        text, html, has_link = msg.body_text or "", msg.body_html, False  # rendered above: never None
         if msg.channel == Channel.EMAIL and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
-            text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
+            text, html, has_link = links.fill_text(text, url) or "", links.fill_html(html, url), True
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link))
     return ready
 
@@ -186,7 +187,7 @@ def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings
                     break
                 envelopes = _prepare(session, ids, worker_id, settings, at)
                 session.commit()
-                engine = session.get_bind()
+                engine = cast(Engine, session.get_bind())  # the worker's sessions are bound to an engine
             handled += len(ids)
             # Each outcome is one autocommitted UPDATE on a connection held for the batch: recorded
             # right after its delivery (a crash can resend at most the message in flight) and cheap.

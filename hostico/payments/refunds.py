@@ -58,7 +58,7 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
     if amount > left:
         raise RefundRefused("too_much", f"At most {left} {payment.currency} can still be refunded.",
                             left=left, currency=payment.currency)
-    checkout = session.get(Checkout, payment.checkout_id)
+    checkout = session.get_one(Checkout, payment.checkout_id)
     if not checkout.transaction_id:
         raise RefundRefused("no_transaction", "The gateway's transaction of this payment is not known.")
     still_creditable = remaining_to_credit(session, tax)
