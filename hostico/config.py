@@ -42,7 +42,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "DATABASE_URL": (None, _str),
     "SECRET_KEY": (None, _str),
     "BASE_URL": ("http://127.0.0.1:5000", _str),
-    "ENV": ("development", _str),  # development | production | test
+    "ENV": ("development", _str),  # exactly development | test | production (ENVIRONMENTS; anything else refuses)
     "SMTP_HOST": ("127.0.0.1", _str),
     "SMTP_PORT": (1025, _int),
     "SMTP_USER": ("", _str),
@@ -140,6 +140,17 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "EFACTURA_SYNC_SECONDS": (60, _int),
     "EFACTURA_SIMULATOR_FILE": ("instance/efactura-simulator.json", _str),
 }
+
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+def environment_problem(value: object) -> str | None:
+    """Why HOSTICO_ENV cannot be used, or None: exactly one of ENVIRONMENTS, no other spelling (`Production`,
+    `prod` or `production ` would otherwise start with development's secrets, gateway and cookies)."""
+    if value in ENVIRONMENTS:
+        return None
+    return "HOSTICO_ENV must be exactly one of " + ", ".join(ENVIRONMENTS) + " (the value given is none of them)"
 
 
 def default(name: str) -> Any:

@@ -58,6 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
+    from hostico.config import environment_problem
+    from hostico.secret_settings import UnsafeConfiguration
+
+    if app.config.get("ENV") is None:
+        app.config["ENV"] = "development"
+    if (problem := environment_problem(app.config.get("ENV"))) is not None:
+        raise UnsafeConfiguration([problem])  # before anything reads it: never a half-production app
     production = app.config.get("ENV") == "production"
     if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
