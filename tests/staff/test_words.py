@@ -26,7 +26,7 @@ def test_the_invoice_page_says_vat_rates_places_and_methods_in_words(client, mak
     session.commit()
     page = client.get(f"/staff/invoices/{proforma.code}").get_data(as_text=True)
     assert "S — standard rate" in page and "VAT: <strong>S</strong>" not in page
-    assert '<td class="num">21%</td>' in page and '<td class="num">21.00</td>' not in page
+    assert 'data-label="VAT rate">21%</td>' in page and '>21.00</td>' not in page
     assert "Sector 1, Bucharest" in page or "Sector 1, București" in page
     assert ">SECTOR1<" not in page and "Sector 1" in page
     assert "Ana Popescu (staff)" in page and "Ion Ștefănescu (customer)" in page
