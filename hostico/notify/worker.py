@@ -33,6 +33,7 @@ from hostico.audit import record
 from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
+from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify import links, outbox
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
@@ -75,12 +76,12 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
     customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
     ready = []
     for msg in msgs:
-        if msg.status != "sending" or msg.claimed_by != worker_id:
+        if msg.status != OutboxStatus.SENDING or msg.claimed_by != worker_id:
             continue
         customer = customers.get(msg.customer_id) if msg.customer_id else None
-        if msg.channel == "sms":
+        if msg.channel == Channel.SMS:
             if customer is None or not customer.sms_opt_in or not customer.phone_e164:
-                msg.status, msg.last_error = "cancelled", "customer turned SMS off"
+                msg.status, msg.last_error = OutboxStatus.CANCELLED, "customer turned SMS off"
                 continue
             msg.recipient = customer.phone_e164  # the number as it is now, never a replaced one
         elif (customer is not None and customer.email and msg.recipient != customer.email
@@ -91,11 +92,11 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 rendered = render(session, msg, settings, now)
             except (MessageTooLong, TemplateError, LookupError, ValueError, TypeError, AttributeError) as exc:
                 # Deterministic: the same data renders the same way, so retrying cannot help.
-                msg.status, msg.last_error = "dead", f"render: {type(exc).__name__}: {exc}"[:2000]
+                msg.status, msg.last_error = OutboxStatus.DEAD, f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
         text, html, has_link = msg.body_text, msg.body_html, False
-        if msg.channel == "email" and links.has_link(text, html):
+        if msg.channel == Channel.EMAIL and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
             text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
@@ -129,7 +130,7 @@ class Channels:
 
     def deliver(self, env: Envelope) -> str:
         """Deliver one message; return the provider's id or raise a DeliveryError."""
-        if env.channel == "sms":
+        if env.channel == Channel.SMS:
             sender = self.settings.sms_sender
             if not (1 <= len(sender) <= 11 and sender.isascii() and sender.replace(" ", "").isalnum()):
                 raise TemporaryDeliveryError("HOSTICO_SMS_SENDER must be 1-11 letters or digits")
