@@ -1,7 +1,8 @@
 """Keep secrets out of logs: the one redaction of the code base (Flask-free).
 
 A request's path can carry a token that logs in or confirms by itself: the mail-login link (`/m/<token>`) and
-the email-change confirmation (`/my-details/email/confirm/<token>`). `redact()` masks those tokens, every
+the email-change confirmation (`/my-details/email/confirm/<token>`) and the links of account emails (`/a/<token>`:
+password reset, sign-up confirmation, invitation). `redact()` masks those tokens, every
 query string and secret-looking `key=value` text. `install_log_redaction()` applies it to every log record
 of the process when it is created (the app's loggers, werkzeug's request lines); gunicorn's access log
 passes its atoms through `redact()` (deploy/gunicorn.conf.py); the nginx example masks the same paths
@@ -14,7 +15,7 @@ import logging
 import re
 
 # Paths whose last segment is a secret token.
-TOKEN_PATHS = ("/m/", "/my-details/email/confirm/")
+TOKEN_PATHS = ("/m/", "/my-details/email/confirm/", "/a/")
 REDACTED = "[redacted]"
 _TOKEN_IN_PATH = re.compile("(" + "|".join(re.escape(p) for p in TOKEN_PATHS) + r")[^\s/?#\"']+")
 _QUERY = re.compile(r"(?<=[\w/])\?[^\s\"']+")

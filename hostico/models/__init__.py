@@ -1,5 +1,6 @@
 """The billing data model (docs/billing.md): one module per aggregate, all imported here for Alembic."""
 
+from hostico.models.account_token import ACCOUNT_TOKEN_PURPOSES, AccountToken
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, Rate, UTCDateTime, utcnow
@@ -19,7 +20,8 @@ from hostico.models.staff import StaffUser
 from hostico.models.user_session import UserSession
 
 __all__ = [
-    "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
+    "ACCOUNT_TOKEN_PURPOSES", "AccountToken", "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine",
+    "Base", "BillingProfile", "BillingRun",
     "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",

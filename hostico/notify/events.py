@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hostico.config import default
-from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
+from hostico.models import Customer, Invoice, OutboxMessage, Service, StaffUser, utcnow
 from hostico.notify.schedule import next_sms_time
 
 # event -> channels. An SMS goes out for exactly two things: a proforma the system generated, and a
@@ -33,6 +33,10 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "email_change_confirm": ("email",),
     "email_change_taken": ("email",),
     "email_changed": ("email",),
+    # Account emails (docs/accounts.md). Those with a link carry notify.account_links' placeholder; a customer's go
+    # to the address as it is when sent, a staff user's to the stored one.
+    "password_reset": ("email",),
+    "password_changed": ("email",),
 }
 FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
@@ -113,6 +117,20 @@ def notify(
         queued.append(msg)
     session.flush()
     return queued
+
+
+def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, context: dict | None = None,
+                 now: dt.datetime | None = None) -> OutboxMessage:
+    """Queue an email to a staff user (an account email: no customer, no SMS, the address as stored)."""
+    if EVENT_CHANNELS.get(event) != ("email",):
+        raise ValueError(f"not an email-only event {event!r}")
+    now = now or utcnow()
+    msg = OutboxMessage(channel="email", event=event, dedupe_key=f"{event}:{key}:email", customer_id=None,
+                        recipient=staff.email, template=event, status="pending", attempts=0, next_attempt_at=now,
+                        created_at=now, context={**(context or {}), FIXED_RECIPIENT: True, "staff": True})
+    session.add(msg)
+    session.flush()
+    return msg
 
 
 def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",
