@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hostico.config import default
+from hostico.logs import current_request_id
 from hostico.models import Customer, Invoice, OutboxMessage, Service, StaffUser, utcnow
 from hostico.notify.schedule import next_sms_time
 
@@ -81,7 +82,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
             "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
             "service_id": service.id if service is not None else None, "recipient": recipient,
             "template": event, "context": ctx, "status": "pending", "attempts": 0,
-            "next_attempt_at": not_before, "created_at": now,
+            "next_attempt_at": not_before, "created_at": now, "request_id": current_request_id(),
         })
     return rows
 
@@ -127,7 +128,8 @@ def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, co
     now = now or utcnow()
     msg = OutboxMessage(channel="email", event=event, dedupe_key=f"{event}:{key}:email", customer_id=None,
                         recipient=staff.email, template=event, status="pending", attempts=0, next_attempt_at=now,
-                        created_at=now, context={**(context or {}), FIXED_RECIPIENT: True, "staff": True})
+                        created_at=now, request_id=current_request_id(),
+                        context={**(context or {}), FIXED_RECIPIENT: True, "staff": True})
     session.add(msg)
     session.flush()
     return msg

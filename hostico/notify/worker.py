@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
 from hostico.notify import account_links, links, outbox
@@ -58,6 +59,7 @@ class Envelope:
     html: str | None
     attempts: int
     has_link: bool = False  # carries a pending mail-login link, to be activated once accepted
+    request_id: str | None = None  # the request or job that queued it: the delivery's log lines carry it
 
 
 def default_worker_id() -> str:
@@ -100,7 +102,8 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
             url = account_links.link_for_message(session, msg, base_url=settings.base_url, now=now)
             text = links.fill_text(text, url, ACCOUNT_LINK_PLACEHOLDER)
             html = links.fill_html(html, url, ACCOUNT_LINK_PLACEHOLDER)
-        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link))
+        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
+                              msg.request_id))
     return ready
 
 
@@ -197,7 +200,8 @@ def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings
             # right after its delivery (a crash can resend at most the message in flight) and cheap.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for env in envelopes:
-                    _deliver_one(conn, channels, env, worker_id, settings, now)
+                    with request_id_bound(env.request_id):
+                        _deliver_one(conn, channels, env, worker_id, settings, now)
     finally:
         channels.close()
     return handled
@@ -225,6 +229,7 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
     if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=accepted_at):
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)
         return
+    logger.info("outbox %s sent (%s, attempt %s)", env.id, env.channel, env.attempts)
     if env.has_link:
         # After mark_sent: a crash in between leaves the link pending (it logs nobody in), never the reverse.
         tokens.activate(conn, env.id, accepted_at=accepted_at)
