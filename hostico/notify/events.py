@@ -13,31 +13,32 @@ from sqlalchemy.orm import Session
 from hostico.config import default
 from hostico.logs import current_request_id
 from hostico.models import Customer, Invoice, OutboxMessage, Service, StaffUser, utcnow
+from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify.schedule import next_sms_time
 
 # event -> channels. An SMS goes out for exactly two things: a proforma the system generated, and a
 # suspension of a hosting account whatever the reason. Everything else is email only.
-EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
-    "proforma_order": ("email",),
-    "proforma_system": ("email", "sms"),
-    "reminder": ("email",),
-    "payment_receipt": ("email",),
-    "suspension": ("email", "sms"),
-    "unsuspension": ("email",),
-    "termination": ("email",),
-    "order_expired": ("email",),  # an unpaid order cancelled by the billing run
-    "credit_note": ("email",),
-    "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
-    "billing_data_needed": ("email",),  # a renewal waits for the customer's name and address
+EVENT_CHANNELS: dict[str, tuple[Channel, ...]] = {
+    "proforma_order": (Channel.EMAIL,),
+    "proforma_system": (Channel.EMAIL, Channel.SMS),
+    "reminder": (Channel.EMAIL,),
+    "payment_receipt": (Channel.EMAIL,),
+    "suspension": (Channel.EMAIL, Channel.SMS),
+    "unsuspension": (Channel.EMAIL,),
+    "termination": (Channel.EMAIL,),
+    "order_expired": (Channel.EMAIL,),  # an unpaid order cancelled by the billing run
+    "credit_note": (Channel.EMAIL,),
+    "invoice_resend": (Channel.EMAIL,),  # staff resends an invoice email: never an SMS
+    "billing_data_needed": (Channel.EMAIL,),  # a renewal waits for the customer's name and address
     # An email change (accounts.email_change): the confirmation link or the refusal goes to the new address,
     # the notice that it happened to the old one. Their recipient is fixed: never re-addressed.
-    "email_change_confirm": ("email",),
-    "email_change_taken": ("email",),
-    "email_changed": ("email",),
+    "email_change_confirm": (Channel.EMAIL,),
+    "email_change_taken": (Channel.EMAIL,),
+    "email_changed": (Channel.EMAIL,),
     # Account emails (docs/accounts.md). Those with a link carry notify.account_links' placeholder; a customer's go
     # to the address as it is when sent, a staff user's to the stored one.
-    "password_reset": ("email",),
-    "password_changed": ("email",),
+    "password_reset": (Channel.EMAIL,),
+    "password_changed": (Channel.EMAIL,),
 }
 FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
@@ -69,7 +70,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
         ctx.setdefault("suspension_reason", service.suspension_reason)
     rows = []
     for channel in EVENT_CHANNELS[event]:
-        if channel == "sms":
+        if channel == Channel.SMS:
             if not (customer.sms_opt_in and customer.phone_e164):
                 continue
             recipient, not_before = customer.phone_e164, sms_at
@@ -81,7 +82,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
             "channel": channel, "event": event, "dedupe_key": f"{event}:{obj_key}:{channel}",
             "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
             "service_id": service.id if service is not None else None, "recipient": recipient,
-            "template": event, "context": ctx, "status": "pending", "attempts": 0,
+            "template": event, "context": ctx, "status": OutboxStatus.PENDING, "attempts": 0,
             "next_attempt_at": not_before, "created_at": now, "request_id": current_request_id(),
         })
     return rows
@@ -123,11 +124,12 @@ def notify(
 def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, context: dict | None = None,
                  now: dt.datetime | None = None) -> OutboxMessage:
     """Queue an email to a staff user (an account email: no customer, no SMS, the address as stored)."""
-    if EVENT_CHANNELS.get(event) != ("email",):
+    if EVENT_CHANNELS.get(event) != (Channel.EMAIL,):
         raise ValueError(f"not an email-only event {event!r}")
     now = now or utcnow()
-    msg = OutboxMessage(channel="email", event=event, dedupe_key=f"{event}:{key}:email", customer_id=None,
-                        recipient=staff.email, template=event, status="pending", attempts=0, next_attempt_at=now,
+    msg = OutboxMessage(channel=Channel.EMAIL, event=event, dedupe_key=f"{event}:{key}:email", customer_id=None,
+                        recipient=staff.email, template=event, status=OutboxStatus.PENDING, attempts=0,
+                        next_attempt_at=now,
                         created_at=now, request_id=current_request_id(),
                         context={**(context or {}), FIXED_RECIPIENT: True, "staff": True})
     session.add(msg)
