@@ -16,6 +16,7 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
+from hostico.web.ids import parse_id
 
 PAGE_SIZE = 50
 # The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.
@@ -28,10 +29,7 @@ def outbox():
     """List outbox messages, newest first, filtered by channel and status."""
     channel = request.args.get("channel", "")
     status = request.args.get("status", "")
-    try:
-        before = int(request.args.get("before", "0")) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.args.get("before"))
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
     if channel in CHANNELS:
         stmt = stmt.where(OutboxMessage.channel == channel)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, i18n, production
+from hostico.web import app_settings, i18n, ids, production
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    ids.init_app(app)  # every <int:…> id is bounded (before any route is added)
     app.config.update(default_config(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(from_environment())
