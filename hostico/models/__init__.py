@@ -11,6 +11,7 @@ from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaCorrection, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
+from hostico.models.login_throttle import LoginThrottle
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
 from hostico.models.payment import Payment
@@ -23,7 +24,8 @@ __all__ = [
     "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
-    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
+    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "LoginThrottle",
+    "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Refund",
     "Service",
     "StaffUser", "UTCDateTime", "UserSession", "utcnow",

@@ -98,7 +98,7 @@ def customer(customer_id: int):
         "messages": _count(OutboxMessage, OutboxMessage.customer_id == c.id),
         "live_links": _count(MailLoginToken, MailLoginToken.customer_id == c.id,
                              MailLoginToken.revoked_at.is_(None), MailLoginToken.expires_at > utcnow()),
-        "sessions": login_sessions.count_active(s, c, idle=app_settings().accounts.session_idle),
+        "sessions": login_sessions.count_active(s, c, limits=app_settings().accounts.session_limits("customer")),
     }
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,

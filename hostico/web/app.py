@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -201,6 +201,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(err):
+        _audit_refusal()
         return render_template("errors/403.html"), 403
 
     @app.errorhandler(413)
@@ -219,6 +220,23 @@ def _register_hooks(app: Flask) -> None:
     def server_error(err):
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+
+def _audit_refusal() -> None:
+    """Keep a 403 in the audit log (docs/security.md item 14), whatever the refused request had pending."""
+    from hostico.audit import access_refused
+    from hostico.maillogin.redact import redact
+
+    user = current_user if current_user.is_authenticated else None
+    try:
+        db.session.rollback()
+        access_refused(db.session, actor_kind=getattr(user, "kind", "anonymous"), actor_id=getattr(user, "id", None),
+                       endpoint=request.endpoint, method=request.method, path=redact(request.path),
+                       ip=request.remote_addr)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the refusal is answered even when the log cannot be written
+        db.session.rollback()
+        current_app.logger.exception("could not audit a refused request")
 
 
 def _register_template_helpers(app: Flask) -> None:
