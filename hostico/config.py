@@ -82,6 +82,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    # Prometheus metrics at /metrics (docs/operations.md): the bearer token a scraper sends; empty: no endpoint.
+    "METRICS_TOKEN": ("", _str),
     # Accounts (docs/accounts.md; docs/security.md items 4-5): server-side sessions and the password re-check (step-up).
     "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
     "SESSION_IDLE_DAYS": (14, _int),  # a customer's session unused this long is over

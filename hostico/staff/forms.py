@@ -58,12 +58,15 @@ class TotpForm(Form):
 
 
 class SuspendForm(Form):
-    reason = SelectField(_l("Reason"), choices=SUSPENSION_REASONS, validators=[DataRequired()])
+    """Suspend a service: the reason is a deliberate choice (no default), then a confirmation step."""
+
+    reason = SelectField(_l("Reason"), choices=[SelectChoice("", _l("— choose a reason —")), *SUSPENSION_REASONS],
+                         default="", validators=[DataRequired(_l("Choose why the service is suspended."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
 
 class TerminateForm(Form):
-    confirm = BooleanField(_l("Terminate for good"), validators=[DataRequired(_l("Tick the box to confirm."))])
+    """Terminate a service: the view asks for confirmation before it acts (hostico/web/confirm.py)."""
 
 
 class ReasonForm(Form):
