@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hostico.maillogin.redact import redact_tokens
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
 from hostico.notify.links import LINK_PLACEHOLDER
@@ -58,8 +59,9 @@ def outbox_message(message_id: int):
     """Show one message as it was (or will be) delivered; its login link only as the placeholder."""
     msg = _message(message_id)
     customer = db.session.get(Customer, msg.customer_id) if msg.customer_id else None
-    return render_template("staff/outbox_message.html", msg=msg, customer=customer, form=EmptyForm(),
-                           link_placeholder=LINK_PLACEHOLDER)
+    body_text = redact_tokens(msg.body_text) if msg.body_text is not None else None
+    return render_template("staff/outbox_message.html", msg=msg, body_text=body_text, customer=customer,
+                           form=EmptyForm(), link_placeholder=LINK_PLACEHOLDER)
 
 
 @bp.route("/outbox/<int:message_id>/html")
@@ -69,7 +71,7 @@ def outbox_message_html(message_id: int):
     msg = _message(message_id)
     if not msg.body_html:
         abort(404)
-    response = current_app.make_response(msg.body_html)
+    response = current_app.make_response(redact_tokens(msg.body_html))  # a confirmation link as its placeholder
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = EMAIL_FRAME_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
