@@ -91,7 +91,7 @@ def password_login(s: Session, model: type[Customer] | type[StaffUser], email: s
         raise LoginDelayed(seconds=max(1, math.ceil(wait.total_seconds())))
     user = s.scalar(select(model).where(func.lower(model.email) == email))
     right = verify_password(user.password_hash if user is not None else None, password or "")
-    if right and user is not None and getattr(user, "active", True):
+    if right and user is not None and getattr(user, "active", True) and getattr(user, "closed_at", None) is None:
         s.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == _key(kind, email, client)))
         return user
     _count_failure(s, _key(kind, email, client), now)

@@ -1,5 +1,6 @@
 """The billing data model (docs/billing.md): one module per aggregate, all imported here for Alembic."""
 
+from hostico.models.account_closure import AccountClosure
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, Rate, UTCDateTime, utcnow
@@ -20,7 +21,8 @@ from hostico.models.staff import StaffUser
 from hostico.models.user_session import UserSession
 
 __all__ = [
-    "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
+    "AccountClosure", "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile",
+    "BillingRun",
     "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
