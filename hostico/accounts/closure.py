@@ -25,6 +25,7 @@ from hostico.audit import record as audit
 from hostico.billing.orders import cancel_open_orders
 from hostico.errors import N_, TranslatableError
 from hostico.models import AccountClosure, BillingProfile, Customer, OutboxMessage, UserSession, utcnow
+from hostico.models.outbox import OutboxStatus
 
 UNDO_DAYS = 30
 CLOSED_NAME = "Closed account"
@@ -91,8 +92,9 @@ def close_account(s: Session, customer: Customer, password: str | None, *, setti
     customer.phone_e164, customer.sms_opt_in, customer.sms_consent_at = None, False, None
     customer.closed_at = now
     s.add(closure)
-    s.execute(update(OutboxMessage).where(OutboxMessage.customer_id == customer.id, OutboxMessage.status == "pending")
-              .values(status="cancelled", last_error="account closed"))
+    s.execute(update(OutboxMessage).where(OutboxMessage.customer_id == customer.id,
+                                          OutboxMessage.status == OutboxStatus.PENDING)
+              .values(status=OutboxStatus.CANCELLED, last_error="account closed"))
     s.flush()
     revoke_customer_links(s, customer.id, reason="account_closed", actor_kind="customer", actor_id=customer.id)
     login_sessions.revoke_all(s, customer, reason="account_closed", now=now)

@@ -22,6 +22,7 @@ from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
 from hostico.web.i18n import error_message
+from hostico.web.words import actor_names
 
 PER_PAGE = 25
 MAX_PAGE = 400
@@ -104,8 +105,8 @@ def customer(customer_id: int):
     closed = closure.open_closure(s, c) if c.closed_at else None
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
-        messages=messages, audit=audit, counts=counts, suspend_form=SuspendForm(), empty_form=EmptyForm(),
-        closure=closed, closure_reopenable=closure.can_reopen(closed),
+        messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
+        empty_form=EmptyForm(), closure=closed, closure_reopenable=closure.can_reopen(closed),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
         resend_form=NonceForm(),
     )
