@@ -11,6 +11,8 @@ from hostico.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 CHANNELS = ("email", "sms")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+# What became of an SMS the provider accepted (docs/sms.md, Delivery receipts).
+DELIVERY_STATUSES = ("sent", "delivered", "failed", "undelivered")
 
 
 class OutboxMessage(TimestampMixin, Base):
@@ -20,6 +22,9 @@ class OutboxMessage(TimestampMixin, Base):
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name="status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        CheckConstraint("delivery_status IS NULL OR delivery_status IN ('sent', 'delivered', 'failed', 'undelivered')",
+                        name="delivery_status"),
+        Index("ix_outbox_provider_message_id", "provider_message_id"),  # a receipt finds its SMS
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,3 +51,8 @@ class OutboxMessage(TimestampMixin, Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     # The request or job that queued it (hostico/logs.py): the worker's log lines about it carry the same id.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # SMS delivery receipts: the backend that accepted it, then sent -> delivered | failed | undelivered.
+    delivery_provider: Mapped[str | None] = mapped_column(String(10))
+    delivery_status: Mapped[str | None] = mapped_column(String(12))
+    delivery_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivery_code: Mapped[str | None] = mapped_column(String(40))  # the provider's error code or final status

@@ -23,6 +23,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "reminder": ("email",),
     "payment_receipt": ("email",),
     "suspension": ("email", "sms"),
+    "suspension_sms_failed": ("email",),  # the suspension SMS did not reach the phone (docs/sms.md)
     "unsuspension": ("email",),
     "termination": ("email",),
     "order_expired": ("email",),  # an unpaid order cancelled by the billing run

@@ -62,12 +62,16 @@ def _owned(msg_id: int, worker_id: str):
 
 
 def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
-              now: dt.datetime) -> bool:
-    """Record a delivery; False when the claim was lost (another worker took it over after a timeout)."""
+              now: dt.datetime, sms_backend: str | None = None) -> bool:
+    """Record a delivery; False when the claim was lost (another worker took it over after a timeout).
+
+    An SMS (`sms_backend` given) also becomes `sent` for the delivery receipts (hostico/notify/receipts.py)."""
+    values: dict[str, object] = {"status": "sent", "sent_at": now,
+                                 "provider_message_id": (provider_id or "")[:120] or None, "last_error": None}
+    if sms_backend:
+        values.update(delivery_provider=sms_backend[:10], delivery_status="sent", delivery_at=now)
     result = session.execute(
-        update(T).where(_owned(msg_id, worker_id))
-        .values(status="sent", sent_at=now, provider_message_id=(provider_id or "")[:120] or None, last_error=None)
-        .execution_options(synchronize_session=False)
+        update(T).where(_owned(msg_id, worker_id)).values(values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
