@@ -72,8 +72,8 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
             idempotency_key=f"hostico-refund-{payment.id}-{len(existing) + 1}")
     except GatewayUnavailable as exc:
         raise RefundRefused(exc.code, str(exc)) from None
-    note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=f"Refund: {reason}",
-                              amount=amount, actor_kind="staff", actor_id=staff_id)
+    note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=reason,
+                              amount=amount, actor_kind="staff", actor_id=staff_id, refund=True)
     refund = Refund(payment_id=payment.id, checkout_id=checkout.id, amount=amount, currency=payment.currency,
                     provider_refund_id=result.refund_id, credit_note_id=note.id, staff_id=staff_id, reason=reason)
     session.add(refund)

@@ -22,6 +22,7 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
+from hostico.web.words import actor_names
 
 PER_PAGE = 25
 MAX_PAGE = 400
@@ -103,8 +104,8 @@ def customer(customer_id: int):
     }
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
-        messages=messages, audit=audit, counts=counts, suspend_form=SuspendForm(), empty_form=EmptyForm(),
-        timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
+        messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
+        empty_form=EmptyForm(), timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
         resend_form=NonceForm(),
     )

@@ -62,7 +62,7 @@ class SuspendForm(Form):
 
     reason = SelectField(_l("Reason"), choices=[SelectChoice("", _l("— choose a reason —")), *SUSPENSION_REASONS],
                          default="", validators=[DataRequired(_l("Choose why the service is suspended."))])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Staff note (the customer does not see it)"), validators=[Optional(), Length(max=1000)])
 
 
 class TerminateForm(Form):
@@ -70,9 +70,9 @@ class TerminateForm(Form):
 
 
 class ReasonForm(Form):
-    """Cancel a proforma or issue a credit note: the reason goes into the history."""
+    """Cancel a proforma: the reason goes into the history, for staff only."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(), Length(max=300)])
 
 
 class NonceForm(Form):
@@ -125,7 +125,7 @@ class PaymentForm(Form):
         super().__init__(*args, **kwargs)
         self.payer_county.choices = [SelectChoice("", _l("— choose (required in Romania) —")),
                                      *[SelectChoice(code, name) for code, name in counties.counties().items()]]
-        self.payer_sector.choices = [SelectChoice("", "—"), *[SelectChoice(sector, sector)
+        self.payer_sector.choices = [SelectChoice("", "—"), *[SelectChoice(sector, counties.sector_label(sector))
                                                                for sector in counties.SECTORS]]
         self._payer: dict | None = None
 
@@ -191,7 +191,7 @@ class PaymentForm(Form):
 class CreditNoteForm(Form):
     """Credit chosen lines, an amount (VAT included), or, with neither, everything still uncredited."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(), Length(max=300)])
     lines = SelectMultipleField(_l("Lines to reverse"), coerce=int, validate_choice=True)
     amount = DecimalField(_l("Or an amount, VAT included"), places=2,
                           validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])

@@ -34,7 +34,7 @@ class RefundForm(Form):
     amount = DecimalField(_l("Amount to refund"), places=2,
                           validators=[InputRequired(_l("Enter the amount to refund.")),
                                       NumberRange(min=Decimal("0.01"), message=_l("The amount must be positive."))])
-    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give a reason for the refund.")),
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(_l("Give a reason for the refund.")),
                                                    Length(max=300)])
 
 

@@ -155,3 +155,28 @@ def test_refund_confirmation_reads_in_romanian(client, make, session, login_staf
                             headers={"Accept-Language": "ro"}).get_data(as_text=True)
     assert "Rambursați 21,00 lei?" in step and "Da, rambursează 21,00 lei" in step
     assert _count(session, Refund) == 0
+
+
+def test_the_customer_reads_a_refund_in_romanian_without_the_staff_note(app, client, make, session, login_staff,
+                                                                       login_as, card_payment):
+    payment = card_payment(amount="19.00")  # 22,99 lei with VAT
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    _staff_client(client, make, login_staff)
+    _refund(client, payment, "22.99", reason="Clientul a cerut anularea (notă internă)")
+    staff_page = client.get(f"/staff/invoices/{tax.code}?lang=ro").get_data(as_text=True)
+    assert "Rambursare de 22,99 lei, factură de stornare HCN-000001: Clientul a cerut anularea" in staff_page
+    from hostico.models import Customer
+
+    customer = session.get(Customer, tax.customer_id)
+    customer.language = "ro"
+    session.commit()
+    reader = app.test_client()
+    login_as(reader, customer)
+    page = reader.get(f"/invoices/{tax.code}?lang=ro").get_data(as_text=True)
+    history = page[page.index('id="history-h"'):]
+    assert "Rambursare de 22,99 lei, factură de stornare HCN-000001" in history
+    assert "notă internă" not in page and "Refund" not in history
+    note_page = reader.get("/invoices/HCN-000001?lang=ro").get_data(as_text=True)
+    assert f"Rambursare de 22,99 lei plătiți pentru {tax.code}" in note_page and "notă internă" not in note_page
+    english = reader.get(f"/invoices/{tax.code}?lang=en").get_data(as_text=True)
+    assert "Refund of 22.99 RON, credit note HCN-000001" in english
