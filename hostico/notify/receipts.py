@@ -15,12 +15,14 @@ from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.models import Customer, OutboxMessage, Service
+from hostico.models.outbox import Channel, DeliveryStatus
 from hostico.notify.events import notify
 from hostico.notify.settings import NotifySettings
 
 T = OutboxMessage
-SENT, DELIVERED, FAILED, UNDELIVERED = "sent", "delivered", "failed", "undelivered"
-DELIVERY_STATES = (SENT, DELIVERED, FAILED, UNDELIVERED)
+SENT, DELIVERED = DeliveryStatus.SENT, DeliveryStatus.DELIVERED
+FAILED, UNDELIVERED = DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED
+DELIVERY_STATES = tuple(DeliveryStatus)
 FINAL_STATES = (DELIVERED, FAILED, UNDELIVERED)
 FAILED_STATES = (FAILED, UNDELIVERED)
 SMS_FAILED_EVENT = "suspension_sms_failed"
@@ -37,12 +39,12 @@ class Receipt:
 
     provider: str
     message_id: str
-    state: str
+    state: DeliveryStatus
     code: str | None = None
     at: dt.datetime | None = None
 
 
-def record_delivery(conn: Session | Connection, msg_id: int, state: str, *, at: dt.datetime,
+def record_delivery(conn: Session | Connection, msg_id: int, state: DeliveryStatus, *, at: dt.datetime,
                     code: str | None = None) -> bool:
     """Move one SMS to `state` unless it already has a final one; True when this call changed it."""
     if state not in DELIVERY_STATES:
@@ -51,7 +53,7 @@ def record_delivery(conn: Session | Connection, msg_id: int, state: str, *, at: 
     if state == SENT:
         still_open = T.delivery_status.is_(None)
     result = conn.execute(
-        update(T).where(T.id == msg_id, T.channel == "sms", still_open)
+        update(T).where(T.id == msg_id, T.channel == Channel.SMS, still_open)
         .values(delivery_status=state, delivery_at=at, delivery_code=(code or "")[:40] or None)
         .execution_options(synchronize_session=False)
     )
@@ -62,7 +64,7 @@ def apply_receipt(session: Session, receipt: Receipt, *, settings: NotifySetting
                   now: dt.datetime) -> str:
     """Record a receipt; return `recorded`, `unchanged` (replayed or late) or `unknown` (no such SMS). Flushes."""
     msg = session.scalars(select(T).where(
-        T.channel == "sms", T.provider_message_id == receipt.message_id[:120],
+        T.channel == Channel.SMS, T.provider_message_id == receipt.message_id[:120],
         T.delivery_provider == receipt.provider)).first()
     if msg is None:
         return "unknown"
