@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from sqlalchemy import Integer, Select, String, bindparam, select, update
+from sqlalchemy import Integer, Select, String, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record as audit
@@ -37,18 +37,28 @@ def _owner_column(kind: str):
 
 
 def create(s: Session, user: User, *, via: str = "password", fresh: bool = True, ip: str | None = None,
-           user_agent: str | None = None, mail_link_id: int | None = None,
+           user_agent: str | None = None, mail_link_id: int | None = None, with_update: Update | None = None,
            now: dt.datetime | None = None) -> tuple[UserSession, str]:
-    """Open a session for user; return the record and the raw id to put in the cookie (never stored)."""
+    """Open a session for user; return the record and the raw id to put in the cookie (never stored).
+
+    with_update: an UPDATE that belongs with the new session (the use count of the mail-login link that opened
+    it). On PostgreSQL it travels in the same statement, as a data-modifying CTE (run once, to completion,
+    whether or not the INSERT reads it): a link's click costs one round trip fewer. Elsewhere it runs first."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
-    record = UserSession(
+    values = dict(
         kind=user.kind, customer_id=user.id if user.kind == "customer" else None,
         staff_id=user.id if user.kind == "staff" else None, token_hash=hash_session_id(raw),
         via="maillink" if mail_link_id is not None or via == "maillink" else "password",
         mail_link_id=mail_link_id, created_at=now, last_seen_at=now, fresh_at=now if fresh else None,
         ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:255] or None,
     )
+    if with_update is not None and s.get_bind().dialect.name == "postgresql":
+        statement = insert(UserSession).values(**values).add_cte(with_update.cte("with_update")).returning(UserSession)
+        return s.scalars(statement).one(), raw
+    if with_update is not None:
+        s.execute(with_update)
+    record = UserSession(**values)
     s.add(record)
     s.flush()
     return record, raw

@@ -46,4 +46,6 @@ def install_log_redaction() -> None:
         return record
 
     factory.hostico_redacting = True  # type: ignore[attr-defined]
+    # What the wrapped factories do stays known, so installing either again never stacks another layer.
+    factory.hostico_request_id = getattr(previous, "hostico_request_id", False)  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)

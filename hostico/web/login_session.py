@@ -38,7 +38,8 @@ def current_record() -> UserSession | None:
     return g.get(RECORD_KEY)
 
 
-def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None) -> None:
+def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None,
+                  with_update=None) -> None:
     """Drop everything in the current session and log the user in with a new session id and record."""
     old = current_record()
     if old is not None:
@@ -50,7 +51,7 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
     generate_csrf()
     rec, raw = login_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
                                     ip=client_ip(), user_agent=request.user_agent.string,
-                                    mail_link_id=mail_link_id)
+                                    mail_link_id=mail_link_id, with_update=with_update)
     login_user(user, fresh=fresh)
     session[SID_KEY] = raw
     session["login_via"] = via
