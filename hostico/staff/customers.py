@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from hostico.accounts import closure, login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
+from hostico.notify.receipts import suspension_timelines
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
@@ -106,7 +107,8 @@ def customer(customer_id: int):
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
         messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
-        empty_form=EmptyForm(), closure=closed, closure_reopenable=closure.can_reopen(closed),
+        empty_form=EmptyForm(), timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
+        closure=closed, closure_reopenable=closure.can_reopen(closed),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
         resend_form=NonceForm(),
     )

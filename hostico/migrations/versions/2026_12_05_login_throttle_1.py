@@ -1,7 +1,7 @@
 """login throttle: wrong passwords per account and client, for the password login's growing delay
 
 Revision ID: login_throttle_1
-Revises: outbox_request_id_1
+Revises: sms_receipts_1
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "login_throttle_1"
-down_revision = "outbox_request_id_1"
+down_revision = "sms_receipts_1"
 branch_labels = None
 depends_on = None
 
