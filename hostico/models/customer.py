@@ -40,6 +40,8 @@ class Customer(LoginUser, TimestampMixin, Base):
     # opened at /signup whose link was not opened yet, or invited by staff and not yet accepted
     # (docs/accounts.md). Accounts made any other way (demo, staff tools, tests) count as verified.
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the customer closed the account (anonymised; staff may undo it for 30 days: AccountClosure).
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     billing_profiles = relationship(
         "BillingProfile", back_populates="customer", order_by="BillingProfile.id", lazy="raise_on_sql"

@@ -6,7 +6,7 @@ whose address is not proven yet (sign-up link not opened, invitation not accepte
 every existing customer counts as verified since the account was made.
 
 Revision ID: account_links_1
-Revises: outbox_request_id_1
+Revises: account_closure_1
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "account_links_1"
-down_revision = "outbox_request_id_1"
+down_revision = "account_closure_1"
 branch_labels = None
 depends_on = None
 
