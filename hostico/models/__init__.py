@@ -7,6 +7,7 @@ from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.checkout import Checkout, CheckoutItem, Refund
+from hostico.models.credit import CreditEntry
 from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaCorrection, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
@@ -20,7 +21,8 @@ from hostico.models.user_session import UserSession
 
 __all__ = [
     "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
-    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
+    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "CreditEntry", "Customer", "EfacturaCorrection",
+    "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hostico.models.base import Base, Money, TimestampMixin, UTCDateTime
 
-STATEMENT_LINE_STATUSES = ("matched", "unmatched", "dismissed")
+# "credited": staff assigned the credit to a customer's credit balance (docs/payments.md).
+STATEMENT_LINE_STATUSES = ("matched", "unmatched", "dismissed", "credited")
 
 
 class BankStatementImport(TimestampMixin, Base):
@@ -34,7 +35,7 @@ class BankStatementLine(TimestampMixin, Base):
 
     __tablename__ = "bank_statement_lines"
     __table_args__ = (
-        CheckConstraint("status IN ('matched', 'unmatched', 'dismissed')", name="status"),
+        CheckConstraint("status IN ('matched', 'unmatched', 'dismissed', 'credited')", name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status <> 'matched' OR payment_id IS NOT NULL", name="matched_has_payment"),
         Index("ix_bank_statement_lines_status_booked", "status", "booking_date"),

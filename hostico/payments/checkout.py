@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyers.completeness import missing_buyer_fields
+from hostico.billing.credit import add_credit
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
@@ -184,8 +185,12 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
         if (proforma.status != "unpaid" or proforma.amount_due != item.amount or proforma.currency != checkout.currency
                 or follows_rate_table(proforma, settings, today)):
             # Paid another way meanwhile, cancelled or changed (the VAT rate changed since the checkout
-            # was created): the money is in, so staff refund it.
+            # was created): the money is in, so it becomes the customer's credit balance, which staff apply to
+            # a proforma or refund through this checkout's gateway (docs/payments.md, "Customer credit balance").
             not_applied.append(proforma.code)
+            add_credit(session, customer_id=checkout.customer_id, currency=checkout.currency, amount=item.amount,
+                       reason="second_charge", idempotency_key=f"second-charge:{checkout.reference}:{proforma.id}",
+                       checkout_id=checkout.id, invoice_id=proforma.id, note=reference)
             continue
         payment: Payment = record_payment(
             session, proforma.id, amount=item.amount, method="card", settings=settings, today=today,
