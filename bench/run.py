@@ -162,8 +162,8 @@ def section_pages(args, engine: str, tmp: str) -> list[Row]:
                         detail=", ".join(f"{r['base']:,.0f}" for r in rounds) + " req/s"))
         inv = median_round("invoices")
         rows.append(Row("/invoices, customer with 200 invoices, vs baseline",
-                        f"{inv['invoices']:,.0f} req/s = {inv['invoices'] / inv['base']:.2f}", "≥ 0.70",
-                        _verdict(inv["invoices"] / inv["base"] >= 0.7), detail="rounds: " + detail("invoices")))
+                        f"{inv['invoices']:,.0f} req/s = {inv['invoices'] / inv['base']:.2f}", "≥ 0.80",
+                        _verdict(inv["invoices"] / inv["base"] >= 0.8), detail="rounds: " + detail("invoices")))
         if not isinstance(links, list):
             rows.append(Row("Mail-login link /m/<token> vs baseline", links, "≥ 0.70", "missing"))
         else:
@@ -316,11 +316,38 @@ def section_outbox(args, engine: str, tmp: str) -> list[Row]:
             continue
         with scratch_database("postgres", tmp) as url:
             result = module.run(url, workers, messages=messages)
-        rows.append(Row(label, _fmt_dict(result, HEADLINE_KEYS), "", "measured", _fmt_dict(result)))
+        if workers == 1:
+            rows.append(Row(label, _fmt_dict(result, HEADLINE_KEYS), "", "measured", _fmt_dict(result)))
+            continue
+        ok = result["msgs_per_s"] >= OUTBOX_TARGET and result["no_duplicates"] == 1 and result["sent"] == messages
+        rows.append(Row(label, _fmt_dict(result, HEADLINE_KEYS), f"≥ {OUTBOX_TARGET:,} msgs/s, 0 duplicates",
+                        _verdict(ok), _fmt_dict(result)))
     return rows
 
 
+OUTBOX_TARGET = 1_000  # messages per second with 4 workers (issue 25; bench/outbox.py prints the same target)
+PDF_RATIO_TARGET = 1.2  # a fresh invoice PDF vs a minimal one-page WeasyPrint document rendered in the same run
+MINIMAL_PDF_HTML = ("<!doctype html><html lang='ro'><head><meta charset='utf-8'><title>Minimal</title></head>"
+                    "<body><h1>Factură</h1><p>Un document minimal de o pagină.</p></body></html>")
+
+
+def minimal_pdf_ms(count: int) -> list[float]:
+    """Milliseconds per render of a minimal one-page WeasyPrint document (the machine's yardstick for PDFs)."""
+    from weasyprint import HTML
+
+    HTML(string=MINIMAL_PDF_HTML).write_pdf()  # warm-up: fonts load once per process
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        HTML(string=MINIMAL_PDF_HTML).write_pdf()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
 # (e) invoice PDFs -------------------------------------------------------------------------------------------
+
+PDF_TARGET = f"≤ {PDF_RATIO_TARGET}× minimal"
+
 
 def section_pdf(args, engine: str, tmp: str) -> list[Row]:
     fresh_label, repeat_label = "Invoice PDF, fresh render", "Invoice PDF, repeated download of a tax invoice"
@@ -329,7 +356,7 @@ def section_pdf(args, engine: str, tmp: str) -> list[Row]:
         pdf_rules = [r for r in app.url_map.iter_rules() if r.rule.endswith(".pdf") and r.arguments]
         if not pdf_rules:
             missing = "missing: /invoices/<code>.pdf route"
-            return [Row(fresh_label, missing, "≤ 150 ms", "missing"), Row(repeat_label, missing, "≤ 5 ms", "missing")]
+            return [Row(fresh_label, missing, PDF_TARGET, "missing"), Row(repeat_label, missing, "≤ 5 ms", "missing")]
         rule = pdf_rules[0]
         count = 3 if args.quick else 10
         seeded = seed_customer(url, count * 4 + 2, paid_every=2)
@@ -346,13 +373,21 @@ def section_pdf(args, engine: str, tmp: str) -> list[Row]:
 
         proformas = [c for c in seeded["proforma_codes"] if c not in seeded["tax_codes"]]
         get(proformas[-1])  # warm-up: fonts and templates load once per process
-        fresh_tax = [get(code) for code in seeded["tax_codes"][:count]]
-        fresh_proforma = [get(code) for code in proformas[:count]]
+        # Interleaved with the yardstick, so a drift of the machine's speed touches both alike.
+        minimal, fresh_tax, fresh_proforma = [], [], []
+        for tax_code, proforma_code in zip(seeded["tax_codes"][:count], proformas[:count], strict=False):
+            minimal.extend(minimal_pdf_ms(1))
+            fresh_tax.append(get(tax_code))
+            fresh_proforma.append(get(proforma_code))
         repeated = [get(seeded["tax_codes"][0]) for _ in range(20)]
     fresh = statistics.mean(fresh_tax + fresh_proforma)
-    detail = f"tax {statistics.mean(fresh_tax):.0f}, proforma {statistics.mean(fresh_proforma):.0f}; {2 * count} PDFs"
+    yardstick = statistics.mean(minimal)
+    ratio = fresh / yardstick
+    detail = (f"tax {statistics.mean(fresh_tax):.0f}, proforma {statistics.mean(fresh_proforma):.0f}; "
+              f"{len(fresh_tax) + len(fresh_proforma)} PDFs; minimal one-page WeasyPrint document {yardstick:.0f} ms")
     return [
-        Row(fresh_label, f"{fresh:.0f} ms ({detail})", "≤ 150 ms", _verdict(fresh <= 150)),
+        Row(fresh_label, f"{fresh:.0f} ms = {ratio:.2f}× a minimal PDF ({detail})", PDF_TARGET,
+            _verdict(ratio <= PDF_RATIO_TARGET)),
         Row(repeat_label, f"{statistics.median(repeated):.1f} ms (median of 20)", "≤ 5 ms",
             _verdict(statistics.median(repeated) <= 5)),
     ]

@@ -33,7 +33,16 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Path only (%(U)s, tokens redacted), never %(r)s / %(q)s: query strings and mail-login tokens stay out of logs.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# The request id the app answered with (X-Request-ID) ties the line to the app's own log lines.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
+
+
+def child_exit(server, worker):
+    """Prometheus multi-process mode (PROMETHEUS_MULTIPROC_DIR set): forget a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 _SECRET_HEADERS = ("{cookie}i", "{authorization}i", "{set-cookie}o", "{x-csrftoken}i")
 

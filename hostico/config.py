@@ -42,7 +42,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "DATABASE_URL": (None, _str),
     "SECRET_KEY": (None, _str),
     "BASE_URL": ("http://127.0.0.1:5000", _str),
-    "ENV": ("development", _str),  # development | production | test
+    "ENV": ("development", _str),  # exactly development | test | production (ENVIRONMENTS; anything else refuses)
     "SMTP_HOST": ("127.0.0.1", _str),
     "SMTP_PORT": (1025, _int),
     "SMTP_USER": ("", _str),
@@ -82,6 +82,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_OPEN_ORDERS": (3, _int),  # unpaid orders a customer may have at once (0: no limit)
     "APPROVE_NEW_BILLING_PROFILES": (False, _bool),
     "RATELIMIT_STORAGE_URL": ("memory://", _str),
+    # Prometheus metrics at /metrics (docs/operations.md): the bearer token a scraper sends; empty: no endpoint.
+    "METRICS_TOKEN": ("", _str),
     # Accounts (docs/accounts.md; docs/security.md items 4-5): server-side sessions and the password re-check (step-up).
     "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
     "SESSION_IDLE_DAYS": (14, _int),  # a session unused this long is over
@@ -138,6 +140,17 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "EFACTURA_SYNC_SECONDS": (60, _int),
     "EFACTURA_SIMULATOR_FILE": ("instance/efactura-simulator.json", _str),
 }
+
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+def environment_problem(value: object) -> str | None:
+    """Why HOSTICO_ENV cannot be used, or None: exactly one of ENVIRONMENTS, no other spelling (`Production`,
+    `prod` or `production ` would otherwise start with development's secrets, gateway and cookies)."""
+    if value in ENVIRONMENTS:
+        return None
+    return "HOSTICO_ENV must be exactly one of " + ", ".join(ENVIRONMENTS) + " (the value given is none of them)"
 
 
 def default(name: str) -> Any:

@@ -77,6 +77,7 @@ REGISTRY: tuple[Secret, ...] = (
     Secret("ANAF_REFRESH_TOKEN", "ANAF refresh token (optional bootstrap)", _never),
     Secret("SMTP_PASSWORD", "SMTP password (HOSTICO_SMTP_USER is set)", _smtp_login),
     Secret("SMS_API_KEY", "SMS provider API key", _sms_provider),
+    Secret("METRICS_TOKEN", "bearer token of the Prometheus endpoint /metrics (optional)", _never, min_length=16),
 )
 # Settings that are URLs and may carry a password (user:password@host).
 URL_SETTINGS = ("DATABASE_URL", "RATELIMIT_STORAGE_URL")

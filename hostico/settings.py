@@ -28,6 +28,8 @@ class Settings:
     timezone: str
     database_url: str
     webhook_secret: str
+    ratelimit_storage_url: str
+    metrics_token: str
     billing: BillingSettings
     notify: NotifySettings
     accounts: AccountSettings
@@ -52,6 +54,8 @@ class Settings:
             timezone=str(cfg.get("TIMEZONE") or default("TIMEZONE")),
             database_url=str(cfg.get("DATABASE_URL") or ""),
             webhook_secret=str(cfg.get("WEBHOOK_SECRET") or ""),
+            ratelimit_storage_url=str(cfg.get("RATELIMIT_STORAGE_URL") or default("RATELIMIT_STORAGE_URL")),
+            metrics_token=str(cfg.get("METRICS_TOKEN") or default("METRICS_TOKEN")),
             billing=BillingSettings.from_config(cfg),
             notify=NotifySettings.from_config(cfg),
             accounts=AccountSettings.from_config(cfg),

@@ -109,12 +109,14 @@ def test_staff_textarea_keeps_newlines_and_refuses_a_bell(client, make, login_st
     service = make.make_service(customer, domain="bell.ro", status="active")
     login_staff(client, make.make_staff(role="support"))
     page = f"/staff/customers/{customer.id}"
-    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "abuse", "note": "spam\x07"},
+    resp = client.post_form(f"/staff/services/{service.id}/suspend",
+                            {"reason": "abuse", "note": "spam\x07", "confirm": "yes"},
                             token_from=page)
     assert MESSAGE in client.get(resp.headers["Location"]).get_data(as_text=True)
     session.expire_all()
     assert session.get(Service, service.id).status == "active"
-    client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "abuse", "note": "spam\r\nkit"},
+    client.post_form(f"/staff/services/{service.id}/suspend",
+                     {"reason": "abuse", "note": "spam\r\nkit", "confirm": "yes"},
                      token_from=page)
     session.expire_all()
     assert session.get(Service, service.id).suspension_note == "spam\r\nkit"

@@ -63,9 +63,12 @@ def recent_failures(s: Session, user: User, *, settings: AccountSettings, now: d
 
 
 def _lock_account(s: Session, user: User) -> None:
-    """Serialise step-ups of one account (PostgreSQL row lock) so parallel guesses cannot overrun the count."""
+    """Serialise step-ups of one account so parallel guesses cannot overrun the count: a row lock on
+    PostgreSQL, the database's write lock on SQLite (a no-op write of the account's row, taken before the
+    count is read, so the count is current and no other step-up can interleave)."""
     model = type(user)
-    s.execute(for_update(s, select(model.id).where(model.id == user.id)))
+    s.execute(for_update(s, select(model.id).where(model.id == user.id),
+                         write_lock=(model.session_epoch, [user.id])))
 
 
 def step_up(s: Session, user: User, password: str | None, *, settings: AccountSettings, purpose: str,

@@ -60,12 +60,14 @@ def _amount_lines(tax_invoice: Invoice, amount: Decimal) -> list[InvoiceLine]:
 
 def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
                        reason: str, amount: Decimal | None = None, lines: list[int] | None = None,
-                       actor_kind: str = "staff", actor_id: int | None = None, staff_id: int | None = None) -> Invoice:
+                       actor_kind: str = "staff", actor_id: int | None = None, staff_id: int | None = None,
+                       refund: bool = False) -> Invoice:
     """Issue a credit note for a tax invoice and email it to the customer.
 
     Give `lines` (positions of the invoice's lines, each reversed whole, once) or `amount` (VAT
     included, split over the invoice's VAT rates), or neither for everything still uncredited. Several
-    credit notes may correct one invoice, never beyond its total. A card refund is such a credit note.
+    credit notes may correct one invoice, never beyond its total. A card refund is such a credit note
+    (`refund=True`: the histories say "Refund of …"). `reason` is a staff note, never shown to the customer.
     """
     if staff_id is not None:  # the staff views' keyword
         actor_kind, actor_id = "staff", staff_id
@@ -107,10 +109,12 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
         raise CorrectionRefused(N_("At most %(remaining)s %(currency)s of %(invoice)s is left to credit."),
                                 code="exceeds_remaining", field="lines", remaining=str(remaining),
                                 currency=tax_invoice.currency, invoice=tax_invoice.code)
+    credited = -sum((line.net + line.vat for line in note_lines), Decimal("0"))
     note = issue_credit_note(session, tax_invoice, settings=settings, today=today, reason=reason,
-                             actor_kind=actor_kind, actor_id=actor_id, lines=note_lines)
+                             actor_kind=actor_kind, actor_id=actor_id, lines=note_lines,
+                             refund=credited if refund else None)
     customer = session.get(Customer, tax_invoice.customer_id)
-    notify(session, "credit_note", customer, invoice=note, context={"corrects": tax_invoice.code, "reason": reason})
+    notify(session, "credit_note", customer, invoice=note, context={"corrects": tax_invoice.code})
     record(session, "invoice.credit_note_issued", actor_kind=actor_kind, actor_id=actor_id, obj=note,
            customer_id=note.customer_id, data={"code": note.code, "corrects": tax_invoice.code, "reason": reason,
                                                "total": str(note.total)})

@@ -434,10 +434,15 @@ def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> li
 
 def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
                       reason: str, actor_kind: str = "staff", actor_id: int | None = None,
-                      lines: list[InvoiceLine] | None = None) -> Invoice:
+                      lines: list[InvoiceLine] | None = None, refund: Decimal | None = None) -> Invoice:
     """Correct a tax invoice by issuing a credit note with the given negative lines (default: all of
     its lines reversed). It keeps the original's currency and BNR rate; the rules on how much may be
-    credited live in billing/corrections.py."""
+    credited live in billing/corrections.py.
+
+    `reason` is the staff's own note, kept in both histories for staff only; the customer reads the system's
+    note ("credit note HCN-…", or for a card `refund` of that amount "Refund of 22,99 lei, credit note HCN-…")
+    in their language (docs/billing.md#corrections).
+    """
     if tax_invoice.kind != "tax":
         raise InvalidTransition(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
     number, issue_date = next_number(session, settings.credit_series, today)
@@ -454,9 +459,17 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
               if tax_invoice.exchange_rate is not None else None)
     session.add(note)
     session.flush()
-    add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason)
-    add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id, note=reason,
-              code="credited_by", params={"invoice": note.code})
+    if refund is None:
+        add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason,
+                  code="credit_note_for", params={"invoice": tax_invoice.code})
+        add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id, note=reason,
+                  code="credited_by", params={"invoice": note.code})
+    else:
+        money = {"amount": refund, "currency": tax_invoice.currency}
+        add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason,
+                  code="refund_of", params={**money, "invoice": tax_invoice.code})
+        add_event(session, tax_invoice, "refunded", actor_kind=actor_kind, actor_id=actor_id, note=reason,
+                  code="refunded_by", params={**money, "invoice": note.code})
     return note
 
 

@@ -32,7 +32,7 @@ from hostico.web.pdf import invoice_pdf
 EVENT_LABELS = {
     "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "partly_paid": N_("Partly paid"),
     "cancelled": N_("Cancelled"),
-    "credited": N_("Credited"), "billing_edited": N_("Billing data changed"),
+    "credited": N_("Credited"), "refunded": N_("Refunded"), "billing_edited": N_("Billing data changed"),
     "billing_edit_pending": N_("Billing change sent for approval"),
     "billing_edit_rejected": N_("Billing change rejected"),
     "billing_edit_not_applied": N_("Billing change approved, not applied"),

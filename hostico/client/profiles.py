@@ -20,6 +20,7 @@ from hostico.client.queries import own_profile
 from hostico.models import BillingProfile
 from hostico.text import control_character_errors
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names
@@ -40,10 +41,12 @@ def _page_section(forms: dict) -> dict:
     return context()
 
 
-def _section():
-    """The section for htmx requests, otherwise back to My Details."""
+def _section(notice: str | None = None):
+    """The section for htmx requests (with what just happened), otherwise back to My Details."""
     if is_htmx():
-        return render_template("client/_profiles.html", **context())
+        return render_template("client/_profiles.html", notice=notice, **context())
+    if notice:
+        flash(notice, "success")
     return redirect(url_for("client.my_details") + "#profiles", 303)
 
 
@@ -162,12 +165,17 @@ def edit_profile(profile_id: int):
 def delete_profile(profile_id: int):
     """Delete a billing profile (kept for the invoices that reference it, hidden from the customer)."""
     profile = own_profile(profile_id)
+    if not confirmed():
+        return confirmation(
+            title=_("Delete billing profile %(name)s?", name=profile.display_name),
+            question=_("%(name)s is no longer offered for your invoices. Invoices already issued keep the data "
+                       "they were issued with.", name=profile.display_name),
+            button=_("Yes, delete %(name)s", name=profile.display_name),
+            back_url=url_for("client.my_details") + "#profiles")
     lifecycle.delete_profile(db.session, profile, ip=request.remote_addr)
     db.session.commit()
     forget_billing_data()
-    if not is_htmx():
-        flash(_("Billing profile %(name)s deleted.", name=profile.display_name), "success")
-    return _section()
+    return _section(_("Billing profile %(name)s deleted.", name=profile.display_name))
 
 
 @bp.route("/my-details/profiles/<int:profile_id>/default", methods=["POST"])
@@ -176,6 +184,4 @@ def default_profile(profile_id: int):
     profile = own_profile(profile_id)
     lifecycle.make_default(db.session, profile, ip=request.remote_addr)
     db.session.commit()
-    if not is_htmx():
-        flash(_("%(name)s is now your default billing profile.", name=profile.display_name), "success")
-    return _section()
+    return _section(_("%(name)s is now your default billing profile.", name=profile.display_name))

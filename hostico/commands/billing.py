@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from hostico.billing.errors import BillingError
 from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.billing.run import run_billing
+from hostico.logs import new_request_id, request_id_bound
 from hostico.models import Service
 from hostico.models.service import SUSPENSION_REASONS
 from hostico.web.app_settings import settings as app_settings
@@ -34,7 +35,9 @@ def run_command(today: dt.datetime | None, batch_size: int) -> None:
         click.echo(f"  {phase}: {done}/{total}")
 
     try:
-        summary = run_billing(session, settings, day, batch_size=batch_size, progress=progress)
+        # One id for the run: its log lines and the notices it queues carry it (hostico/logs.py).
+        with request_id_bound(new_request_id("run-")):
+            summary = run_billing(session, settings, day, batch_size=batch_size, progress=progress)
     finally:
         session.close()
     click.echo(f"Done: {summary['services_scanned']} services scanned, {summary['proformas_issued']} proformas "

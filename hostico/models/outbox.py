@@ -44,3 +44,5 @@ class OutboxMessage(TimestampMixin, Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
+    # The request or job that queued it (hostico/logs.py): the worker's log lines about it carry the same id.
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hostico.config import default
+from hostico.logs import current_request_id
 from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
 from hostico.notify.schedule import next_sms_time
 
@@ -77,7 +78,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
             "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
             "service_id": service.id if service is not None else None, "recipient": recipient,
             "template": event, "context": ctx, "status": "pending", "attempts": 0,
-            "next_attempt_at": not_before, "created_at": now,
+            "next_attempt_at": not_before, "created_at": now, "request_id": current_request_id(),
         })
     return rows
 

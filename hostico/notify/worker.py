@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
 from hostico.notify import links, outbox
@@ -56,6 +57,7 @@ class Envelope:
     html: str | None
     attempts: int
     has_link: bool = False  # carries a pending mail-login link, to be activated once accepted
+    request_id: str | None = None  # the request or job that queued it: the delivery's log lines carry it
 
 
 def default_worker_id() -> str:
@@ -94,7 +96,8 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
         if msg.channel == "email" and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
             text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
-        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link))
+        ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
+                              msg.request_id))
     return ready
 
 
@@ -191,7 +194,8 @@ def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings
             # right after its delivery (a crash can resend at most the message in flight) and cheap.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for env in envelopes:
-                    _deliver_one(conn, channels, env, worker_id, settings, now)
+                    with request_id_bound(env.request_id):
+                        _deliver_one(conn, channels, env, worker_id, settings, now)
     finally:
         channels.close()
     return handled
@@ -219,6 +223,7 @@ def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id:
     if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=accepted_at):
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)
         return
+    logger.info("outbox %s sent (%s, attempt %s)", env.id, env.channel, env.attempts)
     if env.has_link:
         # After mark_sent: a crash in between leaves the link pending (it logs nobody in), never the reverse.
         tokens.activate(conn, env.id, accepted_at=accepted_at)

@@ -75,8 +75,8 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
             idempotency_key=f"hostico-refund-{payment.id}-{len(existing) + 1}")
     except GatewayUnavailable as exc:
         raise RefundRefused(exc.code, str(exc)) from None
-    note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=f"Refund: {reason}",
-                              amount=amount, actor_kind="staff", actor_id=staff_id)
+    note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=reason,
+                              amount=amount, actor_kind="staff", actor_id=staff_id, refund=True)
     if proforma.status == "unpaid":
         # A refunded advance is no longer paid (docs/payments.md, Refunds): the proforma shows less received, and
         # back to unpaid when nothing is left; the final invoice deducts the advance less its credit notes.

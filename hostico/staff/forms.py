@@ -58,18 +58,21 @@ class TotpForm(Form):
 
 
 class SuspendForm(Form):
-    reason = SelectField(_l("Reason"), choices=SUSPENSION_REASONS, validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    """Suspend a service: the reason is a deliberate choice (no default), then a confirmation step."""
+
+    reason = SelectField(_l("Reason"), choices=[SelectChoice("", _l("— choose a reason —")), *SUSPENSION_REASONS],
+                         default="", validators=[DataRequired(_l("Choose why the service is suspended."))])
+    note = TextAreaField(_l("Staff note (the customer does not see it)"), validators=[Optional(), Length(max=1000)])
 
 
 class TerminateForm(Form):
-    confirm = BooleanField(_l("Terminate for good"), validators=[DataRequired(_l("Tick the box to confirm."))])
+    """Terminate a service: the view asks for confirmation before it acts (hostico/web/confirm.py)."""
 
 
 class ReasonForm(Form):
-    """Cancel a proforma or issue a credit note: the reason goes into the history."""
+    """Cancel a proforma: the reason goes into the history, for staff only."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(), Length(max=300)])
 
 
 class NonceForm(Form):
@@ -191,7 +194,7 @@ class PaymentForm(Form):
 class CreditNoteForm(Form):
     """Credit chosen lines, an amount (VAT included), or, with neither, everything still uncredited."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(), Length(max=300)])
     lines = SelectMultipleField(_l("Lines to reverse"), coerce=int, validate_choice=True)
     amount = DecimalField(_l("Or an amount, VAT included"), places=2,
                           validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])

@@ -24,6 +24,7 @@ from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, Proforma
 from hostico.staff.lookups import billing_settings, business_today, customer_or_404, invoice_or_404
 from hostico.staff.permissions import requires
 from hostico.staff.refusals import show
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.i18n import buyer_kind_label, cycle_label, money
 
@@ -215,6 +216,14 @@ def cancel(code: str):
         flash(_("Give a reason for cancelling."), "error")
         return _back(inv)
     reason = form.reason.data.strip()
+    if not confirmed():
+        return confirmation(
+            title=_("Cancel proforma %(code)s?", code=inv.code),
+            question=_("Proforma %(code)s (%(total)s) is cancelled: the customer no longer owes it and cannot pay it "
+                       "any more. This cannot be undone.", code=inv.code, total=money(inv.total, inv.currency)),
+            details=[_("Reason: %(reason)s", reason=reason)],
+            button=_("Yes, cancel %(code)s", code=inv.code), back_url=url_for("staff.invoice", code=inv.code),
+            base="staff/base.html")
     change = run_change(lambda: cancel_proforma(db.session, inv, staff_id=current_user.id, reason=reason))
     if not change.ok:
         return _back(inv)

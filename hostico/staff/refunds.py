@@ -20,8 +20,10 @@ from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.forms import Form
+from hostico.web.i18n import money
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ class RefundForm(Form):
     amount = DecimalField(_l("Amount to refund"), places=2,
                           validators=[InputRequired(_l("Enter the amount to refund.")),
                                       NumberRange(min=Decimal("0.01"), message=_l("The amount must be positive."))])
-    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give a reason for the refund.")),
+    reason = StringField(_l("Reason (staff only)"), validators=[DataRequired(_l("Give a reason for the refund.")),
                                                    Length(max=300)])
 
 
@@ -64,6 +66,16 @@ def refund(payment_id: int):
             for error in errors:
                 flash(f"{getattr(form, field).label.text}: {error}", "error")
         return back
+    if not confirmed():
+        amount = money(form.amount.data, payment.currency)
+        return confirmation(
+            title=_("Refund %(amount)s?", amount=amount),
+            question=_("%(amount)s goes back to the card of payment %(reference)s through the gateway, and a credit "
+                       "note for %(amount)s is issued on %(code)s. Neither can be undone.", amount=amount,
+                       reference=payment.reference or payment.id, code=tax.code),
+            details=[_("Reason: %(reason)s", reason=form.reason.data)],
+            button=_("Yes, refund %(amount)s", amount=amount),
+            back_url=url_for("staff.invoice", code=tax.code, _anchor="payments"), base="staff/base.html")
     try:
         done = refund_card_payment(
             db.session, payment.id, amount=form.amount.data, reason=form.reason.data, staff_id=current_user.id,
@@ -78,8 +90,8 @@ def refund(payment_id: int):
         flash(_refusal(err), "error")
         return back
     note = db.session.get(Invoice, done.credit_note_id)
-    flash(_("Refunded %(amount)s %(currency)s through the gateway; credit note %(code)s issued.",
-            amount=done.amount, currency=done.currency, code=note.code), "success")
+    flash(_("Refunded %(amount)s through the gateway; credit note %(code)s issued.",
+            amount=money(done.amount, done.currency), code=note.code), "success")
     return back
 
 

@@ -12,12 +12,18 @@ from hostico.staff.blueprint import bp
 from hostico.staff.forms import SuspendForm, TerminateForm
 from hostico.staff.lookups import billing_settings, service_or_404
 from hostico.staff.permissions import requires
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm, Form
+from hostico.web.i18n import reason_label
+
+
+def _back_url(service) -> str:
+    return url_for("staff.customer", customer_id=service.customer_id, _anchor=f"service-{service.id}")
 
 
 def _back(service):
-    return redirect(url_for("staff.customer", customer_id=service.customer_id, _anchor=f"service-{service.id}"), 303)
+    return redirect(_back_url(service), 303)
 
 
 def _flash_form_errors(form: Form) -> None:
@@ -36,6 +42,14 @@ def suspend(service_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(service)
+    if not confirmed():
+        return confirmation(
+            title=_("Suspend %(domain)s?", domain=service.domain),
+            question=_("%(domain)s is suspended for %(reason)s: the site stops answering until staff or a payment "
+                       "lifts the suspension. The customer gets an email, and an SMS if they opted in.",
+                       domain=service.domain, reason=reason_label(form.reason.data)),
+            button=_("Yes, suspend %(domain)s", domain=service.domain), back_url=_back_url(service),
+            base="staff/base.html")
     settings = billing_settings()
     note = (form.note.data or "").strip() or None
     change = run_change(lambda: suspend_service(
@@ -44,7 +58,7 @@ def suspend(service_id: int):
     if not change.ok:
         return _back(service)
     flash(_("%(domain)s is suspended (%(reason)s); the customer is notified.", domain=service.domain,
-            reason=form.reason.data), "success")
+            reason=reason_label(form.reason.data)), "success")
     return _back(service)
 
 
@@ -69,6 +83,13 @@ def terminate(service_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(service)
+    if not confirmed():
+        return confirmation(
+            title=_("Terminate %(domain)s?", domain=service.domain),
+            question=_("%(domain)s is terminated for good: it cannot be unsuspended or renewed afterwards. The "
+                       "customer gets an email.", domain=service.domain),
+            button=_("Yes, terminate %(domain)s", domain=service.domain), back_url=_back_url(service),
+            base="staff/base.html")
     change = run_change(lambda: terminate_service(db.session, service, actor_kind="staff", actor_id=current_user.id))
     if not change.ok:
         return _back(service)

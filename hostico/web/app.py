@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, i18n, production
+from hostico.web import app_settings, health, i18n, observability, production
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -44,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)
+    health.init_app(app)
     _register_hooks(app)
+    observability.init_app(app)  # its request hook goes first: every line of a request carries its id
     _register_template_helpers(app)
     _register_cli(app)
     production.init_app(app)
@@ -56,6 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
+    from hostico.config import environment_problem
+    from hostico.secret_settings import UnsafeConfiguration
+
+    if app.config.get("ENV") is None:
+        app.config["ENV"] = "development"
+    if (problem := environment_problem(app.config.get("ENV"))) is not None:
+        raise UnsafeConfiguration([problem])  # before anything reads it: never a half-production app
     production = app.config.get("ENV") == "production"
     if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)

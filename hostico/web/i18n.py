@@ -177,6 +177,9 @@ EVENT_NOTES = {
     "not_applied": N_("approved, not applied: %(invoice)s is %(status)s"),
     "reissued_as": N_("reissued as %(invoice)s"),
     "credited_by": N_("credit note %(invoice)s"),
+    "credit_note_for": N_("corrects %(invoice)s"),
+    "refunded_by": N_("Refund of %(money)s, credit note %(invoice)s"),
+    "refund_of": N_("Refund of %(money)s paid for %(invoice)s"),
     "vies_valid": N_("VIES confirmed %(number)s (consultation %(request)s)"),
     "vies_invalid": N_("VIES says %(number)s is not a valid VAT number"),
     "vat_rate_on": N_("VAT %(rate)s%% in force on %(day)s"),
@@ -251,15 +254,21 @@ def datetime(value: dt.datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
-def event_note(event, lang: str | None = None) -> str:
+def event_note(event, lang: str | None = None, *, for_staff: bool = False) -> str:
     """Return an invoice history entry's note in the reader's language: the system's note (a code and its
-    parameters) translated, then what a person typed (a reason) as typed; a created entry names its origin."""
+    parameters) translated, then — for staff only — what a staff member typed (a reason) as typed; a created
+    entry names its origin. Staff notes never reach the customer (docs/billing.md#corrections)."""
     lang = lang or language()
     said = ""
     template = EVENT_NOTES.get(event.note_code or "")
     if template:
         params = {name: labels(_EVENT_NOTE_LABELS[name], lang).get(value, value) if name in _EVENT_NOTE_LABELS
                   else value for name, value in (event.note_params or {}).items()}
+        if "amount" in params and "currency" in params:  # "22,99 lei" in the reader's language
+            try:
+                params["money"] = locales.format_money(Decimal(params["amount"]), params["currency"], lang)
+            except (ArithmeticError, ValueError):
+                params["money"] = f"{params['amount']} {params['currency']}"
         text = locales.translations(lang).ugettext(template)
         try:
             said = text % params if params else text
@@ -268,7 +277,8 @@ def event_note(event, lang: str | None = None) -> str:
     if event.action == "created":  # the note is the proforma's origin (order, system, staff)
         origin = labels("origin", lang).get(event.note or "", event.note or "")
         return ": ".join(part for part in (origin, said) if part)
-    return ": ".join(part for part in (said, event.note or "") if part)
+    typed = event.note if for_staff or event.actor_kind != "staff" else ""
+    return ": ".join(part for part in (said, typed or "") if part)
 
 
 def bilingual(msgid: str, lang: str, **params: object) -> Markup:
@@ -314,8 +324,8 @@ def _label_filter(name: str):
 
 
 @pass_context
-def _event_note_global(ctx: Context, event) -> str:
-    return event_note(event, _lang(ctx))
+def _event_note_global(ctx: Context, event, for_staff: bool = False) -> str:
+    return event_note(event, _lang(ctx), for_staff=for_staff)
 
 
 @pass_context

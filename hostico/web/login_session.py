@@ -23,6 +23,7 @@ from hostico.models import UserSession, utcnow
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.i18n import error_message
+from hostico.web.security import is_sessionless_endpoint
 
 SID_KEY = "sid"
 RECORD_KEY = "user_session"  # the current request's UserSession, in flask.g
@@ -95,6 +96,8 @@ def load_user(user_id: str):
 
 def check_session():
     """before_request: load the user (and check the server record) before any view or other hook runs."""
+    if is_sessionless_endpoint(request.endpoint):
+        return None  # a probe or a scrape: no session record is read, whatever cookie came along
     if "_user_id" in session:
         _ = current_user.is_authenticated  # runs load_user now, not in the middle of a view
     return None

@@ -18,6 +18,17 @@ def public(view):
     return view
 
 
+def sessionless(view):
+    """Mark a view that never reads the login session (probes, metrics): a cookie sent along is not even loaded."""
+    view.is_sessionless = True
+    return view
+
+
+def is_sessionless_endpoint(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return bool(getattr(view, "is_sessionless", False))
+
+
 def is_public_endpoint(endpoint: str | None) -> bool:
     if endpoint is None or endpoint == "static":
         return True

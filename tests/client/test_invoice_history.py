@@ -96,3 +96,18 @@ def test_upgrade_converts_the_notes_already_stored(fresh_database):
     params = rows[0][3] if isinstance(rows[0][3], dict) else json.loads(rows[0][3])
     assert (rows[0][1], rows[0][2], params) == (None, "from_proforma", {"proforma": "HPF-000002"})
     assert tuple(rows[1][1:]) == ("duplicate order", None, None)
+
+
+def test_staff_notes_on_credit_notes_stay_inside(client, session, make, settings, login_as):
+    c, _proforma, tax = _paid(make, session, settings, "ro")
+    invoice = session.scalars(select(Invoice).where(Invoice.code == tax)).one()
+    note = credit_tax_invoice(session, invoice, settings=settings, today=dt.date.today(),
+                              reason="Clientul e dificil, atenție", staff_id=make.make_staff().id)
+    session.commit()
+    login_as(client, c)
+    for code in (tax, note.code):
+        history = _history(client.get(f"/invoices/{code}?lang=ro").get_data(as_text=True))
+        assert "Clientul e dificil" not in history
+    assert f"factura de stornare {note.code}" in _history(client.get(f"/invoices/{tax}?lang=ro").get_data(as_text=True))
+    assert f"corectează {tax}" in _history(client.get(f"/invoices/{note.code}?lang=ro").get_data(as_text=True))
+

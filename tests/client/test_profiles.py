@@ -72,7 +72,7 @@ def test_choose_the_default_and_delete(client, session, make, customer):
     assert resp.status_code == 200 and 'id="profiles"' in resp.get_data(as_text=True)
     a, b = profiles(session, customer)
     assert not a.is_default and b.is_default
-    resp = client.post_form(f"/my-details/profiles/{second.id}/delete", token_from="/my-details")
+    resp = client.post_form(f"/my-details/profiles/{second.id}/delete", {"confirm": "yes"}, token_from="/my-details")
     assert resp.status_code == 303
     [left] = profiles(session, customer)
     assert left.id == first.id and left.is_default  # the default moves to the profile that is left
@@ -138,3 +138,32 @@ def test_a_validator_message_is_english_text_until_the_web_layer_translates_it(a
     with app.test_request_context("/?lang=ro"):
         assert translate_message(errors["address"]) == "Cel mult 150 caractere."
         assert translate_message("deja tradus") == "deja tradus"
+
+
+def test_deleting_a_profile_asks_first_without_javascript(client, session, make, customer):
+    make.make_profile(customer, is_default=True)
+    second = make.make_profile(customer, kind="company")
+    step = client.post_form(f"/my-details/profiles/{second.id}/delete", token_from="/my-details")
+    text = step.get_data(as_text=True)
+    assert step.status_code == 200
+    assert f"Delete billing profile {second.display_name}?" in text and 'name="confirm" value="yes"' in text
+    assert 'href="/my-details#profiles"' in text
+    assert len(profiles(session, customer)) == 2  # nothing deleted yet
+    resp = client.post_form(f"/my-details/profiles/{second.id}/delete", {"confirm": "yes"}, token_from="/my-details")
+    assert resp.status_code == 303
+    assert f"Billing profile {second.display_name} deleted." in client.get(
+        resp.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert len(profiles(session, customer)) == 1
+
+
+def test_deleting_a_profile_with_htmx_asks_in_the_browser_and_says_what_happened(client, session, make, customer):
+    make.make_profile(customer, is_default=True)
+    second = make.make_profile(customer, kind="company")
+    page = client.get("/my-details").get_data(as_text=True)
+    assert f'hx-confirm="Delete billing profile {second.display_name}? Invoices already issued keep its data."' in page
+    resp = client.post_form(f"/my-details/profiles/{second.id}/delete", {"confirm": "yes"}, token_from="/my-details",
+                            headers={"HX-Request": "true"})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="profiles"' in text
+    assert f"Billing profile {second.display_name} deleted." in text and 'role="status"' in text
+    assert len(profiles(session, customer)) == 1

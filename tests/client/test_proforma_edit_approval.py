@@ -182,7 +182,8 @@ def test_changing_or_deleting_a_profile_drops_its_pending_edit(client, session, 
     assert session.get(PendingBillingEdit, pending.id).status == "rejected"  # staff never approve other data
     post_edit(client, second.code, {"profile_id": str(pending.billing_profile_id)})
     again = session.scalars(select(PendingBillingEdit).where(PendingBillingEdit.status == "pending")).one()
-    client.post_form(f"/my-details/profiles/{again.billing_profile_id}/delete", token_from="/my-details")
+    client.post_form(f"/my-details/profiles/{again.billing_profile_id}/delete", {"confirm": "yes"},
+                     token_from="/my-details")
     session.expire_all()
     assert session.get(PendingBillingEdit, again.id).status == "rejected"
     assert session.get(Invoice, second.id).buyer["name"] == "Ion Popescu"

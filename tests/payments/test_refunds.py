@@ -36,7 +36,8 @@ def _staff_client(client, make, login_staff, role="billing"):
 def _refund(client, payment, amount, reason="customer cancelled"):
     prefix = f"refund-{payment.id}-"
     return client.post_form(f"/staff/payments/{payment.id}/refund",
-                            {prefix + "amount": amount, prefix + "reason": reason}, token_from="/staff/")
+                            {prefix + "amount": amount, prefix + "reason": reason, "confirm": "yes"},
+                            token_from="/staff/")
 
 
 def _count(session, model, *where):
@@ -119,3 +120,63 @@ def test_only_billing_staff_refund_and_only_card_payments(client, make, session,
     assert "Only card payments made through a gateway" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert client.post(f"/staff/payments/{payment.id}/refund", data={}).status_code == 400  # no CSRF token
     assert _count(session, Refund) == 0
+
+
+def test_refund_asks_first_and_without_confirmation_touches_neither_gateway_nor_invoices(client, make, session,
+                                                                                       login_staff, card_payment):
+    payment = card_payment()
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    _staff_client(client, make, login_staff)
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert 'hx-confirm="Refund this amount through the gateway and issue a credit note' in page
+    prefix = f"refund-{payment.id}-"
+    resp = client.post_form(f"/staff/payments/{payment.id}/refund",
+                            {prefix + "amount": "21.00", prefix + "reason": "customer cancelled"},
+                            token_from="/staff/")
+    assert resp.status_code == 200
+    step = resp.get_data(as_text=True)
+    assert "Refund 21.00 RON?" in step and "Yes, refund 21.00 RON" in step
+    assert f"a credit note for 21.00 RON is issued on {tax.code}" in step
+    assert f'name="{prefix}amount" value="21.00"' in step and 'name="confirm" value="yes"' in step
+    assert _count(session, Refund) == 0 and _count(session, Invoice, Invoice.kind == "credit_note") == 0
+    # The confirmation page's own form posts the same fields with confirm=yes: now it happens, once.
+    resp = _refund(client, payment, "21.00")
+    assert "Refunded 21.00 RON through the gateway; credit note HCN-000001 issued." in client.get(
+        resp.headers["Location"]).get_data(as_text=True)
+    assert _count(session, Refund) == 1
+
+
+def test_refund_confirmation_reads_in_romanian(client, make, session, login_staff, card_payment):
+    payment = card_payment()
+    _staff_client(client, make, login_staff)
+    prefix = f"refund-{payment.id}-"
+    step = client.post_form(f"/staff/payments/{payment.id}/refund",
+                            {prefix + "amount": "21.00", prefix + "reason": "x"}, token_from="/staff/",
+                            headers={"Accept-Language": "ro"}).get_data(as_text=True)
+    assert "Rambursați 21,00 lei?" in step and "Da, rambursează 21,00 lei" in step
+    assert _count(session, Refund) == 0
+
+
+def test_the_customer_reads_a_refund_in_romanian_without_the_staff_note(app, client, make, session, login_staff,
+                                                                       login_as, card_payment):
+    payment = card_payment(amount="19.00")  # 22,99 lei with VAT
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    _staff_client(client, make, login_staff)
+    _refund(client, payment, "22.99", reason="Clientul a cerut anularea (notă internă)")
+    staff_page = client.get(f"/staff/invoices/{tax.code}?lang=ro").get_data(as_text=True)
+    assert "Rambursare de 22,99 lei, factură de stornare HCN-000001: Clientul a cerut anularea" in staff_page
+    from hostico.models import Customer
+
+    customer = session.get(Customer, tax.customer_id)
+    customer.language = "ro"
+    session.commit()
+    reader = app.test_client()
+    login_as(reader, customer)
+    page = reader.get(f"/invoices/{tax.code}?lang=ro").get_data(as_text=True)
+    history = page[page.index('id="history-h"'):]
+    assert "Rambursare de 22,99 lei, factură de stornare HCN-000001" in history
+    assert "notă internă" not in page and "Refund" not in history
+    note_page = reader.get("/invoices/HCN-000001?lang=ro").get_data(as_text=True)
+    assert f"Rambursare de 22,99 lei plătiți pentru {tax.code}" in note_page and "notă internă" not in note_page
+    english = reader.get(f"/invoices/{tax.code}?lang=en").get_data(as_text=True)
+    assert "Refund of 22.99 RON, credit note HCN-000001" in english

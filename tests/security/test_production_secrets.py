@@ -33,8 +33,9 @@ NEEDS = {
     "ANAF_REFRESH_TOKEN": {"ANAF_REFRESH_TOKEN": "rt.9Qx2Lm7Pz4"},
     "SMTP_PASSWORD": {"MAIL_BACKEND": "smtp", "SMTP_USER": "billing@hostico.ro", "SMTP_PASSWORD": "Vq8#mz2LpX"},
     "SMS_API_KEY": {"SMS_BACKEND": "twilio", "SMS_ACCOUNT_SID": "AC123", "SMS_API_KEY": "tw-83kd92mf0a"},
+    "METRICS_TOKEN": {"METRICS_TOKEN": "m7Qz2Lp9Xk4Vw8Rt3Nb6"},
 }
-OPTIONAL = {"ANAF_REFRESH_TOKEN"}  # checked only when set
+OPTIONAL = {"ANAF_REFRESH_TOKEN", "METRICS_TOKEN"}  # checked only when set
 
 
 def _production(test_config, **settings):

@@ -212,3 +212,58 @@ def test_enabling_2fa_with_the_password_and_a_code_works(client, session, custom
     session.expire_all()
     assert session.get(Customer, customer.id).totp_enabled
     assert step_up_log(session, customer) == [("passed", "2fa_enable")]
+
+
+# --- the limit holds under parallel attempts (SQLite too: hostico.db.for_update takes the write lock) --------
+
+def _parallel_step_ups(app, customer_id: int, passwords: list[str]) -> list[str]:
+    """Run one step-up per password, all at once, each in its own transaction; return each outcome."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from hostico.accounts import stepup
+    from hostico.web.database import db
+
+    engine = db.get(app).engine
+    settings = app_settings(app).accounts
+    barrier = threading.Barrier(len(passwords))
+    outcomes: list[str] = []
+
+    def attempt(password: str) -> None:
+        with Session(bind=engine, expire_on_commit=False) as s:
+            user = s.get(Customer, customer_id)
+            s.commit()  # as in a request: the user was read, the step-up runs in a transaction of its own
+            barrier.wait(60)
+            try:
+                stepup.step_up(s, user, password, settings=settings, purpose="confirm", ip="203.0.113.9")
+                outcomes.append("passed")
+            except stepup.TooManyAttempts:
+                outcomes.append("refused")
+            except stepup.WrongPassword:
+                outcomes.append("failed")
+            s.commit()
+
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in passwords]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return outcomes
+
+
+def test_twenty_four_parallel_wrong_passwords_count_exactly_five_and_the_right_one_is_then_refused(
+        app, session, customer):
+    outcomes = _parallel_step_ups(app, customer.id, [f"wrong-guess-{n}" for n in range(24)])
+    assert sorted(outcomes) == ["failed"] * 5 + ["refused"] * 19
+    assert _parallel_step_ups(app, customer.id, [PASSWORD]) == ["refused"]
+    assert [o for o, _ in step_up_log(session, customer)].count("failed") == 5
+
+
+def test_a_right_password_among_parallel_guesses_passes_only_before_the_fifth_failure(app, session, customer):
+    outcomes = _parallel_step_ups(app, customer.id, [f"wrong-guess-{n}" for n in range(23)] + [PASSWORD])
+    log = [o for o, _ in step_up_log(session, customer)]  # in the order the lock let them through
+    assert sorted(outcomes) == sorted(log)
+    if "passed" in log:
+        assert log[:log.index("passed")].count("failed") < 5
+    assert log.count("failed") <= 10  # at most five before and five after a right one

@@ -141,7 +141,7 @@ def test_support_cannot_issue_or_cancel_proformas_or_run_billing(client, make_st
     assert client.post(f"/staff/customers/{customer.id}/proformas",
                        data={"csrf_token": token, "description": "x", "amount": "5"}).status_code == 403
     assert client.post(f"/staff/invoices/{unpaid.code}/cancel",
-                       data={"csrf_token": token, "cancel-reason": "x"}).status_code == 403
+                       data={"csrf_token": token, "cancel-reason": "x", "confirm": "yes"}).status_code == 403
     assert client.get("/staff/billing-run").status_code == 403
     session.expire_all()
     assert session.get(Invoice, unpaid.id).status == "unpaid"
@@ -154,7 +154,7 @@ def test_support_can_suspend_and_resend(client, make_staff, login_staff, paid_se
     login_staff(client, make_staff("support"))
     token = client.csrf_token("/staff/")
     assert client.post(f"/staff/services/{service.id}/suspend",
-                       data={"csrf_token": token, "reason": "abuse"}).status_code == 303
+                       data={"csrf_token": token, "reason": "abuse", "confirm": "yes"}).status_code == 303
     assert client.post(f"/staff/invoices/{unpaid.code}/resend",
                        data={"csrf_token": token, "nonce": "n1"}).status_code == 303
 

@@ -47,14 +47,15 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
                                                                   session):
     w = world
     cases = {
-        "staff.suspend": (f"/staff/services/{w['service'].id}/suspend", {"reason": "abuse", "note": "phishing"}),
+        "staff.suspend": (f"/staff/services/{w['service'].id}/suspend", {"reason": "abuse", "note": "phishing",
+                                                                     "confirm": "yes"}),
         "staff.unsuspend": (f"/staff/services/{w['suspended'].id}/unsuspend", {}),
         "staff.terminate": (f"/staff/services/{w['suspended'].id}/terminate", {"confirm": "y"}),
         "staff.issue_proforma": (f"/staff/customers/{w['customer'].id}/proformas",
                                  {"services": str(w["spare"].id), "profile": "0"}),
         "staff.record_transfer": (f"/staff/invoices/{w['unpaid'].code}/payment",
                                   {"amount": str(w["unpaid"].total), "reference": "OP 12", "key": "audit-1"}),
-        "staff.cancel": (None, {"cancel-reason": "duplicate"}),
+        "staff.cancel": (None, {"cancel-reason": "duplicate", "confirm": "yes"}),
         "staff.credit_note": (f"/staff/invoices/{w['tax'].code}/credit-note", {"credit-reason": "refund"}),
         "staff.reissue": (f"/staff/invoices/{w['tax'].code}/reissue", {"reissue-reason": "wrong buyer"}),
         "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
@@ -82,7 +83,8 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
 def test_suspending_for_abuse_sends_sms_and_email(client, make_staff, login_staff, world, session):
     customer, service = world["customer"], world["service"]
     login_staff(client, make_staff("support"))
-    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "abuse", "note": "phishing kit"},
+    resp = client.post_form(f"/staff/services/{service.id}/suspend",
+                            {"reason": "abuse", "note": "phishing kit", "confirm": "yes"},
                             token_from=f"/staff/customers/{customer.id}")
     assert resp.status_code == 303
     session.expire_all()
@@ -104,7 +106,8 @@ def test_suspension_without_sms_consent_sends_email_only(client, make_staff, log
     customer = make.make_customer(phone_e164="+40722000111")
     service = make.make_service(customer)
     login_staff(client, make_staff())
-    client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "other"}, token_from="/staff/")
+    client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "other", "confirm": "yes"},
+                     token_from="/staff/")
     channels = session.scalars(select(OutboxMessage.channel).where(OutboxMessage.service_id == service.id)).all()
     assert channels == ["email"]
 
@@ -112,7 +115,8 @@ def test_suspension_without_sms_consent_sends_email_only(client, make_staff, log
 def test_bad_suspension_reason_changes_nothing(client, make_staff, login_staff, world, session):
     service = world["service"]
     login_staff(client, make_staff())
-    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "because"}, token_from="/staff/")
+    resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "because", "confirm": "yes"},
+                            token_from="/staff/")
     assert resp.status_code == 303
     assert "Not a valid choice" in client.get(resp.headers["Location"]).get_data(as_text=True)
     session.expire_all()
@@ -123,7 +127,7 @@ def test_bad_suspension_reason_changes_nothing(client, make_staff, login_staff, 
 
 def test_suspending_a_suspended_service_shows_the_domain_error(client, make_staff, login_staff, world):
     login_staff(client, make_staff())
-    resp = client.post_form(f"/staff/services/{world['suspended'].id}/suspend", {"reason": "abuse"},
+    resp = client.post_form(f"/staff/services/{world['suspended'].id}/suspend", {"reason": "abuse", "confirm": "yes"},
                             token_from="/staff/")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "only active services can be suspended" in page
@@ -135,8 +139,9 @@ def test_unsuspend_and_terminate(client, make_staff, login_staff, world, session
     client.post_form(f"/staff/services/{sid}/unsuspend", {}, token_from="/staff/")
     session.expire_all()
     assert session.get(Service, sid).status == "active"
-    # Terminating needs the confirmation box.
-    client.post_form(f"/staff/services/{sid}/terminate", {}, token_from="/staff/")
+    # Terminating asks first: the first POST only shows what will happen.
+    assert "Yes, terminate" in client.post_form(f"/staff/services/{sid}/terminate", {},
+                                                token_from="/staff/").get_data(as_text=True)
     session.expire_all()
     assert session.get(Service, sid).status == "active"
     client.post_form(f"/staff/services/{sid}/terminate", {"confirm": "y"}, token_from="/staff/")
@@ -239,16 +244,17 @@ def test_cancel_proforma_and_refusals(client, make_staff, login_staff, world, se
                               template="reminder", context={}, status="pending"))
     session.commit()
     login_staff(client, make_staff())
-    client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "customer left"},
+    client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "customer left", "confirm": "yes"},
                      token_from="/staff/")
     session.expire_all()
     inv = session.get(Invoice, unpaid.id)
     assert inv.status == "cancelled" and inv.cancelled_at is not None
     assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.event == "reminder")) == "cancelled"
-    resp = client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "again"},
+    resp = client.post_form(f"/staff/invoices/{unpaid.code}/cancel", {"cancel-reason": "again", "confirm": "yes"},
                             token_from="/staff/")
     assert "is not an unpaid proforma" in client.get(resp.headers["Location"]).get_data(as_text=True)
-    resp = client.post_form(f"/staff/invoices/{tax.code}/cancel", {"cancel-reason": "no"}, token_from="/staff/")
+    resp = client.post_form(f"/staff/invoices/{tax.code}/cancel", {"cancel-reason": "no", "confirm": "yes"},
+                            token_from="/staff/")
     assert "is not an unpaid proforma" in client.get(resp.headers["Location"]).get_data(as_text=True)
     session.expire_all()
     assert session.get(Invoice, tax.id).status == "issued"

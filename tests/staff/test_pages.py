@@ -211,7 +211,7 @@ def test_odd_input_in_every_staff_form_never_fails(app, client, make_staff, logi
         client._odd_token = client.csrf_token("/staff/")
     customer, service, proforma = client._odd_world
     posts = {
-        f"/staff/services/{service.id}/suspend": {"reason": text, "note": text},
+        f"/staff/services/{service.id}/suspend": {"reason": text, "note": text, "confirm": "yes"},
         f"/staff/customers/{customer.id}/proformas": {"services": number, "profile": number, "description": text,
                                                      "amount": number},
         f"/staff/invoices/{proforma.code}/payment": {"amount": number, "reference": text, "key": text,
