@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
+from wtforms import DecimalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from hostico.billing.credit import CreditRefused, balances, customers_with_credit, entries
@@ -28,6 +28,7 @@ from hostico.staff.lookups import billing_settings, business_today, customer_or_
 from hostico.staff.permissions import requires
 from hostico.staff.refusals import show
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.forms import Form
 from hostico.web.i18n import money as format_money
@@ -47,8 +48,6 @@ class ApplyCreditForm(Form):
     proforma = SelectField(_l("Proforma"), coerce=int, validate_choice=False)
     amount = DecimalField(_l("Amount (empty: as much as the credit and the proforma allow)"), places=2,
                           validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
-    confirm = BooleanField(_l("Apply the credit to this proforma"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class RefundCreditForm(Form):
@@ -64,8 +63,6 @@ class RefundCreditForm(Form):
                                  validators=[Optional(), Length(max=120)])
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give a reason for the refund.")),
                                                    Length(max=300)])
-    confirm = BooleanField(_l("Give this money back to the customer"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 def _unpaid_proformas(customer_id: int, currencies: set[str]) -> list[Invoice]:
@@ -142,6 +139,19 @@ def credit_apply(customer_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(customer)
+    proforma = db.session.get(Invoice, form.proforma.data)
+    if proforma is None or proforma.customer_id != customer.id:
+        abort(404)
+    if not confirmed():
+        amount = (format_money(form.amount.data, proforma.currency) if form.amount.data is not None
+                  else _("as much as the credit and %(due)s left to pay allow",
+                         due=format_money(proforma.amount_due, proforma.currency)))
+        return confirmation(
+            title=_("Apply credit to %(code)s?", code=proforma.code),
+            question=_("%(amount)s of %(customer)s's credit pays proforma %(code)s, and a tax invoice is issued for "
+                       "it. This cannot be undone.", amount=amount, customer=customer.name, code=proforma.code),
+            button=_("Yes, apply the credit"), back_url=url_for("staff.customer", customer_id=customer.id,
+                                                                _anchor="credit"), base="staff/base.html")
     try:
         payment = apply_credit(db.session, customer.id, form.proforma.data, amount=form.amount.data,
                                settings=billing_settings(), today=business_today(), staff_id=current_user.id,
@@ -172,6 +182,21 @@ def credit_refund(customer_id: int):
     source_id = int(value) if kind == "card" and value.isascii() and value.isdigit() and len(value) < 12 else None
     if kind not in ("card", "bank") or (kind == "card" and source_id is None):
         abort(404)
+    source = db.session.get(CreditEntry, source_id) if source_id is not None else None
+    if kind == "card" and (source is None or source.customer_id != customer.id):
+        abort(404)
+    if not confirmed():
+        amount = format_money(form.amount.data, source.currency if source is not None else value[:3])
+        question = (
+            _("%(amount)s of %(customer)s's credit goes back to the card it was charged to, through the gateway. "
+              "This cannot be undone.", amount=amount, customer=customer.name) if kind == "card" else
+            _("%(amount)s of %(customer)s's credit is recorded as a bank refund to %(iban)s; make the transfer from "
+              "the bank. This cannot be undone.", amount=amount, customer=customer.name, iban=form.iban.data or "—"))
+        return confirmation(
+            title=_("Refund %(amount)s of credit?", amount=amount), question=question,
+            details=[_("Reason: %(reason)s", reason=form.reason.data)],
+            button=_("Yes, refund %(amount)s", amount=amount),
+            back_url=url_for("staff.customer", customer_id=customer.id, _anchor="credit"), base="staff/base.html")
     try:
         entry = refund_credit(
             db.session, customer.id, currency=value if kind == "bank" else "", amount=form.amount.data,

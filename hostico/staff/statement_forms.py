@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from hostico.web.forms import Form
@@ -30,4 +30,3 @@ class CreditLineForm(Form):
     customer = StringField(_l("Customer (email or number)"),
                            validators=[DataRequired(_l("Enter the customer's email or number.")), Length(max=254)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
-    confirm = BooleanField(_l("Assign it as credit"), validators=[DataRequired(_l("Tick the box to confirm."))])

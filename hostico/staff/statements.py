@@ -22,6 +22,7 @@ from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
 from hostico.staff.statement_forms import CreditLineForm, DismissLineForm, MatchLineForm, StatementUploadForm
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.i18n import N_, date, money
 
@@ -222,9 +223,17 @@ def payments_credit(line_id: int):
     line = _line_or_404(line_id)
     form = CreditLineForm()
     if not form.validate_on_submit():
-        error = next(iter(form.customer.errors or form.confirm.errors or form.note.errors
-                          or [_("Reload the page and try again.")]))
+        error = next(iter(form.customer.errors or form.note.errors or [_("Reload the page and try again.")]))
         return _unmatched_page(errors={line.id: ("credit", error)}, line_forms={line.id: form}, status=422)
+    if not confirmed():
+        amount = money(line.amount, line.currency)
+        return confirmation(
+            title=_("Assign %(amount)s as credit?", amount=amount),
+            question=_("The credit of %(amount)s from %(payer)s becomes the credit balance of customer %(customer)s, "
+                       "to apply to a proforma or refund.", amount=amount,
+                       payer=line.payer_name or _("an unknown payer"), customer=form.customer.data),
+            button=_("Yes, assign it as credit"), back_url=url_for("staff.payments_unmatched"),
+            base="staff/base.html")
     try:
         entry = credit_line(db.session, line.id, form.customer.data, staff_id=current_user.id, note=form.note.data)
         db.session.commit()

@@ -41,15 +41,16 @@ def test_customer_page_and_list_show_the_credit_and_staff_apply_it(client, sessi
     page = client.get(f"/staff/customers/{customer.id}").get_data(as_text=True)
     assert 'id="credit"' in page and "paid more than was due" in page and "Apply credit" in page
     action = f"/staff/customers/{customer.id}/credit/apply"
-    # without the confirmation nothing happens
-    resp = client.post_form(action, {"proforma": target.id, "nonce": _nonce(page, action)},
-                            token_from=f"/staff/customers/{customer.id}")
-    assert resp.status_code == 303
-    assert "Tick the box to confirm." in client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert balance(session, customer.id, "RON") == Decimal("29.00")
+    # the first POST asks (docs/staff-area.md, "Confirming destructive actions"); nothing happens yet
     nonce = _nonce(page, action)
-    for _ in range(2):  # the same form sent twice applies once
-        resp = client.post_form(action, {"proforma": target.id, "confirm": "y", "nonce": nonce},
+    resp = client.post_form(action, {"proforma": target.id, "nonce": nonce},
+                            token_from=f"/staff/customers/{customer.id}")
+    asked = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and f"Apply credit to {target.code}?" in asked
+    assert 'name="confirm" value="yes"' in asked and f'value="{nonce}"' in asked
+    assert balance(session, customer.id, "RON") == Decimal("29.00")
+    for _ in range(2):  # the confirmed form sent twice applies once
+        resp = client.post_form(action, {"proforma": target.id, "confirm": "yes", "nonce": nonce},
                                 token_from=f"/staff/customers/{customer.id}")
         assert resp.status_code == 303
     landing = client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -59,6 +60,8 @@ def test_customer_page_and_list_show_the_credit_and_staff_apply_it(client, sessi
     assert session.scalar(select(func.count()).select_from(Payment).where(Payment.method == "credit")) == 1
     assert session.get(Invoice, target.id).amount_paid == Decimal("29.00")
     assert "No customer holds credit." in client.get("/staff/credit").get_data(as_text=True)
+    audit = session.scalars(select(AuditLog).where(AuditLog.action == "credit.applied")).one()
+    assert audit.actor_kind == "staff" and audit.data["proforma"] == target.code
 
 
 def test_apply_refusals_are_shown_and_another_customers_proforma_is_404(client, session, settings, make,
@@ -101,6 +104,10 @@ def test_a_bank_refund_is_recorded_and_audited(client, session, settings, make, 
     resp = client.post_form(action, {**data, "iban": ""}, token_from=f"/staff/customers/{customer.id}")
     assert "Enter the IBAN the money is sent to." in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert session.scalars(select(AuditLog).where(AuditLog.action == "credit.refund_refused")).one()
+    asked = client.post_form(action, {**data, "confirm": ""}, token_from=f"/staff/customers/{customer.id}")
+    assert asked.status_code == 200 and "Refund 29.00 RON of credit?" in asked.get_data(as_text=True)
+    assert "RO49AAAA1B31007593840000" in asked.get_data(as_text=True)
+    assert balance(session, customer.id, "RON") == Decimal("29.00")
     resp = client.post_form(action, data, token_from=f"/staff/customers/{customer.id}")
     assert "Bank refund of 29.00 RON recorded" in client.get(resp.headers["Location"]).get_data(as_text=True)
     resp = client.post_form(action, data, token_from=f"/staff/customers/{customer.id}")  # sent again: once
@@ -160,7 +167,9 @@ def test_an_unmatched_credit_is_assigned_to_a_customer_as_credit(client, session
     assert "Assign to customer as credit" in page
     url = f"/staff/payments/lines/{line.id}/credit"
     resp = client.post_form(url, {"customer": customer.email}, token_from="/staff/payments/unmatched")
-    assert resp.status_code == 422 and "Tick the box to confirm." in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Assign 50.00 RON as credit?" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(BankStatementLine, line.id).status == "unmatched"
     resp = client.post_form(url, {"customer": "nobody@example.com", "confirm": "y"},
                             token_from="/staff/payments/unmatched")
     assert resp.status_code == 422 and "There is no customer nobody@example.com." in resp.get_data(as_text=True)
