@@ -45,5 +45,7 @@ def install_log_redaction() -> None:
             record.msg, record.args = cleaned, None
         return record
 
+    # Keep the marks of the factories below (the request id's, hostico/logs.py), so neither is installed twice.
+    factory.__dict__.update({k: v for k, v in vars(previous).items() if k.startswith("hostico_")})
     factory.hostico_redacting = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)

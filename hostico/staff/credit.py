@@ -45,7 +45,8 @@ class ApplyCreditForm(Form):
     """Pay one of the customer's unpaid proformas from their credit."""
 
     nonce = HiddenField(default=_nonce, validators=[DataRequired(), Length(max=60)])
-    proforma = SelectField(_l("Proforma"), coerce=int, validate_choice=False)
+    proforma = SelectField(_l("Proforma"), coerce=int, validate_choice=False,
+                           validators=[DataRequired(_l("Choose a proforma."))])
     amount = DecimalField(_l("Amount (empty: as much as the credit and the proforma allow)"), places=2,
                           validators=[Optional(), money, NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
 
@@ -54,7 +55,7 @@ class RefundCreditForm(Form):
     """Give credit back: to the card it came from, or by a bank transfer staff make."""
 
     nonce = HiddenField(default=_nonce, validators=[DataRequired(), Length(max=60)])
-    source = SelectField(_l("Refund"), validate_choice=False)
+    source = SelectField(_l("Refund"), validate_choice=False, validators=[DataRequired(_l("Choose what to refund."))])
     amount = DecimalField(_l("Amount to refund"), places=2,
                           validators=[DataRequired(_l("Enter the amount to refund.")), money,
                                       NumberRange(min=Decimal("0.01"), max=MAX_PAYMENT)])
