@@ -262,6 +262,7 @@ def test_two_applies_at_once_never_spend_the_credit_twice(app, session, settings
     customer, staff = _credited(session, settings, make)  # 29.00
     targets = [make.make_proforma(customer, amount="100.00").id for _ in range(2)]
     session.commit()
+    customer_id, staff_id = customer.id, staff.id  # the threads never touch the test's session
     barrier = threading.Barrier(2)
     outcomes: list[object] = []
 
@@ -269,8 +270,8 @@ def test_two_applies_at_once_never_spend_the_credit_twice(app, session, settings
         s = Session(bind=db.get(app).engine)
         try:
             barrier.wait()
-            apply_credit(s, customer.id, proforma_id, amount=Decimal("20.00"), settings=settings, today=TODAY,
-                         staff_id=staff.id, key=key)
+            apply_credit(s, customer_id, proforma_id, amount=Decimal("20.00"), settings=settings, today=TODAY,
+                         staff_id=staff_id, key=key)
             s.commit()
             outcomes.append("applied")
         except CreditRefused as err:
@@ -296,6 +297,7 @@ def test_the_same_apply_sent_twice_at_once_is_recorded_once(app, session, settin
     customer, staff = _credited(session, settings, make)
     target = make.make_proforma(customer, amount="100.00").id
     session.commit()
+    customer_id, staff_id = customer.id, staff.id  # the threads never touch the test's session
     barrier = threading.Barrier(2)
     ids: list[int] = []
 
@@ -303,8 +305,8 @@ def test_the_same_apply_sent_twice_at_once_is_recorded_once(app, session, settin
         s = Session(bind=db.get(app).engine)
         try:
             barrier.wait()
-            ids.append(apply_credit(s, customer.id, target, amount=Decimal("10.00"), settings=settings, today=TODAY,
-                                    staff_id=staff.id, key="same").id)
+            ids.append(apply_credit(s, customer_id, target, amount=Decimal("10.00"), settings=settings, today=TODAY,
+                                    staff_id=staff_id, key="same").id)
             s.commit()
         finally:
             s.close()
