@@ -20,7 +20,7 @@ from hostico.audit import record
 from hostico.billing.errors import BillingError
 from hostico.db import for_update
 from hostico.models import CreditEntry, Customer
-from hostico.models.credit import CREDIT_REASONS
+from hostico.models.credit import CREDIT_REASONS, CreditReason
 
 
 class CreditRefused(BillingError):
@@ -85,7 +85,7 @@ def lock_balance(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def add_credit(session: Session, *, customer_id: int, currency: str, amount: Decimal, reason: str,
+def add_credit(session: Session, *, customer_id: int, currency: str, amount: Decimal, reason: CreditReason,
                idempotency_key: str, actor_kind: str = "system", actor_id: int | None = None,
                payment_id: int | None = None, invoice_id: int | None = None, bank_line_id: int | None = None,
                checkout_id: int | None = None, note: str | None = None) -> CreditEntry:

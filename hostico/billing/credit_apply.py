@@ -20,6 +20,8 @@ from hostico.billing.payments import payment_with_key, record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, state_param
 from hostico.models import CreditEntry, Invoice, Payment
+from hostico.models.credit import CreditReason
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 
 
 def apply_credit(session: Session, customer_id: int, proforma_id: int, *, amount: Decimal | None,
@@ -39,9 +41,9 @@ def apply_credit(session: Session, customer_id: int, proforma_id: int, *, amount
     if existing is not None:
         return existing
     proforma = session.get(Invoice, proforma_id, populate_existing=True)
-    if proforma is None or proforma.customer_id != customer_id or proforma.kind != "proforma":
+    if proforma is None or proforma.customer_id != customer_id or proforma.kind != InvoiceKind.PROFORMA:
         raise CreditRefused(N_("This proforma is not one of the customer's."), code="not_customers_proforma")
-    if proforma.status != "unpaid":
+    if proforma.status != InvoiceStatus.UNPAID:
         raise CreditRefused(N_("Proforma %(number)s is %(status)s; it cannot be paid."), code="not_payable",
                             number=proforma.code, status=state_param(proforma.status))
     available = balance(session, customer_id, proforma.currency)
@@ -61,9 +63,9 @@ def apply_credit(session: Session, customer_id: int, proforma_id: int, *, amount
     payment = record_payment(session, proforma.id, amount=amount, method="credit", settings=settings, today=today,
                              received_on=today, reference="credit balance", idempotency_key=payment_key,
                              staff_id=staff_id, currency=proforma.currency)
-    entry = CreditEntry(customer_id=customer_id, currency=proforma.currency, amount=-amount, reason="applied",
-                        payment_id=payment.id, invoice_id=proforma.id, actor_kind="staff", actor_id=staff_id,
-                        idempotency_key=f"applied:{key}"[:120])
+    entry = CreditEntry(customer_id=customer_id, currency=proforma.currency, amount=-amount,
+                        reason=CreditReason.APPLIED, payment_id=payment.id, invoice_id=proforma.id,
+                        actor_kind="staff", actor_id=staff_id, idempotency_key=f"applied:{key}"[:120])
     session.add(entry)
     session.flush()
     tax = session.get(Invoice, payment.tax_invoice_id)

@@ -11,16 +11,18 @@ import datetime as dt
 from sqlalchemy import ColumnElement, and_
 
 from hostico.models import Invoice, Order
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
+from hostico.models.service import OrderStatus
 
 
 def unpaid_proforma(entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
     """A proforma waiting for payment."""
-    return and_(entity.kind == "proforma", entity.status == "unpaid")
+    return and_(entity.kind == InvoiceKind.PROFORMA, entity.status == InvoiceStatus.UNPAID)
 
 
 def paid(entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
     """What was paid: a paid proforma, or a tax invoice or credit note (one exists only for what was paid)."""
-    return entity.status.in_(("paid", "issued"))
+    return entity.status.in_((InvoiceStatus.PAID, InvoiceStatus.ISSUED))
 
 
 def overdue(today: dt.date, entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
@@ -35,4 +37,4 @@ def not_yet_due(today: dt.date, entity: type[Invoice] = Invoice) -> ColumnElemen
 
 def open_order() -> ColumnElement[bool]:
     """An order waiting for payment (neither paid nor cancelled)."""
-    return Order.status == "pending"
+    return Order.status == OrderStatus.PENDING

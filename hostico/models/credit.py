@@ -5,17 +5,32 @@ balance is the sum of the entries; rows are only ever added."""
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, Money, TimestampMixin
+from hostico.models.base import Base, Money, StateColumn, TimestampMixin, one_of
 
-# What credits the balance (amount > 0) and what debits it (amount < 0).
-CREDIT_REASONS = ("overpayment", "second_charge", "bank_credit")
-DEBIT_REASONS = ("applied", "refund_card", "refund_bank")
-CREDIT_ENTRY_REASONS = CREDIT_REASONS + DEBIT_REASONS
+
+class CreditReason(enum.StrEnum):
+    """Why the balance moved: the first three credit it (amount > 0), the others debit it (amount < 0)."""
+
+    OVERPAYMENT = "overpayment"  # the excess of a payment larger than what was left to pay
+    SECOND_CHARGE = "second_charge"  # a card checkout paid for a proforma already paid (or changed)
+    BANK_CREDIT = "bank_credit"  # an unmatched statement line staff assigned to the customer
+    APPLIED = "applied"  # paid a proforma (a payment of method "credit")
+    REFUND_CARD = "refund_card"  # given back through the gateway of the charge it came from
+    REFUND_BANK = "refund_bank"  # given back by a bank transfer staff made
+
+
+CREDIT_REASONS = (CreditReason.OVERPAYMENT, CreditReason.SECOND_CHARGE, CreditReason.BANK_CREDIT)
+DEBIT_REASONS = (CreditReason.APPLIED, CreditReason.REFUND_CARD, CreditReason.REFUND_BANK)
+
+
+def _among(reasons: tuple[CreditReason, ...]) -> str:
+    return f"reason IN ({', '.join(repr(str(r)) for r in reasons)})"
 
 
 class CreditEntry(TimestampMixin, Base):
@@ -25,10 +40,9 @@ class CreditEntry(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint("amount BETWEEN -9999999999 AND 9999999999", name="amount_sane"),
-        CheckConstraint("reason IN ('overpayment', 'second_charge', 'bank_credit', 'applied', 'refund_card', "
-                        "'refund_bank')", name="reason"),
-        CheckConstraint("(reason IN ('overpayment', 'second_charge', 'bank_credit') AND amount > 0)"
-                        " OR (reason IN ('applied', 'refund_card', 'refund_bank') AND amount < 0)", name="sign"),
+        CheckConstraint(one_of("reason", CreditReason), name="reason"),
+        CheckConstraint(f"({_among(CREDIT_REASONS)} AND amount > 0) OR ({_among(DEBIT_REASONS)} AND amount < 0)",
+                        name="sign"),
         CheckConstraint("reason <> 'overpayment' OR payment_id IS NOT NULL", name="overpayment_has_payment"),
         CheckConstraint("reason <> 'second_charge' OR checkout_id IS NOT NULL", name="second_charge_has_checkout"),
         CheckConstraint("reason <> 'bank_credit' OR bank_line_id IS NOT NULL", name="bank_credit_has_line"),
@@ -44,7 +58,7 @@ class CreditEntry(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     # Signed: > 0 credits the balance, < 0 debits it.
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    reason: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[CreditReason] = mapped_column(StateColumn(CreditReason, 16), nullable=False)
     # The payment whose excess was credited (overpayment), or the payment of method "credit" (applied).
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     # The proforma the credit came from (overpayment, second charge) or was applied to.

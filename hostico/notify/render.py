@@ -14,11 +14,13 @@ from decimal import Decimal
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostico import locales
 from hostico.errors import N_
 from hostico.models import Customer, Invoice, OutboxMessage, Service
+from hostico.models.outbox import Channel
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
@@ -69,7 +71,7 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
     base = settings.base_url.rstrip("/")
     ctx = dict(msg.context or {})
     # The login link is made when the email is sent (worker), never stored: here only its placeholder.
-    has_link = invoice is not None and msg.channel == "email" and customer is not None
+    has_link = invoice is not None and msg.channel == Channel.EMAIL and customer is not None
     invoice_url = LINK_PLACEHOLDER if has_link else None
     return {
         "customer": customer, "invoice": invoice, "service": service, "ctx": ctx, "event": msg.event,
@@ -77,7 +79,18 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
         "invoice_page_url": f"{base}/invoices/{invoice.code}" if invoice is not None else None,
         "services_url": f"{base}/services", "invoices_url": f"{base}/invoices",
         "reason": ctx.get("reason") or ctx.get("suspension_reason") or (service.suspension_reason if service else None),
+        "invoice_services": _services_of(session, invoice),
     }
+
+
+def _services_of(session: Session, invoice: Invoice | None) -> list[str]:
+    """The domains an invoice bills (its lines' services), for the emails that ask for payment."""
+    if invoice is None:
+        return []
+    ids = sorted({line.service_id for line in invoice.lines if line.service_id})
+    if not ids:
+        return []
+    return list(session.scalars(select(Service.domain).where(Service.id.in_(ids)).order_by(Service.id)))
 
 
 def _render_email_in(language: str, msg: OutboxMessage, ctx: dict) -> Rendered:
@@ -118,6 +131,6 @@ def render_sms(session: Session, msg: OutboxMessage, settings: NotifySettings, n
 
 def render(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
     """Render a message of either channel."""
-    if msg.channel == "sms":
+    if msg.channel == Channel.SMS:
         return render_sms(session, msg, settings, now)
     return render_email(session, msg, settings, now)

@@ -20,6 +20,8 @@ from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_
 from hostico.models import Checkout, CreditEntry, Payment, Refund
+from hostico.models.credit import CreditReason
+from hostico.models.invoice import InvoiceStatus
 from hostico.payments.errors import GatewayUnavailable, PaymentsError, RefundRefused
 from hostico.payments.gateways.base import Gateway
 
@@ -77,7 +79,7 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
         raise RefundRefused(exc.code, str(exc)) from None
     note = credit_tax_invoice(session, tax, settings=settings, today=today, reason=reason,
                               amount=amount, actor_kind="staff", actor_id=staff_id, refund=True)
-    if proforma.status == "unpaid":
+    if proforma.status == InvoiceStatus.UNPAID:
         # A refunded advance is no longer paid (docs/payments.md, Refunds): the proforma shows less received, and
         # back to unpaid when nothing is left; the final invoice deducts the advance less its credit notes.
         proforma.amount_paid = proforma.amount_paid - amount
@@ -104,7 +106,7 @@ def record_refused_refund(session: Session, payment: Payment, err: RefundRefused
 def card_credit_left(session: Session, source: CreditEntry) -> Decimal:
     """What is left to refund through the gateway of a card charge credited to the balance."""
     refunded = session.scalar(select(func.coalesce(func.sum(CreditEntry.amount), 0)).where(
-        CreditEntry.source_entry_id == source.id, CreditEntry.reason == "refund_card"))
+        CreditEntry.source_entry_id == source.id, CreditEntry.reason == CreditReason.REFUND_CARD))
     return source.amount + Decimal(refunded or 0)
 
 
@@ -136,7 +138,7 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
     reason = (reason or "").strip()[:300] or "refund"
     source = session.get(CreditEntry, source_entry_id) if source_entry_id is not None else None
     if source_entry_id is not None and (source is None or source.customer_id != customer_id
-                                        or source.reason != "second_charge" or source.checkout_id is None):
+                                        or source.reason != CreditReason.SECOND_CHARGE or source.checkout_id is None):
         raise CreditRefused(N_("This credit did not come from a card charge of the customer."),
                             code="not_card_credit")
     currency = source.currency if source is not None else (currency or "").upper()[:3]
@@ -150,7 +152,7 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
         if not iban:
             raise CreditRefused(N_("Enter the IBAN the money is sent to."), code="iban_required", field="iban")
         note = f"IBAN {iban}" + (f"; {bank_reference.strip()[:120]}" if (bank_reference or "").strip() else "")
-        entry = CreditEntry(customer_id=customer_id, currency=currency, amount=-amount, reason="refund_bank",
+        entry = CreditEntry(customer_id=customer_id, currency=currency, amount=-amount, reason=CreditReason.REFUND_BANK,
                             actor_kind="staff", actor_id=staff_id, note=f"{note}; {reason}"[:1000],
                             idempotency_key=entry_key)
     else:
@@ -162,7 +164,7 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
         if not checkout.transaction_id:
             raise CreditRefused(N_("The gateway's transaction of this payment is not known."), code="no_transaction")
         done = session.scalar(select(func.count()).select_from(CreditEntry).where(
-            CreditEntry.source_entry_id == source.id, CreditEntry.reason == "refund_card")) or 0
+            CreditEntry.source_entry_id == source.id, CreditEntry.reason == CreditReason.REFUND_CARD)) or 0
         try:
             result = gateway_for(checkout.gateway).refund(
                 transaction_id=checkout.transaction_id, amount=amount, currency=currency,
@@ -171,7 +173,7 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
             raise CreditRefused(N_("The gateway refused the refund (%(reason)s); nothing was changed."),
                                 code="gateway",
                                 reason=exc.code) from None
-        entry = CreditEntry(customer_id=customer_id, currency=currency, amount=-amount, reason="refund_card",
+        entry = CreditEntry(customer_id=customer_id, currency=currency, amount=-amount, reason=CreditReason.REFUND_CARD,
                             checkout_id=checkout.id, source_entry_id=source.id, invoice_id=source.invoice_id,
                             provider_refund_id=result.refund_id, actor_kind="staff", actor_id=staff_id,
                             note=reason, idempotency_key=entry_key)

@@ -19,6 +19,8 @@ from hostico.billing.credit import CreditRefused, balances, customers_with_credi
 from hostico.billing.credit_apply import apply_credit
 from hostico.billing.errors import BillingError
 from hostico.models import Checkout, CreditEntry, Customer, Invoice
+from hostico.models.credit import CreditReason
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.models.payment import MAX_PAYMENT
 from hostico.payments.gateways import get_gateway
 from hostico.payments.refunds import card_credit_left, record_refused_credit_refund, refund_credit
@@ -70,8 +72,8 @@ def _unpaid_proformas(customer_id: int, currencies: set[str]) -> list[Invoice]:
     if not currencies:
         return []
     return list(db.session.scalars(
-        select(Invoice).where(Invoice.customer_id == customer_id, Invoice.kind == "proforma",
-                              Invoice.status == "unpaid", Invoice.currency.in_(currencies))
+        select(Invoice).where(Invoice.customer_id == customer_id, Invoice.kind == InvoiceKind.PROFORMA,
+                              Invoice.status == InvoiceStatus.UNPAID, Invoice.currency.in_(currencies))
         .order_by(Invoice.due_date, Invoice.id).limit(PROFORMA_CHOICES)))
 
 
@@ -79,7 +81,8 @@ def _card_sources(customer_id: int) -> list[tuple[CreditEntry, Checkout, Decimal
     """The card charges credited to the balance with money left to give back through their gateway."""
     out = []
     sources = db.session.scalars(select(CreditEntry).where(
-        CreditEntry.customer_id == customer_id, CreditEntry.reason == "second_charge").order_by(CreditEntry.id))
+        CreditEntry.customer_id == customer_id, CreditEntry.reason == CreditReason.SECOND_CHARGE)
+        .order_by(CreditEntry.id))
     for source in sources:
         left = card_credit_left(db.session, source)
         if left > 0:
@@ -215,7 +218,7 @@ def credit_refund(customer_id: int):
         db.session.commit()
         show(err)
         return _back(customer)
-    if entry.reason == "refund_card":
+    if entry.reason == CreditReason.REFUND_CARD:
         flash(_("Refunded %(amount)s to the card through the gateway.",
                 amount=format_money(-entry.amount, entry.currency)), "success")
     else:

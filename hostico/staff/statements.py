@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from hostico.models import BankStatementImport, BankStatementLine, CreditEntry, Invoice
+from hostico.models.credit import CreditReason
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import (
     StatementLineRefused,
@@ -209,7 +210,7 @@ def payments_match(line_id: int):
     flash(_("The credit of %(payer)s is recorded as the payment of %(code)s; its tax invoice is issued.",
             payer=line.payer_name or _("an unknown payer"), code=code), "success")
     excess = db.session.scalar(select(CreditEntry).where(CreditEntry.payment_id == line.payment_id,
-                                                         CreditEntry.reason == "overpayment"))
+                                                         CreditEntry.reason == CreditReason.OVERPAYMENT))
     if excess is not None:
         flash(_("%(amount)s more is now the customer's credit balance.",
                 amount=money(excess.amount, excess.currency)), "success")
