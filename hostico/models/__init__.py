@@ -1,6 +1,7 @@
 """The billing data model (docs/billing.md): one module per aggregate, all imported here for Alembic."""
 
 from hostico.models.account_closure import AccountClosure
+from hostico.models.account_token import ACCOUNT_TOKEN_PURPOSES, AccountToken
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, Rate, UTCDateTime, utcnow
@@ -22,8 +23,8 @@ from hostico.models.staff import StaffUser
 from hostico.models.user_session import UserSession
 
 __all__ = [
-    "AccountClosure", "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile",
-    "BillingRun",
+    "ACCOUNT_TOKEN_PURPOSES", "AccountClosure", "AccountToken", "AnafToken", "AuditLog", "BankStatementImport",
+    "BankStatementLine", "Base", "BillingProfile", "BillingRun",
     "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "CreditEntry", "Customer", "EfacturaCorrection",
     "EfacturaDocument",
     "EfacturaUpload",

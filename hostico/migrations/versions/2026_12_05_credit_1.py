@@ -4,7 +4,7 @@ A ledger of signed entries per customer and currency (docs/payments.md, "Custome
 of method "credit" applies it to a proforma; an unmatched bank credit staff assign to a customer is "credited".
 
 Revision ID: credit_1
-Revises: account_closure_1
+Revises: account_links_1
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "credit_1"
-down_revision = "account_closure_1"
+down_revision = "account_links_1"
 branch_labels = None
 depends_on = None
 
