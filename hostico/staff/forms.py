@@ -53,6 +53,12 @@ class StaffLoginForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class NewCustomerForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    language = SelectField(_l("Language"), choices=[SelectChoice("ro", "Română"), SelectChoice("en", "English")])
+
+
 class TotpForm(Form):
     code = StringField(_l("Authentication code"), validators=[DataRequired(), Length(max=12)])
 
