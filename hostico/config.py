@@ -67,6 +67,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "OUTBOX_RETRY_MAX_SECONDS": (21600, _int),
     "OUTBOX_CLAIM_TIMEOUT": (300, _int),
     "OUTBOX_BATCH_SIZE": (50, _int),
+    "OUTBOX_THREADS": (4, _int),  # deliveries in flight at once per worker process (PostgreSQL; SQLite: 1)
     "TIMEZONE": ("Europe/Bucharest", _str),
     "DEFAULT_LOCALE": ("ro", _str),  # ro | en: the language of a visitor who has not chosen one
     "CURRENCY": ("RON", _str),

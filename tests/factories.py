@@ -38,8 +38,8 @@ def make_customer(session, *, email=None, password=PASSWORD, name=None, billing=
 
 def make_staff(session, *, email=None, role="admin", password=PASSWORD, **kw) -> StaffUser:
     n = next(_seq)
-    staff = StaffUser(email=email or f"staff{n}@example.com", password_hash=_hash(password),
-                      name=f"Staff {n}", role=role, **kw)
+    kw.setdefault("name", f"Staff {n}")
+    staff = StaffUser(email=email or f"staff{n}@example.com", password_hash=_hash(password), role=role, **kw)
     session.add(staff)
     session.flush()
     return staff

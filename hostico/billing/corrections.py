@@ -19,13 +19,15 @@ from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money
 from hostico.errors import N_
 from hostico.models import Customer, Invoice, InvoiceLine, Payment
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.invoice import InvoiceKind
 from hostico.notify.events import notify
 
 
 def credited_total(session: Session, tax_invoice: Invoice) -> Decimal:
     """Return how much of a tax invoice its credit notes have reversed (a positive amount)."""
     total = session.scalar(select(func.coalesce(func.sum(Invoice.total), 0))
-                           .where(Invoice.corrects_id == tax_invoice.id, Invoice.kind == "credit_note"))
+                           .where(Invoice.corrects_id == tax_invoice.id, Invoice.kind == InvoiceKind.CREDIT_NOTE))
     return -Decimal(total).quantize(Decimal("0.01")) if total else Decimal("0.00")
 
 
@@ -72,7 +74,7 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
     if staff_id is not None:  # the staff views' keyword
         actor_kind, actor_id = "staff", staff_id
     tax_invoice = lock_invoice(session, tax_invoice.id)
-    if tax_invoice.kind != "tax":
+    if tax_invoice.kind != InvoiceKind.TAX:
         raise CorrectionRefused(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
     if lines is not None and amount is not None:
         raise CorrectionRefused(N_("Choose lines or an amount, not both."), code="lines_and_amount")
@@ -124,20 +126,20 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
 def reissue_citation(session: Session, tax_invoice: Invoice) -> tuple[Invoice, list[Invoice]] | None:
     """For a reissued tax invoice (storno and reissue): the tax invoice of the same sale it replaces and the credit
     notes that cancelled it, which the reissue cites (page, PDF, XML); None for any other document."""
-    if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None or tax_invoice.id is None:
+    if tax_invoice.kind != InvoiceKind.TAX or tax_invoice.proforma_id is None or tax_invoice.id is None:
         return None
     cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == tax_invoice.proforma_id,
-                                                     Invoice.kind == "tax", Invoice.id < tax_invoice.id)
+                                                     Invoice.kind == InvoiceKind.TAX, Invoice.id < tax_invoice.id)
                                .order_by(Invoice.id.desc()).limit(1))
     if cancelled is None:
         return None
     stornos = session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
-                                                    Invoice.kind == "credit_note").order_by(Invoice.id)).all()
+                                                    Invoice.kind == InvoiceKind.CREDIT_NOTE).order_by(Invoice.id)).all()
     return cancelled, list(stornos)
 
 
 def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
-                        staff_id: int, buyer: dict | None = None, reason: str = "") -> Invoice:
+                        staff_id: int, buyer: BuyerSnapshot | None = None, reason: str = "") -> Invoice:
     """Issue the corrected tax invoice of a sale whose tax invoice is fully credited (storno and
     reissue): a new number, the proforma's lines, the same collection date, the buyer corrected.
 
@@ -146,9 +148,9 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
     """
     sale = session.get(Invoice, tax_invoice.proforma_id) if tax_invoice.proforma_id is not None else None
     if sale is not None and tax_invoice.collected_on is not None:  # read BNR (if it must) before taking locks
-        tax_invoice_rate(session, sale, buyer or dict(tax_invoice.buyer), settings, tax_invoice.collected_on)
+        tax_invoice_rate(session, sale, buyer or tax_invoice.buyer.copy(), settings, tax_invoice.collected_on)
     tax_invoice = lock_invoice(session, tax_invoice.id)
-    if tax_invoice.kind != "tax" or tax_invoice.proforma_id is None:
+    if tax_invoice.kind != InvoiceKind.TAX or tax_invoice.proforma_id is None:
         raise CorrectionRefused(N_("Only a tax invoice issued from a proforma can be reissued."), code="not_reissuable")
     if remaining_to_credit(session, tax_invoice) != 0:
         raise CorrectionRefused(N_("Credit %(invoice)s in full before issuing its corrected invoice."),
@@ -158,15 +160,17 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
         # Paid in parts: each tax invoice is an advance or the final one, not the whole sale.
         raise CorrectionRefused(N_("Proforma %(proforma)s was paid in parts: correct its tax invoices with credit "
                                    "notes."), code="paid_in_parts", proforma=proforma.code)
-    live = session.scalar(select(Invoice.code).where(Invoice.proforma_id == proforma.id, Invoice.kind == "tax",
+    live = session.scalar(select(Invoice.code).where(Invoice.proforma_id == proforma.id,
+                                                     Invoice.kind == InvoiceKind.TAX,
                                                      Invoice.id > tax_invoice.id).limit(1))
     if live:
         raise CorrectionRefused(N_("This sale was already invoiced again as %(live)s."), code="already_reissued",
                                 live=live)
     storno = session.scalar(select(Invoice).where(Invoice.corrects_id == tax_invoice.id,
-                                                  Invoice.kind == "credit_note").order_by(Invoice.id.desc()).limit(1))
+                                                  Invoice.kind == InvoiceKind.CREDIT_NOTE)
+                            .order_by(Invoice.id.desc()).limit(1))
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today,
-                            buyer=buyer or dict(tax_invoice.buyer), collected_on=tax_invoice.collected_on,
+                            buyer=buyer or tax_invoice.buyer.copy(), collected_on=tax_invoice.collected_on,
                             reissue_of=tax_invoice, storno=storno)
     add_event(session, tax_invoice, "reissued", actor_kind="staff", actor_id=staff_id, note=reason,
               code="reissued_as", params={"invoice": tax.code})

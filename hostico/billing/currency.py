@@ -26,6 +26,7 @@ from hostico.billing.taxes import round_money
 from hostico.config import default
 from hostico.errors import N_
 from hostico.models import ExchangeRate, ExchangeRateSync, utcnow
+from hostico.models.billing_profile import BuyerSnapshot
 
 log = logging.getLogger(__name__)
 CURRENCIES = ("RON", "EUR")
@@ -41,7 +42,7 @@ class BnrRate:
     day: dt.date
 
 
-def document_currency(buyer: dict) -> str:
+def document_currency(buyer: BuyerSnapshot) -> str:
     """RON for a buyer resident in Romania (BNR Regulation 4/2005), EUR for everyone else."""
     return "RON" if (buyer.get("country") or "RO").upper() == "RO" else FOREIGN
 

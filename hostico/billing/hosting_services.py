@@ -15,7 +15,8 @@ from hostico.billing.queries import unpaid_proforma
 from hostico.config import default
 from hostico.errors import N_, state_param
 from hostico.models import CYCLE_MONTHS, Customer, Invoice, InvoiceLine, Service, utcnow
-from hostico.models.service import SUSPENSION_REASONS
+from hostico.models.invoice import InvoiceStatus
+from hostico.models.service import SUSPENSION_REASONS, ServiceStatus, SuspensionReason
 from hostico.notify.events import notify
 
 
@@ -35,19 +36,19 @@ def next_period_start(service: Service) -> dt.date:
 
 def apply_payment_to_service(session: Session, service: Service, **notify_kw) -> None:
     """Extend a paid service by its cycle; activate it, or lift a nonpayment (never an abuse) suspension."""
-    if service.status in ("terminated", "cancelled"):
+    if service.status in (ServiceStatus.TERMINATED, ServiceStatus.CANCELLED):
         return
     service.next_due_date = next_period_start(service)
-    if service.status == "pending":
-        service.status = "active"
+    if service.status == ServiceStatus.PENDING:
+        service.status = ServiceStatus.ACTIVE
         record(session, "service.activated", obj=service, customer_id=service.customer_id)
-    elif service.status == "suspended" and service.suspension_reason == "nonpayment":
+    elif service.status == ServiceStatus.SUSPENDED and service.suspension_reason == SuspensionReason.NONPAYMENT:
         _lift(session, service, actor_kind="system", actor_id=None, **notify_kw)
 
 
 def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int | None, **notify_kw) -> None:
     reason = service.suspension_reason
-    service.status = "active"
+    service.status = ServiceStatus.ACTIVE
     service.suspension_reason = None
     service.suspension_note = None
     service.suspended_at = None
@@ -64,18 +65,18 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
     """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
     if reason not in SUSPENSION_REASONS:
         raise InvalidTransition(N_("Unknown suspension reason %(reason)s."), code="unknown_reason", reason=reason)
-    if service.status == "suspended":
+    if service.status == ServiceStatus.SUSPENDED:
         # A service suspended for nonpayment may be re-suspended for abuse or another staff reason,
         # so that paying no longer lifts it; the reverse would weaken a staff decision.
-        if service.suspension_reason != "nonpayment" or reason == "nonpayment":
+        if service.suspension_reason != SuspensionReason.NONPAYMENT or reason == SuspensionReason.NONPAYMENT:
             raise InvalidTransition(N_("Service %(domain)s is suspended (%(reason)s); only active services can be "
                                        "suspended."), code="already_suspended", domain=service.domain,
                                     reason=state_param(service.suspension_reason))
-    elif service.status != "active":
+    elif service.status != ServiceStatus.ACTIVE:
         raise InvalidTransition(N_("Service %(domain)s is %(status)s; only active services can be suspended."),
                                 code="not_active", domain=service.domain, status=state_param(service.status))
     now = utcnow()
-    service.status = "suspended"
+    service.status = ServiceStatus.SUSPENDED
     service.suspension_reason = reason
     service.suspension_note = note
     service.suspended_at = now
@@ -90,7 +91,7 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
 def unsuspend_service(session: Session, service: Service, *, actor_kind: str = "system",
                       actor_id: int | None = None) -> None:
     """Lift a suspension of any reason (staff decision); notifies by email."""
-    if service.status != "suspended":
+    if service.status != ServiceStatus.SUSPENDED:
         raise InvalidTransition(N_("Service %(domain)s is not suspended."), code="not_suspended", domain=service.domain)
     _lift(session, service, actor_kind=actor_kind, actor_id=actor_id)
 
@@ -98,10 +99,10 @@ def unsuspend_service(session: Session, service: Service, *, actor_kind: str = "
 def terminate_service(session: Session, service: Service, *, actor_kind: str = "system",
                       actor_id: int | None = None) -> None:
     """Terminate a service for good."""
-    if service.status in ("terminated", "cancelled"):
+    if service.status in (ServiceStatus.TERMINATED, ServiceStatus.CANCELLED):
         raise InvalidTransition(N_("Service %(domain)s is already %(status)s."), code="already_ended",
                                 domain=service.domain, status=state_param(service.status))
-    service.status = "terminated"
+    service.status = ServiceStatus.TERMINATED
     service.terminated_at = utcnow()
     cancelled = _cancel_unpaid_proformas_of(session, service, actor_kind=actor_kind, actor_id=actor_id)
     customer = session.get(Customer, service.customer_id)
@@ -123,7 +124,7 @@ def _cancel_unpaid_proformas_of(session: Session, service: Service, *, actor_kin
     for proforma in proformas:
         if any(line.service_id != service.id for line in proforma.lines):
             continue
-        proforma.status = "cancelled"
+        proforma.status = InvoiceStatus.CANCELLED
         proforma.cancelled_at = utcnow()
         add_event(session, proforma, "cancelled", actor_kind=actor_kind, actor_id=actor_id,
                   code="service_terminated", params={"domain": service.domain})

@@ -18,6 +18,8 @@ from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import CENT, LineAmounts, Treatment, line_amounts, round_money, tax_treatment
 from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.invoice import InvoiceKind, InvoiceOrigin, InvoiceStatus
 
 
 @dataclass
@@ -34,7 +36,7 @@ class LineSpec:
     currency: str | None = None  # the price's currency (RON or EUR); None: the settings' currency
 
 
-def buyer_from_customer(customer: Customer, profile: BillingProfile | None) -> dict:
+def buyer_from_customer(customer: Customer, profile: BillingProfile | None) -> BuyerSnapshot:
     """Return the buyer snapshot: the billing profile's data, or the customer as a person."""
     if profile is not None:
         return profile.snapshot()
@@ -43,13 +45,13 @@ def buyer_from_customer(customer: Customer, profile: BillingProfile | None) -> d
             "postal_code": None, "country": "RO"}
 
 
-def needs_rate(specs: list[LineSpec], buyer: dict, settings: BillingSettings) -> bool:
+def needs_rate(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings) -> bool:
     """True when a document for this buyer converts a price or is in EUR (its VAT is shown in lei)."""
     currency = document_currency(buyer)
     return currency != "RON" or any((spec.currency or settings.currency) != currency for spec in specs)
 
 
-def _build_lines(specs: list[LineSpec], buyer: dict, settings: BillingSettings, treatment: Treatment,
+def _build_lines(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings, treatment: Treatment,
                  rate: BnrRate | None = None, sign: int = 1) -> list[InvoiceLine]:
     lines = []
     currency = document_currency(buyer)
@@ -99,7 +101,7 @@ def _set_rate(invoice: Invoice, rate: BnrRate | None) -> None:
         invoice.vat_total_ron = invoice.total_ron = None
 
 
-def document_rate(session: Session, specs: list[LineSpec], buyer: dict, settings: BillingSettings,
+def document_rate(session: Session, specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings,
                   day: dt.date) -> BnrRate | None:
     """Return the BNR rate a document dated `day` needs (fetched on demand), or None when it needs none."""
     if not needs_rate(specs, buyer, settings):
@@ -150,8 +152,8 @@ def build_proforma(
     require_complete_buyer(buyer)
     treatment = tax_treatment(buyer, settings, today)
     invoice = Invoice(
-        customer_id=customer.id, kind="proforma", series=settings.proforma_series, number=number,
-        code=format_code(settings.proforma_series, number), status="unpaid", origin=origin,
+        customer_id=customer.id, kind=InvoiceKind.PROFORMA, series=settings.proforma_series, number=number,
+        code=format_code(settings.proforma_series, number), status=InvoiceStatus.UNPAID, origin=origin,
         issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
         currency=document_currency(buyer), buyer=buyer, seller=settings.seller_snapshot(),
         billing_profile_id=profile.id if profile else None, renewal_key=renewal_key,
@@ -205,7 +207,8 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     in or out of Romania changes the document's currency: prices are converted again from their
     original currency at the proforma's own BNR rate.
     """
-    if invoice.kind != "proforma" or invoice.status != "unpaid":  # partly paid too: the rest follows the rate
+    # Partly paid too: the rest follows the rate.
+    if invoice.kind != InvoiceKind.PROFORMA or invoice.status != InvoiceStatus.UNPAID:
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
     currency = document_currency(invoice.buyer)
     bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
@@ -273,14 +276,14 @@ def chargeable_rate(session: Session, currency: str, settings: BillingSettings, 
                     timezone=settings.timezone, currency=currency)
 
 
-def needs_new_treatment(proforma: Invoice, buyer: dict, settings: BillingSettings, day: dt.date) -> bool:
+def needs_new_treatment(proforma: Invoice, buyer: BuyerSnapshot, settings: BillingSettings, day: dt.date) -> bool:
     """True when a sale billed on the proforma's data is taxed otherwise for `buyer` on `day` (VAT category,
     rate or mention, or the currency), as a proforma edit decides it."""
     return (treatment_of(proforma) != tax_treatment(buyer, settings, day)
             or document_currency(buyer) != proforma.currency)
 
 
-def tax_invoice_rate(session: Session, proforma: Invoice, buyer: dict, settings: BillingSettings,
+def tax_invoice_rate(session: Session, proforma: Invoice, buyer: BuyerSnapshot, settings: BillingSettings,
                      collected_on: dt.date) -> BnrRate | None:
     """The BNR rate the tax invoice of `proforma` for `buyer` collected on `collected_on` needs, or None.
 
@@ -347,7 +350,7 @@ def advance_storno_lines(advances: list[Invoice], start: int) -> list[InvoiceLin
 
 
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
-                      buyer: dict | None = None, collected_on: dt.date | None = None,
+                      buyer: BuyerSnapshot | None = None, collected_on: dt.date | None = None,
                       reissue_of: Invoice | None = None, storno: Invoice | None = None,
                       lines: list[InvoiceLine] | None = None) -> Invoice:
     """Issue the tax invoice for a paid proforma: the next number of the tax series, same lines (or `lines`:
@@ -361,18 +364,18 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     is taxed otherwise than the proforma's, VAT category, rate, currency and prices are derived for it
     as a proforma edit would (apply_buyer_treatment), on the collection date.
     """
-    if proforma.kind != "proforma":
+    if proforma.kind != InvoiceKind.PROFORMA:
         raise InvalidTransition(N_("A tax invoice is issued from a proforma."), code="not_a_proforma")
-    buyer = buyer or dict(proforma.buyer)
+    buyer = buyer or proforma.buyer.copy()
     require_complete_buyer(buyer)
     collected_on = collected_on or today
     renewed = reissue_of is not None and needs_new_treatment(proforma, buyer, settings, collected_on)
-    bnr_rate = tax_invoice_rate(session, proforma, buyer if reissue_of is not None else dict(proforma.buyer),
+    bnr_rate = tax_invoice_rate(session, proforma, buyer if reissue_of is not None else proforma.buyer.copy(),
                                 settings, collected_on)
     number, issue_date = next_number(session, settings.tax_series, today)
     tax = Invoice(
-        customer_id=proforma.customer_id, kind="tax", series=settings.tax_series, number=number,
-        code=format_code(settings.tax_series, number), status="issued", origin=proforma.origin,
+        customer_id=proforma.customer_id, kind=InvoiceKind.TAX, series=settings.tax_series, number=number,
+        code=format_code(settings.tax_series, number), status=InvoiceStatus.ISSUED, origin=proforma.origin,
         issue_date=issue_date, due_date=None, currency=proforma.currency, buyer=buyer,
         seller=settings.seller_snapshot(), billing_profile_id=proforma.billing_profile_id,
         reverse_charge=proforma.reverse_charge, vat_category=proforma.vat_category,
@@ -434,13 +437,14 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
     note ("credit note HCN-…", or for a card `refund` of that amount "Refund of 22,99 lei, credit note HCN-…")
     in their language (docs/billing.md#corrections).
     """
-    if tax_invoice.kind != "tax":
+    if tax_invoice.kind != InvoiceKind.TAX:
         raise InvalidTransition(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
     number, issue_date = next_number(session, settings.credit_series, today)
     note = Invoice(
-        customer_id=tax_invoice.customer_id, kind="credit_note", series=settings.credit_series,
-        number=number, code=format_code(settings.credit_series, number), status="issued", origin="manual",
-        issue_date=issue_date, currency=tax_invoice.currency, buyer=dict(tax_invoice.buyer),
+        customer_id=tax_invoice.customer_id, kind=InvoiceKind.CREDIT_NOTE, series=settings.credit_series,
+        number=number, code=format_code(settings.credit_series, number), status=InvoiceStatus.ISSUED,
+        origin=InvoiceOrigin.MANUAL,
+        issue_date=issue_date, currency=tax_invoice.currency, buyer=tax_invoice.buyer.copy(),
         seller=settings.seller_snapshot(), reverse_charge=tax_invoice.reverse_charge,
         vat_category=tax_invoice.vat_category, vat_mention=tax_invoice.vat_mention, corrects_id=tax_invoice.id,
     )
@@ -480,7 +484,7 @@ def _refuse_changing_issued_document(mapper, connection, target: Invoice) -> Non
     state = inspect(target)
     kind_history = state.attrs.kind.history
     original_kind = kind_history.deleted[0] if kind_history.deleted else target.kind
-    if original_kind == "proforma":
+    if original_kind == InvoiceKind.PROFORMA:
         return
     changed = [name for name in FROZEN_FIELDS if state.attrs[name].history.has_changes()]
     if changed:
@@ -492,7 +496,7 @@ def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
     if not changed:
         return
     kind = connection.scalar(select(Invoice.kind).where(Invoice.id == line.invoice_id))
-    if kind is not None and kind != "proforma":
+    if kind is not None and kind != InvoiceKind.PROFORMA:
         raise InvoiceNotEditable(N_("The lines of an issued invoice cannot change; issue a credit note instead."),
                                  code="issued_lines")
 

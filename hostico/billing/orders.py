@@ -33,6 +33,10 @@ from hostico.models import (
     Service,
     utcnow,
 )
+from hostico.models.checkout import CheckoutStatus
+from hostico.models.invoice import InvoiceOrigin, InvoiceStatus
+from hostico.models.outbox import OutboxStatus
+from hostico.models.service import OrderStatus, ServiceStatus
 from hostico.notify.events import notify
 
 # A registrable host name: labels of letters, digits and inner hyphens, a TLD of letters (or an
@@ -114,25 +118,26 @@ def place_order(
     price = price_for(product, cycle)
     domain = normalise_domain(domain)
     taken = session.scalar(select(func.count()).select_from(Service).where(
-        Service.domain == domain, Service.status.in_(("pending", "active", "suspended"))))
+        Service.domain == domain,
+        Service.status.in_((ServiceStatus.PENDING, ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED))))
     if taken:
         raise OrderRefused(N_("This domain is already hosted with us."), "domain")
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
         raise OrderRefused(N_("Choose one of your billing profiles."), "profile")
     _check_open_orders(session, customer, settings)
 
-    order = Order(customer_id=customer.id, status="pending")
+    order = Order(customer_id=customer.id, status=OrderStatus.PENDING)
     session.add(order)
     session.flush()
     service = Service(customer_id=customer.id, product_id=product.id, order_id=order.id, domain=domain,
-                      cycle=cycle, price=price.amount, currency=price.currency, status="pending",
+                      cycle=cycle, price=price.amount, currency=price.currency, status=ServiceStatus.PENDING,
                       next_due_date=today)
     session.add(service)
     session.flush()
     end = add_months(today, CYCLE_MONTHS[cycle]) - dt.timedelta(days=1)
     spec = LineSpec(description=hosting_line(product.name, domain, cycle, customer.language), unit_price=price.amount,
                     currency=price.currency, service_id=service.id, period_start=today, period_end=end)
-    proforma = create_proforma(session, customer, [spec], origin="order", settings=settings, today=today,
+    proforma = create_proforma(session, customer, [spec], origin=InvoiceOrigin.ORDER, settings=settings, today=today,
                                profile=profile, actor_kind="customer", actor_id=customer.id)
     notify(session, "proforma_order", customer, invoice=proforma, sms_hours=settings.sms_hours,
            timezone=settings.timezone, context={"domain": domain, "plan": product.name, "cycle": cycle})
@@ -163,7 +168,7 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     paid or cancelled meanwhile, or a card payment of it may be under way."""
     now = now or utcnow()
     order = session.get(Order, order_id, populate_existing=True)
-    if order is None or order.status != "pending":
+    if order is None or order.status != OrderStatus.PENDING:
         return False
     services = list(session.scalars(select(Service).where(Service.order_id == order.id).order_by(Service.id)
                                     .execution_options(populate_existing=True)))
@@ -176,24 +181,24 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
                  if all(line.service_id in service_ids for line in p.lines)]
     if proformas and session.scalar(
             select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
-            .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == "pending",
+            .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
                    Checkout.created_at > now - CHECKOUT_GRACE)):
         return False
     days = settings.order_expiry_days
     for proforma in proformas:
-        proforma.status, proforma.cancelled_at = "cancelled", now
+        proforma.status, proforma.cancelled_at = InvoiceStatus.CANCELLED, now
         add_event(session, proforma, "cancelled", code="order_expired", params={"days": days})
     if proformas:
         session.execute(update(OutboxMessage)
                         .where(OutboxMessage.invoice_id.in_([p.id for p in proformas]),
-                               OutboxMessage.status == "pending")
-                        .values(status="cancelled", last_error="order expired"))
+                               OutboxMessage.status == OutboxStatus.PENDING)
+                        .values(status=OutboxStatus.CANCELLED, last_error="order expired"))
     domains = []
     for service in services:
-        if service.status == "pending":
-            service.status = "cancelled"
+        if service.status == ServiceStatus.PENDING:
+            service.status = ServiceStatus.CANCELLED
             domains.append(service.domain)
-    order.status = "cancelled"
+    order.status = OrderStatus.CANCELLED
     session.flush()
     customer = session.get(Customer, order.customer_id)
     notify(session, "order_expired", customer, invoice=proformas[0] if proformas else None, key=str(order.id),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hostico.billing.queries import customer_status, unpaid_proforma
 from hostico.models import Invoice, InvoiceLine, Service
+from hostico.models.service import ServiceStatus
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,13 @@ def owed(session: Session, customer_id: int, today: dt.date) -> Owed:
             .where(InvoiceLine.invoice_id.in_(list(dues)), InvoiceLine.service_id.is_not(None))
         ).all():
             due = dues[invoice_id]
+            if service_id is None:
+                continue
             if service_id not in for_service or (due.due_date or today) < (for_service[service_id].due_date or today):
                 for_service[service_id] = due
     services = session.scalars(
-        select(Service).where(Service.customer_id == customer_id, Service.status == "suspended").order_by(Service.id)
+        select(Service).where(Service.customer_id == customer_id, Service.status == ServiceStatus.SUSPENDED)
+        .order_by(Service.id)
     ).all()
     suspended = [SuspendedService(s.domain, s.suspension_reason, for_service.get(s.id)) for s in services]
     return Owed(list(dues.values()), totals, suspended)

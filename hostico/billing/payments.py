@@ -26,7 +26,10 @@ from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
+from hostico.models.service import OrderStatus
 from hostico.notify.events import notify
 
 
@@ -36,17 +39,17 @@ def lock_invoice(session: Session, invoice_id: int) -> Invoice:
     return session.scalars(for_update(session, stmt, write_lock=(Invoice.version, [invoice_id]))).one()
 
 
-def _bill_to_payer(session: Session, proforma: Invoice, payer: dict, settings: BillingSettings, day: dt.date,
+def _bill_to_payer(session: Session, proforma: Invoice, payer: BuyerSnapshot, settings: BillingSettings, day: dt.date,
                    staff_id: int | None) -> None:
     """Bill an unpaid proforma to the payer of a bank transfer: its buyer data, VAT and currency follow
     the payer (recomputed for `day`), with the change in its history and the audit log."""
     actor_kind = "staff" if staff_id else "system"
-    before = {"buyer": dict(proforma.buyer), "vat_category": proforma.vat_category, "currency": proforma.currency,
+    before = {"buyer": proforma.buyer.copy(), "vat_category": proforma.vat_category, "currency": proforma.currency,
               "total": str(proforma.total)}
-    proforma.buyer = dict(payer)
+    proforma.buyer = payer.copy()
     proforma.billing_profile_id = None
     recompute(proforma, settings, day)
-    after = {"buyer": dict(proforma.buyer), "vat_category": proforma.vat_category, "currency": proforma.currency,
+    after = {"buyer": proforma.buyer.copy(), "vat_category": proforma.vat_category, "currency": proforma.currency,
              "total": str(proforma.total)}
     add_event(session, proforma, "billing_edited", actor_kind=actor_kind, actor_id=staff_id, before=before,
               after=after, code="billed_to_payer")
@@ -75,7 +78,7 @@ def record_payment(
     reference: str | None = None,
     idempotency_key: str | None = None,
     staff_id: int | None = None,
-    buyer: dict | None = None,
+    buyer: BuyerSnapshot | None = None,
     currency: str | None = None,
     received_on: dt.date | None = None,
 ) -> Payment:
@@ -107,9 +110,9 @@ def record_payment(
     existing = payment_with_key(session, idempotency_key)
     if existing is not None:
         return existing
-    if proforma.kind != "proforma":
+    if proforma.kind != InvoiceKind.PROFORMA:
         raise PaymentRefused(N_("Only proformas can be paid."), code="not_a_proforma")
-    if proforma.status != "unpaid":
+    if proforma.status != InvoiceStatus.UNPAID:
         raise PaymentRefused(N_("Proforma %(number)s is %(status)s; it cannot be paid."), code="not_payable",
                              number=proforma.code, status=state_param(proforma.status))
     amount = Decimal(amount)
@@ -125,7 +128,7 @@ def record_payment(
         raise PaymentRefused(N_("The money cannot have arrived before proforma %(number)s was issued (%(issued)s)."),
                              code="received_before_proforma", field="received_on", number=proforma.code,
                              issued=proforma.issue_date.isoformat())
-    if buyer is not None and dict(buyer) != dict(proforma.buyer):
+    if buyer is not None and buyer.copy() != proforma.buyer.copy():
         if proforma.amount_paid:
             raise PaymentRefused(N_("Proforma %(number)s is partly paid: the rest is paid by the buyer its advance "
                                     "was invoiced to."), code="payer_after_advance", number=proforma.code)
@@ -172,7 +175,7 @@ def record_payment(
         _receipt_and_audit(session, proforma, payment, tax, settings, partial=True)
         session.flush()
         return payment
-    proforma.status = "paid"
+    proforma.status = InvoiceStatus.PAID
     proforma.paid_at = utcnow()
     add_event(session, proforma, "paid", actor_kind=actor_kind, actor_id=staff_id,
               code="paid_with", params={"method": method, "tax": tax.code})
@@ -187,7 +190,7 @@ def record_payment(
         order_ids = {s.order_id for s in services if s.order_id}
         if order_ids:
             session.execute(update(Order).where(Order.id.in_(order_ids), open_order())
-                            .values(status="paid"))
+                            .values(status=OrderStatus.PAID))
     _receipt_and_audit(session, proforma, payment, tax, settings, partial=False)
     session.flush()
     return payment

@@ -26,6 +26,8 @@ from hostico.billing.taxes import tax_treatment
 from hostico.db import for_update
 from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Invoice, PendingBillingEdit, utcnow
+from hostico.models.billing_profile import Approval, BuyerSnapshot
+from hostico.models.invoice import InvoiceKind, InvoiceStatus, PendingEditStatus
 
 _NOT_PROFORMA = {
     "tax": N_("%(number)s is a tax invoice; its billing data never changes. Corrections are made with a credit note:"
@@ -47,14 +49,14 @@ class EditOutcome:
 
 def refuse_unless_editable(invoice: Invoice) -> None:
     """Raise InvoiceNotEditable, with a message for the customer, unless this is an unpaid proforma."""
-    if invoice.kind != "proforma":
+    if invoice.kind != InvoiceKind.PROFORMA:
         raise InvoiceNotEditable(
             _NOT_PROFORMA.get(invoice.kind, _NOT_PROFORMA["tax"]), code="not_a_proforma", number=invoice.code)
-    if invoice.status == "paid":
+    if invoice.status == InvoiceStatus.PAID:
         raise InvoiceNotEditable(
             N_("Proforma %(number)s has been paid, so its billing data can no longer be changed."
                " The tax invoice was issued on the data it had when paid."), code="paid", number=invoice.code)
-    if invoice.status != "unpaid":
+    if invoice.status != InvoiceStatus.UNPAID:
         raise InvoiceNotEditable(N_("Proforma %(number)s is %(status)s; it can no longer be changed."),
                              code="not_unpaid", number=invoice.code, status=state_param(invoice.status))
     if invoice.amount_paid:
@@ -64,20 +66,20 @@ def refuse_unless_editable(invoice: Invoice) -> None:
 
 
 def _state(invoice: Invoice) -> dict:
-    return {"buyer": dict(invoice.buyer), "billing_profile_id": invoice.billing_profile_id,
+    return {"buyer": invoice.buyer.copy(), "billing_profile_id": invoice.billing_profile_id,
             "reverse_charge": invoice.reverse_charge, "vat_category": invoice.vat_category,
             "currency": invoice.currency, "subtotal": str(invoice.subtotal),
             "vat_total": str(invoice.vat_total), "total": str(invoice.total)}
 
 
-def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProfile | None,
+def _apply(session: Session, invoice: Invoice, buyer: BuyerSnapshot, profile: BillingProfile | None,
            settings: BillingSettings, *, actor_kind: str, actor_id: int | None, code: str | None = None,
            params: dict | None = None, today: dt.date | None = None) -> bool:
     before = _state(invoice)
     on = today or settings.today()  # an unpaid proforma shows the VAT rate in force today
     vat_changed = treatment_of(invoice) != tax_treatment(buyer, settings, on)
     moved = document_currency(invoice.buyer) != document_currency(buyer)
-    invoice.buyer = dict(buyer)
+    invoice.buyer = buyer.copy()
     invoice.billing_profile_id = profile.id if profile is not None else None
     if vat_changed or moved:
         recompute(invoice, settings, on)
@@ -97,8 +99,8 @@ def _apply(session: Session, invoice: Invoice, buyer: dict, profile: BillingProf
 def _supersede_pending(session: Session, invoice_id: int, note: str) -> None:
     session.execute(
         update(PendingBillingEdit)
-        .where(PendingBillingEdit.invoice_id == invoice_id, PendingBillingEdit.status == "pending")
-        .values(status="rejected", decided_at=utcnow(), note=note)
+        .where(PendingBillingEdit.invoice_id == invoice_id, PendingBillingEdit.status == PendingEditStatus.PENDING)
+        .values(status=PendingEditStatus.REJECTED, decided_at=utcnow(), note=note)
     )
 
 
@@ -107,7 +109,7 @@ def edit_proforma_billing(
     invoice_id: int,
     *,
     customer_id: int,
-    buyer: dict | None,
+    buyer: BuyerSnapshot | None,
     profile: BillingProfile | None,
     settings: BillingSettings,
     save_profile: bool = False,
@@ -136,12 +138,12 @@ def edit_proforma_billing(
                                  approve_first=False)
     if needs_approval(profile, settings):
         _supersede_pending(session, invoice.id, "superseded by a later edit")
-        profile.approval = "pending"
+        profile.approval = Approval.PENDING
         pending = PendingBillingEdit(invoice_id=invoice.id, customer_id=customer_id, billing_profile_id=profile.id)
         session.add(pending)
         session.flush()
         add_event(session, invoice, "billing_edit_pending", actor_kind="customer", actor_id=customer_id,
-                  before={"buyer": dict(invoice.buyer)}, after={"buyer": buyer},
+                  before={"buyer": invoice.buyer.copy()}, after={"buyer": buyer},
                   code="awaiting_approval")
         record(session, "invoice.billing_edit_pending", actor_kind="customer", actor_id=customer_id, obj=invoice,
                customer_id=customer_id, ip=ip, data={"code": invoice.code, "pending_id": pending.id,
@@ -158,7 +160,7 @@ def _lock_pending(session: Session, pending_id: int) -> PendingBillingEdit:
     pending = session.scalar(for_update(session, stmt))
     if pending is None:
         raise InvalidTransition(N_("This billing change does not exist."), code="no_such_change")
-    if pending.status != "pending":
+    if pending.status != PendingEditStatus.PENDING:
         raise InvalidTransition(N_("This billing change was already %(status)s."), code="change_decided",
                                 status=state_param(pending.status))
     return pending
@@ -173,7 +175,7 @@ def approve_pending_edit(session: Session, pending_id: int, staff_id: int, setti
     profile = session.get(BillingProfile, pending.billing_profile_id)
     invoice = lock_invoice(session, pending.invoice_id)
     now = utcnow()
-    pending.status, pending.decided_by, pending.decided_at = "approved", staff_id, now
+    pending.status, pending.decided_by, pending.decided_at = PendingEditStatus.APPROVED, staff_id, now
     approve(profile)
     applied = invoice.is_editable and profile.deleted_at is None
     if applied:
@@ -194,7 +196,7 @@ def reject_pending_edit(session: Session, pending_id: int, staff_id: int, note: 
     pending = _lock_pending(session, pending_id)
     profile = session.get(BillingProfile, pending.billing_profile_id)
     invoice = session.get(Invoice, pending.invoice_id)
-    pending.status, pending.decided_by, pending.decided_at = "rejected", staff_id, utcnow()
+    pending.status, pending.decided_by, pending.decided_at = PendingEditStatus.REJECTED, staff_id, utcnow()
     pending.note = (note or "").strip()[:500] or None
     if profile is not None:
         reject(profile)

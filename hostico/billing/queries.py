@@ -13,16 +13,18 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
 from sqlalchemy.orm import aliased
 
 from hostico.models import Invoice, Order
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
+from hostico.models.service import OrderStatus
 
 
 def unpaid_proforma(entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
     """A proforma waiting for payment."""
-    return and_(entity.kind == "proforma", entity.status == "unpaid")
+    return and_(entity.kind == InvoiceKind.PROFORMA, entity.status == InvoiceStatus.UNPAID)
 
 
 def paid(entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
     """What was paid: a paid proforma, or a tax invoice or credit note (one exists only for what was paid)."""
-    return entity.status.in_(("paid", "issued"))
+    return entity.status.in_((InvoiceStatus.PAID, InvoiceStatus.ISSUED))
 
 
 def overdue(today: dt.date, entity: type[Invoice] = Invoice) -> ColumnElement[bool]:
@@ -37,14 +39,14 @@ def not_yet_due(today: dt.date, entity: type[Invoice] = Invoice) -> ColumnElemen
 
 def open_order() -> ColumnElement[bool]:
     """An order waiting for payment (neither paid nor cancelled)."""
-    return Order.status == "pending"
+    return Order.status == OrderStatus.PENDING
 
 
 def credited_total(entity: type[Invoice] = Invoice) -> ScalarSelect[Decimal]:
     """Per tax invoice: how much its credit notes took back (a positive amount, 0 when none)."""
     note = aliased(Invoice, name="credit_note")
     return (select(func.coalesce(-func.sum(note.total), 0))
-            .where(note.corrects_id == entity.id, note.kind == "credit_note")
+            .where(note.corrects_id == entity.id, note.kind == InvoiceKind.CREDIT_NOTE)
             .correlate(entity).scalar_subquery())
 
 
@@ -55,10 +57,10 @@ def customer_status(kind: str, status: str, *, total: Decimal, amount_paid: Deci
     A proforma is unpaid, `overdue` (unpaid the day after its due date, as `overdue()` says), `partly_paid`, paid
     or cancelled; a tax invoice is issued, `partly_credited` or `credited` (its credit notes took back all of it).
     """
-    if kind == "proforma" and status == "unpaid":
+    if kind == InvoiceKind.PROFORMA and status == InvoiceStatus.UNPAID:
         if due_date is not None and due_date < today:
             return "overdue"
         return "partly_paid" if amount_paid else "unpaid"
-    if kind == "tax" and status == "issued" and credited:
+    if kind == InvoiceKind.TAX and status == InvoiceStatus.ISSUED and credited:
         return "credited" if credited >= total else "partly_credited"
     return status

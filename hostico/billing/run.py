@@ -49,9 +49,12 @@ from hostico.models import (
     Service,
     utcnow,
 )
+from hostico.models.billing_run import BillingRunStatus
+from hostico.models.invoice import InvoiceOrigin
+from hostico.models.service import ServiceStatus, SuspensionReason
 
 Progress = Callable[[str, int, int], None]
-RENEWABLE = ("active", "suspended")
+RENEWABLE = (ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
 RUN_LOCK_KEY = 0x484F5354  # "HOST": the advisory lock of billing-run batches
 
 
@@ -126,7 +129,7 @@ def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt
 def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,
                 progress: Progress | None = None) -> dict:
     """Run the day's billing in committed batches; return (and record in a BillingRun) what it did."""
-    run = BillingRun(run_date=today, status="running")
+    run = BillingRun(run_date=today, status=BillingRunStatus.RUNNING)
     session.add(run)
     session.commit()
     run_id = run.id
@@ -143,12 +146,12 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
     except BaseException as exc:
         session.rollback()
         failed = session.get(BillingRun, run_id)
-        failed.status, failed.finished_at = "failed", utcnow()
+        failed.status, failed.finished_at = BillingRunStatus.FAILED, utcnow()
         failed.summary = {**summary, "error": type(exc).__name__}
         session.commit()
         raise
     finished = session.get(BillingRun, run_id)
-    finished.status, finished.finished_at, finished.summary = "finished", utcnow(), dict(summary)
+    finished.status, finished.finished_at, finished.summary = BillingRunStatus.FINISHED, utcnow(), dict(summary)
     session.commit()
     return summary
 
@@ -223,7 +226,7 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
                         unit_price=service.price, currency=service.currency, service_id=service.id,
                         period_start=start, period_end=end)
         invoices.append(build_proforma(
-            customers[service.customer_id], [spec], origin="system", settings=settings, today=issue_date,
+            customers[service.customer_id], [spec], origin=InvoiceOrigin.SYSTEM, settings=settings, today=issue_date,
             number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
             due_date=max(start, issue_date), rate=rate))
     # Ids given up front let the inserts go as plain executemany batches (no RETURNING per row).
@@ -331,7 +334,7 @@ def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int]
         .join(InvoiceLine, InvoiceLine.service_id == Service.id)
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(overdue(cutoff),
-               Service.status == "active",
+               Service.status == ServiceStatus.ACTIVE,
                # a proforma for a period the service has since paid (by another proforma) is stale
                or_(InvoiceLine.period_start.is_(None), InvoiceLine.period_start >= Service.next_due_date))
         .order_by(Service.id, Invoice.due_date)
@@ -361,10 +364,10 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
         services = session.scalars(stmt).all()
         _customers(session, {s.customer_id for s in services})  # into the identity map for suspend_service
         for service in services:
-            if service.status != "active":
+            if service.status != ServiceStatus.ACTIVE:
                 continue
             code, due = owing[service.id]
-            suspend_service(session, service, reason="nonpayment",
+            suspend_service(session, service, reason=SuspensionReason.NONPAYMENT,
                             note=f"Proforma {code} unpaid since {due.isoformat()}",
                             sms_hours=settings.sms_hours, timezone=settings.timezone)
             summary["suspensions"] += 1

@@ -18,6 +18,9 @@ from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, state_param
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceLine, OutboxMessage, Service, utcnow
+from hostico.models.invoice import InvoiceKind, InvoiceOrigin, InvoiceStatus
+from hostico.models.outbox import OutboxStatus
+from hostico.models.service import ServiceStatus
 from hostico.notify.events import notify
 
 
@@ -59,7 +62,7 @@ def issue_proforma_for_customer(
     for service in services:
         if service.customer_id != customer.id:
             raise InvalidTransition(N_("A service of another customer cannot be billed here."), code="foreign_service")
-        if service.status in ("terminated", "cancelled"):
+        if service.status in (ServiceStatus.TERMINATED, ServiceStatus.CANCELLED):
             raise InvalidTransition(N_("Service %(domain)s is %(status)s; it cannot be billed."), code="not_billable",
                                     domain=service.domain, status=state_param(service.status))
     if profile is not None and (profile.customer_id != customer.id or profile.deleted_at is not None):
@@ -74,7 +77,7 @@ def issue_proforma_for_customer(
                    if len(services) == 1 and not lines else None)
     if renewal_key and session.scalar(select(Invoice.id).where(Invoice.renewal_key == renewal_key)):
         renewal_key = None  # that period was billed and paid or cancelled before: bill again on purpose
-    invoice = create_proforma(session, customer, specs, origin="system", settings=settings, today=today,
+    invoice = create_proforma(session, customer, specs, origin=InvoiceOrigin.SYSTEM, settings=settings, today=today,
                               profile=profile, renewal_key=renewal_key, actor_kind="staff", actor_id=staff_id)
     notify(session, "proforma_system", customer, invoice=invoice, sms_hours=settings.sms_hours,
            timezone=settings.timezone)
@@ -87,20 +90,20 @@ def issue_proforma_for_customer(
 def cancel_proforma(session: Session, invoice: Invoice, *, staff_id: int, reason: str) -> Invoice:
     """Cancel an unpaid proforma and stop its notices not yet sent."""
     invoice = lock_invoice(session, invoice.id)
-    if invoice.kind != "proforma" or invoice.status != "unpaid":
+    if invoice.kind != InvoiceKind.PROFORMA or invoice.status != InvoiceStatus.UNPAID:
         raise InvalidTransition(N_("%(number)s is not an unpaid proforma; it cannot be cancelled."),
                                 code="not_cancellable", number=invoice.code)
     if invoice.amount_paid:
         raise InvalidTransition(N_("%(number)s is partly paid: its advances are invoiced, so it cannot be cancelled."
                                    " Credit the advance invoices instead."), code="partly_paid", number=invoice.code)
-    invoice.status = "cancelled"
+    invoice.status = InvoiceStatus.CANCELLED
     invoice.cancelled_at = utcnow()
     session.flush()
     # Reminders still waiting for this proforma would ask the customer to pay a cancelled invoice.
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.invoice_id == invoice.id, OutboxMessage.status == "pending")
-        .values(status="cancelled", last_error="proforma cancelled")
+        .where(OutboxMessage.invoice_id == invoice.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error="proforma cancelled")
     )
     add_event(session, invoice, "cancelled", actor_kind="staff", actor_id=staff_id, note=reason)
     record(session, "invoice.cancelled", actor_kind="staff", actor_id=staff_id, obj=invoice,
@@ -113,7 +116,7 @@ def resend_invoice_email(session: Session, invoice: Invoice, *, staff_id: int, n
 
     Returns False when this resend was already queued.
     """
-    if invoice.kind == "proforma" and invoice.status == "cancelled":
+    if invoice.kind == InvoiceKind.PROFORMA and invoice.status == InvoiceStatus.CANCELLED:
         raise InvalidTransition(N_("%(number)s is cancelled; it is not sent again."), code="cancelled",
                                 number=invoice.code)
     customer = session.get(Customer, invoice.customer_id)

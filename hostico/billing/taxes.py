@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
+from hostico.models.billing_profile import BuyerSnapshot
+
 CENT = Decimal("0.01")
 EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
@@ -62,14 +64,14 @@ class RateSource(Protocol):
     def vat_rate_on(self, day: dt.date) -> Decimal: ...
 
 
-def vies_confirmed(buyer: dict) -> bool:
+def vies_confirmed(buyer: BuyerSnapshot) -> bool:
     """True when VIES answered that the buyer's VAT number (the one on the snapshot) is valid."""
     answer = buyer.get("vies") or {}
     number = (buyer.get("vat_number") or "").replace(" ", "").upper()
     return bool(number) and answer.get("valid") is True and answer.get("vat_number") == number
 
 
-def tax_treatment(buyer: dict, seller: RateSource, on_date: dt.date) -> Treatment:
+def tax_treatment(buyer: BuyerSnapshot, seller: RateSource, on_date: dt.date) -> Treatment:
     """Decide the VAT of hosting sold to `buyer` on `on_date` (place of supply, art. 278 Cod fiscal).
 
     Electronically supplied services: a business is taxed where it is established, a person where

@@ -24,6 +24,7 @@ from hostico.billing.queries import unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import tax_treatment
 from hostico.models import BillingProfile, Invoice
+from hostico.models.billing_profile import BuyerSnapshot, ProfileKind
 
 log = logging.getLogger(__name__)
 Checker = Callable[[str], vies.ViesAnswer]
@@ -37,7 +38,7 @@ def checker(settings: BillingSettings) -> Checker:
                                          timeout=settings.vies_timeout)
 
 
-def with_vies(buyer: dict, settings: BillingSettings, *, check: Checker | None = None) -> dict:
+def with_vies(buyer: BuyerSnapshot, settings: BillingSettings, *, check: Checker | None = None) -> dict:
     """Return the buyer data with VIES's answer about its VAT number (asked now) under `vies`.
 
     Buyers that need no check (persons, Romanian companies, companies outside the EU) come back
@@ -51,7 +52,7 @@ def with_vies(buyer: dict, settings: BillingSettings, *, check: Checker | None =
     return data
 
 
-def vies_status(buyer: dict) -> str | None:
+def vies_status(buyer: BuyerSnapshot) -> str | None:
     """Return valid | invalid | pending for a buyer whose VAT number needs VIES, None otherwise.
 
     A buyer without an answer about its current number (data saved before VIES was asked) is pending.
@@ -80,7 +81,7 @@ class RecheckSummary:
 def _pending_profiles(session: Session) -> list[BillingProfile]:
     rows = session.scalars(select(BillingProfile).where(
         BillingProfile.vat_number.is_not(None), BillingProfile.country != "RO",
-        BillingProfile.deleted_at.is_(None), BillingProfile.kind == "company").order_by(BillingProfile.id))
+        BillingProfile.deleted_at.is_(None), BillingProfile.kind == ProfileKind.COMPANY).order_by(BillingProfile.id))
     return [p for p in rows if vies_status(p.snapshot()) == vies.PENDING]
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from hostico.models.billing_profile import BuyerSnapshot
+
 log = logging.getLogger(__name__)
 
 VALID, INVALID, PENDING = "valid", "invalid", "pending"
@@ -113,7 +115,7 @@ def check_vat(base_url: str, vat_number: str, *, requester: tuple[str, str] | No
     return ViesAnswer(number, PENDING, checked_at, error=str(user_error or f"HTTP_{response.status_code}"))
 
 
-def needs_check(buyer: dict) -> bool:
+def needs_check(buyer: BuyerSnapshot) -> bool:
     """True when the buyer is a business of another EU state with a VAT number (reverse charge if valid)."""
     from hostico.billing.taxes import EU_COUNTRIES
 
@@ -122,7 +124,7 @@ def needs_check(buyer: dict) -> bool:
             and country in EU_COUNTRIES)
 
 
-def still_applies(buyer: dict, answer: dict | None) -> bool:
+def still_applies(buyer: BuyerSnapshot, answer: dict | None) -> bool:
     """True when a stored answer is about the buyer's current VAT number."""
     number = (buyer.get("vat_number") or "").replace(" ", "").upper()
     return bool(answer) and answer.get("vat_number") == number

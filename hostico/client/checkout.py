@@ -15,6 +15,7 @@ from hostico.client.blueprint import bp
 from hostico.client.invoices import list_context
 from hostico.client.queries import own_invoice
 from hostico.models import Checkout
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.checkout import checkout_summary, payable_proformas, start_checkout
 from hostico.payments.errors import GatewayUnavailable, PaymentsError
 from hostico.payments.gateways import get_gateway
@@ -78,8 +79,8 @@ def _start(codes: list[str], back: str):
 def pay(code: str):
     """GET: what will be paid and a button; POST: start the checkout at the gateway."""
     invoice = own_invoice(code)
-    if invoice.kind != "proforma" or invoice.status != "unpaid":
-        if invoice.status == "paid":
+    if invoice.kind != InvoiceKind.PROFORMA or invoice.status != InvoiceStatus.UNPAID:
+        if invoice.status == InvoiceStatus.PAID:
             return redirect(url_for("client.invoice", code=code), 303)
         abort(404)
     if request.method == "GET":

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.efactura.ubl import DocumentError, build_document
+from hostico.models.invoice import InvoiceKind
 
 
 @bp.route("/invoices/<tax_code>.xml")
 def invoice_xml_download(tax_code: str):
     """Download the UBL XML of a tax invoice or credit note (404 for proformas and others' documents)."""
     inv = own_invoice(tax_code)
-    if inv.kind not in ("tax", "credit_note"):
+    if inv.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         abort(404)
     try:
         content = build_document(inv)

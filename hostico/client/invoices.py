@@ -23,6 +23,8 @@ from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.invoice import PendingEditStatus
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import render_page_or_partial
@@ -57,7 +59,7 @@ def event_label(action: str) -> str:
 
 
 @bp.app_template_global()
-def buyer_label(buyer: dict) -> str:
+def buyer_label(buyer: BuyerSnapshot) -> str:
     """Return a one-line description of a buyer snapshot (history entries)."""
     if buyer.get("kind") == "company":
         return f"{buyer.get('company_name') or ''} (CUI {buyer.get('cui') or ''})"
@@ -228,7 +230,7 @@ def _pending_name() -> ColumnElement[str | None]:
     return (
         select(BillingProfile.display_name)
         .join(PendingBillingEdit, PendingBillingEdit.billing_profile_id == BillingProfile.id)
-        .where(PendingBillingEdit.invoice_id == Invoice.id, PendingBillingEdit.status == "pending",
+        .where(PendingBillingEdit.invoice_id == Invoice.id, PendingBillingEdit.status == PendingEditStatus.PENDING,
                PendingBillingEdit.customer_id == bindparam("customer_id", type_=Integer))
         .order_by(PendingBillingEdit.id.desc()).limit(1)
         .correlate(Invoice).scalar_subquery()
@@ -267,7 +269,7 @@ def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
     rows = db.session.execute(
         select(PendingBillingEdit.invoice_id, BillingProfile)
         .join(BillingProfile, BillingProfile.id == PendingBillingEdit.billing_profile_id)
-        .where(PendingBillingEdit.invoice_id.in_(invoice_ids), PendingBillingEdit.status == "pending",
+        .where(PendingBillingEdit.invoice_id.in_(invoice_ids), PendingBillingEdit.status == PendingEditStatus.PENDING,
                PendingBillingEdit.customer_id == current_user.id)
         .order_by(PendingBillingEdit.id)
     ).all()

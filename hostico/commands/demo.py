@@ -33,6 +33,8 @@ from hostico.models import (
     StaffUser,
     utcnow,
 )
+from hostico.models.billing_profile import ProfileKind
+from hostico.models.service import ServiceStatus, SuspensionReason
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 
@@ -95,7 +97,7 @@ def _plans(session) -> dict[str, Product]:
     return products
 
 
-def _service(session, customer, product, domain, cycle, due, status="active"):
+def _service(session, customer, product, domain, cycle, due, status=ServiceStatus.ACTIVE):
     price = next(p for p in product.prices if p.cycle == cycle)
     service = Service(customer_id=customer.id, product_id=product.id, domain=domain, cycle=cycle, price=price.amount,
                       currency=price.currency, status=status, next_due_date=due)
@@ -125,16 +127,17 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     session.add_all([ana, mihai, StaffUser(email="admin@example.com", password_hash=pw, name="Admin Hostico",
                                            role="admin", totp_secret=pyotp.random_base32(), totp_enabled=True)])
     session.flush()
-    person = BillingProfile(customer_id=ana.id, kind="person", label="Personal", name="Ana Popescu",
+    person = BillingProfile(customer_id=ana.id, kind=ProfileKind.PERSON, label="Personal", name="Ana Popescu",
                             cnp="2850315123457", address="Str. Memorandumului nr. 28, ap. 4", city="Cluj-Napoca",
                             county="RO-CJ", postal_code="400114", country="RO", is_default=True,
                             used_for_invoicing=True)
-    company = BillingProfile(customer_id=ana.id, kind="company", label="Firma", company_name="Ștefănescu Web SRL",
+    company = BillingProfile(customer_id=ana.id, kind=ProfileKind.COMPANY, label="Firma",
+                             company_name="Ștefănescu Web SRL",
                              cui="34567892", reg_com="J12/3456/2015", vat_number="RO34567892",
                              address="Bd. 21 Decembrie 1989 nr. 77", city="Cluj-Napoca", county="RO-CJ",
                              postal_code="400604", country="RO", used_for_invoicing=True)
     # Every customer who gets invoices has complete billing data (docs/fiscal.md: name and full address).
-    mihai_profile = BillingProfile(customer_id=mihai.id, kind="person", name="Mihai Ionescu",
+    mihai_profile = BillingProfile(customer_id=mihai.id, kind=ProfileKind.PERSON, name="Mihai Ionescu",
                                    address="Str. Republicii nr. 10", city="Brașov", county="RO-BV",
                                    postal_code="500030", country="RO", is_default=True, used_for_invoicing=True)
     session.add_all([person, company, mihai_profile])
@@ -170,7 +173,7 @@ def seed(session, settings: BillingSettings, today: dt.date) -> None:
     # Suspended for nonpayment: overdue renewal proforma (HPF-000004, named by deploy/samples' statement).
     blog = _service(session, ana, products["starter"], "blog-ana.ro", "monthly", today - dt.timedelta(days=12))
     _proforma(session, ana, blog, settings, today - dt.timedelta(days=26), "system", person)
-    suspend_service(session, blog, reason="nonpayment", note="Proforma overdue past the grace period")
+    suspend_service(session, blog, reason=SuspensionReason.NONPAYMENT, note="Proforma overdue past the grace period")
 
     # The 2FA customer: one active service with an unpaid proforma.
     pro = _service(session, mihai, products["pro"], "ionescu-dev.ro", "quarterly", today + dt.timedelta(days=9))

@@ -9,6 +9,7 @@ from hostico.commands.efactura import efactura_cli
 from hostico.efactura.ubl import DocumentError, build_document
 from hostico.efactura.validate import validate_document
 from hostico.models import Invoice
+from hostico.models.invoice import InvoiceKind
 from hostico.web.database import db
 
 
@@ -18,7 +19,7 @@ from hostico.web.database import db
 def export_command(number: str, check: bool) -> None:
     """Print the UBL 2.1 XML of a tax invoice or credit note (what is uploaded to ANAF)."""
     invoice = db.session.scalar(select(Invoice).where(Invoice.code == number))
-    if invoice is None or invoice.kind not in ("tax", "credit_note"):
+    if invoice is None or invoice.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         raise click.ClickException(f"No tax invoice or credit note {number}.")
     try:
         xml = build_document(invoice)

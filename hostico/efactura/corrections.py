@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.efactura.documents import build_and_check, load_invoice
 from hostico.models import EfacturaCorrection, EfacturaDocument
+from hostico.models.billing_profile import BuyerSnapshot
 
 # A correction fixes how the buyer is written, never who the buyer is: a person becoming a company, or another
 # country, changes the tax treatment of an invoice that cannot change (cancel it and reissue instead).
@@ -29,7 +30,7 @@ def treatment_changes(before: dict | None, after: dict) -> list[str]:
             if str(before.get(name) or "").upper() != str(after.get(name) or "").upper()]
 
 
-def apply_correction(session: Session, doc: EfacturaDocument, *, seller: dict | None, buyer: dict | None,
+def apply_correction(session: Session, doc: EfacturaDocument, *, seller: dict | None, buyer: BuyerSnapshot | None,
                      now: dt.datetime, today: dt.date, actor_id: int | None) -> EfacturaCorrection | None:
     """Store the corrected parties on the document, rebuild and revalidate its XML, keep the correction and
     audit it; flush only. `seller` / `buyer` None keep the current ones. None when nothing changed."""

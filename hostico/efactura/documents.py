@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from hostico.efactura.deadline import deadline_for
 from hostico.errors import N_
 from hostico.models import EfacturaDocument, Invoice
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.efactura import EfacturaState
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 
 logger = logging.getLogger("hostico.efactura")
 
-REPORTED_KINDS = ("tax", "credit_note")
+REPORTED_KINDS = (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE)
 RECHECK_BLOCKED = dt.timedelta(hours=1)  # a document blocked by findings is rebuilt this often (data fixed?)
 
 
@@ -36,7 +39,7 @@ class CorrectedInvoice:
     The invoice itself is never changed (a tax invoice is immutable); every other attribute is the invoice's.
     """
 
-    def __init__(self, invoice: Invoice, *, seller: dict | None, buyer: dict | None) -> None:
+    def __init__(self, invoice: Invoice, *, seller: dict | None, buyer: BuyerSnapshot | None) -> None:
         self.__dict__["_invoice"] = invoice
         self.__dict__["seller"] = seller if seller is not None else invoice.seller
         self.__dict__["buyer"] = buyer if buyer is not None else invoice.buyer
@@ -93,7 +96,7 @@ def enqueue_new(session: Session, now: dt.datetime, *, limit: int = 200) -> tupl
     invoices = session.scalars(
         select(Invoice)
         .outerjoin(EfacturaDocument, EfacturaDocument.invoice_id == Invoice.id)
-        .where(Invoice.kind.in_(REPORTED_KINDS), Invoice.status == "issued", EfacturaDocument.id.is_(None))
+        .where(Invoice.kind.in_(REPORTED_KINDS), Invoice.status == InvoiceStatus.ISSUED, EfacturaDocument.id.is_(None))
         .order_by(Invoice.id).limit(limit)
         .options(selectinload(Invoice.corrects))
     ).all()
@@ -104,10 +107,10 @@ def enqueue_new(session: Session, now: dt.datetime, *, limit: int = 200) -> tupl
                                deadline=deadline_for(invoice.issue_date))
         session.add(doc)
         if route is None:
-            doc.state, doc.reason = "excluded", "place of supply outside Romania"
+            doc.state, doc.reason = EfacturaState.EXCLUDED, "place of supply outside Romania"
             excluded += 1
             continue
-        doc.state, doc.route = "pending", route.endpoint
+        doc.state, doc.route = EfacturaState.PENDING, route.endpoint
         doc.standard, doc.extern = route.standard, bool(route.extern)
         build_and_check(doc, invoice, now)
         reported += 1

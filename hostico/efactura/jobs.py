@@ -30,9 +30,10 @@ from hostico.efactura.settings import EfacturaSettings
 from hostico.efactura.simulator import shared_simulator
 from hostico.efactura.spv import ArchivedZip, SpvClient, SpvMessage
 from hostico.models import EfacturaDocument, EfacturaUpload, utcnow
+from hostico.models.efactura import EfacturaState, UploadState
 
 logger = logging.getLogger("hostico.efactura")
-OPEN_UPLOADS = ("sending", "lost")
+OPEN_UPLOADS = (UploadState.SENDING, UploadState.LOST)
 MAX_MATCH_DOWNLOADS = 20  # ZIPs opened per reconciliation, at most
 
 
@@ -104,7 +105,7 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
     own_client = client is None
     client = client or make_client(session_factory, settings)
     try:
-        for step, state in ((_upload_one, "pending"), (_poll_one, "uploaded")):
+        for step, state in ((_upload_one, EfacturaState.PENDING), (_poll_one, EfacturaState.UPLOADED)):
             for doc_id in _due(session_factory, state, now, batch):
                 _isolated(step, session_factory, client, settings, doc_id, now, summary)
     except _StopRun as stop:
@@ -161,7 +162,7 @@ def _due(session_factory, state: str, now: dt.datetime, batch: int) -> list[int]
         ))
 
 
-def _lock(session: Session, doc_id: int, state: str) -> EfacturaDocument | None:
+def _lock(session: Session, doc_id: int, state: EfacturaState) -> EfacturaDocument | None:
     """Take the document for this worker (PostgreSQL: SKIP LOCKED, so parallel workers share the work)."""
     return session.scalar(for_update(session, select(EfacturaDocument).where(EfacturaDocument.id == doc_id,
                                                                              EfacturaDocument.state == state),
@@ -172,7 +173,7 @@ def _lock(session: Session, doc_id: int, state: str) -> EfacturaDocument | None:
 def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
                 summary: SyncSummary) -> None:
     with session_factory() as session:
-        doc = _lock(session, doc_id, "pending")
+        doc = _lock(session, doc_id, EfacturaState.PENDING)
         if doc is None:
             return
         open_uploads = session.scalars(select(EfacturaUpload).where(
@@ -198,7 +199,7 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
                 session.commit()
                 return
             for upload in open_uploads:
-                upload.state, upload.error = "failed", "not in SPV's message list: uploading again"
+                upload.state, upload.error = UploadState.FAILED, "not in SPV's message list: uploading again"
         if doc.findings or doc.xml is None:
             if doc.next_attempt_at is None or doc.next_attempt_at <= now:
                 # Blocked, never sent: build it from the seller as the settings say now (a fixed address),
@@ -212,7 +213,8 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
                 session.commit()
                 summary.blocked += 1
                 return
-        upload = EfacturaUpload(document_id=doc.id, state="sending", started_at=now, xml_sha256=sha256(doc.xml))
+        upload = EfacturaUpload(document_id=doc.id, state=UploadState.SENDING, started_at=now,
+                                xml_sha256=sha256(doc.xml))
         session.add(upload)
         xml, b2c, standard, extern = doc.xml, doc.route == "uploadb2c", doc.standard, doc.extern
         session.commit()  # recorded before it is sent: a crash from here on is an ambiguous upload
@@ -220,28 +222,28 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
         try:
             index = client.upload(xml, b2c=b2c, standard=standard, extern=extern)
         except AnafAuthError as err:
-            upload.state, upload.error = "failed", str(err)[:2000]
+            upload.state, upload.error = UploadState.FAILED, str(err)[:2000]
             _fail(doc, settings, err, now, summary)
             session.commit()
             raise _StopRun(str(err)) from err
         except AnafRefused as err:
             # ExecutionStatus=1: SPV registered nothing; the same bytes would be refused again.
-            upload.state, upload.error = "failed", str(err)[:2000]
-            doc.state, doc.decided_at = "nok", now
+            upload.state, upload.error = UploadState.FAILED, str(err)[:2000]
+            doc.state, doc.decided_at = EfacturaState.NOK, now
             doc.anaf_messages = list(err.params.get("errors") or [str(err)])
             doc.last_error = str(err)[:2000]
             session.commit()
             summary.nok += 1
             return
         except AnafTemporaryError as err:
-            upload.state, upload.error = ("lost" if err.ambiguous else "failed"), str(err)[:2000]
+            upload.state, upload.error = (UploadState.LOST if err.ambiguous else UploadState.FAILED), str(err)[:2000]
             _fail(doc, settings, err, now, summary)
             if err.ambiguous:
                 doc.next_attempt_at = now + dt.timedelta(minutes=settings.recheck_minutes)
             session.commit()
             return
-        upload.state, upload.upload_index, upload.answered_at = "answered", index, now
-        doc.state, doc.upload_index, doc.uploaded_at = "uploaded", index, now
+        upload.state, upload.upload_index, upload.answered_at = UploadState.ANSWERED, index, now
+        doc.state, doc.upload_index, doc.uploaded_at = EfacturaState.UPLOADED, index, now
         doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, now + settings.poll_unit
         session.commit()
         summary.uploaded += 1
@@ -282,9 +284,10 @@ def _find_in_spv(session: Session, client: SpvClient, doc: EfacturaDocument, ope
 
 def _adopt(doc: EfacturaDocument, upload: EfacturaUpload, message: SpvMessage, archive: ArchivedZip,
            now: dt.datetime) -> None:
-    upload.state, upload.upload_index, upload.answered_at = "answered", message.upload_index, now
+    upload.state, upload.upload_index, upload.answered_at = UploadState.ANSWERED, message.upload_index, now
     upload.stare, upload.download_id, upload.zip = "ok", message.id, archive.content
-    doc.state, doc.upload_index, doc.download_id, doc.decided_at = "ok", message.upload_index, message.id, now
+    doc.state, doc.upload_index, doc.download_id = EfacturaState.OK, message.upload_index, message.id
+    doc.decided_at = now
     doc.uploaded_at = doc.uploaded_at or upload.started_at
     doc.attempts, doc.last_error, doc.next_attempt_at = 0, None, None
 
@@ -298,7 +301,7 @@ def poll_delay(checks: int, unit: dt.timedelta = dt.timedelta(minutes=1)) -> dt.
 def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
               summary: SyncSummary) -> None:
     with session_factory() as session:
-        doc = _lock(session, doc_id, "uploaded")
+        doc = _lock(session, doc_id, EfacturaState.UPLOADED)
         if doc is None:
             return
         upload = session.scalar(select(EfacturaUpload).where(

@@ -13,8 +13,10 @@ from hostico.efactura.corrections import apply_correction, treatment_changes
 from hostico.efactura.deadline import deadline_flag
 from hostico.efactura.documents import build_and_check, load_invoice
 from hostico.models import EfacturaCorrection, EfacturaDocument, EfacturaUpload, Invoice
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.efactura import EfacturaState, UploadState
 
-UNREPORTED = ("pending", "nok")
+UNREPORTED = (EfacturaState.PENDING, EfacturaState.NOK)
 DISPLAY_STATES = ("pending", "uploaded", "ok", "nok", "overdue", "excluded")
 
 
@@ -66,7 +68,7 @@ def status_lines(session: Session, today: dt.date, number: str | None = None) ->
     """`NUMBER STATE [upload-index]` for every reported document (or the one asked for), oldest first."""
     stmt = documents_query(number=number, today=today)
     if not number:
-        stmt = stmt.where(EfacturaDocument.state != "excluded")
+        stmt = stmt.where(EfacturaDocument.state != EfacturaState.EXCLUDED)
     rows = session.execute(stmt.order_by(None).order_by(EfacturaDocument.issue_date, EfacturaDocument.id)).all()
     return [StatusLine(code, display_state(doc, today), doc.upload_index) for doc, code in rows]
 
@@ -75,13 +77,14 @@ def _refuse_unless_correctable(session: Session, doc: EfacturaDocument) -> None:
     if doc.state not in UNREPORTED:
         raise EfacturaRefused("not_resendable", state=doc.state)
     open_upload = session.scalar(select(EfacturaUpload.id).where(
-        EfacturaUpload.document_id == doc.id, EfacturaUpload.state.in_(("sending", "lost"))).limit(1))
+        EfacturaUpload.document_id == doc.id,
+        EfacturaUpload.state.in_((UploadState.SENDING, UploadState.LOST))).limit(1))
     if open_upload is not None:
         raise EfacturaRefused("upload_unresolved")
 
 
 def _queue_again(doc: EfacturaDocument, valid: bool) -> None:
-    doc.state, doc.anaf_messages, doc.last_error, doc.attempts = "pending", None, None, 0
+    doc.state, doc.anaf_messages, doc.last_error, doc.attempts = EfacturaState.PENDING, None, None, 0
     doc.upload_index = doc.download_id = doc.decided_at = None
     doc.next_attempt_at = None if valid else doc.next_attempt_at
 
@@ -111,7 +114,7 @@ def resend(session: Session, doc: EfacturaDocument, *, now: dt.datetime, actor_i
     return doc
 
 
-def correct(session: Session, doc: EfacturaDocument, *, buyer: dict | None, seller: dict | None,
+def correct(session: Session, doc: EfacturaDocument, *, buyer: BuyerSnapshot | None, seller: dict | None,
             now: dt.datetime, today: dt.date, actor_id: int | None) -> EfacturaCorrection | None:
     """Correct a blocked or `nok` document (validated buyer data, the seller from the current settings),
     rebuild it and queue it for upload again under the same number and date; flush only.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from hostico.efactura import categories
 from hostico.efactura.ubl import buyer_identifier, romanian_vat_code
+from hostico.models.invoice import InvoiceKind
 
 UPLOAD, UPLOAD_B2C = "upload", "uploadb2c"
 
@@ -40,7 +41,7 @@ class Route:
 
 def is_reported(invoice) -> bool:
     """True when the document's place of supply is Romania (so it must reach SPV)."""
-    if invoice.kind not in ("tax", "credit_note"):
+    if invoice.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         return False
     if romanian_vat_code(invoice.buyer or {}):
         return True  # registered for VAT in Romania: reported since 2026, whatever the VAT treatment
@@ -59,7 +60,7 @@ def route_for(invoice) -> Route | None:
     consumer = buyer.get("kind") != "company"
     return Route(
         endpoint=UPLOAD_B2C if consumer else UPLOAD,
-        standard="CN" if invoice.kind == "credit_note" else "UBL",
+        standard="CN" if invoice.kind == InvoiceKind.CREDIT_NOTE else "UBL",
         extern=(buyer.get("country") or "RO").upper() != "RO" and not romanian_vat_code(buyer),
         buyer_id=buyer_identifier(buyer),
     )

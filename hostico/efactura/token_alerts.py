@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hostico.efactura.oauth import token_lifetime
 from hostico.logs import current_request_id
 from hostico.models import AnafToken, OutboxMessage, StaffUser
+from hostico.models.outbox import Channel, OutboxStatus
 
 EVENT = "anaf_token_expiry"
 
@@ -37,8 +38,8 @@ def warn_admins(session: Session, now: dt.datetime) -> int:
         if keys[admin.id] in queued_before:
             continue
         session.add(OutboxMessage(
-            channel="email", event=EVENT, dedupe_key=keys[admin.id], customer_id=None, recipient=admin.email,
-            template=EVENT, status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            channel=Channel.EMAIL, event=EVENT, dedupe_key=keys[admin.id], customer_id=None, recipient=admin.email,
+            template=EVENT, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now,
             request_id=current_request_id(),
             context={"days_left": life.days_left, "expires_on": life.expires_at.date().isoformat(),
                      "obtained_on": life.obtained_at.date().isoformat(), "threshold": life.warning}))

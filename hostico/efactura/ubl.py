@@ -16,6 +16,8 @@ from sqlalchemy.orm import object_session
 
 from hostico.efactura import categories, counties
 from hostico.errors import N_
+from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.invoice import InvoiceKind
 from hostico.text import has_control_characters
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:CIUS-RO:1.0.1"
@@ -126,7 +128,7 @@ def _seller_party(root, invoice, outside_scope: bool) -> None:
         _cbc(legal, "CompanyLegalForm", f"Capital social: {seller['capital']}")
 
 
-def romanian_vat_code(buyer: dict) -> str | None:
+def romanian_vat_code(buyer: BuyerSnapshot) -> str | None:
     """The buyer's Romanian VAT code (RO and 2–10 digits) when it is a business established in another country
     but registered for VAT in Romania, else None."""
     if buyer.get("kind") != "company" or (buyer.get("country") or "RO").upper() == "RO":
@@ -135,7 +137,7 @@ def romanian_vat_code(buyer: dict) -> str | None:
     return code if re.fullmatch(r"RO\d{2,10}", code) else None
 
 
-def buyer_identifier(buyer: dict) -> str:
+def buyer_identifier(buyer: BuyerSnapshot) -> str:
     """Return the buyer's id on the document: CUI for a company (a foreign business registered for VAT in
     Romania: the digits of its Romanian VAT code), CNP or 13 zeros for a person."""
     if buyer.get("kind") == "company":
@@ -276,12 +278,13 @@ def _reissue_references(invoice) -> list:
     # Read only: never flush what the caller has pending (a worker's new e-Factura rows must fail, if they do, at
     # its own flush, where a concurrent worker's duplicate is expected and handled).
     with session.no_autoflush:
-        cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id, Invoice.kind == "tax",
+        cancelled = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma_id,
+                                                         Invoice.kind == InvoiceKind.TAX,
                                                          Invoice.id < own_id).order_by(Invoice.id.desc()).limit(1))
         if cancelled is None:
             return []
         return [cancelled, *session.scalars(select(Invoice).where(Invoice.corrects_id == cancelled.id,
-                                                                  Invoice.kind == "credit_note")
+                                                                  Invoice.kind == InvoiceKind.CREDIT_NOTE)
                                             .order_by(Invoice.id))]
 
 
@@ -296,14 +299,14 @@ def unclean_texts(invoice) -> list[str]:
 
 def build_document(invoice) -> bytes:
     """Return the UBL 2.1 CIUS-RO XML (UTF-8) of an issued tax invoice or credit note."""
-    if invoice.kind not in ("tax", "credit_note"):
+    if invoice.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         raise DocumentError("not_reportable", "Only tax invoices and credit notes have an e-Factura document "
                             "(%(number)s is a %(kind)s).", number=invoice.code, kind=invoice.kind)
     unclean = unclean_texts(invoice)
     if unclean:
         raise DocumentError("TEXT", N_("%(fields)s holds a control character that XML cannot carry; correct the "
                                        "data."), fields=", ".join(unclean))
-    credit = invoice.kind == "credit_note"
+    credit = invoice.kind == InvoiceKind.CREDIT_NOTE
     sign = -1 if credit and Decimal(invoice.total) < 0 else 1  # a credit note states positive amounts
     currency = (invoice.currency or "RON").upper()
     root = etree.Element(f"{{{NS_CREDIT_NOTE if credit else NS_INVOICE}}}{'CreditNote' if credit else 'Invoice'}",
@@ -346,7 +349,7 @@ def build_document(invoice) -> bytes:
         if (invoice.seller or {}).get("bank"):
             _cbc(account, "Name", invoice.seller["bank"])
     total = sign * Decimal(invoice.total)
-    prepaid = total if invoice.kind == "tax" and invoice.paid_at is not None else Decimal("0.00")
+    prepaid = total if invoice.kind == InvoiceKind.TAX and invoice.paid_at is not None else Decimal("0.00")
     if total - prepaid > 0 and not (not credit and invoice.due_date):
         # BR-CO-25: an amount still due needs a due date or payment terms
         _cbc(_cac(root, "PaymentTerms"), "Note",

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, Money, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, Money, StateColumn, TimestampMixin, UTCDateTime, one_of
 
-STATEMENT_LINE_STATUSES = ("matched", "unmatched", "dismissed")
+
+class StatementLineStatus(enum.StrEnum):
+    MATCHED = "matched"
+    UNMATCHED = "unmatched"
+    DISMISSED = "dismissed"
+
+
+STATEMENT_LINE_STATUSES = tuple(state.value for state in StatementLineStatus)
 
 
 class BankStatementImport(TimestampMixin, Base):
@@ -34,9 +42,10 @@ class BankStatementLine(TimestampMixin, Base):
 
     __tablename__ = "bank_statement_lines"
     __table_args__ = (
-        CheckConstraint("status IN ('matched', 'unmatched', 'dismissed')", name="status"),
+        CheckConstraint(one_of("status", StatementLineStatus), name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("status <> 'matched' OR payment_id IS NOT NULL", name="matched_has_payment"),
+        CheckConstraint(f"status <> '{StatementLineStatus.MATCHED}' OR payment_id IS NOT NULL",
+                        name="matched_has_payment"),
         Index("ix_bank_statement_lines_status_booked", "status", "booking_date"),
     )
 
@@ -54,7 +63,7 @@ class BankStatementLine(TimestampMixin, Base):
     payer_name: Mapped[str | None] = mapped_column(String(140))
     payer_iban: Mapped[str | None] = mapped_column(String(40))
     bank_reference: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    status: Mapped[StatementLineStatus] = mapped_column(StateColumn(StatementLineStatus, 10), nullable=False)
     # Why an unmatched line was not matched at import (no_reference, unknown_reference, amount, currency,
     # not_unpaid, ambiguous, reversal); kept for staff.
     reason: Mapped[str | None] = mapped_column(String(20))

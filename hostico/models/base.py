@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -46,6 +47,29 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def one_of(column: str, states: type[enum.StrEnum], *, nullable: bool = False) -> str:
+    """The CHECK that keeps `column` to the values of `states`, written from the enum so the two cannot drift."""
+    check = f"{column} IN ({', '.join(repr(str(state)) for state in states)})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+class StateColumn(TypeDecorator):
+    """A state stored as its string (VARCHAR(length), the CHECK beside it) and read back as its StrEnum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, states: type[enum.StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.states = states
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.states(value)
 
 
 class _ScaledDecimal(TypeDecorator):

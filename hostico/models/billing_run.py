@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import JSON, Date, Index, String
+from sqlalchemy import JSON, Date, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, UTCDateTime, utcnow
+from hostico.models.base import Base, StateColumn, UTCDateTime, utcnow
 from hostico.models.invoice import Invoice
+
+
+class BillingRunStatus(enum.StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
 
 
 class BillingRun(Base):
@@ -18,7 +25,8 @@ class BillingRun(Base):
     run_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="running", nullable=False)
+    status: Mapped[BillingRunStatus] = mapped_column(StateColumn(BillingRunStatus, 10),
+                                                     default=BillingRunStatus.RUNNING, nullable=False)
     summary: Mapped[dict | None] = mapped_column(JSON)
 
 

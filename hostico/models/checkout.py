@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, Money, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, Money, StateColumn, TimestampMixin, UTCDateTime, one_of
 
-CHECKOUT_STATUSES = ("pending", "paid", "failed")
+
+class CheckoutStatus(enum.StrEnum):
+    """Pending until the gateway's signed notification says paid or failed (docs/payments.md)."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+CHECKOUT_STATUSES = tuple(state.value for state in CheckoutStatus)
 GATEWAYS = ("sandbox", "netopia", "stripe")
 
 
@@ -19,7 +29,7 @@ class Checkout(TimestampMixin, Base):
 
     __tablename__ = "checkouts"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
+        CheckConstraint(one_of("status", CheckoutStatus), name="status"),
         CheckConstraint("gateway IN ('sandbox', 'netopia', 'stripe')", name="gateway"),
         CheckConstraint("amount > 0", name="amount_positive"),
         UniqueConstraint("gateway", "provider_id"),
@@ -38,7 +48,8 @@ class Checkout(TimestampMixin, Base):
     payment_url: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
-    status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    status: Mapped[CheckoutStatus] = mapped_column(StateColumn(CheckoutStatus, 10), default=CheckoutStatus.PENDING,
+                                                   nullable=False)
     failure_code: Mapped[str | None] = mapped_column(String(40))
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

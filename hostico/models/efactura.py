@@ -3,31 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from hostico.models.base import Base, StateColumn, TimestampMixin, UTCDateTime, one_of, utcnow
+from hostico.models.billing_profile import BuyerSnapshot
 
 # pending: waits for its upload (or blocked by validation findings); uploaded: SPV has it, `in prelucrare`;
 # ok / nok: SPV's verdict; excluded: not reported (place of supply outside Romania, proforma...).
-EFACTURA_STATES = ("pending", "uploaded", "ok", "nok", "excluded")
+
+
+class EfacturaState(enum.StrEnum):
+    PENDING = "pending"
+    UPLOADED = "uploaded"
+    OK = "ok"
+    NOK = "nok"
+    EXCLUDED = "excluded"
+
+
+EFACTURA_STATES = tuple(state.value for state in EfacturaState)
 # sending: the request is out; answered: SPV gave an index; lost: the answer never came (ambiguous: SPV may
 # have registered it); failed: certainly not registered (connection refused, 503, ExecutionStatus=1).
-UPLOAD_STATES = ("sending", "answered", "lost", "failed")
+
+
+class UploadState(enum.StrEnum):
+    SENDING = "sending"
+    ANSWERED = "answered"
+    LOST = "lost"
+    FAILED = "failed"
+
+
+UPLOAD_STATES = tuple(state.value for state in UploadState)
 
 
 class EfacturaDocument(TimestampMixin, Base):
     __tablename__ = "efactura_documents"
     __table_args__ = (
-        CheckConstraint("state IN ('pending', 'uploaded', 'ok', 'nok', 'excluded')", name="state"),
+        CheckConstraint(one_of("state", EfacturaState), name="state"),
         CheckConstraint("route IS NULL OR route IN ('upload', 'uploadb2c')", name="route"),
         Index("ix_efactura_documents_state_next", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True, nullable=False)
-    state: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    state: Mapped[EfacturaState] = mapped_column(StateColumn(EfacturaState, 10), default=EfacturaState.PENDING,
+                                                 nullable=False)
     route: Mapped[str | None] = mapped_column(String(10))  # upload (business) | uploadb2c (consumer)
     standard: Mapped[str] = mapped_column(String(3), default="UBL", nullable=False)  # UBL | CN
     extern: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
@@ -47,7 +69,7 @@ class EfacturaDocument(TimestampMixin, Base):
     # A correction's seller / buyer (hostico.efactura.corrections): the XML is built from these when set,
     # the invoice's own snapshots (which never change) otherwise.
     seller: Mapped[dict | None] = mapped_column(JSON)
-    buyer: Mapped[dict | None] = mapped_column(JSON)
+    buyer: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
     invoice = relationship("Invoice", lazy="raise_on_sql")
@@ -64,12 +86,13 @@ class EfacturaCorrection(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("efactura_documents.id"), index=True, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     actor_id: Mapped[int | None] = mapped_column(Integer)  # the staff user; None: the sync job (seller refreshed)
-    state_before: Mapped[str] = mapped_column(String(10), nullable=False)  # pending (blocked) | nok
+    # pending (blocked) | nok
+    state_before: Mapped[EfacturaState] = mapped_column(StateColumn(EfacturaState, 10), nullable=False)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # corrected past the deadline
     seller_before: Mapped[dict | None] = mapped_column(JSON)
     seller_after: Mapped[dict | None] = mapped_column(JSON)
-    buyer_before: Mapped[dict | None] = mapped_column(JSON)
-    buyer_after: Mapped[dict | None] = mapped_column(JSON)
+    buyer_before: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
+    buyer_after: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
     xml_before: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document as it was (blocked or refused)
     xml_after: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document rebuilt from the correction
     findings_after: Mapped[list | None] = mapped_column(JSON)
@@ -79,11 +102,12 @@ class EfacturaUpload(Base):
     """One request to SPV's upload: the record that makes "never upload twice" checkable."""
 
     __tablename__ = "efactura_uploads"
-    __table_args__ = (CheckConstraint("state IN ('sending', 'answered', 'lost', 'failed')", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", UploadState), name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("efactura_documents.id"), index=True, nullable=False)
-    state: Mapped[str] = mapped_column(String(10), default="sending", nullable=False)
+    state: Mapped[UploadState] = mapped_column(StateColumn(UploadState, 10), default=UploadState.SENDING,
+                                               nullable=False)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     upload_index: Mapped[str | None] = mapped_column(String(40), unique=True)

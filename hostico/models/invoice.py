@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -20,25 +21,67 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, Money, Percent, Quantity, Rate, TimestampMixin, UTCDateTime, utcnow
+from hostico.models.base import (
+    Base,
+    Money,
+    Percent,
+    Quantity,
+    Rate,
+    StateColumn,
+    TimestampMixin,
+    UTCDateTime,
+    one_of,
+    utcnow,
+)
+from hostico.models.billing_profile import BuyerSnapshot
 
-INVOICE_KINDS = ("proforma", "tax", "credit_note")
-INVOICE_STATUSES = ("unpaid", "paid", "cancelled", "issued")
-INVOICE_ORIGINS = ("order", "system", "manual")
+
+class InvoiceKind(enum.StrEnum):
+    PROFORMA = "proforma"
+    TAX = "tax"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(enum.StrEnum):
+    """A proforma is unpaid, then paid or cancelled; a tax invoice or credit note is simply issued."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    ISSUED = "issued"
+
+
+class InvoiceOrigin(enum.StrEnum):
+    ORDER = "order"
+    SYSTEM = "system"
+    MANUAL = "manual"
+
+
+class PendingEditStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+INVOICE_KINDS = tuple(state.value for state in InvoiceKind)
+INVOICE_STATUSES = tuple(state.value for state in InvoiceStatus)
+INVOICE_ORIGINS = tuple(state.value for state in InvoiceOrigin)
+_PROFORMA = InvoiceKind.PROFORMA
+_PROFORMA_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED)
 
 
 class Invoice(TimestampMixin, Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("series", "number"),
-        CheckConstraint("kind IN ('proforma', 'tax', 'credit_note')", name="kind"),
-        CheckConstraint("status IN ('unpaid', 'paid', 'cancelled', 'issued')", name="status"),
-        CheckConstraint("origin IN ('order', 'system', 'manual')", name="origin"),
+        CheckConstraint(one_of("kind", InvoiceKind), name="kind"),
+        CheckConstraint(one_of("status", InvoiceStatus), name="status"),
+        CheckConstraint(one_of("origin", InvoiceOrigin), name="origin"),
         CheckConstraint("number > 0", name="number_positive"),
         # A proforma is unpaid, paid or cancelled; a tax invoice or credit note is simply issued.
         CheckConstraint(
-            "(kind = 'proforma' AND status IN ('unpaid', 'paid', 'cancelled'))"
-            " OR (kind <> 'proforma' AND status = 'issued')",
+            f"(kind = '{_PROFORMA}' AND status IN ({', '.join(repr(str(s)) for s in _PROFORMA_STATUSES)}))"
+            f" OR (kind <> '{_PROFORMA}' AND status = '{InvoiceStatus.ISSUED}')",
             name="status_matches_kind",
         ),
         CheckConstraint("kind = 'credit_note' OR (subtotal >= 0 AND vat_total >= 0 AND total >= 0)",
@@ -55,16 +98,16 @@ class Invoice(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
-    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    kind: Mapped[InvoiceKind] = mapped_column(StateColumn(InvoiceKind, 12), nullable=False)
     series: Mapped[str] = mapped_column(String(10), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     code: Mapped[str] = mapped_column(String(24), unique=True, nullable=False)  # "HPF-000012", used in URLs
-    status: Mapped[str] = mapped_column(String(10), nullable=False)
-    origin: Mapped[str] = mapped_column(String(10), nullable=False)
+    status: Mapped[InvoiceStatus] = mapped_column(StateColumn(InvoiceStatus, 10), nullable=False)
+    origin: Mapped[InvoiceOrigin] = mapped_column(StateColumn(InvoiceOrigin, 10), nullable=False)
     issue_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3), default="RON", nullable=False)
-    buyer: Mapped[dict] = mapped_column(JSON, nullable=False)
+    buyer: Mapped[BuyerSnapshot] = mapped_column(JSON, nullable=False)
     seller: Mapped[dict] = mapped_column(JSON, nullable=False)
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
@@ -112,7 +155,7 @@ class Invoice(TimestampMixin, Base):
     @property
     def is_editable(self) -> bool:
         """Only an unpaid proforma may change its billing data."""
-        return self.kind == "proforma" and self.status == "unpaid" and not self.amount_paid
+        return self.kind == InvoiceKind.PROFORMA and self.status == InvoiceStatus.UNPAID and not self.amount_paid
 
     @property
     def amount_due(self) -> Decimal:
@@ -122,7 +165,7 @@ class Invoice(TimestampMixin, Base):
     @property
     def display_status(self) -> str:
         """The status people read: an unpaid proforma with money received is `partly_paid`."""
-        if self.kind == "proforma" and self.status == "unpaid" and self.amount_paid:
+        if self.kind == InvoiceKind.PROFORMA and self.status == InvoiceStatus.UNPAID and self.amount_paid:
             return "partly_paid"
         return self.status
 
@@ -207,13 +250,14 @@ class PendingBillingEdit(TimestampMixin, Base):
     """A proforma edit that waits for staff approval of a never-used billing profile (docs/proforma-edit.md)."""
 
     __tablename__ = "pending_billing_edits"
-    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", PendingEditStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     billing_profile_id: Mapped[int] = mapped_column(ForeignKey("billing_profiles.id"))
-    status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    status: Mapped[PendingEditStatus] = mapped_column(StateColumn(PendingEditStatus, 10),
+                                                      default=PendingEditStatus.PENDING, nullable=False)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)

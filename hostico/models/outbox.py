@@ -3,27 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hostico.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from hostico.models.base import Base, StateColumn, TimestampMixin, UTCDateTime, one_of, utcnow
 
-CHANNELS = ("email", "sms")
-OUTBOX_STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class OutboxStatus(enum.StrEnum):
+    """pending → sending (claimed by a worker) → sent, or back to pending to retry, dead after the last try;
+    cancelled when what it announced no longer holds (docs/notifications.md)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+CHANNELS = tuple(state.value for state in Channel)
+OUTBOX_STATUSES = tuple(state.value for state in OutboxStatus)
 
 
 class OutboxMessage(TimestampMixin, Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name="status"),
+        CheckConstraint(one_of("channel", Channel), name="channel"),
+        CheckConstraint(one_of("status", OutboxStatus), name="status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(5), nullable=False)
+    channel: Mapped[Channel] = mapped_column(StateColumn(Channel, 5), nullable=False)
     event: Mapped[str] = mapped_column(String(40), nullable=False)  # proforma_system, suspension, ...
     # "<event>:<object id>:<channel>": the database refuses a second notification of one event.
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True, nullable=False)
@@ -36,7 +54,8 @@ class OutboxMessage(TimestampMixin, Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    status: Mapped[OutboxStatus] = mapped_column(StateColumn(OutboxStatus, 10), default=OutboxStatus.PENDING,
+                                                 nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

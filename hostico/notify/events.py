@@ -13,27 +13,28 @@ from sqlalchemy.orm import Session
 from hostico.config import default
 from hostico.logs import current_request_id
 from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
+from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify.schedule import next_sms_time
 
 # event -> channels. An SMS goes out for exactly two things: a proforma the system generated, and a
 # suspension of a hosting account whatever the reason. Everything else is email only.
-EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
-    "proforma_order": ("email",),
-    "proforma_system": ("email", "sms"),
-    "reminder": ("email",),
-    "payment_receipt": ("email",),
-    "suspension": ("email", "sms"),
-    "unsuspension": ("email",),
-    "termination": ("email",),
-    "order_expired": ("email",),  # an unpaid order cancelled by the billing run
-    "credit_note": ("email",),
-    "invoice_resend": ("email",),  # staff resends an invoice email: never an SMS
-    "billing_data_needed": ("email",),  # a renewal waits for the customer's name and address
+EVENT_CHANNELS: dict[str, tuple[Channel, ...]] = {
+    "proforma_order": (Channel.EMAIL,),
+    "proforma_system": (Channel.EMAIL, Channel.SMS),
+    "reminder": (Channel.EMAIL,),
+    "payment_receipt": (Channel.EMAIL,),
+    "suspension": (Channel.EMAIL, Channel.SMS),
+    "unsuspension": (Channel.EMAIL,),
+    "termination": (Channel.EMAIL,),
+    "order_expired": (Channel.EMAIL,),  # an unpaid order cancelled by the billing run
+    "credit_note": (Channel.EMAIL,),
+    "invoice_resend": (Channel.EMAIL,),  # staff resends an invoice email: never an SMS
+    "billing_data_needed": (Channel.EMAIL,),  # a renewal waits for the customer's name and address
     # An email change (accounts.email_change): the confirmation link or the refusal goes to the new address,
     # the notice that it happened to the old one. Their recipient is fixed: never re-addressed.
-    "email_change_confirm": ("email",),
-    "email_change_taken": ("email",),
-    "email_changed": ("email",),
+    "email_change_confirm": (Channel.EMAIL,),
+    "email_change_taken": (Channel.EMAIL,),
+    "email_changed": (Channel.EMAIL,),
 }
 FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
@@ -65,7 +66,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
         ctx.setdefault("suspension_reason", service.suspension_reason)
     rows = []
     for channel in EVENT_CHANNELS[event]:
-        if channel == "sms":
+        if channel == Channel.SMS:
             if not (customer.sms_opt_in and customer.phone_e164):
                 continue
             recipient, not_before = customer.phone_e164, sms_at
@@ -77,7 +78,7 @@ def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.dateti
             "channel": channel, "event": event, "dedupe_key": f"{event}:{obj_key}:{channel}",
             "customer_id": customer.id, "invoice_id": invoice.id if invoice is not None else None,
             "service_id": service.id if service is not None else None, "recipient": recipient,
-            "template": event, "context": ctx, "status": "pending", "attempts": 0,
+            "template": event, "context": ctx, "status": OutboxStatus.PENDING, "attempts": 0,
             "next_attempt_at": not_before, "created_at": now, "request_id": current_request_id(),
         })
     return rows

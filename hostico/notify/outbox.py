@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record as audit
 from hostico.db import for_update
 from hostico.models import OutboxMessage, utcnow
+from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify.schedule import next_sms_time
 from hostico.notify.settings import NotifySettings
 
@@ -31,8 +32,8 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int,
     """
     stale = now - dt.timedelta(seconds=claim_timeout)
     due = or_(
-        and_(T.status == "pending", T.next_attempt_at <= now),
-        and_(T.status == "sending", T.claimed_at < stale),
+        and_(T.status == OutboxStatus.PENDING, T.next_attempt_at <= now),
+        and_(T.status == OutboxStatus.SENDING, T.claimed_at < stale),
     )
     candidates = select(T.id).where(due).order_by(T.next_attempt_at, T.id).limit(limit)
     candidates = for_update(session, candidates, skip_locked=True)
@@ -43,7 +44,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int,
     stmt = (
         update(T)
         .where(T.id.in_(select(claimable.c.id)), due)
-        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.attempts + 1)
+        .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now, attempts=T.attempts + 1)
         .returning(T.id)
         .execution_options(synchronize_session=False)
     )
@@ -58,7 +59,7 @@ def backoff_seconds(attempts: int, settings: NotifySettings, rng: random.Random 
 
 
 def _owned(msg_id: int, worker_id: str):
-    return and_(T.id == msg_id, T.status == "sending", T.claimed_by == worker_id)
+    return and_(T.id == msg_id, T.status == OutboxStatus.SENDING, T.claimed_by == worker_id)
 
 
 def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
@@ -66,7 +67,8 @@ def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, pro
     """Record a delivery; False when the claim was lost (another worker took it over after a timeout)."""
     result = session.execute(
         update(T).where(_owned(msg_id, worker_id))
-        .values(status="sent", sent_at=now, provider_message_id=(provider_id or "")[:120] or None, last_error=None)
+        .values(status=OutboxStatus.SENT, sent_at=now, provider_message_id=(provider_id or "")[:120] or None,
+                last_error=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -75,7 +77,7 @@ def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, pro
 def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:
     """Give up on a message (permanent error, or the last attempt failed)."""
     result = session.execute(
-        update(T).where(_owned(msg_id, worker_id)).values(status="dead", last_error=error[:2000])
+        update(T).where(_owned(msg_id, worker_id)).values(status=OutboxStatus.DEAD, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -86,24 +88,24 @@ def mark_retry(session: Session | Connection, msg_id: int, worker_id: str, *, ch
     """Schedule another attempt after a backoff, or mark dead after the last one; return the new status."""
     if attempts >= settings.max_attempts:
         mark_dead(session, msg_id, worker_id, error=f"{error} (gave up after {attempts} attempts)")
-        return "dead"
+        return OutboxStatus.DEAD
     delay = max(backoff_seconds(attempts, settings), retry_after or 0)
     when = now + dt.timedelta(seconds=min(delay, max(settings.retry_max_seconds, retry_after or 0)))
-    if channel == "sms":
+    if channel == Channel.SMS:
         when = next_sms_time(when, settings.sms_hours, settings.timezone)  # never outside the SMS window
     session.execute(
         update(T).where(_owned(msg_id, worker_id))
-        .values(status="pending", next_attempt_at=when, last_error=error[:2000], claimed_at=None)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=when, last_error=error[:2000], claimed_at=None)
         .execution_options(synchronize_session=False)
     )
-    return "pending"
+    return OutboxStatus.PENDING
 
 
 def cancel_pending_sms(session: Session, customer_id: int) -> int:
     """Cancel every SMS of a customer not yet handed to a worker (opt-out); return how many."""
     result = session.execute(
-        update(T).where(T.customer_id == customer_id, T.channel == "sms", T.status == "pending")
-        .values(status="cancelled", last_error="customer turned SMS off")
+        update(T).where(T.customer_id == customer_id, T.channel == Channel.SMS, T.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error="customer turned SMS off")
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
@@ -113,15 +115,16 @@ def retry_dead(session: Session, msg: OutboxMessage, *, settings: NotifySettings
                now: dt.datetime | None = None, staff_id: int | None = None, ip: str | None = None) -> None:
     """Put a dead message back in the queue with a fresh set of attempts (its content is kept); audited when
     staff ask (staff_id)."""
-    if msg.status != "dead":
+    if msg.status != OutboxStatus.DEAD:
         raise ValueError("only dead messages can be retried")
     if staff_id is not None:
         audit(session, "outbox.retried", actor_kind="staff", actor_id=staff_id, obj=msg, customer_id=msg.customer_id,
               ip=ip, data={"last_error": msg.last_error})
     now = now or utcnow()
-    msg.status = "pending"
+    msg.status = OutboxStatus.PENDING
     msg.attempts = 0
     msg.claimed_at = None
     msg.claimed_by = None
-    msg.next_attempt_at = next_sms_time(now, settings.sms_hours, settings.timezone) if msg.channel == "sms" else now
+    sms = msg.channel == Channel.SMS
+    msg.next_attempt_at = next_sms_time(now, settings.sms_hours, settings.timezone) if sms else now
     session.flush()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hostico import locales
 from hostico.errors import N_
 from hostico.models import Customer, Invoice, OutboxMessage, Service
+from hostico.models.outbox import Channel
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
@@ -69,7 +70,7 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
     base = settings.base_url.rstrip("/")
     ctx = dict(msg.context or {})
     # The login link is made when the email is sent (worker), never stored: here only its placeholder.
-    has_link = invoice is not None and msg.channel == "email" and customer is not None
+    has_link = invoice is not None and msg.channel == Channel.EMAIL and customer is not None
     invoice_url = LINK_PLACEHOLDER if has_link else None
     return {
         "customer": customer, "invoice": invoice, "service": service, "ctx": ctx, "event": msg.event,
@@ -118,6 +119,6 @@ def render_sms(session: Session, msg: OutboxMessage, settings: NotifySettings, n
 
 def render(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> Rendered:
     """Render a message of either channel."""
-    if msg.channel == "sms":
+    if msg.channel == Channel.SMS:
         return render_sms(session, msg, settings, now)
     return render_email(session, msg, settings, now)

@@ -38,6 +38,7 @@ class NotifySettings:
     retry_max_seconds: float = default("OUTBOX_RETRY_MAX_SECONDS")
     claim_timeout_seconds: float = default("OUTBOX_CLAIM_TIMEOUT")
     batch_size: int = default("OUTBOX_BATCH_SIZE")
+    delivery_lanes: int = default("OUTBOX_THREADS")
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> NotifySettings:
@@ -74,4 +75,5 @@ class NotifySettings:
             retry_max_seconds=float(get("OUTBOX_RETRY_MAX_SECONDS")),
             claim_timeout_seconds=float(get("OUTBOX_CLAIM_TIMEOUT")),
             batch_size=int(get("OUTBOX_BATCH_SIZE")),
+            delivery_lanes=int(get("OUTBOX_THREADS")),
         )

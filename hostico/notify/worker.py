@@ -19,18 +19,21 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
+from queue import Empty, SimpleQueue
 
 from jinja2 import TemplateError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
+from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify import links, outbox
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
@@ -73,12 +76,12 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
     customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
     ready = []
     for msg in msgs:
-        if msg.status != "sending" or msg.claimed_by != worker_id:
+        if msg.status != OutboxStatus.SENDING or msg.claimed_by != worker_id:
             continue
         customer = customers.get(msg.customer_id) if msg.customer_id else None
-        if msg.channel == "sms":
+        if msg.channel == Channel.SMS:
             if customer is None or not customer.sms_opt_in or not customer.phone_e164:
-                msg.status, msg.last_error = "cancelled", "customer turned SMS off"
+                msg.status, msg.last_error = OutboxStatus.CANCELLED, "customer turned SMS off"
                 continue
             msg.recipient = customer.phone_e164  # the number as it is now, never a replaced one
         elif (customer is not None and customer.email and msg.recipient != customer.email
@@ -89,11 +92,11 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 rendered = render(session, msg, settings, now)
             except (MessageTooLong, TemplateError, LookupError, ValueError, TypeError, AttributeError) as exc:
                 # Deterministic: the same data renders the same way, so retrying cannot help.
-                msg.status, msg.last_error = "dead", f"render: {type(exc).__name__}: {exc}"[:2000]
+                msg.status, msg.last_error = OutboxStatus.DEAD, f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
         text, html, has_link = msg.body_text, msg.body_html, False
-        if msg.channel == "email" and links.has_link(text, html):
+        if msg.channel == Channel.EMAIL and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
             text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
@@ -127,7 +130,7 @@ class Channels:
 
     def deliver(self, env: Envelope) -> str:
         """Deliver one message; return the provider's id or raise a DeliveryError."""
-        if env.channel == "sms":
+        if env.channel == Channel.SMS:
             sender = self.settings.sms_sender
             if not (1 <= len(sender) <= 11 and sender.isascii() and sender.replace(" ", "").isalnum()):
                 raise TemporaryDeliveryError("HOSTICO_SMS_SENDER must be 1-11 letters or digits")
@@ -172,9 +175,16 @@ def _append_mbox(path: str, msg: EmailMessage) -> None:
 
 def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings, *,
                 now: dt.datetime | None = None, worker_id: str | None = None, limit: int | None = None) -> int:
-    """Deliver every message due at `now` (default: the clock); return how many were handled."""
+    """Deliver every message due at `now` (default: the clock); return how many were handled.
+
+    A claimed batch is delivered over `settings.delivery_lanes` threads (HOSTICO_OUTBOX_THREADS), each with
+    its own provider client and database connection: a delivery waits mostly on the network (the provider,
+    then the database), so lanes multiply a worker's throughput. SQLite has one writer: one lane there.
+    """
     worker_id = worker_id or default_worker_id()
-    channels = Channels(settings)
+    lanes = max(1, settings.delivery_lanes)
+    channels: list[Channels] = []
+    pool: ThreadPoolExecutor | None = None
     handled = 0
     try:
         while limit is None or handled < limit:
@@ -190,15 +200,46 @@ def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings
                 session.commit()
                 engine = session.get_bind()
             handled += len(ids)
-            # Each outcome is one autocommitted UPDATE on a connection held for the batch: recorded
-            # right after its delivery (a crash can resend at most the message in flight) and cheap.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                for env in envelopes:
-                    with request_id_bound(env.request_id):
-                        _deliver_one(conn, channels, env, worker_id, settings, now)
+            if engine.dialect.name == "sqlite":
+                lanes = 1
+            while len(channels) < lanes:
+                channels.append(Channels(settings))
+            if lanes == 1 or len(envelopes) == 1:
+                _deliver_lane(engine, channels[0], envelopes, worker_id, settings, now)
+                continue
+            pool = pool or ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=f"outbox-{worker_id}")
+            queue: SimpleQueue[Envelope] = SimpleQueue()  # each lane takes the next message when it is free
+            for env in envelopes:
+                queue.put(env)
+            futures = [pool.submit(_deliver_lane, engine, channels[i], _drain(queue), worker_id, settings, now)
+                       for i in range(min(lanes, len(envelopes)))]
+            for future in futures:
+                future.result()  # every lane finishes its part before the next claim; an error surfaces here
     finally:
-        channels.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
+        for lane_channels in channels:
+            lane_channels.close()
     return handled
+
+
+def _drain(queue: SimpleQueue[Envelope]) -> Iterator[Envelope]:
+    while True:
+        try:
+            yield queue.get_nowait()
+        except Empty:
+            return
+
+
+def _deliver_lane(engine: Engine, channels: Channels, envelopes: Iterable[Envelope], worker_id: str,
+                  settings: NotifySettings, now: dt.datetime | None) -> None:
+    """Deliver envelopes one after another. Each outcome is one autocommitted UPDATE on a connection held for
+    the lane: recorded right after its delivery (a crash can resend at most the messages in flight, one per
+    lane) and cheap."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for env in envelopes:
+            with request_id_bound(env.request_id):
+                _deliver_one(conn, channels, env, worker_id, settings, now)
 
 
 def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id: str, settings: NotifySettings,

@@ -21,6 +21,8 @@ from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
+from hostico.models.checkout import CheckoutStatus
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
 from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway
 
@@ -43,7 +45,8 @@ def payable_proformas(session: Session, customer_id: int, codes: Sequence[str]) 
         raise PaymentsError("too_many", f"At most {MAX_PROFORMAS} proformas in one payment.", limit=MAX_PROFORMAS)
     found = session.scalars(select(Invoice).where(Invoice.code.in_(codes), Invoice.customer_id == customer_id)
                             .order_by(Invoice.id)).all()
-    if len(found) != len(codes) or any(i.kind != "proforma" or i.status != "unpaid" for i in found):
+    if len(found) != len(codes) or any(i.kind != InvoiceKind.PROFORMA or i.status != InvoiceStatus.UNPAID
+                                       for i in found):
         raise PaymentsError("not_payable", "Only your unpaid proformas can be paid.")
     if len({i.currency for i in found}) > 1:
         raise PaymentsError("mixed_currencies", "Proformas in different currencies are paid separately.")
@@ -70,7 +73,7 @@ def _checkout_under_way(session: Session, proformas: Sequence[Invoice], now: dt.
     """A pending checkout started in the last REUSE_WINDOW for any of these proformas (the newest)."""
     return session.scalar(
         select(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
-        .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == "pending",
+        .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
                Checkout.created_at > now - REUSE_WINDOW)
         .order_by(Checkout.id.desc()).limit(1)
     )
@@ -91,7 +94,7 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
     """
     now = now or utcnow()
     proformas = _lock_proformas(session, proformas)
-    if any(p.kind != "proforma" or p.status != "unpaid" for p in proformas):
+    if any(p.kind != InvoiceKind.PROFORMA or p.status != InvoiceStatus.UNPAID for p in proformas):
         raise PaymentsError("not_payable", "Only your unpaid proformas can be paid.")
     under_way = _checkout_under_way(session, proformas, now)
     if under_way is not None and under_way.payment_url is None:
@@ -107,7 +110,7 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
     currency = proformas[0].currency
     amount = sum((p.amount_due for p in proformas), Decimal("0"))  # a partly paid proforma: what is left
     checkout = Checkout(reference=new_reference(), customer_id=customer.id, gateway=gateway.name, amount=amount,
-                        currency=currency, status="pending")
+                        currency=currency, status=CheckoutStatus.PENDING)
     checkout.items = [CheckoutItem(invoice_id=p.id, amount=p.amount_due) for p in proformas]
     session.add(checkout)
     session.flush()
@@ -161,12 +164,12 @@ def apply_notification(session: Session, note, *, gateway: str, settings: Billin
             raise NotificationRefused("amount_mismatch", f"amount {note.amount} is not {checkout.amount}")
         if (note.currency or "").upper() != checkout.currency:
             raise NotificationRefused("currency_mismatch", f"currency {note.currency} is not {checkout.currency}")
-        if checkout.status == "paid":
+        if checkout.status == CheckoutStatus.PAID:
             return "duplicate"
         _settle(session, checkout, note, settings=settings, today=today)
         return "recorded"
-    if note.status == FAILED and checkout.status == "pending":
-        checkout.status = "failed"
+    if note.status == FAILED and checkout.status == CheckoutStatus.PENDING:
+        checkout.status = CheckoutStatus.FAILED
         checkout.failure_code = (note.reason or "failed")[:40]
         record(session, "checkout.failed", obj=checkout, customer_id=checkout.customer_id,
                data={"reason": checkout.failure_code, "event": note.event_id})
@@ -181,7 +184,8 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
     not_applied = []
     for item in checkout.items:
         proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
-        if (proforma.status != "unpaid" or proforma.amount_due != item.amount or proforma.currency != checkout.currency
+        if (proforma.status != InvoiceStatus.UNPAID or proforma.amount_due != item.amount
+                or proforma.currency != checkout.currency
                 or follows_rate_table(proforma, settings, today)):
             # Paid another way meanwhile, cancelled or changed (the VAT rate changed since the checkout
             # was created): the money is in, so staff refund it.
@@ -192,7 +196,7 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
             reference=reference, idempotency_key=f"checkout:{checkout.reference}:{proforma.id}",
             currency=checkout.currency)
         payment.checkout_id = checkout.id
-    checkout.status = "paid"
+    checkout.status = CheckoutStatus.PAID
     checkout.paid_at = utcnow()
     checkout.failure_code = None
     checkout.transaction_id = note.transaction_id or note.provider_id
@@ -207,5 +211,5 @@ def checkout_summary(session: Session, checkout: Checkout) -> list[tuple[Invoice
     ids = [item.invoice_id for item in checkout.items]
     proformas = session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)).all()
     taxes = {t.proforma_id: t for t in session.scalars(
-        select(Invoice).where(Invoice.proforma_id.in_(ids), Invoice.kind == "tax"))}
+        select(Invoice).where(Invoice.proforma_id.in_(ids), Invoice.kind == InvoiceKind.TAX))}
     return [(p, taxes.get(p.id)) for p in proformas]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hostico.billing.errors import BillingError
 from hostico.billing.proforma_edit import approve_pending_edit, reject_pending_edit
 from hostico.models import BillingProfile, Customer, Invoice, PendingBillingEdit
+from hostico.models.invoice import PendingEditStatus
 from hostico.staff.blueprint import bp
 from hostico.staff.permissions import can, requires
 from hostico.web.app_settings import settings as app_settings
@@ -26,7 +27,7 @@ def approvals():
         .join(Invoice, Invoice.id == PendingBillingEdit.invoice_id)
         .join(Customer, Customer.id == PendingBillingEdit.customer_id)
         .join(BillingProfile, BillingProfile.id == PendingBillingEdit.billing_profile_id)
-        .where(PendingBillingEdit.status == "pending")
+        .where(PendingBillingEdit.status == PendingEditStatus.PENDING)
         .order_by(PendingBillingEdit.id)
         .limit(200)
     ).all()

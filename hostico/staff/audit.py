@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import select
 
-from hostico.models import AuditLog, Customer, StaffUser
+from hostico.models import AuditLog, Customer
 from hostico.staff.blueprint import bp
 from hostico.staff.customers import clean_query
 from hostico.staff.permissions import requires
 from hostico.web.database import db
+from hostico.web.words import actor_names
 
 PER_PAGE = 50
 MAX_PAGE = 1000
@@ -34,13 +35,10 @@ def audit():
         stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
     ).all()
     entries, has_next = rows[:PER_PAGE], len(rows) > PER_PAGE
-    # Names for the page in two bounded queries, whatever the number of entries.
-    staff_ids = {e.actor_id for e in entries if e.actor_kind == "staff" and e.actor_id}
+    # Names for the page in bounded queries, whatever the number of entries.
     customer_ids = {e.customer_id for e in entries if e.customer_id} | ({customer_id} if customer_id else set())
-    staff_names = dict(db.session.execute(select(StaffUser.id, StaffUser.name).where(
-        StaffUser.id.in_(staff_ids))).all()) if staff_ids else {}
     customer_names = dict(db.session.execute(select(Customer.id, Customer.name).where(
         Customer.id.in_(customer_ids))).all()) if customer_ids else {}
     return render_template("staff/audit.html", entries=entries, has_next=has_next, page=page,
-                           customer_id=customer_id, action=action, staff_names=staff_names,
+                           customer_id=customer_id, action=action, who=actor_names(entries),
                            customer_names=customer_names)

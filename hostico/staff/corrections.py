@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from hostico.billing.corrections import credit_tax_invoice, reissue_tax_invoice, remaining_to_credit
 from hostico.billing.errors import BillingError
+from hostico.models.invoice import InvoiceKind
 from hostico.staff.blueprint import bp
 from hostico.staff.invoices import _invoice_page, credit_form, reissue_form
 from hostico.staff.lookups import billing_settings, business_today, invoice_or_404
@@ -26,7 +27,7 @@ def _to(code: str):
 def credit_note(code: str):
     """Correct a tax invoice with a credit note: chosen lines, an amount, or everything left."""
     inv = invoice_or_404(code)
-    form = credit_form(inv, remaining_to_credit(db.session, inv) if inv.kind == "tax" else None)
+    form = credit_form(inv, remaining_to_credit(db.session, inv) if inv.kind == InvoiceKind.TAX else None)
     if not form.validate_on_submit():
         return _invoice_page(inv, credit=form, status=422)
     try:

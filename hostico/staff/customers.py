@@ -21,6 +21,7 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
+from hostico.web.words import actor_names
 
 PER_PAGE = 25
 MAX_PAGE = 400
@@ -102,7 +103,8 @@ def customer(customer_id: int):
     }
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
-        messages=messages, audit=audit, counts=counts, suspend_form=SuspendForm(), empty_form=EmptyForm(),
+        messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
+        empty_form=EmptyForm(),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
         resend_form=NonceForm(),
     )

@@ -9,6 +9,8 @@ from hostico.billing.queries import not_yet_due, overdue, unpaid_proforma
 from hostico.billing.reports import oss_status
 from hostico.efactura.oauth import connection as anaf_connection
 from hostico.models import BillingRun, Customer, Invoice, OutboxMessage, Service
+from hostico.models.outbox import OutboxStatus
+from hostico.models.service import ServiceStatus
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today
 from hostico.staff.permissions import requires
@@ -24,11 +26,12 @@ def index():
     """Show unpaid and overdue proformas, suspended services, dead messages and the last billing run."""
     today = business_today()
     s = db.session
+    suspended, dead = Service.status == ServiceStatus.SUSPENDED, OutboxMessage.status == OutboxStatus.DEAD
     counts = {
         "unpaid": s.scalar(select(func.count()).select_from(Invoice).where(unpaid_proforma())),
         "overdue": s.scalar(select(func.count()).select_from(Invoice).where(overdue(today))),
-        "suspended": s.scalar(select(func.count()).select_from(Service).where(Service.status == "suspended")),
-        "dead": s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")),
+        "suspended": s.scalar(select(func.count()).select_from(Service).where(suspended)),
+        "dead": s.scalar(select(func.count()).select_from(OutboxMessage).where(dead)),
     }
     overdue_rows = s.execute(
         select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
@@ -40,11 +43,11 @@ def index():
     ).all()
     suspended_rows = s.execute(
         select(Service, Customer.name).join(Customer, Customer.id == Service.customer_id)
-        .where(Service.status == "suspended").order_by(Service.suspended_at.desc(), Service.id.desc())
+        .where(suspended).order_by(Service.suspended_at.desc(), Service.id.desc())
         .limit(LIST_LIMIT)
     ).all()
     dead_rows = s.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc()).limit(10)
+        select(OutboxMessage).where(dead).order_by(OutboxMessage.id.desc()).limit(10)
     ).all()
     efactura = _efactura_flags(s, today) if app_settings().efactura.enabled else None
     if efactura is not None and app_settings().efactura.mode in ("test", "prod"):

@@ -24,6 +24,7 @@ from hostico.efactura.operations import (
 )
 from hostico.efactura.settings import EfacturaSettings
 from hostico.models import EfacturaDocument, EfacturaUpload, Invoice, utcnow
+from hostico.models.efactura import EfacturaState
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import business_today, client_ip
 from hostico.staff.permissions import requires
@@ -92,7 +93,7 @@ def efactura():
     counts = dict(db.session.execute(
         select(EfacturaDocument.state, func.count()).group_by(EfacturaDocument.state)).all())
     overdue = db.session.scalar(select(func.count()).select_from(EfacturaDocument).where(
-        EfacturaDocument.state.in_(("pending", "nok")), EfacturaDocument.deadline < today))
+        EfacturaDocument.state.in_((EfacturaState.PENDING, EfacturaState.NOK)), EfacturaDocument.deadline < today))
     zips = set(db.session.scalars(select(EfacturaUpload.document_id).where(
         EfacturaUpload.document_id.in_([d.id for d, _code in rows]), EfacturaUpload.zip.is_not(None))))
     docs = [(d, code, display_state(d, today), flag(d, today)) for d, code in rows]
@@ -197,7 +198,7 @@ def efactura_oauth_callback():
 
 
 def _correctable(doc: EfacturaDocument) -> bool:
-    return doc.state == "nok" or (doc.state == "pending" and bool(doc.findings))
+    return doc.state == EfacturaState.NOK or (doc.state == EfacturaState.PENDING and bool(doc.findings))
 
 
 def _render_correct(doc: EfacturaDocument, invoice: Invoice, values: dict, errors: dict, *, status: int = 200,

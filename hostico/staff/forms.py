@@ -125,7 +125,7 @@ class PaymentForm(Form):
         super().__init__(*args, **kwargs)
         self.payer_county.choices = [SelectChoice("", _l("— choose (required in Romania) —")),
                                      *[SelectChoice(code, name) for code, name in counties.counties().items()]]
-        self.payer_sector.choices = [SelectChoice("", "—"), *[SelectChoice(sector, sector)
+        self.payer_sector.choices = [SelectChoice("", "—"), *[SelectChoice(sector, counties.sector_label(sector))
                                                                for sector in counties.SECTORS]]
         self._payer: dict | None = None
 

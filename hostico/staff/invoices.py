@@ -18,6 +18,8 @@ from hostico.billing.payments import payment_with_key, record_payment
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
+from hostico.models.service import ServiceStatus
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, ProformaForm, ReasonForm, ReissueForm
@@ -27,8 +29,9 @@ from hostico.staff.refusals import show
 from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.i18n import buyer_kind_label, cycle_label, money
+from hostico.web.words import actor_names
 
-BILLABLE = ("pending", "active", "suspended")
+BILLABLE = (ServiceStatus.PENDING, ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
 
 
 def proforma_form(customer: Customer, services: list[Service], profiles: list[BillingProfile]) -> ProformaForm:
@@ -102,13 +105,13 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
                          .order_by(Payment.id).limit(20)).all()
     messages = s.scalars(select(OutboxMessage).where(OutboxMessage.invoice_id == invoice.id)
                          .order_by(OutboxMessage.id.desc()).limit(50)).all()
-    remaining = remaining_to_credit(s, invoice) if invoice.kind == "tax" else None
-    reissued = any(r.kind == "tax" and r.id > invoice.id for r in s.scalars(
+    remaining = remaining_to_credit(s, invoice) if invoice.kind == InvoiceKind.TAX else None
+    reissued = any(r.kind == InvoiceKind.TAX and r.id > invoice.id for r in s.scalars(
         select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
     return render_template(
         "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
         citation=reissue_citation(s, invoice),
-        source=source, events=events, payments=payments, messages=messages,
+        source=source, events=events, payments=payments, messages=messages, who=actor_names(events),
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),
         reissue_form=reissue or (reissue_form(invoice) if remaining == 0 and not reissued else None),
@@ -194,7 +197,7 @@ def record_transfer(code: str):
             flash(_("The payment could not be recorded; nothing was changed."), "error")
         return _back(inv)
     tax = db.session.get(Invoice, payment.tax_invoice_id)
-    if inv.status == "unpaid":
+    if inv.status == InvoiceStatus.UNPAID:
         flash(_("Payment recorded; advance tax invoice %(code)s issued. %(due)s is left to pay.", code=tax.code,
                 due=money(inv.amount_due, inv.currency)), "success")
     else:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.models import Customer, OutboxMessage
-from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES
+from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES, OutboxStatus
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.outbox import retry_dead
 from hostico.staff.blueprint import bp
@@ -85,7 +85,7 @@ def outbox_retry(message_id: int):
     msg = _message(message_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if msg.status != "dead":
+    if msg.status != OutboxStatus.DEAD:
         flash(_("Only dead messages can be retried; this one is %(status)s.", status=msg.status), "error")
         return redirect(url_for("staff.outbox_message", message_id=msg.id), code=303)
     retry_dead(db.session, msg, settings=app_settings().notify, staff_id=current_user.id, ip=request.remote_addr)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, health, i18n, observability, production
+from hostico.web import app_settings, health, i18n, observability, production, words
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=lambda: app_settings.settings(app).timezone)
     i18n.init_app(app)
+    words.init_app(app)
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from hostico.efactura.operations import UNREPORTED
 from hostico.models import BillingRun, Checkout, EfacturaDocument, OutboxMessage, utcnow
-from hostico.models.outbox import CHANNELS
+from hostico.models.billing_run import BillingRunStatus
+from hostico.models.outbox import CHANNELS, OutboxStatus
 
-QUEUED = ("pending", "sending")
+QUEUED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def _billing_runs(session: Session) -> Iterable[Family]:
                       "When the last finished billing run ended (Unix time).")
     counts = Family("hostico_billing_run_last_count", "What the last finished billing run did (its summary: "
                     "proformas_issued, services_suspended, ...).", ("what",))
-    last = session.scalars(select(BillingRun).where(BillingRun.status == "finished",
+    last = session.scalars(select(BillingRun).where(BillingRun.status == BillingRunStatus.FINISHED,
                                                     BillingRun.finished_at.is_not(None))
                            .order_by(BillingRun.finished_at.desc()).limit(1)).first()
     if last is not None and last.finished_at is not None:

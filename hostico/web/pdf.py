@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.models import Invoice, InvoicePdf
+from hostico.models.invoice import InvoiceKind
 
-IMMUTABLE_KINDS = ("tax", "credit_note")
+IMMUTABLE_KINDS = (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE)
 _render_lock = threading.Lock()  # fontconfig and pango are not safe to drive from two threads at once
 # One font configuration for the process: building it costs more than rendering a page. The text
 # uses the system's DejaVu Sans (fonts-dejavu-core, see scripts/ensure-system-deps.sh), which

@@ -231,3 +231,46 @@ def test_a_claim_takes_at_most_its_limit_and_parallel_claims_are_disjoint(app, s
         first.rollback()
         second.close()
         first.close()
+
+
+def test_a_worker_delivers_a_batch_over_its_lanes_at_once_and_each_message_once(
+        app, session, make, deliver, sms_file, outbox, monkeypatch, engine_name):
+    """HOSTICO_OUTBOX_THREADS: a delivery mostly waits on the network, so a worker keeps several in flight
+    (PostgreSQL; SQLite has one writer and keeps one lane)."""
+    import time
+
+    from hostico.notify.sms.providers.file import FileProvider
+
+    reconfigure(app, OUTBOX_THREADS=4, OUTBOX_BATCH_SIZE=20)
+    real_send = FileProvider.send
+    lock, in_flight, peak = threading.Lock(), [0], [0]
+
+    def slow_send(self, *, to, sender, text):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        try:
+            if to.endswith("0007"):
+                raise KeyError("a bug in one delivery")
+            return real_send(self, to=to, sender=sender, text=text)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(FileProvider, "send", slow_send)
+    for i in range(24):
+        customer = make.make_customer(phone_e164=f"+4072211{i:04d}", sms_opt_in=True)
+        suspend_service(session, make.make_service(customer), reason="abuse", sms_hours="00:00-24:00")
+    session.commit()
+    assert deliver() == 48  # 24 emails and 24 SMS
+    sms = {m.recipient: m for m in outbox("sms")}
+    assert sms["+40722110007"].status == "pending" and "unexpected: KeyError" in sms["+40722110007"].last_error
+    assert {m.status for r, m in sms.items() if r != "+40722110007"} == {"sent"}
+    sent = sms_file()
+    assert len(sent) == 23 and len({s["to"] for s in sent}) == 23  # each once
+    assert {m.attempts for m in outbox()} == {1}
+    if engine_name == "sqlite":
+        assert peak[0] == 1
+    else:
+        assert peak[0] >= 2, peak  # several SMS in flight at once (emails, not slowed, share the lanes)

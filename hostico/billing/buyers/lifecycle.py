@@ -22,6 +22,8 @@ from hostico.billing.buyers.profiles import billing_profile_for
 from hostico.billing.buyers.validation import BUYER_FIELDS
 from hostico.billing.settings import BillingSettings
 from hostico.models import BillingProfile, PendingBillingEdit, utcnow
+from hostico.models.billing_profile import Approval
+from hostico.models.invoice import PendingEditStatus
 
 # The data that identifies whom an invoice is issued to: changing it needs a new staff approval
 # when HOSTICO_APPROVE_NEW_BILLING_PROFILES is on.
@@ -56,8 +58,9 @@ def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> No
     """
     session.execute(
         update(PendingBillingEdit)
-        .where(PendingBillingEdit.billing_profile_id == profile_id, PendingBillingEdit.status == "pending")
-        .values(status="rejected", decided_at=utcnow(), note=note)
+        .where(PendingBillingEdit.billing_profile_id == profile_id,
+               PendingBillingEdit.status == PendingEditStatus.PENDING)
+        .values(status=PendingEditStatus.REJECTED, decided_at=utcnow(), note=note)
     )
 
 
@@ -71,7 +74,8 @@ def create_profile(session: Session, customer_id: int, buyer: Mapping[str, objec
     typed data as a pending profile that is not the default (its approval is of that edit).
     """
     first = approve_first and billing_profile_for(session, customer_id, settings) is None
-    profile = BillingProfile(customer_id=customer_id, label=_label(label), approval="approved" if first else "pending",
+    profile = BillingProfile(customer_id=customer_id, label=_label(label),
+                             approval=Approval.APPROVED if first else Approval.PENDING,
                              **{name: buyer.get(name) for name in PROFILE_FIELDS})
     session.add(profile)
     session.flush()
@@ -104,7 +108,7 @@ def update_profile(session: Session, profile: BillingProfile, buyer: Mapping[str
         drop_pending_for_profile(session, profile.id, "the customer changed the profile after the request")
         if settings.approve_new_billing_profiles:
             # Another identity behind the same profile: staff approve it again before it bills anything.
-            profile.used_for_invoicing, profile.approval = False, "pending"
+            profile.used_for_invoicing, profile.approval = False, Approval.PENDING
     record(session, "billing_profile.updated", actor_kind="customer", actor_id=profile.customer_id, obj=profile,
            customer_id=profile.customer_id, ip=ip, data={"before": before, "after": profile.snapshot()})
     session.flush()
@@ -139,7 +143,7 @@ def approve(profile: BillingProfile) -> None:
     """Staff approved the profile: it bills from now on, and later edits with it apply at once.
 
     Audited by the decision that approves it (billing_edit.approved names the profile)."""
-    profile.approval = "approved"
+    profile.approval = Approval.APPROVED
 
 
 def reject(profile: BillingProfile) -> None:
@@ -147,4 +151,4 @@ def reject(profile: BillingProfile) -> None:
 
     Audited by the decision that rejects it (billing_edit.rejected)."""
     if not profile.used_for_invoicing:
-        profile.approval = "rejected"
+        profile.approval = Approval.REJECTED

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.settings import BillingSettings
 from hostico.models import BillingProfile
+from hostico.models.billing_profile import Approval
 
 
 def needs_approval(profile: BillingProfile | None, settings: BillingSettings) -> bool:
@@ -22,7 +23,7 @@ def needs_approval(profile: BillingProfile | None, settings: BillingSettings) ->
         settings.approve_new_billing_profiles
         and profile is not None
         and not profile.used_for_invoicing
-        and profile.approval != "approved"
+        and profile.approval != Approval.APPROVED
     )
 
 

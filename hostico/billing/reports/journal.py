@@ -25,12 +25,13 @@ from hostico.billing.errors import BillingError
 from hostico.billing.taxes import EU_COUNTRIES, OUTSIDE_SCOPE, REVERSE_CHARGE, STANDARD, round_money
 from hostico.errors import N_
 from hostico.models import ExchangeRate, Invoice, InvoiceLine
+from hostico.models.invoice import InvoiceKind
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 OSS_THRESHOLD_EUR = Decimal("10000.00")  # EU-wide, per calendar year (art. 278 alin. 8 Cod fiscal)
 BATCH = 2000
-JOURNAL_KINDS = ("tax", "credit_note")
+JOURNAL_KINDS = (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE)
 CATEGORY_ORDER = {STANDARD: 0, REVERSE_CHARGE: 1, OUTSIDE_SCOPE: 2}
 
 ColumnKey = tuple[str, Decimal]  # (VAT category, rate in percent)

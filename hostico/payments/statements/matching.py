@@ -18,6 +18,8 @@ from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.models import BankStatementImport, BankStatementLine, Invoice, utcnow
+from hostico.models.bank_statement import StatementLineStatus
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.statements import StatementEntry, assign_entry_keys, parse_statement
 
 # Why a credit waits for staff (shown translated on the unmatched page).
@@ -93,7 +95,7 @@ def _pay(session: Session, line: BankStatementLine, proforma: Invoice, *, settin
         session, proforma.id, amount=line.amount, currency=line.currency, method="bank_transfer",
         settings=settings, today=today, received_on=min(line.booking_date, today),
         reference=_payment_reference(line), idempotency_key=f"bank-line:{line.id}", staff_id=staff_id)
-    line.status = "matched"
+    line.status = StatementLineStatus.MATCHED
     line.reason = None
     line.proforma_id = proforma.id
     line.payment_id = payment.id
@@ -111,7 +113,7 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
     (a smaller amount is an advance), else say why not."""
     text = " ".join(filter(None, [entry.remittance, entry.structured_reference, entry.extra_text]))
     numbers = proforma_numbers(text, settings.proforma_series)
-    line.status = "unmatched"
+    line.status = StatementLineStatus.UNMATCHED
     if entry.reversal:
         line.reason = "reversal"
         return
@@ -119,11 +121,12 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
         line.reason = "no_reference"
         return
     proformas = session.scalars(select(Invoice).where(
-        Invoice.kind == "proforma", Invoice.series == settings.proforma_series, Invoice.number.in_(numbers[:20]))
+        Invoice.kind == InvoiceKind.PROFORMA, Invoice.series == settings.proforma_series,
+        Invoice.number.in_(numbers[:20]))
         .order_by(Invoice.number)).all()
     if len(proformas) == 1:
         line.proforma_id = proformas[0].id  # a suggestion for staff, even when it cannot be paid
-    unpaid = [p for p in proformas if p.status == "unpaid"]
+    unpaid = [p for p in proformas if p.status == InvoiceStatus.UNPAID]
     # Any amount up to what is left to pay pays it: a part is an advance (docs/payments.md, Advances).
     exact = [p for p in unpaid if 0 < line.amount <= p.amount_due and p.currency == line.currency]
     if not proformas:
@@ -143,8 +146,8 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
         except BillingError as err:
             # Paid by someone else a moment ago, or another rule of the billing core (no BNR rate, a proforma
             # without the buyer's address): staff decide.
-            line.status = "unmatched"
-            line.reason = "not_unpaid" if exact[0].status != "unpaid" or err.code is None else "refused"
+            line.status = StatementLineStatus.UNMATCHED
+            line.reason = "not_unpaid" if exact[0].status != InvoiceStatus.UNPAID or err.code is None else "refused"
             line.note = str(err)[:1000]
 
 
@@ -174,7 +177,7 @@ def import_statement(session: Session, data: bytes, *, settings: BillingSettings
             structured_reference=entry.structured_reference and entry.structured_reference[:140],
             payer_name=entry.payer_name and entry.payer_name[:140],
             payer_iban=entry.payer_iban and entry.payer_iban[:40],
-            bank_reference=entry.bank_reference and entry.bank_reference[:120], status="unmatched")
+            bank_reference=entry.bank_reference and entry.bank_reference[:120], status=StatementLineStatus.UNMATCHED)
         try:
             with session.begin_nested():
                 session.add(line)
@@ -185,7 +188,7 @@ def import_statement(session: Session, data: bytes, *, settings: BillingSettings
         known.add(key)
         _auto_match(session, line, entry, settings=settings, today=today)
         result.lines.append(line)
-        if line.status == "matched":
+        if line.status == StatementLineStatus.MATCHED:
             result.matched += 1
         else:
             result.unmatched += 1
@@ -207,7 +210,7 @@ def _lock_line(session: Session, line_id: int) -> BankStatementLine | None:
 
 def _open_line(session: Session, line_id: int) -> BankStatementLine:
     line = _lock_line(session, line_id)
-    if line is None or line.status != "unmatched":
+    if line is None or line.status != StatementLineStatus.UNMATCHED:
         raise StatementLineRefused("not_open", "This line was already matched or dismissed.")
     return line
 
@@ -222,7 +225,7 @@ def find_proforma(session: Session, code: str, settings: BillingSettings) -> Inv
             return None
         invoice = session.scalar(select(Invoice).where(Invoice.series == settings.proforma_series,
                                                        Invoice.number == numbers[0]))
-    return invoice if invoice is not None and invoice.kind == "proforma" else None
+    return invoice if invoice is not None and invoice.kind == InvoiceKind.PROFORMA else None
 
 
 def match_line(session: Session, line_id: int, proforma_code: str, *, settings: BillingSettings, today: dt.date,
@@ -234,7 +237,7 @@ def match_line(session: Session, line_id: int, proforma_code: str, *, settings: 
     if proforma is None:
         raise StatementLineRefused("unknown_proforma", f"There is no proforma {proforma_code}.",
                                    code=proforma_code.strip()[:40])
-    if proforma.status != "unpaid":
+    if proforma.status != InvoiceStatus.UNPAID:
         raise StatementLineRefused("not_unpaid", f"Proforma {proforma.code} is {proforma.status}.",
                                    code=proforma.code, status=proforma.status)
     if proforma.currency != line.currency:
@@ -266,7 +269,7 @@ def dismiss_line(session: Session, line_id: int, *, note: str, staff_id: int) ->
     if not note:
         raise StatementLineRefused("note_required", "Say why the line is dismissed.")
     line = _open_line(session, line_id)
-    line.status = "dismissed"
+    line.status = StatementLineStatus.DISMISSED
     line.decided_by_staff_id = staff_id
     line.decided_at = utcnow()
     line.note = note[:1000]
