@@ -73,6 +73,8 @@ def install_request_id_on_records() -> None:
         return record
 
     factory.hostico_request_id = True  # type: ignore[attr-defined]
+    # What the wrapped factory does stays known (the log redaction), so neither is ever installed twice.
+    factory.hostico_redacting = getattr(previous, "hostico_redacting", False)  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
 
 

@@ -83,10 +83,13 @@ def _proceed(customer: Customer, link: MailLoginToken, target: str):
     """Log the link's customer in (new, non-fresh session) or, with 2FA, send them to the full login."""
     if customer.totp_enabled:
         # Never logged in by a link: no session is created, the login page asks for password and code.
+        tokens.count_use(db.session, link)
         _audit("maillogin.used", link, outcome="2fa_required")
         db.session.commit()
         return redirect(url_for("auth.login", next=target, reason="2fa"), 303)
-    start_session(customer, fresh=False, via="mail", mail_link_id=link.id)
+    # The link's use is counted by the statement that opens the session (one round trip for both).
+    start_session(customer, fresh=False, via="mail", mail_link_id=link.id, with_update=tokens.use_statement(link))
+    db.session.expire(link, ["use_count", "last_used_at"])
     _audit("maillogin.used", link, outcome="login")
     db.session.commit()
     return redirect(target, 303)
@@ -108,9 +111,9 @@ def follow(token: str):
         return _refuse(tokens.InvalidLink("unknown"))
     if _predates_password(link, customer):
         return _refuse(tokens.InvalidLink("revoked", link))
-    # Counted, never burnt: mail scanners prefetch links before the customer clicks them.
-    tokens.count_use(db.session, link)
+    # Counted on every path below, never burnt: mail scanners prefetch links before the customer clicks them.
     if _is_link_owner(link):
+        tokens.count_use(db.session, link)
         _audit("maillogin.used", link, outcome="already_logged_in")
         db.session.commit()
         return redirect(target, 303)
@@ -118,6 +121,7 @@ def follow(token: str):
         # Someone else is logged in here: never switch accounts silently, ask first (on a page whose
         # address does not hold the token).
         session[PENDING_KEY] = {"jti": link.jti, "at": int(time.time())}
+        tokens.count_use(db.session, link)
         _audit("maillogin.used", link, outcome="confirm_switch")
         db.session.commit()
         return redirect(url_for("maillogin.switch"), 303)

@@ -61,8 +61,11 @@ def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int 
 
 def suspend_service(session: Session, service: Service, *, reason: str, note: str | None = None,
                     actor_kind: str = "system", actor_id: int | None = None, sms_hours: str = "09:00-19:00",
-                    timezone: str = default("TIMEZONE")) -> None:
-    """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS."""
+                    timezone: str = default("TIMEZONE"), cause: Invoice | None = None) -> None:
+    """Suspend an active service with a reason (nonpayment, abuse, other); notifies by email and SMS.
+
+    `cause` is the overdue proforma behind a nonpayment suspension: the email names it, with its amount, due
+    date, a pay button and its number as a mail-login link (docs/notifications.md#email-layout)."""
     if reason not in SUSPENSION_REASONS:
         raise InvalidTransition(N_("Unknown suspension reason %(reason)s."), code="unknown_reason", reason=reason)
     if service.status == ServiceStatus.SUSPENDED:
@@ -82,10 +85,11 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
     service.suspended_at = now
     session.flush()
     customer = session.get(Customer, service.customer_id)
-    notify(session, "suspension", customer, service=service, key=f"{service.id}:{now.isoformat()}",
+    notify(session, "suspension", customer, service=service, invoice=cause, key=f"{service.id}:{now.isoformat()}",
            context={"reason": reason}, sms_hours=sms_hours, timezone=timezone, now=now)
+    data = {"reason": reason, "note": note, **({"proforma": cause.code} if cause is not None else {})}
     record(session, "service.suspended", actor_kind=actor_kind, actor_id=actor_id, obj=service,
-           customer_id=service.customer_id, data={"reason": reason, "note": note})
+           customer_id=service.customer_id, data=data)
 
 
 def unsuspend_service(session: Session, service: Service, *, actor_kind: str = "system",

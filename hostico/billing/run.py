@@ -356,8 +356,8 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
                                        .order_by(Invoice.id)))
             pairs = _overdue_pairs(session, cutoff, chunk)
         owing: dict[int, tuple] = {}
-        for service_id, _invoice_id, code, due in pairs:
-            owing.setdefault(service_id, (code, due))
+        for service_id, invoice_id, code, due in pairs:
+            owing.setdefault(service_id, (code, due, invoice_id))
         stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
         stmt = stmt.execution_options(populate_existing=True)
         stmt = for_update(session, stmt, of=Service)
@@ -366,10 +366,11 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
         for service in services:
             if service.status != ServiceStatus.ACTIVE:
                 continue
-            code, due = owing[service.id]
+            code, due, invoice_id = owing[service.id]
             suspend_service(session, service, reason=SuspensionReason.NONPAYMENT,
                             note=f"Proforma {code} unpaid since {due.isoformat()}",
-                            sms_hours=settings.sms_hours, timezone=settings.timezone)
+                            sms_hours=settings.sms_hours, timezone=settings.timezone,
+                            cause=session.get(Invoice, invoice_id))
             summary["suspensions"] += 1
 
 

@@ -207,6 +207,14 @@ def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -
     return record
 
 
+def use_statement(record: MailLoginToken, *, now: dt.datetime | None = None) -> Update:
+    """The UPDATE that counts one use of a link, for a caller that sends it with another statement (one round
+    trip: see hostico.accounts.login_sessions.create). The caller expires the record's two counted values."""
+    table = MailLoginToken.__table__
+    return (update(table).where(table.c.id == record.id)
+            .values(use_count=table.c.use_count + 1, last_used_at=_as_utc(now or utcnow())))
+
+
 def count_use(session: Session, record: MailLoginToken, *, now: dt.datetime | None = None) -> None:
     """Count one use of a link (atomically: prefetching scanners may follow it concurrently)."""
     # A Core UPDATE (no ORM bookkeeping); the loaded record's copies of the two values are simply expired.

@@ -36,6 +36,8 @@ class Customer(LoginUser, TimestampMixin, Base):
     second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set when the customer closed the account (anonymised; staff may undo it for 30 days: AccountClosure).
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     billing_profiles = relationship(
         "BillingProfile", back_populates="customer", order_by="BillingProfile.id", lazy="raise_on_sql"

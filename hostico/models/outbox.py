@@ -27,8 +27,19 @@ class OutboxStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryStatus(enum.StrEnum):
+    """What became of an SMS the provider accepted: sent, then delivered, failed or undelivered as its status
+    callback says (docs/sms.md, Delivery receipts)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+
 CHANNELS = tuple(state.value for state in Channel)
 OUTBOX_STATUSES = tuple(state.value for state in OutboxStatus)
+DELIVERY_STATUSES = tuple(state.value for state in DeliveryStatus)
 
 
 class OutboxMessage(TimestampMixin, Base):
@@ -38,6 +49,8 @@ class OutboxMessage(TimestampMixin, Base):
         CheckConstraint(one_of("status", OutboxStatus), name="status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        CheckConstraint(one_of("delivery_status", DeliveryStatus, nullable=True), name="delivery_status"),
+        Index("ix_outbox_provider_message_id", "provider_message_id"),  # a receipt finds its SMS
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,3 +78,8 @@ class OutboxMessage(TimestampMixin, Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     # The request or job that queued it (hostico/logs.py): the worker's log lines about it carry the same id.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # SMS delivery receipts: the backend that accepted it, then sent -> delivered | failed | undelivered.
+    delivery_provider: Mapped[str | None] = mapped_column(String(10))
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(StateColumn(DeliveryStatus, 12))
+    delivery_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivery_code: Mapped[str | None] = mapped_column(String(40))  # the provider's error code or final status

@@ -24,6 +24,7 @@ EVENT_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "reminder": (Channel.EMAIL,),
     "payment_receipt": (Channel.EMAIL,),
     "suspension": (Channel.EMAIL, Channel.SMS),
+    "suspension_sms_failed": (Channel.EMAIL,),  # the suspension SMS did not reach the phone (docs/sms.md)
     "unsuspension": (Channel.EMAIL,),
     "termination": (Channel.EMAIL,),
     "order_expired": (Channel.EMAIL,),  # an unpaid order cancelled by the billing run

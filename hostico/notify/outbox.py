@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record as audit
 from hostico.db import for_update
 from hostico.models import OutboxMessage, utcnow
-from hostico.models.outbox import Channel, OutboxStatus
+from hostico.models.outbox import Channel, DeliveryStatus, OutboxStatus
 from hostico.notify.schedule import next_sms_time
 from hostico.notify.settings import NotifySettings
 
@@ -63,13 +63,16 @@ def _owned(msg_id: int, worker_id: str):
 
 
 def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
-              now: dt.datetime) -> bool:
-    """Record a delivery; False when the claim was lost (another worker took it over after a timeout)."""
+              now: dt.datetime, sms_backend: str | None = None) -> bool:
+    """Record a delivery; False when the claim was lost (another worker took it over after a timeout).
+
+    An SMS (`sms_backend` given) also becomes `sent` for the delivery receipts (hostico/notify/receipts.py)."""
+    values: dict[str, object] = {"status": OutboxStatus.SENT, "sent_at": now,
+                                 "provider_message_id": (provider_id or "")[:120] or None, "last_error": None}
+    if sms_backend:
+        values.update(delivery_provider=sms_backend[:10], delivery_status=DeliveryStatus.SENT, delivery_at=now)
     result = session.execute(
-        update(T).where(_owned(msg_id, worker_id))
-        .values(status=OutboxStatus.SENT, sent_at=now, provider_message_id=(provider_id or "")[:120] or None,
-                last_error=None)
-        .execution_options(synchronize_session=False)
+        update(T).where(_owned(msg_id, worker_id)).values(values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostico import locales
@@ -78,7 +79,18 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
         "invoice_page_url": f"{base}/invoices/{invoice.code}" if invoice is not None else None,
         "services_url": f"{base}/services", "invoices_url": f"{base}/invoices",
         "reason": ctx.get("reason") or ctx.get("suspension_reason") or (service.suspension_reason if service else None),
+        "invoice_services": _services_of(session, invoice),
     }
+
+
+def _services_of(session: Session, invoice: Invoice | None) -> list[str]:
+    """The domains an invoice bills (its lines' services), for the emails that ask for payment."""
+    if invoice is None:
+        return []
+    ids = sorted({line.service_id for line in invoice.lines if line.service_id})
+    if not ids:
+        return []
+    return list(session.scalars(select(Service.domain).where(Service.id.in_(ids)).order_by(Service.id)))
 
 
 def _render_email_in(language: str, msg: OutboxMessage, ctx: dict) -> Rendered:

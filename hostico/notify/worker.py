@@ -18,15 +18,18 @@ import mailbox
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from queue import Empty, SimpleQueue
+from typing import TypeVar
 
 from jinja2 import TemplateError
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -34,7 +37,7 @@ from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
 from hostico.models.outbox import Channel, OutboxStatus
-from hostico.notify import links, outbox
+from hostico.notify import links, outbox, receipts
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
 from hostico.notify.events import FIXED_RECIPIENT
@@ -45,6 +48,7 @@ from hostico.notify.sms.providers import get_provider
 from hostico.notify.sms.providers.base import SmsProvider
 
 logger = logging.getLogger("hostico.worker")
+T = TypeVar("T")
 DEV_MAIL_BACKENDS = ("outbox", "outbox-only")
 
 
@@ -61,6 +65,7 @@ class Envelope:
     attempts: int
     has_link: bool = False  # carries a pending mail-login link, to be activated once accepted
     request_id: str | None = None  # the request or job that queued it: the delivery's log lines carry it
+    event: str = ""
 
 
 def default_worker_id() -> str:
@@ -100,7 +105,7 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
             url = _invoice_link(session, msg, settings, now)
             text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
-                              msg.request_id))
+                              msg.request_id, msg.event))
     return ready
 
 
@@ -148,6 +153,10 @@ class Channels:
             _append_mbox(self.settings.mail_file, msg)
             return "outbox"
         return send_smtp(msg, self.settings)
+
+    def delivered_at_once(self, env: Envelope) -> bool:
+        """Whether the SMS backend reports delivery itself when it accepts (`file`: its receipt line)."""
+        return env.channel == Channel.SMS and bool(getattr(self._sms, "delivers_at_once", False))
 
     def close(self) -> None:
         """Release the SMS provider's connections."""
@@ -234,40 +243,107 @@ def _drain(queue: SimpleQueue[Envelope]) -> Iterator[Envelope]:
 def _deliver_lane(engine: Engine, channels: Channels, envelopes: Iterable[Envelope], worker_id: str,
                   settings: NotifySettings, now: dt.datetime | None) -> None:
     """Deliver envelopes one after another. Each outcome is one autocommitted UPDATE on a connection held for
-    the lane: recorded right after its delivery (a crash can resend at most the messages in flight, one per
-    lane) and cheap."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    the lane (Outcomes: written again on a new one if the database went away): recorded right after its
+    delivery (a crash can resend at most the messages in flight, one per lane) and cheap."""
+    with Outcomes(engine) as record:
         for env in envelopes:
             with request_id_bound(env.request_id):
-                _deliver_one(conn, channels, env, worker_id, settings, now)
+                _deliver_one(record, channels, env, worker_id, settings, now)
 
 
-def _deliver_one(conn: Connection, channels: Channels, env: Envelope, worker_id: str, settings: NotifySettings,
+class Outcomes:
+    """The batch's autocommit connection for recording outcomes, which outlives a database restart.
+
+    A message handed to the provider must be recorded as sent, or another worker sends it again after the claim
+    timeout: when the connection is lost (PostgreSQL restarted, the connection terminated, a failover), the
+    outcome is written again on a new connection, waiting up to about a minute for the database to answer.
+    An UPDATE that did commit before the connection broke is harmless to repeat: its WHERE no longer matches.
+    """
+
+    ATTEMPTS = 12
+
+    def __init__(self, engine) -> None:
+        self.engine, self.conn = engine, None
+
+    def __enter__(self) -> Outcomes:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._drop()
+
+    def __call__(self, write: Callable[[Connection], T]) -> T:
+        """Run one outcome write, reconnecting while the database is away."""
+        for attempt in range(self.ATTEMPTS):
+            try:
+                if self.conn is None:
+                    self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                return write(self.conn)
+            except DBAPIError as exc:
+                if not (exc.connection_invalidated or isinstance(exc, OperationalError)) or \
+                        attempt == self.ATTEMPTS - 1:
+                    raise
+                logger.warning("outbox: database connection lost (%s); reconnecting", type(exc.orig).__name__)
+                self._drop()
+                time.sleep(min(8.0, 0.25 * 2 ** attempt))
+        raise AssertionError("unreachable")
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except DBAPIError:
+                pass
+            self.conn = None
+
+
+def _deliver_one(record: Outcomes, channels: Channels, env: Envelope, worker_id: str, settings: NotifySettings,
                  now: dt.datetime | None) -> None:
     try:
         provider_id = channels.deliver(env)
     except PermanentDeliveryError as exc:
-        outbox.mark_dead(conn, env.id, worker_id, error=str(exc))
-        logger.warning("outbox %s dead: %s", env.id, exc)
+        error = str(exc)
+        if record(lambda c: outbox.mark_dead(c, env.id, worker_id, error=error)) and env.channel == Channel.SMS:
+            record(lambda c: _sms_failed(c, env, settings, now or utcnow()))
+        logger.warning("outbox %s dead: %s", env.id, error)
         return
     except TemporaryDeliveryError as exc:
-        status = outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
-                                   error=str(exc), now=now or utcnow(), settings=settings, retry_after=exc.retry_after)
-        logger.info("outbox %s attempt %s failed (%s): %s", env.id, env.attempts, status, exc)
+        error, retry_after = str(exc), exc.retry_after
+        status = record(lambda c: outbox.mark_retry(
+            c, env.id, worker_id, channel=env.channel, attempts=env.attempts, error=error, now=now or utcnow(),
+            settings=settings, retry_after=retry_after))
+        if status == OutboxStatus.DEAD and env.channel == Channel.SMS:
+            record(lambda c: _sms_failed(c, env, settings, now or utcnow()))
+        logger.info("outbox %s attempt %s failed (%s): %s", env.id, env.attempts, status, error)
         return
     except Exception as exc:  # a bug in one adapter must not stall the rest of the batch: retry later
         logger.exception("outbox %s: unexpected delivery error", env.id)
-        outbox.mark_retry(conn, env.id, worker_id, channel=env.channel, attempts=env.attempts,
-                          error=f"unexpected: {type(exc).__name__}: {exc}", now=now or utcnow(), settings=settings)
+        error = f"unexpected: {type(exc).__name__}: {exc}"
+        record(lambda c: outbox.mark_retry(c, env.id, worker_id, channel=env.channel, attempts=env.attempts,
+                                           error=error, now=now or utcnow(), settings=settings))
         return
     accepted_at = now or utcnow()  # the SMTP server (or provider) has just accepted it
-    if not outbox.mark_sent(conn, env.id, worker_id, provider_id=provider_id, now=accepted_at):
+    sms_backend = settings.sms_backend if env.channel == Channel.SMS else None
+    if not record(lambda c: outbox.mark_sent(c, env.id, worker_id, provider_id=provider_id, now=accepted_at,
+                                             sms_backend=sms_backend)):
         logger.warning("outbox %s was sent but its claim had been taken over", env.id)
         return
+    if channels.delivered_at_once(env):
+        record(lambda c: receipts.record_delivery(c, env.id, receipts.DELIVERED, at=accepted_at))
     logger.info("outbox %s sent (%s, attempt %s)", env.id, env.channel, env.attempts)
     if env.has_link:
         # After mark_sent: a crash in between leaves the link pending (it logs nobody in), never the reverse.
-        tokens.activate(conn, env.id, accepted_at=accepted_at)
+        record(lambda c: tokens.activate(c, env.id, accepted_at=accepted_at))
+
+
+def _sms_failed(conn: Connection, env: Envelope, settings: NotifySettings, now: dt.datetime) -> None:
+    """An SMS the provider refused for good: a suspension notice is followed by an email saying so (once)."""
+    if env.event != "suspension":
+        return
+    with Session(bind=conn, expire_on_commit=False) as session:
+        msg = session.get(OutboxMessage, env.id)
+        if msg is not None:
+            receipts.tell_customer_sms_failed(session, msg, settings=settings, now=now)
+            session.commit()
 
 
 def run_forever(session_factory: Callable[[], Session], settings: NotifySettings, *, poll_seconds: float = 2.0,

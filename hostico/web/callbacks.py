@@ -6,6 +6,13 @@ gateway's own signature instead. Only these notifications mark a proforma paid.
 | POST /hooks/payments  | sandbox  | `Hostico-Signature` HMAC-SHA256 (HOSTICO_WEBHOOK_SECRET) |
 | POST /hooks/netopia   | netopia  | `Verification-token` JWT RS512 by NETOPIA's key        |
 | POST /hooks/stripe    | stripe   | `Stripe-Signature` (HOSTICO_STRIPE_WEBHOOK_SECRET)       |
+
+And the SMS providers' delivery receipts (docs/sms.md, Delivery receipts), for the configured provider only:
+
+| endpoint                | provider | check                                                        |
+|-------------------------|----------|--------------------------------------------------------------|
+| POST /hooks/sms/twilio  | twilio   | `X-Twilio-Signature` HMAC-SHA1 by the auth token over URL + sorted params |
+| POST /hooks/sms/smso    | smso     | the `token` in the callback URL (derived from HOSTICO_SECRET_KEY) |
 """
 
 from __future__ import annotations
@@ -16,6 +23,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
 
 from hostico.billing.errors import PaymentRefused
+from hostico.models import utcnow
+from hostico.notify.receipts import ReceiptRejected, apply_receipt
+from hostico.notify.sms.callbacks import PROVIDERS as SMS_PROVIDERS
+from hostico.notify.sms.callbacks import parse_smso, parse_twilio
 from hostico.payments.checkout import apply_notification, record_refused_notification
 from hostico.payments.errors import NotificationRefused, NotificationRejected
 from hostico.payments.gateways import get_gateway
@@ -99,3 +110,35 @@ def netopia():
 def stripe():
     """Stripe's webhook events."""
     return receive("stripe")
+
+
+@bp.route("/sms/<provider>", methods=["POST"])
+@public
+@csrf.exempt
+def sms_receipt(provider: str):
+    """An SMS provider's status callback: record what became of an SMS (unknown ids and replays change nothing)."""
+    settings = app_settings().notify
+    if provider not in SMS_PROVIDERS or settings.sms_backend != provider:
+        abort(404)
+    params = list(request.form.items(multi=True))
+    try:
+        if provider == "twilio":
+            # The URL Twilio was given (HOSTICO_BASE_URL), not the one a proxy rewrote: the signature covers it.
+            url = settings.base_url.rstrip("/") + request.full_path.rstrip("?")
+            receipt = parse_twilio(url=url, params=params, signature=request.headers.get("X-Twilio-Signature", ""),
+                                   auth_token=settings.sms_api_key, account_sid=settings.sms_account_sid)
+        else:
+            receipt = parse_smso(params=params, token=request.args.get("token", ""), secret_key=settings.secret_key)
+    except ReceiptRejected as exc:
+        log.warning("%s status callback refused from %s: %s", provider, request.remote_addr, exc)
+        abort(403)
+    outcome = "nothing to record"
+    if receipt is not None:
+        try:
+            outcome = apply_receipt(db.session, receipt, settings=settings, now=utcnow())
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the same receipt, delivered twice at once, queued its email first
+            outcome = "unchanged"
+        log.info("%s receipt %s %s: %s", provider, receipt.message_id[:40], receipt.state, outcome)
+    return Response("", status=200, content_type="text/plain")

@@ -135,7 +135,11 @@ STATUS_LABELS = {
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
     "approved": N_("approved"), "rejected": N_("rejected"),
+    "delivered": N_("delivered"), "failed": N_("failed"), "undelivered": N_("undelivered"),
 }
+# The notices of a service's suspension timeline on the staff customer page (docs/sms.md, Delivery receipts).
+NOTICES = {"suspension": N_("suspension notice"), "suspension_sms_failed": N_("notice that the SMS did not arrive"),
+           "unsuspension": N_("reactivation notice")}
 ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "system": N_("system")}
 BUYER_KINDS = {"person": N_("person"), "company": N_("legal entity")}
 ORIGINS = {"order": N_("order"), "system": N_("system"), "manual": N_("staff")}
@@ -158,7 +162,7 @@ LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind"
                                          "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS,
                                          "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
                                          "origin": ORIGINS, "object_type": OBJECT_TYPES,
-                                         "payment_method": PAYMENT_METHODS}
+                                         "payment_method": PAYMENT_METHODS, "notice": NOTICES}
 # What the system notes in an invoice's history (InvoiceEvent.note_code and note_params; billing.invoicing.add_event).
 EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),
@@ -168,6 +172,7 @@ EVENT_NOTES = {
                          "left to pay"),
     "service_terminated": N_("service %(domain)s terminated"),
     "order_expired": N_("order unpaid for %(days)s days: expired"),
+    "account_closed": N_("the customer closed the account"),
     "renewal": N_("renewal"),
     "awaiting_approval": N_("waiting for staff approval of a new billing profile"),
     "approved_change": N_("approved billing change #%(request)s requested by the customer"),
@@ -359,5 +364,5 @@ def init_app(app: Flask) -> None:
         money=_money_filter, date=_date_filter, datetime=datetime, status_label=_label_filter("status"),
         invoice_kind_label=_label_filter("invoice_kind"), reason_label=_label_filter("suspension_reason"),
         cycle_label=_label_filter("cycle"), actor_label=_label_filter("actor"), origin_label=_label_filter("origin"),
-        object_label=_label_filter("object_type"), tr=translate_message,
+        object_label=_label_filter("object_type"), notice_label=_label_filter("notice"), tr=translate_message,
     )

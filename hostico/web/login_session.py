@@ -38,7 +38,8 @@ def current_record() -> UserSession | None:
     return g.get(RECORD_KEY)
 
 
-def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None) -> None:
+def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None,
+                  with_update=None) -> None:
     """Drop everything in the current session and log the user in with a new session id and record."""
     old = current_record()
     if old is not None:
@@ -50,7 +51,7 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
     generate_csrf()
     rec, raw = login_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
                                     ip=client_ip(), user_agent=request.user_agent.string,
-                                    mail_link_id=mail_link_id)
+                                    mail_link_id=mail_link_id, with_update=with_update)
     login_user(user, fresh=fresh)
     session[SID_KEY] = raw
     session["login_via"] = via
@@ -62,11 +63,14 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
 
 
 def end_session(reason: str = "logout") -> None:
-    """Log out: revoke the server record (every copy of the cookie dies) and forget the cookie session.
+    """Log out: revoke the server record (every copy of the cookie dies) and forget the cookie session; a
+    logout is audited (`customer.logout` / `staff.logout`).
 
     The caller commits."""
     rec = current_record()
     if rec is not None:
+        if reason == "logout" and current_user.is_authenticated:
+            login_sessions.logged_out(db.session, current_user._get_current_object(), rec, ip=client_ip())
         login_sessions.revoke(db.session, rec, reason=reason)
         setattr(g, RECORD_KEY, None)
     logout_user()
@@ -78,12 +82,14 @@ def load_user(user_id: str):
     found = None
     try:
         kind, pk = user_id.split(":")[:2]
-        found = login_sessions.load(db.session, session.get(SID_KEY), kind={"c": "customer", "s": "staff"}[kind],
-                                   user_id=int(pk), idle=app_settings().accounts.session_idle)
+        kind = {"c": "customer", "s": "staff"}[kind]
+        found = login_sessions.load(db.session, session.get(SID_KEY), kind=kind, user_id=int(pk),
+                                    limits=app_settings().accounts.session_limits(kind))
     except (ValueError, KeyError, AttributeError):
         pass
     if found is None:
-        # Logged out elsewhere, revoked, idle too long, or a cookie from before server-side sessions.
+        # Logged out elsewhere, revoked, idle too long, past its lifetime, or a cookie from before server-side
+        # sessions.
         session.clear()
         g.session_ended = True
         return None

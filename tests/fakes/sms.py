@@ -2,11 +2,16 @@
 
 - `FakeSmsProvider`: answers with scripted responses and keeps every request (tests/notify);
 - `serve_counting_provider`: a Twilio-compatible provider that counts what it accepted, served in a
-  process of its own (bench/outbox.py).
+  process of its own (bench/outbox.py);
+- `twilio_status_callback`, `smso_status_callback`: the status callbacks each provider POSTs back, as their
+  documentation describes them (Twilio signed with X-Twilio-Signature; SMSO a plain form).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +44,7 @@ class FakeSmsProvider:
         self.script: list[tuple[int, dict, dict]] = []  # (status, json body, headers), consumed in order
         self.default: tuple[int, dict, dict] = (201, {"sid": "SM0"}, {})
         self.delay = 0.0
+        self.on_request = None  # called with the number of requests so far, before answering (fault injection)
         owner = self
 
         class Handler(_JsonHandler):
@@ -48,6 +54,8 @@ class FakeSmsProvider:
                 owner.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
                 if owner.delay:
                     threading.Event().wait(owner.delay)
+                if owner.on_request is not None:
+                    owner.on_request(len(owner.requests))
                 status, body, headers = owner.script.pop(0) if owner.script else owner.default
                 self.answer(status, body, headers)
 
@@ -83,3 +91,29 @@ def serve_counting_provider(port_queue) -> None:
     server.daemon_threads = True
     port_queue.put(server.server_port)
     server.serve_forever()
+
+
+# --- the providers' status callbacks (docs/sms.md, Delivery receipts) ---------------------------------------
+def twilio_status_callback(url: str, *, auth_token: str, account_sid: str, sid: str, status: str,
+                           error_code: str | None = None, to: str = "+40722123456",
+                           sign_with: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """The form and headers Twilio POSTs to a message's StatusCallback URL (signed with the account's auth token,
+    or with `sign_with` to forge one)."""
+    form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": account_sid, "MessageStatus": status,
+            "SmsStatus": status, "From": "Hostico", "To": to, "ApiVersion": "2010-04-01"}
+    if error_code is not None:
+        form["ErrorCode"] = error_code
+    data = url + "".join(k + form[k] for k in sorted(form))
+    key = (sign_with or auth_token).encode()
+    signature = base64.b64encode(hmac.new(key, data.encode(), hashlib.sha1).digest()).decode()
+    return form, {"X-Twilio-Signature": signature}
+
+
+def smso_status_callback(*, uuid: str, status: str, sent_at: str = "2026-12-05 10:00:00",
+                         delivered_at: str | None = None, to: str = "+40722123456") -> dict[str, str]:
+    """The form SMSO POSTs to a message's `webhook_status` URL (UTC times, receiver number, MCC, MNC)."""
+    form = {"uuid": uuid, "status": status, "sent_at": sent_at, "receiver[number]": to, "receiver[mcc]": "226",
+            "receiver[mnc]": "01"}
+    if delivered_at:
+        form["delivered_at"] = delivered_at
+    return form

@@ -32,8 +32,13 @@ def test_there_is_one_redaction():
     sources = [p for p in (ROOT / "hostico").rglob("*.py") if p.name != "redact.py" and "migrations" not in p.parts]
     sources.append(ROOT / "deploy" / "gunicorn.conf.py")
     found = [str(p.relative_to(ROOT)) for p in sources
-             if re.search(r"setLogRecordFactory|logging\.Filter\b|\(/m/\)|/m/\[", p.read_text())]
+             if re.search(r"logging\.Filter\b|\(/m/\)|/m/\[", p.read_text())]
     assert found == []
+    # The one other record factory adds the request id (hostico/logs.py) and wraps whatever factory came first,
+    # so the redaction stays in force whichever is installed first.
+    factories = [str(p.relative_to(ROOT)) for p in sources if "setLogRecordFactory" in p.read_text()]
+    assert factories == ["hostico/logs.py"]
+    assert "previous = logging.getLogRecordFactory()" in (ROOT / "hostico" / "logs.py").read_text()
     assert "from hostico.maillogin.redact import" in (ROOT / "deploy" / "gunicorn.conf.py").read_text()
 
 
@@ -42,3 +47,25 @@ def test_the_nginx_example_masks_every_token_path():
     for path in TOKEN_PATHS:
         assert f"~^{path}   {path}[redacted];" in conf
         assert f"location {path} {{" in conf
+
+
+def test_installing_the_redaction_and_the_request_id_again_adds_no_layer():
+    """create_app runs once per app (tests make hundreds): the record factories must not stack up."""
+    import logging
+
+    from hostico.logs import install_request_id_on_records
+    from hostico.maillogin.redact import install_log_redaction
+
+    original = logging.getLogRecordFactory()
+    try:
+        install_log_redaction()
+        install_request_id_on_records()
+        top = logging.getLogRecordFactory()
+        for _ in range(3):
+            install_log_redaction()
+            install_request_id_on_records()
+        assert logging.getLogRecordFactory() is top
+        record = top("x", logging.INFO, __file__, 1, "GET /m/eyJhbGciOi.abc.def HTTP/1.1", None, None)
+        assert "eyJhbGciOi" not in record.getMessage() and hasattr(record, "request_id")
+    finally:
+        logging.setLogRecordFactory(original)

@@ -18,17 +18,22 @@ DEFAULT_URL = "https://app.smso.ro"
 class SmsoProvider:
     name = "smso"
 
-    def __init__(self, *, api_key: str, sender_id: str, base_url: str = "", timeout: float = 10) -> None:
+    def __init__(self, *, api_key: str, sender_id: str, base_url: str = "", timeout: float = 10,
+                 status_callback: str = "") -> None:
         if not api_key or not sender_id:
             raise ValueError("smso needs HOSTICO_SMS_API_KEY and HOSTICO_SMS_SENDER_ID (the registered sender's id)")
         self.sender_id = sender_id
+        self.status_callback = status_callback  # `webhook_status`: where SMSO reports delivery
         self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/api/v1/send"
         self.client = httpx.Client(headers={"X-Authorization": api_key, "Accept": "application/json"},
                                    timeout=timeout)
 
     def send(self, *, to: str, sender: str, text: str) -> str:
         """Send through SMSO; return its response token. `sender` is shown, the registered id is sent."""
-        response = post(self.client, self.name, self.url, data={"to": to, "sender": self.sender_id, "body": text})
+        data = {"to": to, "sender": self.sender_id, "body": text}
+        if self.status_callback:
+            data["webhook_status"] = self.status_callback
+        response = post(self.client, self.name, self.url, data=data)
         try:
             body = response.json()
         except ValueError:

@@ -27,16 +27,21 @@ TEMPORARY_CODES = {20429: "too many requests", 20003: "authentication failed (ch
 class TwilioProvider:
     name = "twilio"
 
-    def __init__(self, *, account_sid: str, auth_token: str, base_url: str = "", timeout: float = 10) -> None:
+    def __init__(self, *, account_sid: str, auth_token: str, base_url: str = "", timeout: float = 10,
+                 status_callback: str = "") -> None:
         if not account_sid or not auth_token:
             raise ValueError("twilio needs HOSTICO_SMS_ACCOUNT_SID and HOSTICO_SMS_API_KEY (the auth token)")
         self.account_sid = account_sid
+        self.status_callback = status_callback  # where Twilio reports delivery (hostico/notify/sms/callbacks.py)
         self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.client = httpx.Client(auth=(account_sid, auth_token), timeout=timeout)
 
     def send(self, *, to: str, sender: str, text: str) -> str:
         """Create a Message resource; return its sid."""
-        response = post(self.client, self.name, self.url, data={"To": to, "From": sender, "Body": text})
+        data = {"To": to, "From": sender, "Body": text}
+        if self.status_callback:
+            data["StatusCallback"] = self.status_callback
+        response = post(self.client, self.name, self.url, data=data)
         body = _json(response)
         if response.status_code in (200, 201) and body.get("sid"):
             return str(body["sid"])
