@@ -4,6 +4,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from hostico.billing.credit import Balance, balances
 from hostico.billing.owed import owed
 from hostico.client.blueprint import bp
 from hostico.models import Service
@@ -19,3 +20,9 @@ def dashboard():
     ).all())
     return render_template("client/dashboard.html", owed=owed(db.session, current_user.id, app_settings().today()),
                            counts=counts)
+
+
+@bp.app_template_global()
+def my_credit() -> list[Balance]:
+    """The logged-in customer's credit balance per currency (dashboard, My Invoices; docs/client-area.md)."""
+    return balances(db.session, current_user.id)
