@@ -30,3 +30,11 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def access_refused(session: Session, *, actor_kind: str, actor_id: int | None, endpoint: str | None, method: str,
+                   path: str, ip: str | None = None) -> AuditLog:
+    """Record a 403 refusal (`access.refused`): who asked for what (the path already redacted by the caller)."""
+    return record(session, "access.refused", actor_kind=actor_kind, actor_id=actor_id, ip=ip,
+                  customer_id=actor_id if actor_kind == "customer" else None,
+                  data={"endpoint": (endpoint or "")[:80], "method": method[:10], "path": path[:200]})

@@ -87,7 +87,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "METRICS_TOKEN": ("", _str),
     # Accounts (docs/accounts.md; docs/security.md items 4-5): server-side sessions and the password re-check (step-up).
     "FRESH_MINUTES": (10, _int),  # a password login or step-up lets sensitive changes through this long
-    "SESSION_IDLE_DAYS": (14, _int),  # a session unused this long is over
+    "SESSION_IDLE_DAYS": (14, _int),  # a customer's session unused this long is over
+    "SESSION_MAX_HOURS": (720, _int),  # a customer's session ends this long after its login, used or not
+    "STAFF_SESSION_MAX_HOURS": (12, _int),  # a staff session ends this long after its login (ASVS 3.3.2)
+    "STAFF_IDLE_MINUTES": (60, _int),  # a staff session unused this long is over
     "STEP_UP_ATTEMPTS": (5, _int),  # wrong passwords at a step-up per account and window, then refused
     "STEP_UP_WINDOW_MINUTES": (15, _int),
     "PROXY_FIX": (0, _int),  # number of trusted reverse proxies in front (nginx: 1)

@@ -1,8 +1,9 @@
 """Server-side sessions (Flask-free): one record per login, checked on every request, revocable.
 
 The cookie carries a random id; the record stores its SHA-256. A session is over when its record is
-revoked (logout, credential change, staff action, revoked mail link), unknown, or unused for the
-configured idle time. Functions flush, never commit: the caller commits once.
+revoked (logout, credential change, staff action, revoked mail link), unknown, unused for the
+configured idle time, or older than the absolute lifetime of its kind (SessionLimits: customers 30 days,
+staff 12 hours however busy; docs/accounts.md). Functions flush, never commit: the caller commits once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, String, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from hostico.accounts.settings import SessionLimits
 from hostico.audit import record as audit
 from hostico.models import Customer, StaffUser, UserSession, utcnow
 
@@ -64,24 +66,26 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
     return record, raw
 
 
-def _live(seen_after):
-    """What makes a record live: not revoked, used after seen_after (a time, or a bind parameter for one)."""
-    return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > seen_after)
+def _live(seen_after, created_after):
+    """What makes a record live: not revoked, used after seen_after and opened after created_after (times, or
+    bind parameters for them)."""
+    return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > seen_after,
+            UserSession.created_at > created_after)
 
 
-def _active(now: dt.datetime, idle: dt.timedelta):
-    return _live(now - idle)
+def _active(now: dt.datetime, limits: SessionLimits):
+    return _live(now - limits.idle, now - limits.max_age)
 
 
-def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
+def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, limits: SessionLimits,
                 now: dt.datetime | None = None) -> UserSession | None:
-    """Return the live record of a cookie's session id for this user, or None (unknown, revoked, idle)."""
+    """Return the live record of a cookie's session id for this user, or None (unknown, revoked, idle, too old)."""
     if not raw or not isinstance(raw, str) or len(raw) > 200:
         return None
     now = now or utcnow()
     return s.scalar(select(UserSession).where(UserSession.token_hash == hash_session_id(raw),
                                               UserSession.kind == kind, _owner_column(kind) == user_id,
-                                              *_active(now, idle)))
+                                              *_active(now, limits)))
 
 
 @lru_cache(maxsize=2)
@@ -92,16 +96,19 @@ def _load_statement(kind: str) -> Select:
             .where(model.id == bindparam("user_id", type_=Integer),
                    UserSession.token_hash == bindparam("token_hash", type_=String),
                    UserSession.kind == kind,
-                   *_live(bindparam("seen_after", type_=UserSession.last_seen_at.type))))
+                   *_live(bindparam("seen_after", type_=UserSession.last_seen_at.type),
+                          bindparam("created_after", type_=UserSession.created_at.type))))
 
 
-def load(s: Session, raw: str | None, *, kind: str, user_id: int, idle: dt.timedelta,
+def load(s: Session, raw: str | None, *, kind: str, user_id: int, limits: SessionLimits,
          now: dt.datetime | None = None) -> tuple[User, UserSession] | None:
     """Return the user and the live record of a cookie's session id in one query, or None."""
     if not raw or not isinstance(raw, str) or len(raw) > 200:
         return None
+    now = now or utcnow()
     row = s.execute(_load_statement(kind), {"user_id": user_id, "token_hash": hash_session_id(raw),
-                                            "seen_after": (now or utcnow()) - idle}).first()
+                                            "seen_after": now - limits.idle,
+                                            "created_after": now - limits.max_age}).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -171,10 +178,10 @@ def revoke_opened_by_links(s: Session, link_ids: Iterable[int], *, reason: str,
     return _revoke(s, UserSession.mail_link_id.in_(ids), reason=reason, now=now)
 
 
-def staff_logged_out(s: Session, staff: StaffUser, *, ip: str | None = None) -> None:
-    """Audit a staff user's logout (the web layer then revokes the session's record)."""
-    audit(s, "staff.logout", actor_kind="staff", actor_id=staff.id, object_type="StaffUser", object_id=staff.id,
-          ip=ip)
+def logged_out(s: Session, user: User, record: UserSession, *, ip: str | None = None) -> None:
+    """Audit a logout (`customer.logout` / `staff.logout`; the web layer then revokes the session's record)."""
+    audit(s, f"{user.kind}.logout", actor_kind=user.kind, actor_id=user.id, obj=user, ip=ip,
+          customer_id=user.id if user.kind == "customer" else None, data={"session": record.id})
     s.flush()
 
 
@@ -196,14 +203,15 @@ def end_customer_sessions(s: Session, customer: Customer, *, actor_kind: str, ac
     return count
 
 
-def list_active(s: Session, user: User, *, idle: dt.timedelta, now: dt.datetime | None = None) -> Sequence[UserSession]:
+def list_active(s: Session, user: User, *, limits: SessionLimits,
+                now: dt.datetime | None = None) -> Sequence[UserSession]:
     """Return user's live sessions, most recently used first."""
     now = now or utcnow()
     return s.scalars(select(UserSession).where(UserSession.kind == user.kind, _owner_column(user.kind) == user.id,
-                                               *_active(now, idle))
+                                               *_active(now, limits))
                      .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
 
 
-def count_active(s: Session, user: User, *, idle: dt.timedelta, now: dt.datetime | None = None) -> int:
+def count_active(s: Session, user: User, *, limits: SessionLimits, now: dt.datetime | None = None) -> int:
     """Count user's live sessions."""
-    return len(list_active(s, user, idle=idle, now=now))
+    return len(list_active(s, user, limits=limits, now=now))

@@ -189,8 +189,15 @@ def begin_staff_enrolment(session: Session, staff: StaffUser, *, ip: str | None 
 
 
 def finish_staff_enrolment(session: Session, staff: StaffUser, code: str | None, *, ip: str | None = None) -> None:
-    """Turn a staff user's second factor on with a code from the new secret (audited); raise InvalidCode otherwise."""
-    confirm_enrolment(session, staff, code)
+    """Turn a staff user's second factor on with a code from the new secret (audited, a wrong code too); raise
+    InvalidCode otherwise."""
+    try:
+        confirm_enrolment(session, staff, code)
+    except TooManyAttempts:
+        raise
+    except SecondFactorError:
+        _audit_wrong_code(session, staff, ip=ip, step="enrolment")
+        raise
     audit(session, "staff.totp_enrolled", actor_kind="staff", actor_id=staff.id, obj=staff, ip=ip)
     session.flush()
 
@@ -263,21 +270,27 @@ def check(session: Session, account: Account, code: str | None, *, now: dt.datet
     return _guarded(session, account, now, attempt)
 
 
-def check_login_step(session: Session, customer: Customer, code: str | None, *, ip: str | None = None) -> str:
-    """The customer login's second step: check() the code, audit a wrong one (the caller commits that entry with
-    the account's count of wrong codes) and a right one; return which kind of code passed.
+def _audit_wrong_code(session: Session, account: Account, *, ip: str | None, step: str = "login") -> None:
+    audit(session, f"{account.kind}.2fa_failed", actor_kind="anonymous", obj=account, ip=ip,
+          customer_id=account.id if isinstance(account, Customer) else None, data={"step": step})
+    session.flush()
+
+
+def check_login_step(session: Session, account: Account, code: str | None, *, ip: str | None = None) -> str:
+    """The login's second step (customers and staff): check() the code, audit a wrong one (`<kind>.2fa_failed`;
+    the caller commits that entry with the account's count of wrong codes) and a right one; return which kind
+    of code passed.
 
     Raises TooManyAttempts while throttled (not audited), InvalidCode for a wrong or reused code.
     """
     try:
-        method = check(session, customer, code)
+        method = check(session, account, code)
     except TooManyAttempts:
         raise
     except SecondFactorError:
-        audit(session, "customer.2fa_failed", actor_kind="anonymous", customer_id=customer.id, ip=ip)
-        session.flush()
+        _audit_wrong_code(session, account, ip=ip)
         raise
-    audit(session, "customer.2fa_passed", actor_kind="customer", actor_id=customer.id, customer_id=customer.id,
-          ip=ip, data={"method": method})
+    audit(session, f"{account.kind}.2fa_passed", actor_kind=account.kind, actor_id=account.id, obj=account,
+          customer_id=account.id if isinstance(account, Customer) else None, ip=ip, data={"method": method})
     session.flush()
     return method

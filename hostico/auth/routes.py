@@ -5,27 +5,24 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from hostico.accounts.passwords import verify_password
+from hostico.accounts.login_attempts import LoginDelayed, password_login
 from hostico.auth import twofactor
 from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.extensions import limiter
+from hostico.web.i18n import error_message
 from hostico.web.login_session import end_session, start_session
 from hostico.web.redirects import safe_next
 from hostico.web.security import public
 
 
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 def finish_login(customer: Customer, next_url: str | None):
     """Complete a password login: a second factor if enabled, else a new session."""
     if customer.totp_enabled:
+        db.session.commit()  # the client's count of wrong passwords for this address starts again
         return twofactor.begin_second_step(customer, next_url)
     start_session(customer)
     db.session.commit()
@@ -35,7 +32,6 @@ def finish_login(customer: Customer, next_url: str | None):
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_email_key)
 def login():
     """Show the login form and log the customer in."""
     next_url = request.values.get("next")
@@ -44,10 +40,16 @@ def login():
     form = LoginForm()
     reason = request.args.get("reason")
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        customer = db.session.scalar(select(Customer).where(func.lower(Customer.email) == email))
-        if verify_password(customer.password_hash if customer else None, form.password.data) and customer:
+        # Wrong passwords delay this client for this address only (docs/accounts.md): never the owner's.
+        try:
+            customer = password_login(db.session, Customer, form.email.data, form.password.data,
+                                      client=request.remote_addr)
+        except LoginDelayed as err:
+            form.password.errors.append(error_message(err))
+            return render_template("auth/login.html", form=form, next=safe_next(next_url, ""), reason=reason), 429
+        if customer is not None:
             return finish_login(customer, next_url)
+        db.session.commit()  # the count and the audit entry of the wrong password
         # One message for a wrong password and an unknown email: no account enumeration.
         form.password.errors.append(_("Wrong email or password."))
     elif request.method == "POST" and not form.errors:

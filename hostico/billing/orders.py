@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -53,9 +54,19 @@ class OrderRefused(BillingError):
 
 
 def normalise_domain(raw: str) -> str:
-    """Return the domain lower-cased and IDNA-encoded, or raise OrderRefused."""
-    domain = (raw or "").strip().lower().rstrip(".")
-    if domain.startswith(("http://", "https://")) or "/" in domain:
+    """Return the domain lower-cased and IDNA-encoded, or raise OrderRefused.
+
+    A pasted address gives its domain: 'https://www.Magazinul-Nou.ro/' -> 'magazinul-nou.ro' (docs/billing.md)."""
+    text = (raw or "").strip()
+    if "://" in text:
+        try:
+            text = urlsplit(text).hostname or ""
+        except ValueError:
+            raise OrderRefused(N_("This is not a valid domain name."), "domain") from None
+    elif "/" in text:
+        text = text.split("/", 1)[0]
+    domain = text.lower().rstrip(".")
+    if not domain or "/" in domain:
         raise OrderRefused(N_("Enter only the domain name, e.g. example.ro."), "domain")
     if domain.startswith("www."):
         domain = domain[4:]
@@ -160,6 +171,55 @@ def expiry_cutoff(settings: BillingSettings, today: dt.date) -> dt.datetime:
     return start.astimezone(dt.UTC)
 
 
+def _order_documents(session: Session, order: Order) -> tuple[list[Service], list[Invoice]]:
+    """The order's services and its unpaid proformas (locked on PostgreSQL) that bill nothing else."""
+    services = list(session.scalars(select(Service).where(Service.order_id == order.id).order_by(Service.id)
+                                    .execution_options(populate_existing=True)))
+    service_ids = {s.id for s in services}
+    stmt = (select(Invoice).where(
+        Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
+        unpaid_proforma()).order_by(Invoice.id)
+        .execution_options(populate_existing=True))
+    proformas = [p for p in session.scalars(for_update(session, stmt, of=Invoice))
+                 if all(line.service_id in service_ids for line in p.lines)]
+    return services, proformas
+
+
+def _cancel_order(session: Session, order: Order, services: list[Service], proformas: list[Invoice], *, code: str,
+                  params: dict, now: dt.datetime) -> list[str]:
+    """Cancel the order, its unpaid proformas (an event `code` in their history), its pending services and the
+    notices still waiting for those proformas; return the domains freed."""
+    for proforma in proformas:
+        proforma.status, proforma.cancelled_at = InvoiceStatus.CANCELLED, now
+        add_event(session, proforma, "cancelled", code=code, params=params)
+    if proformas:
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.invoice_id.in_([p.id for p in proformas]),
+                               OutboxMessage.status == OutboxStatus.PENDING)
+                        .values(status=OutboxStatus.CANCELLED, last_error=code.replace("_", " ")))
+    domains = []
+    for service in services:
+        if service.status == ServiceStatus.PENDING:
+            service.status = ServiceStatus.CANCELLED
+            domains.append(service.domain)
+    order.status = OrderStatus.CANCELLED
+    session.flush()
+    return domains
+
+
+def cancel_open_orders(session: Session, customer_id: int, *, now: dt.datetime | None = None) -> int:
+    """Cancel every unpaid order of a customer who closes the account (docs/accounts.md): its unpaid proformas
+    (history: "account closed"), pending services and waiting notices; no email. Return how many."""
+    now = now or utcnow()
+    orders = list(session.scalars(select(Order).where(Order.customer_id == customer_id,
+                                                      Order.status == OrderStatus.PENDING)
+                                  .order_by(Order.id)))
+    for order in orders:
+        services, proformas = _order_documents(session, order)
+        _cancel_order(session, order, services, proformas, code="account_closed", params={}, now=now)
+    return len(orders)
+
+
 def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
                  now: dt.datetime | None = None) -> bool:
     """Cancel an unpaid order: its unpaid proformas (history), pending services (the domain is free again),
@@ -170,36 +230,15 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     order = session.get(Order, order_id, populate_existing=True)
     if order is None or order.status != OrderStatus.PENDING:
         return False
-    services = list(session.scalars(select(Service).where(Service.order_id == order.id).order_by(Service.id)
-                                    .execution_options(populate_existing=True)))
-    service_ids = {s.id for s in services}
-    stmt = (select(Invoice).where(
-        Invoice.id.in_(select(InvoiceLine.invoice_id).where(InvoiceLine.service_id.in_(service_ids))),
-        unpaid_proforma()).order_by(Invoice.id)
-        .execution_options(populate_existing=True))
-    proformas = [p for p in session.scalars(for_update(session, stmt, of=Invoice))
-                 if all(line.service_id in service_ids for line in p.lines)]
+    services, proformas = _order_documents(session, order)
     if proformas and session.scalar(
             select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
             .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
                    Checkout.created_at > now - CHECKOUT_GRACE)):
         return False
     days = settings.order_expiry_days
-    for proforma in proformas:
-        proforma.status, proforma.cancelled_at = InvoiceStatus.CANCELLED, now
-        add_event(session, proforma, "cancelled", code="order_expired", params={"days": days})
-    if proformas:
-        session.execute(update(OutboxMessage)
-                        .where(OutboxMessage.invoice_id.in_([p.id for p in proformas]),
-                               OutboxMessage.status == OutboxStatus.PENDING)
-                        .values(status=OutboxStatus.CANCELLED, last_error="order expired"))
-    domains = []
-    for service in services:
-        if service.status == ServiceStatus.PENDING:
-            service.status = ServiceStatus.CANCELLED
-            domains.append(service.domain)
-    order.status = OrderStatus.CANCELLED
-    session.flush()
+    domains = _cancel_order(session, order, services, proformas, code="order_expired", params={"days": days},
+                            now=now)
     customer = session.get(Customer, order.customer_id)
     notify(session, "order_expired", customer, invoice=proformas[0] if proformas else None, key=str(order.id),
            context={"domains": domains, "days": days, "proformas": [p.code for p in proformas]},

@@ -81,6 +81,7 @@ def record_payment(
     buyer: BuyerSnapshot | None = None,
     currency: str | None = None,
     received_on: dt.date | None = None,
+    receipt: bool = True,
 ) -> Payment:
     """Record a payment of a proforma, issuing its tax invoice in the same transaction.
 
@@ -91,6 +92,7 @@ def record_payment(
     `buyer` (a bank transfer from another payer, docs/fiscal.md, "Whoever pays is the buyer"): the proforma is
     first billed to the payer like an edit (VAT treatment, rate of `received_on` and currency follow the
     payer), and `amount` must be that total, in the payer's currency; the tax invoice is issued on it.
+    `receipt=False`: no receipt email here, the caller sends one for several payments (`send_receipt`).
     """
     if method not in PAYMENT_METHODS:
         raise PaymentRefused(N_("Unknown payment method %(method)s."), code="unknown_method", method=method)
@@ -172,7 +174,7 @@ def record_payment(
         add_event(session, proforma, "partly_paid", actor_kind=actor_kind, actor_id=staff_id, code="paid_part_with",
                   params={"method": method, "tax": tax.code, "amount": str(amount),
                           "due": str(proforma.amount_due), "currency": proforma.currency})
-        _receipt_and_audit(session, proforma, payment, tax, settings, partial=True)
+        _receipt_and_audit(session, proforma, payment, tax, settings, partial=True, receipt=receipt)
         session.flush()
         return payment
     proforma.status = InvoiceStatus.PAID
@@ -191,7 +193,7 @@ def record_payment(
         if order_ids:
             session.execute(update(Order).where(Order.id.in_(order_ids), open_order())
                             .values(status=OrderStatus.PAID))
-    _receipt_and_audit(session, proforma, payment, tax, settings, partial=False)
+    _receipt_and_audit(session, proforma, payment, tax, settings, partial=False, receipt=receipt)
     session.flush()
     return payment
 
@@ -207,15 +209,33 @@ def _advance_invoices(session: Session, proforma: Invoice) -> list[Invoice]:
 
 
 def _receipt_and_audit(session: Session, proforma: Invoice, payment: Payment, tax: Invoice,
-                       settings: BillingSettings, *, partial: bool) -> None:
-    customer = session.get(Customer, proforma.customer_id)
-    notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
-           timezone=settings.timezone,
-           context={"proforma_code": proforma.code, "amount": str(payment.amount),
-                    "remaining": str(proforma.amount_due) if partial else None})
+                       settings: BillingSettings, *, partial: bool, receipt: bool = True) -> None:
+    if receipt:
+        customer = session.get(Customer, proforma.customer_id)
+        notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
+               timezone=settings.timezone,
+               context={"proforma_code": proforma.code, "amount": str(payment.amount),
+                        "remaining": str(proforma.amount_due) if partial else None})
     data = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
             "method": payment.method}
     if partial:
         data.update(partial=True, remaining=str(proforma.amount_due))
     record(session, "payment.recorded", actor_kind="staff" if payment.recorded_by_staff_id else "system",
            actor_id=payment.recorded_by_staff_id, obj=payment, customer_id=proforma.customer_id, data=data)
+
+
+def send_receipt(session: Session, paid: list[tuple[Invoice, Payment, Invoice]], settings: BillingSettings, *,
+                 key: str) -> None:
+    """Send one receipt for payments made together (a checkout of several proformas, docs/payments.md): it lists
+    every proforma with its tax invoice and amount; the first tax invoice is its mail-login link."""
+    if not paid:
+        return
+    first_proforma, first_payment, first_tax = paid[0]
+    customer = session.get(Customer, first_proforma.customer_id)
+    rows = [{"proforma": p.code, "tax": t.code, "amount": str(pay.amount), "currency": pay.currency,
+             "remaining": str(p.amount_due) if p.amount_due else None} for p, pay, t in paid]
+    notify(session, "payment_receipt", customer, invoice=first_tax, key=key, sms_hours=settings.sms_hours,
+           timezone=settings.timezone,
+           context={"proforma_code": first_proforma.code, "amount": str(first_payment.amount),
+                    "remaining": rows[0]["remaining"], "paid": rows,
+                    "paid_total": str(sum((pay.amount for _, pay, _ in paid), Decimal("0")))})

@@ -12,6 +12,7 @@ from hostico.client import (  # noqa: F401  (register the views on bp)
     invoices,
     language,
     login_sessions,
+    my_data,
     my_details,
     orders,
     profiles,

@@ -39,7 +39,8 @@ def describe_device(user_agent: str | None) -> str:
 def context(status_message: str | None = None) -> dict:
     """Data the sessions section of My Details needs."""
     current_id = getattr(current_record(), "id", None)
-    rows = login_sessions.list_active(db.session, current_user, idle=app_settings().accounts.session_idle)
+    rows = login_sessions.list_active(db.session, current_user,
+                                      limits=app_settings().accounts.session_limits("customer"))
     return {"login_sessions": [
         {"id": r.id, "device": describe_device(r.user_agent), "ip": r.ip, "last_seen": r.last_seen_at,
          "created": r.created_at, "via_link": r.via == "maillink", "current": r.id == current_id}

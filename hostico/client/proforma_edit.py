@@ -21,6 +21,7 @@ from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names, error_message
+from hostico.web.ids import parse_id
 
 
 def _settings() -> BillingSettings:
@@ -96,9 +97,10 @@ def save_proforma(code: str):
     profile, buyer, notice = None, None, None
     raw_profile = form.get("profile_id", "").strip()
     if raw_profile:
-        if not (raw_profile.isascii() and raw_profile.isdigit()):
+        profile_id = parse_id(raw_profile)
+        if profile_id is None:
             return _render_form(inv, values, {"profile_id": _("Choose one of your billing profiles.")}, 422)
-        profile = own_profile(int(raw_profile))
+        profile = own_profile(profile_id)
     else:
         result = validate_buyer(form)
         if not result.ok:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from hostico.db import for_update as lock_rows
 from hostico.models import BillingProfile, Invoice, Service
 from hostico.web.database import db
+from hostico.web.ids import MAX_ID
 
 
 def own_invoice(code: str, *, for_update: bool = False) -> Invoice:
@@ -29,9 +30,6 @@ def own_service(service_id: int) -> Service:
     if service is None:
         abort(404)
     return service
-
-
-MAX_ID = 2**63 - 1  # the largest id a BIGINT (and SQLite's INTEGER) holds; anything larger names no row
 
 
 def own_profile(profile_id: int) -> BillingProfile:

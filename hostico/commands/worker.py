@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from hostico.accounts.closure import ClosurePurger
 from hostico.billing.rate_job import RateRefresher
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vies_job import ViesRechecker
@@ -33,8 +34,8 @@ def _session_factory(engine):
 
 def periodic_jobs(factory, settings: BillingSettings) -> list:
     """What the worker does beside the outbox, each when due: keep BNR's rates fresh, ask VIES again
-    about pending VAT numbers."""
-    return [RateRefresher(factory, settings).due, ViesRechecker(factory, settings).due]
+    about pending VAT numbers, erase account closures' data once they can no longer be undone."""
+    return [RateRefresher(factory, settings).due, ViesRechecker(factory, settings).due, ClosurePurger(factory).due]
 
 
 @click.command("worker")

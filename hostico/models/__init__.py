@@ -1,5 +1,7 @@
 """The billing data model (docs/billing.md): one module per aggregate, all imported here for Alembic."""
 
+from hostico.models.account_closure import AccountClosure
+from hostico.models.account_token import ACCOUNT_TOKEN_PURPOSES, AccountToken
 from hostico.models.audit import AuditLog
 from hostico.models.bank_statement import BankStatementImport, BankStatementLine
 from hostico.models.base import Base, Money, Percent, Quantity, Rate, UTCDateTime, utcnow
@@ -11,6 +13,7 @@ from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaCorrection, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
 from hostico.models.invoice import Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine, InvoicePdf, PendingBillingEdit
+from hostico.models.login_throttle import LoginThrottle
 from hostico.models.maillogin import MailLoginToken
 from hostico.models.outbox import OutboxMessage
 from hostico.models.payment import Payment
@@ -19,11 +22,13 @@ from hostico.models.staff import StaffUser
 from hostico.models.user_session import UserSession
 
 __all__ = [
-    "AnafToken", "AuditLog", "BankStatementImport", "BankStatementLine", "Base", "BillingProfile", "BillingRun",
+    "ACCOUNT_TOKEN_PURPOSES", "AccountClosure", "AccountToken", "AnafToken", "AuditLog", "BankStatementImport",
+    "BankStatementLine", "Base", "BillingProfile", "BillingRun",
     "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
-    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "MailLoginToken", "Money", "Order", "OutboxMessage",
+    "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "LoginThrottle",
+    "MailLoginToken", "Money", "Order", "OutboxMessage",
     "Payment", "PendingBillingEdit", "Percent", "Price", "Product", "Quantity", "Rate", "RecoveryCode", "Refund",
     "Service",
     "StaffUser", "UTCDateTime", "UserSession", "utcnow",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hostico.audit import record
 from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.invoicing import follows_rate_table
-from hostico.billing.payments import record_payment
+from hostico.billing.payments import record_payment, send_receipt
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
@@ -182,6 +182,7 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
     """Record one payment (and tax invoice) per proforma of a paid checkout."""
     reference = f"{checkout.gateway} {note.transaction_id or note.provider_id or note.event_id}"[:120]
     not_applied = []
+    paid: list[tuple[Invoice, Payment, Invoice]] = []
     for item in checkout.items:
         proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
         if (proforma.status != InvoiceStatus.UNPAID or proforma.amount_due != item.amount
@@ -194,8 +195,11 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
         payment: Payment = record_payment(
             session, proforma.id, amount=item.amount, method="card", settings=settings, today=today,
             reference=reference, idempotency_key=f"checkout:{checkout.reference}:{proforma.id}",
-            currency=checkout.currency)
+            currency=checkout.currency, receipt=False)
         payment.checkout_id = checkout.id
+        paid.append((proforma, payment, session.get(Invoice, payment.tax_invoice_id)))
+    # One receipt for the checkout, listing every proforma it paid (docs/payments.md).
+    send_receipt(session, paid, settings, key=f"checkout:{checkout.id}")
     checkout.status = CheckoutStatus.PAID
     checkout.paid_at = utcnow()
     checkout.failure_code = None

@@ -12,6 +12,7 @@ from hostico.staff import (  # noqa: F401  (register the views on bp)
     efactura,
     invoices,
     outbox,
+    recovery,
     refunds,
     reports,
     services,

@@ -10,6 +10,7 @@ from hostico.staff.blueprint import bp
 from hostico.staff.customers import clean_query
 from hostico.staff.permissions import requires
 from hostico.web.database import db
+from hostico.web.ids import parse_id
 from hostico.web.words import actor_names
 
 PER_PAGE = 50
@@ -20,9 +21,8 @@ MAX_PAGE = 1000
 @requires("view")
 def audit():
     """List audit entries, filtered by customer and/or action (a prefix such as 'service.')."""
-    customer_id = request.args.get("customer", type=int)
-    if customer_id is not None and not 0 < customer_id < 2**31:
-        customer_id = 0  # matches no one, and stays inside the INTEGER column's range (PostgreSQL refuses more)
+    raw_customer = request.args.get("customer")
+    customer_id = None if raw_customer is None else parse_id(raw_customer) or 0  # 0 (bad id): matches no one
     action = clean_query(request.args.get("action"), limit=60)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     stmt = select(AuditLog)

@@ -7,10 +7,9 @@ import time
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from hostico.accounts import login_sessions, second_factor
-from hostico.accounts.passwords import verify_password
+from hostico.accounts import second_factor
+from hostico.accounts.login_attempts import LoginDelayed, password_login
 from hostico.models import StaffUser
 from hostico.staff.blueprint import STAFF_MFA_KEY, bp
 from hostico.staff.forms import StaffLoginForm, TotpForm
@@ -26,10 +25,6 @@ from hostico.web.security import no_store, public
 # Between the password and the code the session holds only who passed the password, and when.
 PENDING_KEY = "staff_login_pending"
 PENDING_SECONDS = 300
-
-
-def _email_key() -> str:
-    return "staff-login-email:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _pending_key() -> str:
@@ -72,7 +67,6 @@ def _refused(form: TotpForm, err: second_factor.SecondFactorError, template: str
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_email_key)
 @no_store
 def login():
     """Staff login, first step: email and password."""
@@ -82,10 +76,13 @@ def login():
         return redirect(safe_next(next_url, url_for("staff.index")))
     form = StaffLoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        staff = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
-        ok = verify_password(staff.password_hash if staff else None, form.password.data)
-        if ok and staff is not None and staff.active:
+        # Wrong passwords delay this client for this address only (docs/accounts.md), and are audited.
+        try:
+            staff = password_login(db.session, StaffUser, form.email.data, form.password.data, client=client_ip())
+        except LoginDelayed as err:
+            form.password.errors.append(error_message(err))
+            return render_template("staff/login.html", form=form, next=safe_next(next_url, "")), 429
+        if staff is not None:
             session.clear()
             session[PENDING_KEY] = {"id": staff.id, "epoch": staff.session_epoch, "at": time.time(),
                                     "next": safe_next(next_url, "")}
@@ -94,7 +91,9 @@ def login():
                 second_factor.begin_staff_enrolment(db.session, staff, ip=client_ip())
                 db.session.commit()
                 return redirect(url_for("staff.login_enrol"))
+            db.session.commit()  # the client's count of wrong passwords for this address starts again
             return redirect(url_for("staff.login_code"))
+        db.session.commit()  # the count and the audit entry of the wrong password
         # One message for a wrong password, an unknown email and a disabled account.
         form.password.errors.append(_("Wrong email or password."))
     elif request.method == "POST" and not form.errors:
@@ -118,7 +117,7 @@ def login_code():
     form = TotpForm()
     if form.validate_on_submit():
         try:
-            second_factor.accept_totp(db.session, staff, form.code.data)
+            second_factor.check_login_step(db.session, staff, form.code.data, ip=client_ip())
         except second_factor.SecondFactorError as err:
             return _refused(form, err, "staff/login_code.html")
         return _finish_login(staff)
@@ -153,8 +152,7 @@ def login_enrol():
 @requires("view")
 def logout():
     """Log the staff user out (POST with CSRF)."""
-    login_sessions.staff_logged_out(db.session, current_user._get_current_object(), ip=client_ip())
-    end_session()  # the server record is revoked: a copy of the cookie stops working too
+    end_session()  # audited (staff.logout); the server record is revoked: a copy of the cookie stops working too
     db.session.commit()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("staff.login"))

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from hostico.accounts import login_sessions
+from hostico.accounts import closure, login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.notify.receipts import suspension_timelines
@@ -22,6 +22,7 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
+from hostico.web.i18n import error_message
 from hostico.web.words import actor_names
 
 PER_PAGE = 25
@@ -100,12 +101,14 @@ def customer(customer_id: int):
         "messages": _count(OutboxMessage, OutboxMessage.customer_id == c.id),
         "live_links": _count(MailLoginToken, MailLoginToken.customer_id == c.id,
                              MailLoginToken.revoked_at.is_(None), MailLoginToken.expires_at > utcnow()),
-        "sessions": login_sessions.count_active(s, c, idle=app_settings().accounts.session_idle),
+        "sessions": login_sessions.count_active(s, c, limits=app_settings().accounts.session_limits("customer")),
     }
+    closed = closure.open_closure(s, c) if c.closed_at else None
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
         messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
         empty_form=EmptyForm(), timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
+        closure=closed, closure_reopenable=closure.can_reopen(closed),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
         resend_form=NonceForm(),
     )
@@ -136,4 +139,21 @@ def end_sessions(customer_id: int):
         db.session.commit()
         flash(ngettext("Ended %(num)d session of the customer.", "Ended %(num)d sessions of the customer.", count),
               "success")
+    return redirect(url_for("staff.customer", customer_id=c.id), 303)
+
+
+@bp.route("/customers/<int:customer_id>/reopen", methods=["POST"])
+@requires("accounts.reopen")
+def reopen_account(customer_id: int):
+    """Undo a customer's closure within 30 days: the account and its billing data as they were."""
+    c = customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            closure.reopen_account(db.session, c, staff_id=current_user.id, ip=client_ip())
+        except closure.ClosureError as err:
+            db.session.rollback()
+            flash(error_message(err), "error")
+        else:
+            db.session.commit()
+            flash(_("The account is open again; the customer logs in with the same password."), "success")
     return redirect(url_for("staff.customer", customer_id=c.id), 303)

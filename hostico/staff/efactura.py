@@ -181,7 +181,7 @@ def efactura_oauth_callback():
     settings = _enabled()
     expected = session.pop(OAUTH_STATE_KEY, None)
     state, code = request.args.get("state", ""), request.args.get("code", "")
-    if not expected or not hmac.compare_digest(expected, state) or not code:
+    if not expected or not hmac.compare_digest(expected.encode(), state.encode()) or not code:
         flash(_("The ANAF authorisation could not be verified. Connect again."), "error")
         return redirect(url_for("staff.efactura"), code=303)
     try:

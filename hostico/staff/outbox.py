@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hostico.maillogin.redact import redact_tokens
 from hostico.models import Customer, OutboxMessage
 from hostico.models.outbox import CHANNELS, OUTBOX_STATUSES, OutboxStatus
 from hostico.notify.links import LINK_PLACEHOLDER
@@ -16,6 +17,7 @@ from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import EmptyForm
+from hostico.web.ids import parse_id
 
 PAGE_SIZE = 50
 # The stored HTML of an email is shown in a sandboxed frame: no scripts, no requests, only its styles.
@@ -28,10 +30,7 @@ def outbox():
     """List outbox messages, newest first, filtered by channel and status."""
     channel = request.args.get("channel", "")
     status = request.args.get("status", "")
-    try:
-        before = int(request.args.get("before", "0")) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.args.get("before"))
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
     if channel in CHANNELS:
         stmt = stmt.where(OutboxMessage.channel == channel)
@@ -60,8 +59,9 @@ def outbox_message(message_id: int):
     """Show one message as it was (or will be) delivered; its login link only as the placeholder."""
     msg = _message(message_id)
     customer = db.session.get(Customer, msg.customer_id) if msg.customer_id else None
-    return render_template("staff/outbox_message.html", msg=msg, customer=customer, form=EmptyForm(),
-                           link_placeholder=LINK_PLACEHOLDER)
+    body_text = redact_tokens(msg.body_text) if msg.body_text is not None else None
+    return render_template("staff/outbox_message.html", msg=msg, body_text=body_text, customer=customer,
+                           form=EmptyForm(), link_placeholder=LINK_PLACEHOLDER)
 
 
 @bp.route("/outbox/<int:message_id>/html")
@@ -71,7 +71,7 @@ def outbox_message_html(message_id: int):
     msg = _message(message_id)
     if not msg.body_html:
         abort(404)
-    response = current_app.make_response(msg.body_html)
+    response = current_app.make_response(redact_tokens(msg.body_html))  # a confirmation link as its placeholder
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = EMAIL_FRAME_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

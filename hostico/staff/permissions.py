@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approvals.decide": frozenset({"admin", "billing"}),
     "maillogin.revoke": frozenset({"admin", "billing", "support"}),
     "sessions.end": frozenset({"admin", "billing", "support"}),  # log a customer out everywhere
+    "accounts.reopen": frozenset({"admin", "support"}),  # undo a customer's closure (docs/accounts.md)
     "staff.manage": frozenset({"admin"}),
     "efactura.manage": frozenset({"admin", "billing"}),
     "efactura.connect": frozenset({"admin"}),

@@ -18,6 +18,7 @@ from hostico.staff.permissions import requires
 from hostico.staff.statement_forms import DismissLineForm, MatchLineForm, StatementUploadForm
 from hostico.web.database import db
 from hostico.web.i18n import N_, date, money
+from hostico.web.ids import parse_id
 
 PAGE_SIZE = 50
 LINE_STATUSES = ("unmatched", "dismissed", "matched")
@@ -74,7 +75,7 @@ def refusal_message(err: StatementLineRefused) -> str:
 
 
 def _import_page(form: StatementUploadForm, status: int = 200):
-    done = request.args.get("done", type=int)
+    done = parse_id(request.args.get("done"))
     batch = db.session.get(BankStatementImport, done) if done else None
     lines = []
     if batch is not None:
@@ -124,7 +125,7 @@ def _line_filters() -> dict:
     status = request.args.get("status", "unmatched")
     return {"status": status if status in LINE_STATUSES or status == "all" else "unmatched",
             "q": request.args.get("q", "").replace("\x00", "").strip()[:100],  # PostgreSQL refuses NUL bytes
-            "before": request.args.get("before", type=int)}
+            "before": parse_id(request.args.get("before"))}
 
 
 def _like(text: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, health, i18n, observability, production, words
+from hostico.web import app_settings, health, i18n, ids, observability, production, words
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    ids.init_app(app)  # every <int:…> id is bounded (before any route is added)
     app.config.update(default_config(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(from_environment())
@@ -146,12 +147,13 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from hostico.auth import bp as auth_bp
+    from hostico.auth.account_link import bp as accountlink_bp
     from hostico.auth.mail_link import bp as maillogin_bp
     from hostico.client import bp as client_bp
     from hostico.staff import bp as staff_bp
     from hostico.web.callbacks import bp as hooks_bp
 
-    for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
+    for bp in (auth_bp, accountlink_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
         app.register_blueprint(bp)
     if app_settings.settings(app).payments.name == "sandbox":  # never in production (see _choose_payment_gateway)
         from hostico.web.sandbox_gateway import bp as sandbox_bp
@@ -203,6 +205,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(err):
+        _audit_refusal()
         return render_template("errors/403.html"), 403
 
     @app.errorhandler(413)
@@ -221,6 +224,23 @@ def _register_hooks(app: Flask) -> None:
     def server_error(err):
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+
+def _audit_refusal() -> None:
+    """Keep a 403 in the audit log (docs/security.md item 14), whatever the refused request had pending."""
+    from hostico.audit import access_refused
+    from hostico.maillogin.redact import redact
+
+    user = current_user if current_user.is_authenticated else None
+    try:
+        db.session.rollback()
+        access_refused(db.session, actor_kind=getattr(user, "kind", "anonymous"), actor_id=getattr(user, "id", None),
+                       endpoint=request.endpoint, method=request.method, path=redact(request.path),
+                       ip=request.remote_addr)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the refusal is answered even when the log cannot be written
+        db.session.rollback()
+        current_app.logger.exception("could not audit a refused request")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -171,6 +171,7 @@ EVENT_NOTES = {
                          "left to pay"),
     "service_terminated": N_("service %(domain)s terminated"),
     "order_expired": N_("order unpaid for %(days)s days: expired"),
+    "account_closed": N_("the customer closed the account"),
     "renewal": N_("renewal"),
     "awaiting_approval": N_("waiting for staff approval of a new billing profile"),
     "approved_change": N_("approved billing change #%(request)s requested by the customer"),

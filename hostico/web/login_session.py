@@ -63,11 +63,14 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
 
 
 def end_session(reason: str = "logout") -> None:
-    """Log out: revoke the server record (every copy of the cookie dies) and forget the cookie session.
+    """Log out: revoke the server record (every copy of the cookie dies) and forget the cookie session; a
+    logout is audited (`customer.logout` / `staff.logout`).
 
     The caller commits."""
     rec = current_record()
     if rec is not None:
+        if reason == "logout" and current_user.is_authenticated:
+            login_sessions.logged_out(db.session, current_user._get_current_object(), rec, ip=client_ip())
         login_sessions.revoke(db.session, rec, reason=reason)
         setattr(g, RECORD_KEY, None)
     logout_user()
@@ -79,12 +82,14 @@ def load_user(user_id: str):
     found = None
     try:
         kind, pk = user_id.split(":")[:2]
-        found = login_sessions.load(db.session, session.get(SID_KEY), kind={"c": "customer", "s": "staff"}[kind],
-                                   user_id=int(pk), idle=app_settings().accounts.session_idle)
+        kind = {"c": "customer", "s": "staff"}[kind]
+        found = login_sessions.load(db.session, session.get(SID_KEY), kind=kind, user_id=int(pk),
+                                    limits=app_settings().accounts.session_limits(kind))
     except (ValueError, KeyError, AttributeError):
         pass
     if found is None:
-        # Logged out elsewhere, revoked, idle too long, or a cookie from before server-side sessions.
+        # Logged out elsewhere, revoked, idle too long, past its lifetime, or a cookie from before server-side
+        # sessions.
         session.clear()
         g.session_ended = True
         return None

@@ -163,11 +163,17 @@ def actor_names(rows: Iterable[Any]) -> Callable[[Any], str]:
     return who
 
 
+def key_groups(key: str | None, size: int = 4) -> str:
+    """A key to type by hand in groups of four: 'JBSWY3DPEHPK3PXP' -> 'JBSW Y3DP EHPK 3PXP' (apps ignore spaces)."""
+    key = key or ""
+    return " ".join(key[i:i + size] for i in range(0, len(key), size))
+
+
 def init_app(app: Flask) -> None:
     """Install the filters and globals the templates use."""
     app.jinja_env.filters.update(
         vat_category=vat_category_label, percent=percent, efactura_route=lambda c: word("efactura_route", c),
         channel_label=lambda c: word("channel", c), message_event=lambda c: word("message_event", c),
         payment_method_label=lambda c: labels("payment_method").get(c or "", c or ""), place=place,
-        address_line=address_line)
+        address_line=address_line, key_groups=key_groups)
     app.jinja_env.globals.update(changes=changes, audit_details=audit_details)

@@ -71,14 +71,15 @@ def test_revoking_every_session_of_the_customer_logs_this_browser_out(client, ma
     assert resp.status_code == 302 and "reason=ended" in resp.headers["Location"]
 
 
-def test_login_is_rate_limited_per_account(client, make):
+def test_wrong_passwords_on_one_account_from_one_client_are_delayed(client, make):
+    """Per account and client together, a growing delay (tests/security/test_login_delay.py)."""
     c = make.make_customer()
     token = client.csrf_token()
     codes = [client.post("/login", data={"email": c.email, "password": "bad-pass", "csrf_token": token}).status_code
-             for _ in range(11)]
-    assert codes[:10] == [401] * 10
-    assert codes[10] == 429
-    # Even the right password is refused while limited.
+             for _ in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    # Even the right password waits while this client is delayed.
     assert client.post("/login", data={"email": c.email, "password": PASSWORD, "csrf_token": token}).status_code == 429
 
 
