@@ -40,6 +40,9 @@ EVENT_CHANNELS: dict[str, tuple[Channel, ...]] = {
     # to the address as it is when sent, a staff user's to the stored one.
     "password_reset": (Channel.EMAIL,),
     "password_changed": (Channel.EMAIL,),
+    "signup_confirm": (Channel.EMAIL,),
+    "signup_taken": (Channel.EMAIL,),
+    "invitation": (Channel.EMAIL,),
 }
 FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
