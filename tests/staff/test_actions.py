@@ -43,9 +43,16 @@ def _audit_count(session) -> int:
     return session.scalar(select(func.count()).select_from(AuditLog))
 
 
-def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, make_staff, login_staff, world,
+def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, make, make_staff, login_staff, world,
                                                                   session):
+    from hostico.accounts.closure import close_account
+    from hostico.accounts.settings import AccountSettings
+    from tests.factories import PASSWORD
+
     w = world
+    w["closed"] = make.make_customer(name="Cont Închis")
+    close_account(session, w["closed"], PASSWORD, settings=AccountSettings())  # staff may undo it (reopen)
+    session.commit()
     cases = {
         "staff.suspend": (f"/staff/services/{w['service'].id}/suspend", {"reason": "abuse", "note": "phishing",
                                                                      "confirm": "yes"}),
@@ -61,6 +68,7 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
         "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
         "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
         "staff.end_sessions": (f"/staff/customers/{w['customer'].id}/end-sessions", {}),
+        "staff.reopen_account": (f"/staff/customers/{w['closed'].id}/reopen", {}),
         "staff.logout": ("/staff/logout", {}),
     }
     post_endpoints = {r.endpoint for r in staff_rules(app) if "POST" in r.methods
