@@ -6,6 +6,7 @@ Choose the engine with `pytest --db=postgres` (or HOSTICO_TEST_DB=postgres); `ma
 from __future__ import annotations
 
 import datetime as dt
+import email
 import errno
 import ipaddress
 import os
@@ -13,6 +14,7 @@ import re
 import socket
 import sqlite3
 import uuid
+from email import policy
 from typing import Any, TypeVar
 
 import pytest
@@ -451,3 +453,40 @@ def deliver(app):
     def run(**kwargs) -> int:
         return deliver_due(db.get(app).new_session, app_settings(app).notify, **kwargs)
     return run
+
+
+# --- account emails (docs/accounts.md) as delivered ---------------------------------------------------------------
+
+ACCOUNT_LINK_RE = re.compile(r"https?://[^/\s\"]+(/a/[A-Za-z0-9_\-]+)")
+
+
+class Inbox:
+    """The emails the fake SMTP server received, read as a person would."""
+
+    def __init__(self, server, deliver) -> None:
+        self.server, self.deliver = server, deliver
+
+    def messages(self, to: str | None = None) -> list:
+        self.deliver()
+        found = [email.message_from_bytes(m.content, policy=policy.default) for m in self.server.messages]
+        return [m for m in found if to is None or m["To"] == to]
+
+    def last(self, to: str):
+        messages = self.messages(to)
+        assert messages, f"no email to {to}"
+        return messages[-1]
+
+    def link(self, to: str) -> str:
+        """The path of the `/a/` link in the last email to an address (the same in its text and HTML parts)."""
+        msg = self.last(to)
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        paths = ACCOUNT_LINK_RE.findall(text)
+        assert paths, text
+        assert paths[0] in html
+        return paths[0]
+
+
+@pytest.fixture
+def inbox(smtp_server, deliver) -> Inbox:
+    return Inbox(smtp_server, deliver)

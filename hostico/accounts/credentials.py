@@ -47,6 +47,12 @@ class SecondFactorState(CredentialError):
     template = N_("Two-factor authentication is already in that state.")
 
 
+def check_new_password(new: str | None) -> None:
+    """Raise PasswordTooShort unless new is acceptable (the one rule: change, reset, sign-up, invitation)."""
+    if not (MIN_PASSWORD <= len(new or "") <= MAX_PASSWORD):
+        raise PasswordTooShort(min=MIN_PASSWORD)
+
+
 def end_other_sessions(session: Session, customer: Customer, *, reason: str) -> None:
     """End every session of the customer (the caller starts a new one for the current browser)."""
     login_sessions.revoke_all(session, customer, reason=reason)
@@ -68,8 +74,7 @@ def change_password(session: Session, customer: Customer, current: str | None, n
                    session_record=session_record)
     if new == current:
         raise SamePassword()
-    if not (MIN_PASSWORD <= len(new or "") <= MAX_PASSWORD):
-        raise PasswordTooShort(min=MIN_PASSWORD)
+    check_new_password(new)
     customer.password_hash = hash_password(new)
     customer.password_changed_at = utcnow()
     revoke_customer_links(session, customer.id, reason="password_changed", actor_kind="customer",

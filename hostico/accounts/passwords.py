@@ -5,6 +5,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+# The stored hash of an account that has no password yet (invited by staff): no password matches it, and it is no
+# Argon2 hash, so verify_password() refuses it (docs/accounts.md).
+UNUSABLE_PASSWORD = "!"  # noqa: S105
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
 

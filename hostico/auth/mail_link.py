@@ -9,34 +9,21 @@ from flask_login import current_user
 
 from hostico.accounts.mail_links import record_link_event
 from hostico.maillogin import tokens
-from hostico.maillogin.redact import install_log_redaction
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
 from hostico.web.forms import EmptyForm
 from hostico.web.login_session import end_session, start_session
-from hostico.web.security import no_store, public
+from hostico.web.security import no_store, public, token_blueprint
 
 PENDING_KEY = "maillogin_pending"
 PENDING_SECONDS = 600
 RATE_LIMIT = "30 per minute;300 per day"
 
-bp = Blueprint("maillogin", __name__, url_prefix="/m")
-
-
-@bp.record_once
-def _redact_logs(state) -> None:
-    # The request log (werkzeug, gunicorn) prints the path, which holds the token: mask it there.
-    install_log_redaction()
-
-
-@bp.after_request
-def _sensitive_headers(response):
-    """Every /m/ response, 429 and errors included (they never reach the view), is private."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# The request log (werkzeug, gunicorn) prints the path, which holds the token: masked there; every /m/ response,
+# 429 and errors included, is private.
+bp = token_blueprint(Blueprint("maillogin", __name__, url_prefix="/m"))
 
 
 def _invoice_path(link: MailLoginToken) -> str | None:

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hostico.accounts.login_attempts import LoginDelayed, password_login
+from hostico.accounts.signup import is_unverified
 from hostico.auth import twofactor
 from hostico.auth.blueprint import bp
 from hostico.auth.forms import LoginForm
+from hostico.auth.signup import remember_unconfirmed
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.extensions import limiter
@@ -47,6 +49,11 @@ def login():
         except LoginDelayed as err:
             form.password.errors.append(error_message(err))
             return render_template("auth/login.html", form=form, next=safe_next(next_url, ""), reason=reason), 429
+        if customer is not None and is_unverified(customer):
+            # The right password, but the address is not confirmed: only "confirm your email" (docs/accounts.md).
+            db.session.commit()
+            remember_unconfirmed(customer)
+            return redirect(url_for("auth.signup_unconfirmed"), 303)
         if customer is not None:
             return finish_login(customer, next_url)
         db.session.commit()  # the count and the audit entry of the wrong password

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -53,9 +54,19 @@ class OrderRefused(BillingError):
 
 
 def normalise_domain(raw: str) -> str:
-    """Return the domain lower-cased and IDNA-encoded, or raise OrderRefused."""
-    domain = (raw or "").strip().lower().rstrip(".")
-    if domain.startswith(("http://", "https://")) or "/" in domain:
+    """Return the domain lower-cased and IDNA-encoded, or raise OrderRefused.
+
+    A pasted address gives its domain: 'https://www.Magazinul-Nou.ro/' -> 'magazinul-nou.ro' (docs/billing.md)."""
+    text = (raw or "").strip()
+    if "://" in text:
+        try:
+            text = urlsplit(text).hostname or ""
+        except ValueError:
+            raise OrderRefused(N_("This is not a valid domain name."), "domain") from None
+    elif "/" in text:
+        text = text.split("/", 1)[0]
+    domain = text.lower().rstrip(".")
+    if not domain or "/" in domain:
         raise OrderRefused(N_("Enter only the domain name, e.g. example.ro."), "domain")
     if domain.startswith("www."):
         domain = domain[4:]

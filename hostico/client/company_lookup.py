@@ -6,6 +6,7 @@ import re
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from stdnum.ro import cui as ro_cui
 
 from hostico.client.blueprint import bp
 from hostico.efactura import counties
@@ -38,6 +39,9 @@ def company_lookup():
     if cui is None:
         if typed.strip():
             ctx["message"] = _("Type the CUI's digits (with or without RO) to fill in the company from ANAF.")
+        return render_template("client/_company_lookup.html", **ctx)
+    if not ro_cui.is_valid(cui):  # a wrong check digit: say so at once, without asking ANAF
+        ctx.update(kind="field-error", message=_("Invalid CUI: its check digit is wrong."))
         return render_template("client/_company_lookup.html", **ctx)
     try:
         company = _registry().lookup(cui)

@@ -4,6 +4,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from hostico.billing.credit import Balance, balances
 from hostico.billing.queries import unpaid_proforma
 from hostico.client.blueprint import bp
 from hostico.models import Invoice, Service
@@ -21,3 +22,9 @@ def dashboard():
         select(Service.status, func.count()).where(Service.customer_id == current_user.id).group_by(Service.status)
     ).all())
     return render_template("client/dashboard.html", unpaid=unpaid, counts=counts)
+
+
+@bp.app_template_global()
+def my_credit() -> list[Balance]:
+    """The logged-in customer's credit balance per currency (dashboard, My Invoices; docs/client-area.md)."""
+    return balances(db.session, current_user.id)

@@ -1,8 +1,9 @@
 """Keep secrets out of logs: the one redaction of the code base (Flask-free).
 
-A request's path can carry a token that logs in or confirms by itself: the mail-login link (`/m/<token>`) and
-the email-change confirmation (`/my-details/email/confirm/<token>`); every new link of that kind adds its path
-to TOKEN_PATHS (and to the nginx map). `redact()` masks those tokens, every
+A request's path can carry a token that logs in or confirms by itself: the mail-login link (`/m/<token>`),
+the email-change confirmation (`/my-details/email/confirm/<token>`) and the links of account emails (`/a/<token>`:
+password reset, sign-up confirmation, invitation); every new link of that kind adds its path to TOKEN_PATHS (and to
+the nginx map). `redact()` masks those tokens, every
 query string and secret-looking `key=value` text. `install_log_redaction()` applies it to every log record
 of the process when it is created (the app's loggers, werkzeug's request lines); gunicorn's access log
 passes its atoms through `redact()` (deploy/gunicorn.conf.py); the nginx example masks the same paths
@@ -16,7 +17,7 @@ import logging
 import re
 
 # Paths whose last segment is a secret token.
-TOKEN_PATHS = ("/m/", "/my-details/email/confirm/")
+TOKEN_PATHS = ("/m/", "/my-details/email/confirm/", "/a/")
 REDACTED = "[redacted]"
 _TOKEN_IN_PATH = re.compile("(" + "|".join(re.escape(p) for p in TOKEN_PATHS) + r")[^\s/?#\"']+")
 _QUERY = re.compile(r"(?<=[\w/])\?[^\s\"']+")
@@ -53,6 +54,8 @@ def install_log_redaction() -> None:
             record.msg, record.args = cleaned, None
         return record
 
+    # Keep the marks of the factories below (the request id's, hostico/logs.py), so neither is installed twice.
+    factory.__dict__.update({k: v for k, v in vars(previous).items() if k.startswith("hostico_")})
     factory.hostico_redacting = True  # type: ignore[attr-defined]
     # What the wrapped factories do stays known, so installing either again never stacks another layer.
     factory.hostico_request_id = getattr(previous, "hostico_request_id", False)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, LoginUser, TimestampMixin, UTCDateTime
+from hostico.models.base import Base, LoginUser, TimestampMixin, UTCDateTime, utcnow
 
 
 class Customer(LoginUser, TimestampMixin, Base):
@@ -36,6 +36,10 @@ class Customer(LoginUser, TimestampMixin, Base):
     second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     second_factor_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the customer proved the address theirs (sign-up link, invitation, password reset); None: an account
+    # opened at /signup whose link was not opened yet, or invited by staff and not yet accepted
+    # (docs/accounts.md). Accounts made any other way (demo, staff tools, tests) count as verified.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when the customer closed the account (anonymised; staff may undo it for 30 days: AccountClosure).
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

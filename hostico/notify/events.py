@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hostico.config import default
 from hostico.logs import current_request_id
-from hostico.models import Customer, Invoice, OutboxMessage, Service, utcnow
+from hostico.models import Customer, Invoice, OutboxMessage, Service, StaffUser, utcnow
 from hostico.models.outbox import Channel, OutboxStatus
 from hostico.notify.schedule import next_sms_time
 
@@ -36,6 +36,13 @@ EVENT_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "email_change_confirm": (Channel.EMAIL,),
     "email_change_taken": (Channel.EMAIL,),
     "email_changed": (Channel.EMAIL,),
+    # Account emails (docs/accounts.md). Those with a link carry notify.account_links' placeholder; a customer's go
+    # to the address as it is when sent, a staff user's to the stored one.
+    "password_reset": (Channel.EMAIL,),
+    "password_changed": (Channel.EMAIL,),
+    "signup_confirm": (Channel.EMAIL,),
+    "signup_taken": (Channel.EMAIL,),
+    "invitation": (Channel.EMAIL,),
 }
 FIXED_RECIPIENT = "fixed_recipient"  # context flag: send to the stored recipient, not the customer's address now
 
@@ -116,6 +123,22 @@ def notify(
         queued.append(msg)
     session.flush()
     return queued
+
+
+def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, context: dict | None = None,
+                 now: dt.datetime | None = None) -> OutboxMessage:
+    """Queue an email to a staff user (an account email: no customer, no SMS, the address as stored)."""
+    if EVENT_CHANNELS.get(event) != (Channel.EMAIL,):
+        raise ValueError(f"not an email-only event {event!r}")
+    now = now or utcnow()
+    msg = OutboxMessage(channel=Channel.EMAIL, event=event, dedupe_key=f"{event}:{key}:email", customer_id=None,
+                        recipient=staff.email, template=event, status=OutboxStatus.PENDING, attempts=0,
+                        next_attempt_at=now,
+                        created_at=now, request_id=current_request_id(),
+                        context={**(context or {}), FIXED_RECIPIENT: True, "staff": True})
+    session.add(msg)
+    session.flush()
+    return msg
 
 
 def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",

@@ -15,16 +15,16 @@ from markupsafe import escape
 LINK_PLACEHOLDER = "[[mail-login-link]]"
 
 
-def has_link(*bodies: str | None) -> bool:
+def has_link(*bodies: str | None, placeholder: str = LINK_PLACEHOLDER) -> bool:
     """Whether any of the stored bodies holds the placeholder."""
-    return any(body and LINK_PLACEHOLDER in body for body in bodies)
+    return any(body and placeholder in body for body in bodies)
 
 
-def fill_text(body: str | None, url: str) -> str | None:
+def fill_text(body: str | None, url: str, placeholder: str = LINK_PLACEHOLDER) -> str | None:
     """The text part as delivered: the placeholder replaced by the link."""
-    return body.replace(LINK_PLACEHOLDER, url) if body is not None else None
+    return body.replace(placeholder, url) if body is not None else None
 
 
-def fill_html(body: str | None, url: str) -> str | None:
+def fill_html(body: str | None, url: str, placeholder: str = LINK_PLACEHOLDER) -> str | None:
     """The HTML part as delivered: the placeholder replaced by the (attribute-escaped) link."""
-    return body.replace(LINK_PLACEHOLDER, str(escape(url))) if body is not None else None
+    return body.replace(placeholder, str(escape(url))) if body is not None else None

@@ -21,6 +21,7 @@ from hostico import locales
 from hostico.errors import N_
 from hostico.models import Customer, Invoice, OutboxMessage, Service
 from hostico.models.outbox import Channel
+from hostico.notify.account_links import ACCOUNT_LINK_PLACEHOLDER
 from hostico.notify.links import LINK_PLACEHOLDER
 from hostico.notify.settings import NotifySettings
 from hostico.notify.sms.gsm7 import prepare_sms_text
@@ -75,7 +76,7 @@ def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now
     invoice_url = LINK_PLACEHOLDER if has_link else None
     return {
         "customer": customer, "invoice": invoice, "service": service, "ctx": ctx, "event": msg.event,
-        "base_url": base, "invoice_url": invoice_url,
+        "base_url": base, "invoice_url": invoice_url, "account_url": ACCOUNT_LINK_PLACEHOLDER,
         "invoice_page_url": f"{base}/invoices/{invoice.code}" if invoice is not None else None,
         "services_url": f"{base}/services", "invoices_url": f"{base}/invoices",
         "reason": ctx.get("reason") or ctx.get("suspension_reason") or (service.suspension_reason if service else None),
@@ -107,7 +108,8 @@ def render_email(session: Session, msg: OutboxMessage, settings: NotifySettings,
     An email about an invoice to a customer of another language is bilingual, Romanian first (as the
     invoice itself: docs/fiscal.md), the customer's language after it."""
     ctx = _context(session, msg, settings, now)
-    language = message_language(ctx["customer"])
+    language = message_language(ctx["customer"]) if ctx["customer"] is not None else locales.supported(
+        ctx["ctx"].get("language"))  # a staff user's, or a visitor's chosen at sign-up
     own = _render_email_in(language, msg, ctx)
     if language == "ro" or ctx["invoice"] is None:
         return own

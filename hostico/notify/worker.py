@@ -6,7 +6,8 @@ Sent at each attempt, never stored: the recipient is the customer's address *now
 an email change goes to the new address: re-addressed, never cancelled, since it is the customer's
 invoice notice), and the invoice's mail-login link is made then (`maillogin.tokens.link_for_message`: one
 record per email whatever the attempts) and put in place of the stored placeholder. The link's 7 days
-start when the SMTP server accepted the email (`maillogin.tokens.activate`).
+start when the SMTP server accepted the email (`maillogin.tokens.activate`). So is the link of an account email
+(password reset, sign-up confirmation, invitation: `notify.account_links`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from hostico.logs import request_id_bound
 from hostico.maillogin import tokens
 from hostico.models import Customer, OutboxMessage, utcnow
 from hostico.models.outbox import Channel, OutboxStatus
-from hostico.notify import links, outbox, receipts
+from hostico.notify import account_links, links, outbox, receipts
+from hostico.notify.account_links import ACCOUNT_LINK_PLACEHOLDER
 from hostico.notify.email import build_message, send_smtp
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
 from hostico.notify.events import FIXED_RECIPIENT
@@ -104,6 +106,10 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
         if msg.channel == Channel.EMAIL and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
             text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
+        if msg.channel == Channel.EMAIL and links.has_link(text, html, placeholder=ACCOUNT_LINK_PLACEHOLDER):
+            url = account_links.link_for_message(session, msg, base_url=settings.base_url, now=now)
+            text = links.fill_text(text, url, ACCOUNT_LINK_PLACEHOLDER)
+            html = links.fill_html(html, url, ACCOUNT_LINK_PLACEHOLDER)
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
                               msg.request_id, msg.event))
     return ready

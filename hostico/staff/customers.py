@@ -10,12 +10,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from hostico.accounts import closure, login_sessions
+from hostico.accounts import closure, invitations, login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.notify.receipts import suspension_timelines
 from hostico.staff.blueprint import bp
-from hostico.staff.forms import NonceForm, SuspendForm, TerminateForm
+from hostico.staff.forms import NewCustomerForm, NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
 from hostico.staff.lookups import client_ip, customer_or_404
 from hostico.staff.permissions import requires
@@ -110,7 +110,7 @@ def customer(customer_id: int):
         empty_form=EmptyForm(), timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
         closure=closed, closure_reopenable=closure.can_reopen(closed),
         terminate_form=TerminateForm(), proforma_form=proforma_form(c, services, profiles),
-        resend_form=NonceForm(),
+        resend_form=NonceForm(), invited=invitations.is_invited(c),
     )
 
 
@@ -156,4 +156,47 @@ def reopen_account(customer_id: int):
         else:
             db.session.commit()
             flash(_("The account is open again; the customer logs in with the same password."), "success")
+    return redirect(url_for("staff.customer", customer_id=c.id), 303)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@requires("customers.create")
+def customer_new():
+    """Open a customer's account; the customer chooses the password from the invitation email."""
+    form = NewCustomerForm()
+    if not form.is_submitted():
+        form.language.data = "ro"
+    if form.validate_on_submit():
+        try:
+            c = invitations.invite_customer(db.session, current_user._get_current_object(), name=form.name.data,
+                                            email=form.email.data, language=form.language.data, ip=client_ip())
+        except invitations.AddressTaken as err:
+            db.session.rollback()
+            form.email.errors.append(error_message(err))
+        except invitations.InvitationError as err:
+            db.session.rollback()
+            form.name.errors.append(error_message(err))
+        else:
+            db.session.commit()
+            flash(_("Customer created; the invitation is on its way to %(email)s.", email=c.email), "success")
+            return redirect(url_for("staff.customer", customer_id=c.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("staff/customer_new.html", form=form), status
+
+
+@bp.route("/customers/<int:customer_id>/invitation", methods=["POST"])
+@requires("customers.create")
+def resend_invitation(customer_id: int):
+    """Email the customer a new invitation (the earlier links stop working)."""
+    c = customer_or_404(customer_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            invitations.resend_invitation(db.session, current_user._get_current_object(), c, ip=client_ip())
+        except invitations.InvitationError as err:
+            db.session.rollback()
+            flash(error_message(err), "error")
+        else:
+            db.session.commit()
+            flash(_("A new invitation is on its way to %(email)s.", email=c.email), "success")
     return redirect(url_for("staff.customer", customer_id=c.id), 303)

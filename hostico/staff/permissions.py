@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sessions.end": frozenset({"admin", "billing", "support"}),  # log a customer out everywhere
     "accounts.reopen": frozenset({"admin", "support"}),  # undo a customer's closure (docs/accounts.md)
     "staff.manage": frozenset({"admin"}),
+    "customers.create": frozenset({"admin", "support"}),  # open an account and invite the customer (docs/accounts.md)
     "efactura.manage": frozenset({"admin", "billing"}),
     "efactura.connect": frozenset({"admin"}),
     "reports.view": frozenset({"admin", "billing"}),  # the accountant's desk (docs/reports.md)

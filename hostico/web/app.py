@@ -147,12 +147,13 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from hostico.auth import bp as auth_bp
+    from hostico.auth.account_link import bp as accountlink_bp
     from hostico.auth.mail_link import bp as maillogin_bp
     from hostico.client import bp as client_bp
     from hostico.staff import bp as staff_bp
     from hostico.web.callbacks import bp as hooks_bp
 
-    for bp in (auth_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
+    for bp in (auth_bp, accountlink_bp, client_bp, maillogin_bp, staff_bp, hooks_bp):
         app.register_blueprint(bp)
     if app_settings.settings(app).payments.name == "sandbox":  # never in production (see _choose_payment_gateway)
         from hostico.web.sandbox_gateway import bp as sandbox_bp

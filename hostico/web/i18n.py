@@ -156,12 +156,17 @@ INVOICE_ROW = {
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
     "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
 }
-PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer")}
+PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer"), "credit": N_("credit balance")}
+# Why a customer's credit balance moved (hostico.models.credit; docs/payments.md, "Customer credit balance").
+CREDIT_REASONS = {"overpayment": N_("paid more than was due"), "second_charge": N_("card charged again"),
+                  "bank_credit": N_("bank credit assigned by staff"), "applied": N_("applied to a proforma"),
+                  "refund_card": N_("refunded to the card"), "refund_bank": N_("refunded by bank transfer")}
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
                                          "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS,
                                          "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
                                          "origin": ORIGINS, "object_type": OBJECT_TYPES,
-                                         "payment_method": PAYMENT_METHODS, "notice": NOTICES}
+                                         "payment_method": PAYMENT_METHODS, "notice": NOTICES,
+                                         "credit_reason": CREDIT_REASONS}
 # What the system notes in an invoice's history (InvoiceEvent.note_code and note_params; billing.invoicing.add_event).
 EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),

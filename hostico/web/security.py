@@ -84,3 +84,21 @@ def no_store(view):
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
     return wrapper
+
+
+def token_blueprint(bp):
+    """Make a blueprint whose paths carry a secret token private: every response of it (429 and errors too, which
+    never reach a view) is no-store and no-referrer, and the process's logs redact such paths."""
+    from hostico.maillogin.redact import install_log_redaction
+
+    @bp.record_once
+    def _redact_logs(state) -> None:
+        install_log_redaction()
+
+    @bp.after_request
+    def _sensitive_headers(response):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return bp

@@ -44,12 +44,16 @@ def test_order_proforma_sends_email_and_no_sms(session, make, settings):
 
 
 @pytest.mark.parametrize("raw, expected", [("Example.RO", "example.ro"), ("www.shop.ro.", "shop.ro"),
-                                           ("ştefan.ro", "xn--tefan-idb.ro"), ("a-b.co.uk", "a-b.co.uk")])
+                                           ("ştefan.ro", "xn--tefan-idb.ro"), ("a-b.co.uk", "a-b.co.uk"),
+                                           # a pasted address gives its domain
+                                           ("https://www.Magazinul-Nou.ro/", "magazinul-nou.ro"),
+                                           ("http://shop.ro/produse?x=1", "shop.ro"), ("shop.ro/contact", "shop.ro"),
+                                           ("  HTTPS://Ştefan.ro:8443/a ", "xn--tefan-idb.ro")])
 def test_domains_are_normalised(raw, expected):
     assert normalise_domain(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "localhost", "-bad.ro", "bad-.ro", "http://x.ro", "a b.ro", "x.r0",
+@pytest.mark.parametrize("raw", ["", "localhost", "-bad.ro", "bad-.ro", "http://x", "https:///path", "a b.ro", "x.r0",
                                  "<script>.ro", "a" * 64 + ".ro"])
 def test_bad_domains_are_refused(raw):
     with pytest.raises(OrderRefused) as err:

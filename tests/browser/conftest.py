@@ -85,3 +85,17 @@ def browser_login(page, email: str, password: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def browser_staff_login(page, email: str, password: str, totp_secret: str, start: str = "/staff/") -> None:
+    """Log a staff user in through the real staff login: password, then the authenticator's code."""
+    import pyotp
+
+    page.goto(start)
+    page.wait_for_url("**/staff/login**")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/login/code")
+    page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+    page.click("button[type=submit]")

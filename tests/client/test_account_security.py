@@ -43,7 +43,9 @@ def _start_setup(client) -> tuple[str, str]:
     page = client.get("/my-details/2fa/setup")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+    secret = re.search(r'id="totp-secret" data-secret="([A-Z2-7]+)">', html).group(1)
+    shown = re.search(r'id="totp-secret"[^>]*>([^<]+)<', html).group(1)
+    assert shown == " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))  # typed by hand in groups of 4
     return secret, html
 
 

@@ -122,6 +122,14 @@ def test_anaf_down_leaves_the_form_alone_with_a_message(client, make, login_as, 
     assert "did not answer" in html and "hx-swap-oob" not in html
 
 
+def test_a_cui_with_a_wrong_check_digit_is_invalid_before_any_registry_lookup(client, make, login_as, anaf_registry):
+    login_as(client, make.make_customer(language="ro"))
+    anaf_registry.failure = 503  # were ANAF asked, it would say "did not answer"
+    html = client.get("/billing/company-lookup?cui=RO34567893&prefix=p&lang=ro").get_data(as_text=True)
+    assert "CUI invalid: cifra de control este greșită." in html and "nu a răspuns" not in html
+    assert anaf_registry.requests == []
+
+
 def test_lookup_needs_a_login(client, anaf_registry):
     assert client.get("/billing/company-lookup?cui=34567892").status_code in (302, 303, 401)
     assert anaf_registry.requests == []

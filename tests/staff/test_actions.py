@@ -13,7 +13,7 @@ from tests.staff.conftest import fill_url, staff_rules
 # The outbox, approvals, e-Factura, bank-statement and refund actions belong to other areas, which test their
 # own actions (tests/efactura/test_staff_page.py, tests/payments/test_staff_pages.py, tests/payments/test_refunds.py).
 OTHER_AREAS = ("hostico.staff.approvals", "hostico.staff.outbox", "hostico.staff.efactura", "hostico.staff.statements",
-               "hostico.staff.refunds")
+               "hostico.staff.refunds", "hostico.staff.credit")
 # The billing run's page is tested with the billing run itself (tests/staff/test_billing_run_page.py).
 TESTED_ELSEWHERE = {"staff.billing_run", "staff.login", "staff.login_code", "staff.login_enrol"}
 

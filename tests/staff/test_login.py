@@ -87,7 +87,8 @@ def test_first_login_enrols_totp_before_getting_in(client, make_staff, session):
     assert resp.headers["Location"].endswith("/staff/login/enrol")
     page = client.get("/staff/login/enrol").get_data(as_text=True)
     assert 'src="data:image/svg+xml;base64,' in page
-    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    secret = re.search(r'<code class="secret" data-secret="([A-Z2-7]+)">', page).group(1)
+    assert f">{secret[:4]} {secret[4:8]} " in page  # shown in groups of four, to type by hand
     assert client.get("/staff/").status_code == 302  # not in before confirming
     bad = client.post_form("/staff/login/enrol", {"code": "000000" if pyotp.TOTP(secret).now() != "000000"
                                                    else "111111"}, token_from="/staff/login/enrol")
