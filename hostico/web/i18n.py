@@ -130,7 +130,8 @@ def translate_message(message: object) -> str:
 
 STATUS_LABELS = {
     "unpaid": N_("unpaid"), "partly_paid": N_("partly paid"), "paid": N_("paid"), "cancelled": N_("cancelled"),
-    "issued": N_("issued"),
+    "issued": N_("issued"), "overdue": N_("past due"), "credited": N_("credited"),
+    "partly_credited": N_("partly credited"),
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
     "approved": N_("approved"), "rejected": N_("rejected"),
@@ -154,7 +155,7 @@ INVOICE_ROW = {
     "number": N_("Number"), "kind": N_("Kind"), "date": N_("Date"), "due_date": N_("Due date"),
     "billed_to": N_("Billed to"), "total": N_("Total"), "status": N_("Status"), "actions": N_("Actions"),
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
-    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
+    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"), "tax_invoice": N_("Tax invoice"),
 }
 PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer"), "credit": N_("credit balance")}
 # Why a customer's credit balance moved (hostico.models.credit; docs/payments.md, "Customer credit balance").
