@@ -72,6 +72,9 @@ def install_request_id_on_records() -> None:
         record.request_id = _request_id.get()
         return record
 
+    # Keep the marks of the factories below (the log redaction's): each create_app() would otherwise install
+    # the two factories on top of each other again, and a long test run ends in a RecursionError.
+    factory.__dict__.update({k: v for k, v in vars(previous).items() if k.startswith("hostico_")})
     factory.hostico_request_id = True  # type: ignore[attr-defined]
     # What the wrapped factory does stays known (the log redaction), so neither is ever installed twice.
     factory.hostico_redacting = getattr(previous, "hostico_redacting", False)  # type: ignore[attr-defined]

@@ -337,15 +337,24 @@ def advance_lines(proforma: Invoice, amount: Decimal) -> list[InvoiceLine]:
     return lines
 
 
-def advance_storno_lines(advances: list[Invoice], start: int) -> list[InvoiceLine]:
+def advance_storno_lines(advances: list[Invoice], start: int,
+                         credit_notes: dict[int, list[Invoice]] | None = None) -> list[InvoiceLine]:
     """Lines that deduct the advances already invoiced from the final tax invoice of a proforma ("Storno avans
-    factura HST-…"), each at the VAT rate it was invoiced at."""
+    factura HST-…"), each at the VAT rate it was invoiced at. What a credit note gave back of an advance (a
+    refund, docs/payments.md) is not deducted again: per rate, the advance less its credit notes."""
     lines = []
     for advance in advances:
-        for line in advance.lines:
+        left: dict[Decimal, list[Decimal]] = {}
+        for line in [*advance.lines, *(ln for note in (credit_notes or {}).get(advance.id, []) for ln in note.lines)]:
+            net_vat = left.setdefault(line.vat_rate, [Decimal("0"), Decimal("0")])
+            net_vat[0] += line.net
+            net_vat[1] += line.vat
+        for rate, (net, vat) in left.items():
+            if not net and not vat:
+                continue
             lines.append(InvoiceLine(
                 position=start + len(lines), description=f"Storno avans factura {advance.code}", quantity=Decimal("-1"),
-                unit_price=line.net, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat))
+                unit_price=net, vat_rate=rate, net=-net, vat=-vat))
     return lines
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.credit import add_credit
 from hostico.billing.errors import PaymentRefused
 from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import (
@@ -27,6 +28,7 @@ from hostico.db import for_update
 from hostico.errors import N_, state_param
 from hostico.models import Customer, Invoice, Order, Payment, Service, utcnow
 from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.models.payment import MAX_PAYMENT, PAYMENT_METHODS
 from hostico.models.service import OrderStatus
@@ -81,6 +83,7 @@ def record_payment(
     buyer: BuyerSnapshot | None = None,
     currency: str | None = None,
     received_on: dt.date | None = None,
+    excess_to_credit: bool = False,
     receipt: bool = True,
 ) -> Payment:
     """Record a payment of a proforma, issuing its tax invoice in the same transaction.
@@ -92,6 +95,8 @@ def record_payment(
     `buyer` (a bank transfer from another payer, docs/fiscal.md, "Whoever pays is the buyer"): the proforma is
     first billed to the payer like an edit (VAT treatment, rate of `received_on` and currency follow the
     payer), and `amount` must be that total, in the payer's currency; the tax invoice is issued on it.
+    `excess_to_credit` (bank transfers): more than is left to pay pays the proforma and the excess becomes the
+    customer's credit balance (docs/payments.md, "Customer credit balance"); without it more is refused.
     `receipt=False`: no receipt email here, the caller sends one for several payments (`send_receipt`).
     """
     if method not in PAYMENT_METHODS:
@@ -137,7 +142,7 @@ def record_payment(
         # Whoever pays is the buyer (docs/fiscal.md): the sale is billed to the payer as an edit would, VAT
         # treatment and currency included, at the rate in force the day the money arrived.
         _bill_to_payer(session, proforma, buyer, settings, received_on, staff_id)
-        if amount > proforma.total:
+        if amount > proforma.total and not excess_to_credit:
             raise PaymentRefused(N_("The amount %(amount)s is more than %(total)s %(currency)s, the total for this "
                                     "payer (VAT and currency follow whoever pays)."), code="amount_mismatch",
                                  field="amount", amount=str(amount), total=str(proforma.total),
@@ -146,6 +151,8 @@ def record_payment(
     # amount owed is the proforma at that rate (the billing run keeps unpaid ones at today's rate).
     reprice(session, proforma, settings, received_on, actor_kind="staff" if staff_id else "system", actor_id=staff_id)
     due = proforma.amount_due
+    excess = amount - due if excess_to_credit and amount > due else Decimal("0")
+    amount -= excess
     if amount > due:
         raise PaymentRefused(N_("The amount %(amount)s is more than the %(due)s left to pay on the proforma."),
                              code="amount_mismatch", field="amount", amount=str(amount), due=str(due),
@@ -158,13 +165,19 @@ def record_payment(
     )
     session.add(payment)
     session.flush()
+    if excess:
+        add_credit(session, customer_id=proforma.customer_id, currency=proforma.currency, amount=excess,
+                   reason=CreditReason.OVERPAYMENT, idempotency_key=f"overpayment:{idempotency_key or payment.id}",
+                   actor_kind=actor_kind, actor_id=staff_id, payment_id=payment.id, invoice_id=proforma.id,
+                   note=reference)
     # Money never waits for the whole amount (docs/payments.md, Advances): a part is invoiced as an advance
     # when it arrives; the payment of the rest issues the final invoice, which deducts the advances.
     advances = _advance_invoices(session, proforma)
     if amount < due:
         lines = advance_lines(proforma, amount)
     elif advances:
-        lines = copy_lines(proforma) + advance_storno_lines(advances, start=len(proforma.lines) + 1)
+        lines = copy_lines(proforma) + advance_storno_lines(advances, start=len(proforma.lines) + 1,
+                                                            credit_notes=_credit_notes_of(session, advances))
     else:
         lines = None
     tax = issue_tax_invoice(session, proforma, settings=settings, today=today, collected_on=received_on, lines=lines)
@@ -206,6 +219,15 @@ def _advance_invoices(session: Session, proforma: Invoice) -> list[Invoice]:
         return []
     found = {t.id: t for t in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
     return [found[i] for i in ids]
+
+
+def _credit_notes_of(session: Session, invoices: list[Invoice]) -> dict[int, list[Invoice]]:
+    """The credit notes correcting each invoice (a refunded advance), oldest first."""
+    out: dict[int, list[Invoice]] = {}
+    for note in session.scalars(select(Invoice).where(Invoice.corrects_id.in_([i.id for i in invoices]),
+                                                      Invoice.kind == InvoiceKind.CREDIT_NOTE).order_by(Invoice.id)):
+        out.setdefault(note.corrects_id, []).append(note)
+    return out
 
 
 def _receipt_and_audit(session: Session, proforma: Invoice, payment: Payment, tax: Invoice,

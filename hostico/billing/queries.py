@@ -7,8 +7,10 @@ in their selects; docs/billing.md says what each state means.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
+from sqlalchemy.orm import aliased
 
 from hostico.models import Invoice, Order
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
@@ -38,3 +40,27 @@ def not_yet_due(today: dt.date, entity: type[Invoice] = Invoice) -> ColumnElemen
 def open_order() -> ColumnElement[bool]:
     """An order waiting for payment (neither paid nor cancelled)."""
     return Order.status == OrderStatus.PENDING
+
+
+def credited_total(entity: type[Invoice] = Invoice) -> ScalarSelect[Decimal]:
+    """Per tax invoice: how much its credit notes took back (a positive amount, 0 when none)."""
+    note = aliased(Invoice, name="credit_note")
+    return (select(func.coalesce(-func.sum(note.total), 0))
+            .where(note.corrects_id == entity.id, note.kind == InvoiceKind.CREDIT_NOTE)
+            .correlate(entity).scalar_subquery())
+
+
+def customer_status(kind: str, status: str, *, total: Decimal, amount_paid: Decimal | None,
+                    due_date: dt.date | None, credited: Decimal | None, today: dt.date) -> str:
+    """The status a customer reads (docs/billing.md, *Statuses a customer reads*).
+
+    A proforma is unpaid, `overdue` (unpaid the day after its due date, as `overdue()` says), `partly_paid`, paid
+    or cancelled; a tax invoice is issued, `partly_credited` or `credited` (its credit notes took back all of it).
+    """
+    if kind == InvoiceKind.PROFORMA and status == InvoiceStatus.UNPAID:
+        if due_date is not None and due_date < today:
+            return "overdue"
+        return "partly_paid" if amount_paid else "unpaid"
+    if kind == InvoiceKind.TAX and status == InvoiceStatus.ISSUED and credited:
+        return "credited" if credited >= total else "partly_credited"
+    return status

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.client.blueprint import bp
+from hostico.client.invoices import list_context
 from hostico.client.queries import own_invoice
 from hostico.models import Checkout
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
@@ -91,8 +92,15 @@ def pay(code: str):
 @bp.route("/invoices/pay", methods=["POST"])
 @limiter.limit("20 per minute")
 def pay_several():
-    """Pay the proformas ticked in My Invoices in one checkout (each still gets its own tax invoice)."""
-    return _start(request.form.getlist("invoice")[:50], url_for("client.invoices", status="unpaid"))
+    """Pay the proformas ticked in My Invoices in one checkout (each still gets its own tax invoice), or the one
+    whose Pay button was pressed (`pay_one`), straight at the gateway. Nothing ticked: the list says so at the boxes."""
+    one = request.form.get("pay_one", "")
+    codes = [one] if one else request.form.getlist("invoice")[:50]
+    if not any(codes):
+        context = list_context("unpaid", "all", 1)
+        return render_template("client/invoices.html", **context,
+                               pay_error=_("Tick at least one unpaid proforma to pay, then press the button.")), 422
+    return _start(codes, url_for("client.invoices", status="unpaid"))
 
 
 def _own_checkout(reference: str) -> Checkout:

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, fu
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.corrections import reissue_citation
-from hostico.billing.queries import paid, unpaid_proforma
+from hostico.billing.queries import credited_total, customer_status, paid, unpaid_proforma
 from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
@@ -64,6 +64,19 @@ def buyer_label(buyer: BuyerSnapshot) -> str:
     if buyer.get("kind") == "company":
         return f"{buyer.get('company_name') or ''} (CUI {buyer.get('cui') or ''})"
     return buyer.get("name") or ""
+
+
+def status_of(invoice: Invoice | InvoiceRow, today: dt.date, credited: Decimal | None) -> str:
+    """The status the customer reads for an invoice or a row (billing.queries.customer_status)."""
+    return customer_status(invoice.kind, invoice.status, total=invoice.total, amount_paid=invoice.amount_paid,
+                           due_date=invoice.due_date, credited=credited, today=today)
+
+
+def invoice_status(invoice: Invoice) -> str:
+    """The status the customer reads for one invoice (its credit notes counted in one query)."""
+    credited = db.session.scalar(select(credited_total(Invoice)).where(Invoice.id == invoice.id)) \
+        if invoice.kind == "tax" else None
+    return status_of(invoice, app_settings().today(), credited)
 
 
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9-]+")
@@ -155,7 +168,12 @@ class InvoiceRow(NamedTuple):
     reverse_charge: bool
     total: Decimal
     amount_paid: Decimal
+    credited: Decimal
+    tax_code: str | None  # a paid proforma's tax invoice (the newest), shown in the same row
+    tax_total: Decimal | None
+    tax_credited: Decimal | None
     pending_name: str | None
+    today: dt.date  # the business day the status is read on: part of the cache key, as overdue depends on it
 
     @property
     def amount_due(self) -> Decimal:
@@ -163,7 +181,10 @@ class InvoiceRow(NamedTuple):
 
     @property
     def display_status(self) -> str:
-        return Invoice.display_status.fget(self)
+        if self.tax_code and self.tax_credited and self.tax_total is not None:  # the sale, corrected since
+            return customer_status("tax", "issued", total=self.tax_total, amount_paid=None, due_date=None,
+                                   credited=self.tax_credited, today=self.today)
+        return status_of(self, self.today, self.credited)
 
     @property
     def buyer(self) -> dict:
@@ -177,8 +198,16 @@ class InvoiceRow(NamedTuple):
 
 
 # What a row of the list shows, in InvoiceRow's order; anything else is not loaded at all.
+# A paid proforma and the tax invoice it became are one row (docs/client-area.md): the row joins its newest tax
+# invoice, and the list leaves out the tax invoices that have a proforma unless it shows tax invoices only.
+TAX = aliased(Invoice, name="tax")
+_NEWEST_TAX = aliased(Invoice, name="newest_tax")
+NEWEST_TAX_ID = (select(func.max(_NEWEST_TAX.id))
+                 .where(_NEWEST_TAX.proforma_id == Invoice.id, _NEWEST_TAX.kind == "tax")
+                 .correlate(Invoice).scalar_subquery())
 ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
-               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total, Invoice.amount_paid)
+               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total, Invoice.amount_paid,
+               credited_total(Invoice), TAX.code, TAX.total, credited_total(TAX))
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 
@@ -191,6 +220,8 @@ def _conditions(entity: type[Invoice], status: str, kind: str) -> list[ColumnEle
         conditions.append(paid(entity))
     if kind != "all":
         conditions.append(entity.kind == kind)
+    else:  # a tax invoice of a proforma is shown in the proforma's row
+        conditions.append(or_(entity.kind != "tax", entity.proforma_id.is_(None)))
     return conditions
 
 
@@ -213,6 +244,7 @@ def _list_statement(status: str, kind: str) -> Select:
     total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
     return (
         select(*ROW_COLUMNS, _pending_name().label("pending_name"), total.label("list_total"))
+        .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
         .where(*_conditions(Invoice, status, kind))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
         .limit(PER_PAGE).offset(bindparam("offset", type_=Integer))
@@ -226,7 +258,8 @@ def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int 
     """
     rows = db.session.execute(_list_statement(status, kind),
                               {"customer_id": current_user.id, "offset": (page - 1) * PER_PAGE}).all()
-    return [InvoiceRow(*row[:-1]) for row in rows], (rows[0].list_total if rows else None)
+    today = app_settings().today()
+    return [InvoiceRow(*row[:-1], today) for row in rows], (rows[0].list_total if rows else None)
 
 
 def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
@@ -243,14 +276,11 @@ def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
     return {invoice_id: profile for invoice_id, profile in rows}
 
 
-@bp.route("/invoices")
-def invoices():
-    """List the customer's invoices, newest first, filtered by status and kind, a page at a time."""
-    status = request.args.get("status", "all")
+def list_context(status: str, kind: str, page: int) -> dict[str, object]:
+    """What My Invoices shows for a filter and a page (past the end: the last page)."""
     status = status if status in STATUS_FILTERS else "all"
-    kind = request.args.get("kind", "all")
     kind = kind if kind in KIND_FILTERS else "all"
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = min(max(page, 1), MAX_PAGE)
     rows, total = list_page(status, kind, page)
     if total is None:  # an empty page: count, and past the end show the last page
         total = 0 if page == 1 else db.session.scalar(
@@ -261,10 +291,15 @@ def invoices():
             page = last
             rows, _ = list_page(status, kind, page)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return render_page_or_partial(
-        "client/invoices.html", "client/_invoice_table.html", invoices=rows,
-        page_no=page, pages=pages, total=total, status=status, kind=kind,
-    )
+    return {"invoices": rows, "page_no": page, "pages": pages, "total": total, "status": status, "kind": kind}
+
+
+@bp.route("/invoices")
+def invoices():
+    """List the customer's invoices, newest first, filtered by status and kind, a page at a time."""
+    context = list_context(request.args.get("status", "all"), request.args.get("kind", "all"),
+                           request.args.get("page", 1, type=int) or 1)
+    return render_page_or_partial("client/invoices.html", "client/_invoice_table.html", **context)
 
 
 def related_invoices(invoice: Invoice) -> dict[str, object]:
@@ -307,7 +342,7 @@ def invoice(code: str):
     events = db.session.scalars(
         select(InvoiceEvent).where(InvoiceEvent.invoice_id == inv.id).order_by(InvoiceEvent.id)
     ).all()
-    return render_template("client/invoice.html", invoice=inv, events=events,
+    return render_template("client/invoice.html", invoice=inv, events=events, status=invoice_status(inv),
                            pending=pending_edits([inv.id]).get(inv.id), **document_context(inv))
 
 

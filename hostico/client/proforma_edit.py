@@ -13,7 +13,7 @@ from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
 from hostico.client.blueprint import bp
-from hostico.client.invoices import pending_edits
+from hostico.client.invoices import invoice_status, pending_edits
 from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
 from hostico.models import BillingProfile, Invoice
@@ -49,7 +49,7 @@ def _render_form(inv: Invoice, values: dict, errors: dict, status: int = 200, fo
 def _render_row(inv: Invoice, message: str | None = None, error: bool = False, status: int = 200):
     pending = pending_edits([inv.id]).get(inv.id)
     return render_template("client/_invoice_row.html", inv=inv, pending_name=pending.display_name if pending else None,
-                           row_message=message, row_error=error), status
+                           row_message=message, row_error=error, status=invoice_status(inv)), status
 
 
 def _refused(code: str, message: str):

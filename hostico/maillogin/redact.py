@@ -54,6 +54,8 @@ def install_log_redaction() -> None:
             record.msg, record.args = cleaned, None
         return record
 
+    # Keep the marks of the factories below (the request id's, hostico/logs.py), so neither is installed twice.
+    factory.__dict__.update({k: v for k, v in vars(previous).items() if k.startswith("hostico_")})
     factory.hostico_redacting = True  # type: ignore[attr-defined]
     # What the wrapped factories do stays known, so installing either again never stacks another layer.
     factory.hostico_request_id = getattr(previous, "hostico_request_id", False)  # type: ignore[attr-defined]

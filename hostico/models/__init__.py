@@ -9,6 +9,7 @@ from hostico.models.billing_profile import BillingProfile
 from hostico.models.billing_run import BillingRun
 from hostico.models.catalog import CYCLE_MONTHS, CYCLES, Price, Product
 from hostico.models.checkout import Checkout, CheckoutItem, Refund
+from hostico.models.credit import CreditEntry
 from hostico.models.customer import Customer, RecoveryCode
 from hostico.models.efactura import AnafToken, EfacturaCorrection, EfacturaDocument, EfacturaUpload
 from hostico.models.exchange_rate import ExchangeRate, ExchangeRateSync
@@ -24,7 +25,8 @@ from hostico.models.user_session import UserSession
 __all__ = [
     "ACCOUNT_TOKEN_PURPOSES", "AccountClosure", "AccountToken", "AnafToken", "AuditLog", "BankStatementImport",
     "BankStatementLine", "Base", "BillingProfile", "BillingRun",
-    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "Customer", "EfacturaCorrection", "EfacturaDocument",
+    "CYCLES", "CYCLE_MONTHS", "Checkout", "CheckoutItem", "CreditEntry", "Customer", "EfacturaCorrection",
+    "EfacturaDocument",
     "EfacturaUpload",
     "ExchangeRate", "ExchangeRateSync", "Invoice",
     "InvoiceCounter", "InvoiceEvent", "InvoiceLine", "InvoicePdf", "LoginThrottle",

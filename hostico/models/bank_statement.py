@@ -16,6 +16,8 @@ class StatementLineStatus(enum.StrEnum):
     MATCHED = "matched"
     UNMATCHED = "unmatched"
     DISMISSED = "dismissed"
+    # staff assigned the credit to a customer's credit balance (docs/payments.md)
+    CREDITED = "credited"
 
 
 STATEMENT_LINE_STATUSES = tuple(state.value for state in StatementLineStatus)

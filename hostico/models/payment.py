@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostico.models.base import Base, Money, TimestampMixin
 
-PAYMENT_METHODS = ("card", "bank_transfer", "gateway")
+# "credit": the customer's credit balance applied by staff (docs/payments.md, "Customer credit balance").
+PAYMENT_METHODS = ("card", "bank_transfer", "gateway", "credit")
 # The largest payment accepted, the same in forms, the domain and the CHECK below (in bani).
 MAX_PAYMENT = Decimal("99999999.99")
 
@@ -20,7 +21,7 @@ class Payment(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("amount <= 9999999999", name="amount_sane"),
-        CheckConstraint("method IN ('card', 'bank_transfer', 'gateway')", name="method"),
+        CheckConstraint("method IN ('card', 'bank_transfer', 'gateway', 'credit')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

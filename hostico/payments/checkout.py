@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyers.completeness import missing_buyer_fields
+from hostico.billing.credit import add_credit
 from hostico.billing.invoicing import follows_rate_table
 from hostico.billing.payments import record_payment, send_receipt
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
 from hostico.models.checkout import CheckoutStatus
+from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
 from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway
@@ -189,8 +191,13 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
                 or proforma.currency != checkout.currency
                 or follows_rate_table(proforma, settings, today)):
             # Paid another way meanwhile, cancelled or changed (the VAT rate changed since the checkout
-            # was created): the money is in, so staff refund it.
+            # was created): the money is in, so it becomes the customer's credit balance, which staff apply to
+            # a proforma or refund through this checkout's gateway (docs/payments.md, "Customer credit balance").
             not_applied.append(proforma.code)
+            add_credit(session, customer_id=checkout.customer_id, currency=checkout.currency, amount=item.amount,
+                       reason=CreditReason.SECOND_CHARGE,
+                       idempotency_key=f"second-charge:{checkout.reference}:{proforma.id}", checkout_id=checkout.id,
+                       invoice_id=proforma.id, note=reference)
             continue
         payment: Payment = record_payment(
             session, proforma.id, amount=item.amount, method="card", settings=settings, today=today,

@@ -7,6 +7,7 @@ from hostico.staff import (  # noqa: F401  (register the views on bp)
     auth,
     billing_run,
     corrections,
+    credit,
     customers,
     dashboard,
     efactura,

@@ -18,6 +18,7 @@ NAV = (
     ("staff.efactura", _l("e-Factura"), "view"),
     ("staff.billing_run", _l("Billing run"), "billing.run"),
     ("staff.payments_unmatched", _l("Bank statements"), "payments.record"),
+    ("staff.credit_balances", _l("Credit balances"), "view"),
     ("staff.reports", _l("Reports"), "reports.view"),
     ("staff.audit", _l("Audit log"), "view"),
 )

@@ -120,6 +120,9 @@ class PaymentForm(Form):
     payer_postal_code = StringField(_l("Payer: postal code"), validators=[Optional(), Length(max=20)])
     payer_country = StringField(_l("Payer: country (2 letters)"), default="RO", validators=[Optional(), Length(max=2)])
     key = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[DataRequired(), Length(max=60)])
+    # More than is left to pay is refused unless staff confirm that the excess is the customer's credit
+    # (docs/payments.md, "Customer credit balance"): a typo never credits a fortune.
+    excess_to_credit = BooleanField(_l("More than is left to pay: the excess becomes the customer's credit balance"))
 
     # Where validate_buyer's findings about another payer are shown.
     _PAYER_FIELDS = {"kind": "payer_name", "name": "payer_name", "company_name": "payer_name", "cui": "payer_cui",

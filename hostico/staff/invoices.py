@@ -182,7 +182,8 @@ def record_transfer(code: str):
                                  settings=billing_settings(), today=business_today(),
                                  received_on=form.received_on.data or business_today(),
                                  reference=form.reference.data.strip(), idempotency_key=key,
-                                 staff_id=current_user.id, buyer=buyer)
+                                 staff_id=current_user.id, buyer=buyer,
+                                 excess_to_credit=form.excess_to_credit.data)
         db.session.commit()
     except BillingError as err:
         db.session.rollback()
@@ -202,6 +203,9 @@ def record_transfer(code: str):
                 due=money(inv.amount_due, inv.currency)), "success")
     else:
         flash(_("Payment recorded; tax invoice %(code)s issued.", code=tax.code), "success")
+    if payment.amount != form.amount.data:
+        flash(_("%(amount)s more is now the customer's credit balance.",
+                amount=money(form.amount.data - payment.amount, payment.currency)), "success")
     return _back(inv)
 
 

@@ -24,3 +24,9 @@ class MatchLineForm(Form):
 class DismissLineForm(Form):
     note = StringField(_l("Why is it dismissed?"),
                        validators=[DataRequired(_l("Say why the line is dismissed.")), Length(max=1000)])
+
+
+class CreditLineForm(Form):
+    customer = StringField(_l("Customer (email or number)"),
+                           validators=[DataRequired(_l("Enter the customer's email or number.")), Length(max=254)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])

@@ -9,19 +9,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from hostico.models import BankStatementImport, BankStatementLine, Invoice
+from hostico.models import BankStatementImport, BankStatementLine, CreditEntry, Invoice
+from hostico.models.credit import CreditReason
 from hostico.payments.statements import StatementError
-from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
+from hostico.payments.statements.matching import (
+    StatementLineRefused,
+    credit_line,
+    dismiss_line,
+    import_statement,
+    match_line,
+)
 from hostico.staff.blueprint import bp
 from hostico.staff.lookups import billing_settings, business_today
 from hostico.staff.permissions import requires
-from hostico.staff.statement_forms import DismissLineForm, MatchLineForm, StatementUploadForm
+from hostico.staff.statement_forms import CreditLineForm, DismissLineForm, MatchLineForm, StatementUploadForm
+from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.i18n import N_, date, money
 from hostico.web.ids import parse_id
 
 PAGE_SIZE = 50
-LINE_STATUSES = ("unmatched", "dismissed", "matched")
+LINE_STATUSES = ("unmatched", "dismissed", "matched", "credited")
 REASON_LABELS = {
     "no_reference": N_("no proforma number in the text"),
     "unknown_reference": N_("the number names no proforma"),
@@ -33,7 +41,8 @@ REASON_LABELS = {
     "before_proforma": N_("booked before the proforma was issued"),
     "refused": N_("the payment was refused (see the note)"),
 }
-LINE_STATUS_LABELS = {"unmatched": N_("unmatched"), "dismissed": N_("dismissed"), "matched": N_("matched")}
+LINE_STATUS_LABELS = {"unmatched": N_("unmatched"), "dismissed": N_("dismissed"), "matched": N_("matched"),
+                      "credited": N_("credited to a customer")}
 
 
 def statement_error_message(err: StatementError) -> str:
@@ -56,7 +65,8 @@ def refusal_message(err: StatementLineRefused) -> str:
     """Say in the user's language why a line cannot be matched or dismissed."""
     p = err.params
     messages = {
-        "not_open": lambda: _("This line was already matched or dismissed."),
+        "not_open": lambda: _("This line was already matched, dismissed or credited."),
+        "unknown_customer": lambda: _("There is no customer %(customer)s.", customer=p.get("customer", "")),
         "unknown_proforma": lambda: _("There is no proforma %(code)s.", code=p.get("code", "")),
         "not_unpaid": lambda: _("Proforma %(code)s is not unpaid; it cannot be paid again.", code=p.get("code", "")),
         "amount": lambda: _("The credit of %(amount)s is more than the %(total)s left to pay on %(code)s.",
@@ -157,7 +167,8 @@ def _unmatched_page(*, errors: dict | None = None, line_forms: dict | None = Non
         "staff/payments_unmatched.html", lines=lines, filters=f, next_before=next_before,
         statuses=LINE_STATUSES, codes=_proforma_codes(lines), reasons=_translated(REASON_LABELS),
         line_statuses=_translated(LINE_STATUS_LABELS), errors=errors or {}, line_forms=line_forms or {},
-        match_form=MatchLineForm(formdata=None), dismiss_form=DismissLineForm(formdata=None)), status
+        match_form=MatchLineForm(formdata=None), dismiss_form=DismissLineForm(formdata=None),
+        credit_form=CreditLineForm(formdata=None)), status
 
 
 @bp.route("/payments/unmatched")
@@ -199,6 +210,41 @@ def payments_match(line_id: int):
     code = db.session.scalar(select(Invoice.code).where(Invoice.id == line.proforma_id))
     flash(_("The credit of %(payer)s is recorded as the payment of %(code)s; its tax invoice is issued.",
             payer=line.payer_name or _("an unknown payer"), code=code), "success")
+    excess = db.session.scalar(select(CreditEntry).where(CreditEntry.payment_id == line.payment_id,
+                                                         CreditEntry.reason == CreditReason.OVERPAYMENT))
+    if excess is not None:
+        flash(_("%(amount)s more is now the customer's credit balance.",
+                amount=money(excess.amount, excess.currency)), "success")
+    return _back_to_list()
+
+
+@bp.route("/payments/lines/<int:line_id>/credit", methods=["POST"])
+@requires("payments.record")
+def payments_credit(line_id: int):
+    """Assign an unmatched credit to a customer's credit balance (the customer named by email or number)."""
+    line = _line_or_404(line_id)
+    form = CreditLineForm()
+    if not form.validate_on_submit():
+        error = next(iter(form.customer.errors or form.note.errors or [_("Reload the page and try again.")]))
+        return _unmatched_page(errors={line.id: ("credit", error)}, line_forms={line.id: form}, status=422)
+    if not confirmed():
+        amount = money(line.amount, line.currency)
+        return confirmation(
+            title=_("Assign %(amount)s as credit?", amount=amount),
+            question=_("The credit of %(amount)s from %(payer)s becomes the credit balance of customer %(customer)s, "
+                       "to apply to a proforma or refund.", amount=amount,
+                       payer=line.payer_name or _("an unknown payer"), customer=form.customer.data),
+            button=_("Yes, assign it as credit"), back_url=url_for("staff.payments_unmatched"),
+            base="staff/base.html")
+    try:
+        entry = credit_line(db.session, line.id, form.customer.data, staff_id=current_user.id, note=form.note.data)
+        db.session.commit()
+    except StatementLineRefused as err:
+        db.session.rollback()
+        return _unmatched_page(errors={line.id: ("credit", refusal_message(err))}, line_forms={line.id: form},
+                               status=422)
+    flash(_("%(amount)s is now credit of customer #%(customer)s.", amount=money(entry.amount, entry.currency),
+            customer=entry.customer_id), "success")
     return _back_to_list()
 
 

@@ -130,7 +130,8 @@ def translate_message(message: object) -> str:
 
 STATUS_LABELS = {
     "unpaid": N_("unpaid"), "partly_paid": N_("partly paid"), "paid": N_("paid"), "cancelled": N_("cancelled"),
-    "issued": N_("issued"),
+    "issued": N_("issued"), "overdue": N_("past due"), "credited": N_("credited"),
+    "partly_credited": N_("partly credited"),
     "active": N_("active"), "pending": N_("pending"), "suspended": N_("suspended"),
     "terminated": N_("terminated"), "sent": N_("sent"), "dead": N_("dead"), "sending": N_("sending"),
     "approved": N_("approved"), "rejected": N_("rejected"),
@@ -154,14 +155,19 @@ INVOICE_ROW = {
     "number": N_("Number"), "kind": N_("Kind"), "date": N_("Date"), "due_date": N_("Due date"),
     "billed_to": N_("Billed to"), "total": N_("Total"), "status": N_("Status"), "actions": N_("Actions"),
     "cui": N_("CUI"), "reverse_charge": N_("reverse charge"), "view": N_("View"), "pdf": N_("PDF"),
-    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"),
+    "pay": N_("Pay"), "edit": N_("Edit"), "select": N_("Select to pay"), "tax_invoice": N_("Tax invoice"),
 }
-PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer")}
+PAYMENT_METHODS = {"card": N_("card"), "bank_transfer": N_("bank transfer"), "credit": N_("credit balance")}
+# Why a customer's credit balance moved (hostico.models.credit; docs/payments.md, "Customer credit balance").
+CREDIT_REASONS = {"overpayment": N_("paid more than was due"), "second_charge": N_("card charged again"),
+                  "bank_credit": N_("bank credit assigned by staff"), "applied": N_("applied to a proforma"),
+                  "refund_card": N_("refunded to the card"), "refund_bank": N_("refunded by bank transfer")}
 LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind": INVOICE_KINDS,
                                          "invoice_row": INVOICE_ROW, "suspension_reason": SUSPENSION_REASONS,
                                          "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
                                          "origin": ORIGINS, "object_type": OBJECT_TYPES,
-                                         "payment_method": PAYMENT_METHODS, "notice": NOTICES}
+                                         "payment_method": PAYMENT_METHODS, "notice": NOTICES,
+                                         "credit_reason": CREDIT_REASONS}
 # What the system notes in an invoice's history (InvoiceEvent.note_code and note_params; billing.invoicing.add_event).
 EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),

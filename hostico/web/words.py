@@ -133,12 +133,24 @@ def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
     return [("", _plain(before), _plain(after))]
 
 
+# Audit facts whose value is itself a code with a label (hostico.web.i18n.LABEL_MAPS): "reason: nonpayment"
+# reads "motiv: factură neplătită".
+_FACT_LABELS = {"reason": "suspension_reason", "method": "payment_method", "status": "status", "origin": "origin"}
+
+
+def _fact(key: str, value: Any) -> str:
+    label_map = _FACT_LABELS.get(key)
+    if label_map and isinstance(value, str) and value:
+        return labels(label_map).get(value, value)
+    return _plain(value)
+
+
 def audit_details(data: Mapping[str, Any] | None) -> dict[str, list]:
     """An audit record's data in words: its changes (before → after) and its other facts (field: value)."""
     data = dict(data or {})
     before, after = data.pop("before", None), data.pop("after", None)
     diff = changes(before, after) if before is not None or after is not None else []
-    return {"changes": diff, "facts": [(word("field", k), _plain(v)) for k, v in data.items()]}
+    return {"changes": diff, "facts": [(word("field", k), _fact(k, v)) for k, v in data.items()]}
 
 
 def actor_names(rows: Iterable[Any]) -> Callable[[Any], str]:

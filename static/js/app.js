@@ -40,3 +40,16 @@ document.addEventListener("change", function (evt) {
 });
 document.addEventListener("DOMContentLoaded", function () { syncSectors(document); });
 document.addEventListener("htmx:load", function (evt) { syncSectors(evt.detail.elt); });
+
+// My Invoices: "Pay selected" is disabled until a proforma is ticked (without JavaScript the server says so).
+function syncPaySelected(root) {
+  var doc = root && root.ownerDocument ? root.ownerDocument : document;
+  doc.querySelectorAll("button.pay-selected").forEach(function (button) {
+    button.disabled = !doc.querySelector("input.pay-select:checked");
+  });
+}
+document.addEventListener("change", function (evt) {
+  if (evt.target.matches && evt.target.matches("input.pay-select")) { syncPaySelected(document); }
+});
+document.addEventListener("DOMContentLoaded", function () { syncPaySelected(document); });
+document.addEventListener("htmx:load", function () { syncPaySelected(document); });

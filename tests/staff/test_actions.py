@@ -6,20 +6,25 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from hostico.accounts.closure import close_account
 from hostico.billing.payments import record_payment
-from hostico.models import AuditLog, Invoice, MailLoginToken, OutboxMessage, Payment, Service, utcnow
+from hostico.models import AuditLog, Customer, Invoice, MailLoginToken, OutboxMessage, Payment, Service, utcnow
+from hostico.web.app_settings import settings as app_settings
+from tests.factories import PASSWORD
 from tests.staff.conftest import fill_url, staff_rules
 
 # The outbox, approvals, e-Factura, bank-statement and refund actions belong to other areas, which test their
 # own actions (tests/efactura/test_staff_page.py, tests/payments/test_staff_pages.py, tests/payments/test_refunds.py).
 OTHER_AREAS = ("hostico.staff.approvals", "hostico.staff.outbox", "hostico.staff.efactura", "hostico.staff.statements",
-               "hostico.staff.refunds")
+               "hostico.staff.refunds", "hostico.staff.credit")
 # The billing run's page is tested with the billing run itself (tests/staff/test_billing_run_page.py).
-TESTED_ELSEWHERE = {"staff.billing_run", "staff.login", "staff.login_code", "staff.login_enrol"}
+# Before a staff login (tests/accounts/test_password_reset.py audits the reset), or with their own world.
+TESTED_ELSEWHERE = {"staff.billing_run", "staff.login", "staff.login_code", "staff.login_enrol",
+                    "staff.password_reset", "staff.password_reset_new"}
 
 
 @pytest.fixture
-def world(make, session, settings):
+def world(app, make, session, settings):
     """A customer opted in to SMS with an active service, an unpaid proforma and a tax invoice."""
     customer = make.make_customer(phone_e164="+40722123456", sms_opt_in=True, sms_consent_at=utcnow())
     service = make.make_service(customer, domain="spam-site.ro")
@@ -34,8 +39,11 @@ def world(make, session, settings):
     session.add(MailLoginToken(jti="j1", customer_id=customer.id, invoice_id=paid.id,
                                expires_at=utcnow() + dt.timedelta(days=7)))
     session.commit()
+    closed = make.make_customer(email="closed@example.com")
+    close_account(session, closed, PASSWORD, settings=app_settings(app).accounts)
+    session.commit()
     return {"customer": customer, "service": service, "suspended": suspended, "spare": spare,
-            "unpaid": unpaid, "tax": tax}
+            "unpaid": unpaid, "tax": tax, "closed": closed}
 
 
 def _audit_count(session) -> int:
@@ -61,6 +69,10 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
         "staff.resend": (f"/staff/invoices/{w['tax'].code}/resend", {"nonce": "resend-1"}),
         "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
         "staff.end_sessions": (f"/staff/customers/{w['customer'].id}/end-sessions", {}),
+        "staff.reopen_account": (f"/staff/customers/{w['closed'].id}/reopen", {}),
+        "staff.customer_new": ("/staff/customers/new", {"name": "Ion Nou", "email": "ion.nou@example.com",
+                                                        "language": "ro"}),
+        "staff.resend_invitation": (None, {}),
         "staff.logout": ("/staff/logout", {}),
     }
     post_endpoints = {r.endpoint for r in staff_rules(app) if "POST" in r.methods
@@ -72,6 +84,9 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
             code = session.scalar(select(Invoice.code).where(Invoice.kind == "proforma", Invoice.status == "unpaid")
                                   .order_by(Invoice.id.desc()))
             url = f"/staff/invoices/{code}/cancel"
+        if endpoint == "staff.resend_invitation":  # the customer staff_customer_new just invited
+            invited = session.scalar(select(Customer.id).where(Customer.email == "ion.nou@example.com"))
+            url = f"/staff/customers/{invited}/invitation"
         before = _audit_count(session)
         resp = client.post_form(url, data, token_from="/staff/")
         assert resp.status_code in (302, 303), f"{endpoint}: {resp.status_code}"
@@ -297,7 +312,7 @@ def test_revoke_mail_login_links(client, make_staff, login_staff, world, session
     session.expire_all()
     token = session.scalar(select(MailLoginToken))
     assert token.revoked_at is not None and token.revoked_reason == "staff"
-    entry = session.scalar(select(AuditLog).where(AuditLog.action == "maillogin.revoked"))
+    entry = session.scalar(select(AuditLog).where(AuditLog.action == "maillogin.revoked").order_by(AuditLog.id.desc()))
     assert entry.actor_kind == "staff" and json.loads(json.dumps(entry.data))["count"] == 1
 
 

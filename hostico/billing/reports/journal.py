@@ -1,6 +1,7 @@
 """The sales journal (jurnal de vânzări), the VAT summary and the OSS threshold count (docs/reports.md).
 
-One journal row per tax invoice and credit note whose chargeable event falls in the month: the collection
+One journal row per tax invoice and credit note whose chargeable event falls in the month (issued by the month's
+closing day, the 15th of the next; a document issued later is in the month it is issued): the collection
 date of a tax invoice issued for money received (an advance, art. 282 alin. 2 lit. b Cod fiscal), the issue
 date otherwise (a credit note). Amounts are in lei, per VAT category and rate; a document in EUR is converted
 at the BNR rate it stores (art. 290), or, when it stores none (no VAT in lei was printed), at the last rate
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hostico.billing.errors import BillingError
@@ -121,9 +122,21 @@ def _event_date():
     return func.coalesce(Invoice.collected_on, Invoice.issue_date)
 
 
+CLOSING_DAY = 15  # a month's journal closes on the 15th of the next month (art. 319 alin. 16 Cod fiscal)
+
+
 def _month_filter(start: dt.date, end: dt.date) -> tuple:
+    """The documents of the month's journal (docs/reports.md, "A closed month never changes"): those whose
+    chargeable event falls in it and that were issued by its closing day (the 15th of the next month), and those
+    issued in it after the closing day of their own event's month (a reissue dated by an older collection date,
+    a payment recorded late): a month's journal never changes once it has closed."""
     event = _event_date()
-    return Invoice.kind.in_(JOURNAL_KINDS), event >= start, event < end
+    closing = end.replace(day=CLOSING_DAY)
+    previous = (start - dt.timedelta(days=1)).replace(day=1)
+    own = and_(event >= start, event < end, Invoice.issue_date <= closing)
+    late = and_(Invoice.issue_date >= start, Invoice.issue_date < end,
+                or_(event < previous, and_(event < start, Invoice.issue_date > start.replace(day=CLOSING_DAY))))
+    return Invoice.kind.in_(JOURNAL_KINDS), or_(own, late)
 
 
 def journal_columns(session: Session, start: dt.date, end: dt.date) -> tuple[ColumnKey, ...]:

@@ -8,17 +8,19 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.credit import add_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.payments import record_payment
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
-from hostico.models import BankStatementImport, BankStatementLine, Invoice, utcnow
+from hostico.models import BankStatementImport, BankStatementLine, CreditEntry, Customer, Invoice, utcnow
 from hostico.models.bank_statement import StatementLineStatus
+from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.statements import StatementEntry, assign_entry_keys, parse_statement
 
@@ -31,7 +33,8 @@ _KEY_CHUNK = 500
 class StatementLineRefused(BillingError):
     """Staff cannot match or dismiss a line this way; `code` and `params` say why.
 
-    Codes: `not_open` (the line was matched or dismissed already), `unknown_proforma` (code),
+    Codes: `not_open` (the line was matched, dismissed or credited already), `unknown_customer` (customer),
+    `unknown_proforma` (code),
     `not_unpaid` (code, status), `amount` (amount, total, currency), `currency` (currency, proforma_currency),
     `before_proforma` (code, booked, issued: the money arrived before the proforma was issued),
     `refused` (detail: the billing core's own refusal), `note_required`.
@@ -94,7 +97,8 @@ def _pay(session: Session, line: BankStatementLine, proforma: Invoice, *, settin
     payment = record_payment(
         session, proforma.id, amount=line.amount, currency=line.currency, method="bank_transfer",
         settings=settings, today=today, received_on=min(line.booking_date, today),
-        reference=_payment_reference(line), idempotency_key=f"bank-line:{line.id}", staff_id=staff_id)
+        reference=_payment_reference(line), idempotency_key=f"bank-line:{line.id}", staff_id=staff_id,
+        excess_to_credit=True)
     line.status = StatementLineStatus.MATCHED
     line.reason = None
     line.proforma_id = proforma.id
@@ -127,8 +131,12 @@ def _auto_match(session: Session, line: BankStatementLine, entry: StatementEntry
     if len(proformas) == 1:
         line.proforma_id = proformas[0].id  # a suggestion for staff, even when it cannot be paid
     unpaid = [p for p in proformas if p.status == InvoiceStatus.UNPAID]
-    # Any amount up to what is left to pay pays it: a part is an advance (docs/payments.md, Advances).
-    exact = [p for p in unpaid if 0 < line.amount <= p.amount_due and p.currency == line.currency]
+    # Any amount up to what is left to pay pays it: a part is an advance (docs/payments.md, Advances); more pays
+    # the one unpaid proforma it names and the excess becomes the customer's credit balance (docs/payments.md).
+    same_currency = [p for p in unpaid if p.currency == line.currency]
+    exact = [p for p in same_currency if 0 < line.amount <= p.amount_due]
+    if not exact and len(same_currency) == 1:
+        exact = same_currency
     if not proformas:
         line.reason = "unknown_reference"
     elif not unpaid:
@@ -230,8 +238,8 @@ def find_proforma(session: Session, code: str, settings: BillingSettings) -> Inv
 
 def match_line(session: Session, line_id: int, proforma_code: str, *, settings: BillingSettings, today: dt.date,
                staff_id: int, note: str | None = None) -> BankStatementLine:
-    """Record an unmatched credit as the bank transfer that pays a proforma (all or part of what is left to pay);
-    currencies must agree."""
+    """Record an unmatched credit as the bank transfer that pays a proforma (all or part of what is left to pay;
+    more pays it and the excess becomes the customer's credit balance); currencies must agree."""
     line = _open_line(session, line_id)
     proforma = find_proforma(session, proforma_code, settings)
     if proforma is None:
@@ -244,10 +252,6 @@ def match_line(session: Session, line_id: int, proforma_code: str, *, settings: 
         raise StatementLineRefused("currency", f"The credit is in {line.currency}, the proforma in "
                                    f"{proforma.currency}.", currency=line.currency,
                                    proforma_currency=proforma.currency)
-    if line.amount > proforma.amount_due:
-        raise StatementLineRefused("amount", f"The credit of {line.amount} is more than the {proforma.amount_due} left"
-                                   f" to pay on {proforma.code}.", amount=line.amount, total=proforma.amount_due,
-                                   currency=line.currency, code=proforma.code)
     if line.booking_date < proforma.issue_date:
         raise StatementLineRefused("before_proforma", f"The money arrived on {line.booking_date}, before "
                                    f"{proforma.code} was issued ({proforma.issue_date}).", code=proforma.code,
@@ -278,3 +282,38 @@ def dismiss_line(session: Session, line_id: int, *, note: str, staff_id: int) ->
                  "bank_reference": line.bank_reference, "note": line.note})
     session.flush()
     return line
+
+
+def find_customer(session: Session, ref: str) -> Customer | None:
+    """Find a customer by the email or the number (#12 or 12) staff typed."""
+    ref = (ref or "").strip()[:254]
+    digits = ref.removeprefix("#")
+    if digits.isascii() and digits.isdigit() and len(digits) <= 12:
+        return session.get(Customer, int(digits))
+    return session.scalar(select(Customer).where(func.lower(Customer.email) == ref.lower())) if ref else None
+
+
+def credit_line(session: Session, line_id: int, customer_ref: str, *, staff_id: int,
+                note: str | None = None) -> CreditEntry:
+    """Assign an unmatched credit to a customer as credit balance (docs/payments.md, "Customer credit balance"):
+    the line is `credited` and the customer's balance in its currency grows by its amount, once."""
+    line = _open_line(session, line_id)
+    customer = find_customer(session, customer_ref)
+    if customer is None:
+        raise StatementLineRefused("unknown_customer", f"There is no customer {customer_ref}.",
+                                   customer=(customer_ref or "").strip()[:60])
+    note = (note or "").strip()[:1000] or None
+    entry = add_credit(session, customer_id=customer.id, currency=line.currency, amount=line.amount,
+                       reason=CreditReason.BANK_CREDIT, idempotency_key=f"bank-line-credit:{line.id}",
+                       actor_kind="staff", actor_id=staff_id, bank_line_id=line.id,
+                       note=note or _payment_reference(line))
+    line.status = StatementLineStatus.CREDITED
+    line.decided_by_staff_id = staff_id
+    line.decided_at = utcnow()
+    line.note = note
+    record(session, "payments.statement_line_credited", actor_kind="staff", actor_id=staff_id, obj=line,
+           customer_id=customer.id, data={"amount": str(line.amount), "currency": line.currency,
+                                          "payer": line.payer_name, "bank_reference": line.bank_reference,
+                                          "customer": customer.id, "note": note})
+    session.flush()
+    return entry

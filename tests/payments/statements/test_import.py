@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from hostico.billing.credit import balance
 from hostico.models import AuditLog, BankStatementLine, Invoice, Payment, Service
 from hostico.payments.statements import StatementError
 from hostico.payments.statements.matching import StatementLineRefused, dismiss_line, import_statement, match_line
@@ -65,14 +66,15 @@ def test_statement_pays_the_named_proformas_and_keeps_the_rest_unmatched(session
     assert _count(session, BankStatementLine) == 6
 
     # the next day's statement repeats two credits: they are not recorded again; its 242.00 for HPF-000004 is
-    # more than the 142.00 left to pay after the advance, so it waits for staff
+    # more than the 142.00 left to pay after the advance: it pays it, and the 100.00 more is the customer's credit
     later = _import(session, settings, overlap)
-    assert (later.matched, later.unmatched, later.already_imported) == (0, 2, 2)
+    assert (later.matched, later.unmatched, later.already_imported) == (1, 1, 2)
     session.expire_all()
-    assert session.get(Invoice, proformas["p4"].id).amount_due == Decimal("142.00")
-    assert _reasons(session)[-2] == ("242.00", "amount")
+    p4 = session.get(Invoice, proformas["p4"].id)
+    assert (p4.status, p4.amount_paid, p4.amount_due) == ("paid", p4.total, Decimal("0.00"))
+    assert balance(session, p4.customer_id, "RON") == Decimal("100.00")
     assert _reasons(session)[-1] == ("60.50", "reversal" if first.startswith("mt940") else "not_unpaid")
-    assert _count(session, Payment, Payment.method == "bank_transfer") == 3
+    assert _count(session, Payment, Payment.method == "bank_transfer") == 4
 
 
 def test_an_unreadable_file_records_nothing(session, settings, proformas):
@@ -91,7 +93,7 @@ def test_wrong_currency_waits_unmatched(session, settings, proformas):
     assert (line.status, line.reason, line.currency) == ("unmatched", "currency", "EUR")
 
 
-def test_staff_match_more_than_is_due_is_refused_a_part_and_an_exact_one_are_recorded(session, settings, proformas,
+def test_staff_match_a_part_and_an_exact_one_are_recorded(session, settings, proformas,
                                                                                       make):
     staff = make.make_staff(role="billing")
     small = make.make_proforma(proformas["customer"], amount="10.00", today=ISSUED)  # 12.10
@@ -99,10 +101,7 @@ def test_staff_match_more_than_is_due_is_refused_a_part_and_an_exact_one_are_rec
     _import(session, settings, "camt053_v02.xml")
     no_ref, second = session.scalars(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
                                      .order_by(BankStatementLine.id)).all()
-    with pytest.raises(StatementLineRefused) as err:
-        match_line(session, no_ref.id, small.code, settings=settings, today=TODAY, staff_id=staff.id)
-    assert err.value.code == "amount" and err.value.params["total"] == Decimal("12.10")
-    session.rollback()
+    assert small.total == Decimal("12.10")  # paying it with more is in tests/payments/test_credit_balance.py
     # 75.00 of the 142.00 left on HPF-000004 (after the statement's 100.00 advance): recorded, 67.00 left
     match_line(session, second.id, "HPF-000004", settings=settings, today=TODAY, staff_id=staff.id)
     session.commit()

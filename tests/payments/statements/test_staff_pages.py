@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from hostico.billing.credit import balance
 from hostico.models import AuditLog, BankStatementImport, BankStatementLine, Invoice, Payment
 from tests.payments.statements.conftest import DATA, ISSUED, sample
 from tests.staff.test_pages import count_queries
@@ -100,17 +101,19 @@ def test_unmatched_list_filters_and_staff_match_or_dismiss_lines(billing, sessio
     assert billing.get("/staff/payments/unmatched?q=%25_'%22").status_code == 200
     assert billing.get("/staff/payments/unmatched?q=a%00b").status_code == 200  # PostgreSQL refuses NUL bytes
 
-    no_ref = session.scalar(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
-                            .order_by(BankStatementLine.id))
+    no_ref, other = session.scalars(select(BankStatementLine).where(BankStatementLine.reason == "no_reference")
+                                    .order_by(BankStatementLine.id)).all()
     small = make.make_proforma(proformas["customer"], amount="10.00", today=ISSUED)  # total 12.10
     session.commit()
-    resp = billing.post_form(f"/staff/payments/lines/{no_ref.id}/match", {"proforma": small.code},
+    # 75.00 for a proforma of 12.10: it pays it and the 62.90 more is the customer's credit balance (docs/payments.md)
+    resp = billing.post_form(f"/staff/payments/lines/{other.id}/match", {"proforma": small.code},
                              token_from="/staff/payments/unmatched")
-    assert resp.status_code == 422
-    assert (f"The credit of 75.00 RON is more than the 12.10 RON left to pay on {small.code}"
-            in resp.get_data(as_text=True))
+    assert resp.status_code == 303
+    assert "62.90 RON more is now the customer&#39;s credit balance" in billing.get(
+        resp.headers["Location"]).get_data(as_text=True)
     session.expire_all()
-    assert session.get(Invoice, small.id).status == "unpaid"
+    assert session.get(Invoice, small.id).status == "paid"
+    assert balance(session, small.customer_id, "RON") == Decimal("62.90")
 
     p5 = make.make_proforma(proformas["customer"], amount="61.98", today=ISSUED)  # total 75.00
     resp = billing.post_form(f"/staff/payments/lines/{no_ref.id}/match", {"proforma": p5.code.lower()},
@@ -130,13 +133,13 @@ def test_unmatched_list_filters_and_staff_match_or_dismiss_lines(billing, sessio
     assert resp.status_code == 303
     session.expire_all()
     assert session.get(BankStatementLine, paid_twice.id).status == "dismissed"
-    assert billing.get("/staff/payments/unmatched").get_data(as_text=True).count('id="line-') == 1
+    assert billing.get("/staff/payments/unmatched").get_data(as_text=True).count('id="line-') == 0
     dismissed = billing.get("/staff/payments/unmatched?status=dismissed").get_data(as_text=True)
     assert "refunded by bank" in dismissed
     # a decided line cannot be decided again
     resp = billing.post_form(f"/staff/payments/lines/{paid_twice.id}/match", {"proforma": "HPF-000003"},
                              token_from="/staff/payments/unmatched")
-    assert resp.status_code == 422 and "already matched or dismissed" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "already matched, dismissed or credited" in resp.get_data(as_text=True)
     assert billing.post_form("/staff/payments/lines/999999/dismiss", {"note": "x"},
                              token_from="/staff/payments/unmatched").status_code == 404
 
@@ -166,8 +169,10 @@ def test_command_imports_a_statement_and_prints_the_counts(runner, session, prof
     # The same account's MT940 for the next day: the bank reference BT2611300002 is known already; the
     # reference-less 75.00 reads differently in MT940 than in CAMT, so it is new to the import.
     result = runner.invoke(args=["payments", "import", str(DATA / "mt940_overlap.sta")])
-    # ... and its 242.00 for HPF-000004 is more than the 142.00 left after the 100.00 advance: it waits
-    assert result.output.strip() == "matched 0, unmatched 3, already imported 1"
+    # ... and its 242.00 for HPF-000004 is more than the 142.00 left after the 100.00 advance: it pays it, and
+    # the 100.00 more is the customer's credit balance
+    assert result.output.strip() == "matched 1, unmatched 2, already imported 1"
+    assert balance(session, proformas["customer"].id, "RON") == Decimal("100.00")
 
 
 def test_command_refuses_a_bad_file_and_records_nothing(runner, session, tmp_path):
