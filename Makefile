@@ -70,6 +70,7 @@ run: $(VENV)/.runtime $(MO_FILES) system-deps
 # answers on 127.0.0.1:5432.
 test: $(VENV)/.dev $(MO_FILES) system-deps browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$HOSTICO_TEST_POSTGRES_URL" ] || $(BIN)/python scripts/pg_ready.py; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -86,8 +87,10 @@ test-sqlite: $(VENV)/.dev $(MO_FILES)
 test-postgres: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python -m pytest -n 2 --db=postgres
 
+# ruff, then mypy (strict on the domain packages and the models; its configuration is in pyproject.toml).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev $(MO_FILES)
 	$(BIN)/python bench/run.py

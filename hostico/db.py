@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import select
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Select, create_engine, event, update
+from sqlalchemy import CursorResult, Engine, Result, Select, create_engine, event, update
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -155,8 +155,11 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 # -- the portable row lock -------------------------------------------------------------------------------
-def for_update(session: Session, stmt: Select, *, of=None, skip_locked: bool = False,
-               write_lock: tuple[Any, Collection[int]] | None = None) -> Select:
+_Select = TypeVar("_Select", bound=Select[Any])
+
+
+def for_update(session: Session, stmt: _Select, *, of: Any = None, skip_locked: bool = False,
+               write_lock: tuple[Any, Collection[int]] | None = None) -> _Select:
     """The one row lock of the code base: return `stmt` locking the rows it reads until the transaction ends.
 
     PostgreSQL: SELECT ... FOR UPDATE (OF `of`; SKIP LOCKED when `skip_locked`, so parallel workers share
@@ -173,3 +176,8 @@ def for_update(session: Session, stmt: Select, *, of=None, skip_locked: bool = F
         table = col.table
         session.execute(update(table).where(table.c.id.in_(list(ids))).values({col.name: table.c[col.name]}))
     return stmt
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (`Session.execute` is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount

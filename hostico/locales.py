@@ -71,7 +71,8 @@ def format_date(value: dt.date | None, locale: str = DEFAULT_LOCALE, *, short: b
 
 
 # ISO 3166 codes of the countries a buyer can be in (Babel's territories minus groupings and test codes).
-COUNTRY_CODES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+COUNTRY_CODES = frozenset(code for code in Locale("en").territories if isinstance(code, str) and len(code) == 2
+                          and code.isalpha()
                           and code not in ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"))
 
 

@@ -39,4 +39,4 @@ def control_character_errors(raw: Mapping[str, object], names: Iterable[str], *,
     `collapsed`: the caller folds whitespace runs into one space, so tab and newlines are harmless there.
     """
     return {name: FieldMessage(CONTROL_CHARACTERS_MESSAGE) for name in names
-            if isinstance(raw.get(name), str) and has_control_characters(raw[name], multiline=collapsed)}
+            if isinstance(value := raw.get(name), str) and has_control_characters(value, multiline=collapsed)}

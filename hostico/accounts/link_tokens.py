@@ -10,11 +10,13 @@ requests racing with one link never both pass (docs/accounts.md). Functions flus
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record as audit
+from hostico.db import rowcount
 from hostico.errors import N_, TranslatableError
 from hostico.models import AccountToken, Customer, StaffUser, utcnow
 from hostico.notify.account_links import hash_token
@@ -34,7 +36,7 @@ class InvalidAccountLink(TranslatableError):
         self.reason = reason
 
 
-def _owner_filter(user: User) -> object:
+def _owner_filter(user: User) -> ColumnElement[bool]:
     if isinstance(user, StaffUser):
         return AccountToken.staff_id == user.id
     return AccountToken.customer_id == user.id
@@ -104,10 +106,10 @@ def owner(s: Session, record: AccountToken) -> User:
 
 def use(s: Session, record: AccountToken, *, now: dt.datetime | None = None) -> None:
     """Burn a single-use link; InvalidAccountLink("used") when another request burnt it first."""
-    table = AccountToken.__table__
+    table = cast(Table, AccountToken.__table__)
     result = s.execute(update(table).where(table.c.id == record.id, table.c.used_at.is_(None),
                                            table.c.revoked_at.is_(None)).values(used_at=now or utcnow()))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise InvalidAccountLink("used")
     s.expire(record, ["used_at"])
 
@@ -118,4 +120,4 @@ def revoke(s: Session, user: User, purpose: str, *, reason: str, now: dt.datetim
         AccountToken.purpose == purpose, _owner_filter(user), AccountToken.used_at.is_(None),
         AccountToken.revoked_at.is_(None)).values(revoked_at=now or utcnow(), revoked_reason=reason[:40])
         .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)

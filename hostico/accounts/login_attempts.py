@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from typing import cast
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hostico.accounts.passwords import verify_password
 from hostico.audit import record as audit
+from hostico.db import rowcount
 from hostico.errors import N_, TranslatableError
 from hostico.models import Customer, LoginThrottle, StaffUser, utcnow
 
@@ -58,7 +60,8 @@ def wait_left(s: Session, kind: str, email: str, client: str | None, *, now: dt.
                     .where(LoginThrottle.key_hash == _key(kind, email, client))).first()
     if row is None or now - row.last_failed_at > FORGET_AFTER:
         return dt.timedelta(0)
-    return max(dt.timedelta(0), row.last_failed_at + delay_after(row.failures) - now)
+    waited: dt.timedelta = row.last_failed_at + delay_after(row.failures) - now
+    return max(dt.timedelta(0), waited)
 
 
 def _count_failure(s: Session, key: str, now: dt.datetime) -> None:
@@ -67,7 +70,7 @@ def _count_failure(s: Session, key: str, now: dt.datetime) -> None:
             .values(failures=case((LoginThrottle.last_failed_at < now - FORGET_AFTER, 1),
                                   else_=LoginThrottle.failures + 1), last_failed_at=now)
             .execution_options(synchronize_session=False))
-    if s.execute(stmt).rowcount:
+    if rowcount(s.execute(stmt)):
         return
     try:
         with s.begin_nested():
@@ -89,7 +92,7 @@ def password_login(s: Session, model: type[Customer] | type[StaffUser], email: s
     wait = wait_left(s, kind, email, client, now=now)
     if wait > dt.timedelta(0):
         raise LoginDelayed(seconds=max(1, math.ceil(wait.total_seconds())))
-    user = s.scalar(select(model).where(func.lower(model.email) == email))
+    user = cast("User | None", s.scalar(select(model).where(func.lower(model.email) == email)))  # one of the two
     right = verify_password(user.password_hash if user is not None else None, password or "")
     if right and user is not None and getattr(user, "active", True) and getattr(user, "closed_at", None) is None:
         s.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == _key(kind, email, client)))

@@ -13,12 +13,14 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Integer, Select, String, Update, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, String, Update, bindparam, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hostico.accounts.settings import SessionLimits
 from hostico.audit import record as audit
+from hostico.db import rowcount
 from hostico.models import Customer, StaffUser, UserSession, utcnow
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often (not on every request)
@@ -30,7 +32,7 @@ def hash_session_id(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _owner_column(kind: str):
+def _owner_column(kind: str) -> InstrumentedAttribute[int | None]:
     if kind == "customer":
         return UserSession.customer_id
     if kind == "staff":
@@ -66,14 +68,14 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
     return record, raw
 
 
-def _live(seen_after, created_after):
+def _live(seen_after: Any, created_after: Any) -> tuple[ColumnElement[bool], ...]:
     """What makes a record live: not revoked, used after seen_after and opened after created_after (times, or
     bind parameters for them)."""
     return (UserSession.revoked_at.is_(None), UserSession.last_seen_at > seen_after,
             UserSession.created_at > created_after)
 
 
-def _active(now: dt.datetime, limits: SessionLimits):
+def _active(now: dt.datetime, limits: SessionLimits) -> tuple[ColumnElement[bool], ...]:
     return _live(now - limits.idle, now - limits.max_age)
 
 
@@ -89,7 +91,7 @@ def find_active(s: Session, raw: str | None, *, kind: str, user_id: int, limits:
 
 
 @lru_cache(maxsize=2)
-def _load_statement(kind: str) -> Select:
+def _load_statement(kind: str) -> Select[Any, UserSession]:
     """The statement of load() for one kind of user, built once (it runs before every logged-in request)."""
     model = Customer if kind == "customer" else StaffUser
     return (select(model, UserSession).join(UserSession, _owner_column(kind) == model.id)
@@ -135,11 +137,11 @@ def is_fresh(record: UserSession | None, *, fresh_for: dt.timedelta, now: dt.dat
     return (now or utcnow()) - record.fresh_at < fresh_for
 
 
-def _revoke(s: Session, *where, reason: str, now: dt.datetime | None) -> int:
+def _revoke(s: Session, *where: ColumnElement[bool], reason: str, now: dt.datetime | None) -> int:
     result = s.execute(update(UserSession).where(UserSession.revoked_at.is_(None), *where)
                        .values(revoked_at=now or utcnow(), revoked_reason=reason[:40])
                        .execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
 def revoke(s: Session, record: UserSession, *, reason: str, now: dt.datetime | None = None) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import pyotp
 import qrcode
@@ -23,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hostico.accounts.passwords import hash_password, verify_password
 from hostico.audit import record as audit
+from hostico.db import rowcount
 from hostico.errors import N_, TranslatableError
 from hostico.models import Customer, RecoveryCode, StaffUser, utcnow
 
@@ -34,6 +37,8 @@ MAX_FAILURES = 10  # wrong codes in a row before the account's second factor is 
 THROTTLE = dt.timedelta(minutes=15)
 
 Account = Customer | StaffUser
+
+_T = TypeVar("_T")
 
 
 class SecondFactorError(TranslatableError):
@@ -123,7 +128,7 @@ def _record_failure(session: Session, account: Account, now: dt.datetime) -> Non
     set_committed_value(account, "second_factor_failed_at", now)
 
 
-def _guarded(session: Session, account: Account, now: dt.datetime | None, attempt):
+def _guarded(session: Session, account: Account, now: dt.datetime | None, attempt: Callable[[dt.datetime], _T]) -> _T:
     """Run one check unless the account is throttled; count it when wrong, reset the count when right."""
     now = now or utcnow()
     until = _throttled_until(account, now)
@@ -151,7 +156,7 @@ def _accept_totp(session: Session, account: Account, code: str | None, now: dt.d
         .values(totp_last_counter=step)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise InvalidCode("replayed")
     set_committed_value(account, "totp_last_counter", step)
     return step
@@ -241,7 +246,7 @@ def use_recovery_code(session: Session, customer: Customer, code: str | None) ->
             spent = session.execute(
                 update(RecoveryCode).where(RecoveryCode.id == rc.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=utcnow()).execution_options(synchronize_session=False))
-            if spent.rowcount != 1:
+            if rowcount(spent) != 1:
                 raise InvalidCode("replayed")
             return
     raise InvalidCode("wrong")

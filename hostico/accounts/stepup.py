@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from hostico.accounts import login_sessions
@@ -45,7 +45,7 @@ def _action(user: User, outcome: str) -> str:
     return f"{user.kind}.step_up_{outcome}"
 
 
-def _entries(user: User, outcome: str):
+def _entries(user: User, outcome: str) -> tuple[ColumnElement[bool], ...]:
     return (AuditLog.action == _action(user, outcome), AuditLog.actor_kind == user.kind, AuditLog.actor_id == user.id)
 
 

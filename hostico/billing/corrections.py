@@ -115,7 +115,7 @@ def credit_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bill
     note = issue_credit_note(session, tax_invoice, settings=settings, today=today, reason=reason,
                              actor_kind=actor_kind, actor_id=actor_id, lines=note_lines,
                              refund=credited if refund else None)
-    customer = session.get(Customer, tax_invoice.customer_id)
+    customer = session.get_one(Customer, tax_invoice.customer_id)
     notify(session, "credit_note", customer, invoice=note, context={"corrects": tax_invoice.code})
     record(session, "invoice.credit_note_issued", actor_kind=actor_kind, actor_id=actor_id, obj=note,
            customer_id=note.customer_id, data={"code": note.code, "corrects": tax_invoice.code, "reason": reason,
@@ -156,7 +156,7 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
         raise CorrectionRefused(N_("Credit %(invoice)s in full before issuing its corrected invoice."),
                                 code="not_fully_credited", invoice=tax_invoice.code)
     proforma = lock_invoice(session, tax_invoice.proforma_id)
-    if session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == proforma.id)) > 1:
+    if (session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == proforma.id)) or 0) > 1:
         # Paid in parts: each tax invoice is an advance or the final one, not the whole sale.
         raise CorrectionRefused(N_("Proforma %(proforma)s was paid in parts: correct its tax invoices with credit "
                                    "notes."), code="paid_in_parts", proforma=proforma.code)
@@ -174,7 +174,7 @@ def reissue_tax_invoice(session: Session, tax_invoice: Invoice, *, settings: Bil
                             reissue_of=tax_invoice, storno=storno)
     add_event(session, tax_invoice, "reissued", actor_kind="staff", actor_id=staff_id, note=reason,
               code="reissued_as", params={"invoice": tax.code})
-    customer = session.get(Customer, tax.customer_id)
+    customer = session.get_one(Customer, tax.customer_id)
     notify(session, "invoice_resend", customer, invoice=tax, key=f"{tax.id}:reissue", context={"kind": "tax"})
     record(session, "invoice.reissued", actor_kind="staff", actor_id=staff_id, obj=tax, customer_id=tax.customer_id,
            data={"code": tax.code, "replaces": tax_invoice.code, "reason": reason})

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -66,7 +67,7 @@ def to_lei(amount: Decimal, rate: BnrRate) -> Decimal:
 
 def store_rates(session: Session, rates: Iterable[bnr.PublishedRate]) -> int:
     """Insert the rates not stored yet (a day's rates never change); return how many were new."""
-    rows = [{"day": r.day, "currency": r.currency, "rate": r.rate, "multiplier": r.multiplier,
+    rows: list[dict[str, Any]] = [{"day": r.day, "currency": r.currency, "rate": r.rate, "multiplier": r.multiplier,
              "fetched_at": utcnow()} for r in rates]
     if not rows:
         return 0
@@ -75,7 +76,8 @@ def store_rates(session: Session, rates: Iterable[bnr.PublishedRate]) -> int:
     session.execute(insert(ExchangeRate).values(rows).on_conflict_do_nothing())
     session.add(ExchangeRateSync(fetched_at=utcnow(), latest_day=max(r["day"] for r in rows)))
     session.flush()
-    return session.scalar(select(func.count()).select_from(ExchangeRate)) - before
+    after = session.scalar(select(func.count()).select_from(ExchangeRate))
+    return (after or 0) - (before or 0)
 
 
 def refresh_rates(session: Session, url: str, *, timeout: float = 10.0) -> int:

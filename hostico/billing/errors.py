@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hostico.errors import TranslatableError
 
 
@@ -14,9 +16,10 @@ class BillingError(TranslatableError):
     web layer (`hostico.web.i18n.error_message`); `str(err)` is the English sentence.
     """
 
-    code: str | None = None
+    code: str | None = None  # type: ignore[assignment]  # a billing error may carry no code: BillingError("…")
 
-    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None, **params) -> None:
+    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None,
+                 **params: object) -> None:
         super().__init__(code, message, **params)
         self.code = code
         self.field = field
@@ -46,6 +49,6 @@ class IncompleteBuyer(BillingError):
     """The buyer's name, full address (or a company's CUI) is missing: no proforma or tax invoice is issued
     (art. 319 alin. 20 Cod fiscal). `missing` names the fields (BUYER_FIELDS) that are empty."""
 
-    def __init__(self, message: str = "", *, missing: tuple[str, ...] = (), **params) -> None:
+    def __init__(self, message: str = "", *, missing: tuple[str, ...] = (), **params: Any) -> None:
         super().__init__(message, code="incomplete_buyer", **params)
         self.missing = missing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ def next_period_start(service: Service) -> dt.date:
     return add_months(service.next_due_date, CYCLE_MONTHS[service.cycle], service.anchor_day)
 
 
-def apply_payment_to_service(session: Session, service: Service, **notify_kw) -> None:
+def apply_payment_to_service(session: Session, service: Service, **notify_kw: Any) -> None:
     """Extend a paid service by its cycle; activate it, or lift a nonpayment (never an abuse) suspension."""
     if service.status in (ServiceStatus.TERMINATED, ServiceStatus.CANCELLED):
         return
@@ -46,13 +47,13 @@ def apply_payment_to_service(session: Session, service: Service, **notify_kw) ->
         _lift(session, service, actor_kind="system", actor_id=None, **notify_kw)
 
 
-def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int | None, **notify_kw) -> None:
+def _lift(session: Session, service: Service, *, actor_kind: str, actor_id: int | None, **notify_kw: Any) -> None:
     reason = service.suspension_reason
     service.status = ServiceStatus.ACTIVE
     service.suspension_reason = None
     service.suspension_note = None
     service.suspended_at = None
-    customer = session.get(Customer, service.customer_id)
+    customer = session.get_one(Customer, service.customer_id)
     notify(session, "unsuspension", customer, service=service, key=f"{service.id}:{utcnow().isoformat()}",
            context={"previous_reason": reason}, **notify_kw)
     record(session, "service.unsuspended", actor_kind=actor_kind, actor_id=actor_id, obj=service,
@@ -80,11 +81,11 @@ def suspend_service(session: Session, service: Service, *, reason: str, note: st
                                 code="not_active", domain=service.domain, status=state_param(service.status))
     now = utcnow()
     service.status = ServiceStatus.SUSPENDED
-    service.suspension_reason = reason
+    service.suspension_reason = SuspensionReason(reason)
     service.suspension_note = note
     service.suspended_at = now
     session.flush()
-    customer = session.get(Customer, service.customer_id)
+    customer = session.get_one(Customer, service.customer_id)
     notify(session, "suspension", customer, service=service, invoice=cause, key=f"{service.id}:{now.isoformat()}",
            context={"reason": reason}, sms_hours=sms_hours, timezone=timezone, now=now)
     data = {"reason": reason, "note": note, **({"proforma": cause.code} if cause is not None else {})}
@@ -109,7 +110,7 @@ def terminate_service(session: Session, service: Service, *, actor_kind: str = "
     service.status = ServiceStatus.TERMINATED
     service.terminated_at = utcnow()
     cancelled = _cancel_unpaid_proformas_of(session, service, actor_kind=actor_kind, actor_id=actor_id)
-    customer = session.get(Customer, service.customer_id)
+    customer = session.get_one(Customer, service.customer_id)
     notify(session, "termination", customer, service=service)
     record(session, "service.terminated", actor_kind=actor_kind, actor_id=actor_id, obj=service,
            customer_id=service.customer_id, data={"cancelled_proformas": cancelled})

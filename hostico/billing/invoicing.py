@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from hostico.billing.buyers.completeness import require_complete_buyer
 from hostico.billing.buyers.profiles import billing_profile_for
@@ -53,7 +54,7 @@ def needs_rate(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSet
 
 def _build_lines(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings, treatment: Treatment,
                  rate: BnrRate | None = None, sign: int = 1) -> list[InvoiceLine]:
-    lines = []
+    lines: list[InvoiceLine] = []
     currency = document_currency(buyer)
     for pos, spec in enumerate(specs, start=1):
         vat_rate = spec.vat_rate if spec.vat_rate is not None else treatment.rate
@@ -95,7 +96,7 @@ def _set_rate(invoice: Invoice, rate: BnrRate | None) -> None:
         if invoice.exchange_rate is None:
             raise NoExchangeRate(N_("A %(currency)s document with Romanian VAT needs the BNR rate."),
                                  code="no_exchange_rate", currency=invoice.currency, day=None)
-        lei = BnrRate(invoice.currency, invoice.exchange_rate, invoice.rate_date)
+        lei = BnrRate(invoice.currency, invoice.exchange_rate, cast(dt.date, invoice.rate_date))  # CHECK rate_has_date
         invoice.vat_total_ron, invoice.total_ron = to_lei(invoice.vat_total, lei), to_lei(invoice.total, lei)
     else:
         invoice.vat_total_ron = invoice.total_ron = None
@@ -117,8 +118,8 @@ def _totals(invoice: Invoice) -> None:
 
 
 def add_event(session: Session, invoice: Invoice, action: str, *, actor_kind: str = "system",
-              actor_id: int | None = None, before: dict | None = None, after: dict | None = None,
-              note: str | None = None, code: str | None = None, params: dict | None = None) -> InvoiceEvent:
+              actor_id: int | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+              note: str | None = None, code: str | None = None, params: dict[str, Any] | None = None) -> InvoiceEvent:
     """Append an entry to the invoice's history.
 
     `note` is free text a person typed (a reason), kept as typed; what the system says is a `code` with
@@ -211,7 +212,8 @@ def recompute(invoice: Invoice, settings: BillingSettings, today: dt.date | None
     if invoice.kind != InvoiceKind.PROFORMA or invoice.status != InvoiceStatus.UNPAID:
         raise InvalidTransition(N_("Only unpaid proformas can be recomputed."), code="not_unpaid")
     currency = document_currency(invoice.buyer)
-    bnr_rate = BnrRate("EUR", invoice.exchange_rate, invoice.rate_date) if invoice.exchange_rate else None
+    bnr_rate = (BnrRate("EUR", invoice.exchange_rate, cast(dt.date, invoice.rate_date)) if invoice.exchange_rate
+                else None)
     converts = currency != "RON" or any((line.price_currency or invoice.currency) != currency for line in invoice.lines)
     session = object_session(invoice)
     if bnr_rate is None and converts and session is not None:  # the proforma's own day's rate
@@ -342,7 +344,7 @@ def advance_storno_lines(advances: list[Invoice], start: int,
     """Lines that deduct the advances already invoiced from the final tax invoice of a proforma ("Storno avans
     factura HST-…"), each at the VAT rate it was invoiced at. What a credit note gave back of an advance (a
     refund, docs/payments.md) is not deducted again: per rate, the advance less its credit notes."""
-    lines = []
+    lines: list[InvoiceLine] = []
     for advance in advances:
         left: dict[Decimal, list[Decimal]] = {}
         for line in [*advance.lines, *(ln for note in (credit_notes or {}).get(advance.id, []) for ln in note.lines)]:
@@ -396,7 +398,7 @@ def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingS
     else:
         _totals(tax)
         if tax.currency == "RON" and proforma.exchange_rate is not None:
-            bnr_rate = BnrRate(proforma.currency, proforma.exchange_rate, proforma.rate_date)
+            bnr_rate = BnrRate(proforma.currency, proforma.exchange_rate, cast(dt.date, proforma.rate_date))
         _set_rate(tax, bnr_rate)
     session.add(tax)
     session.flush()
@@ -459,7 +461,7 @@ def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: Billi
     )
     note.lines = lines if lines is not None else storno_lines(tax_invoice)
     _totals(note)
-    _set_rate(note, BnrRate(tax_invoice.currency, tax_invoice.exchange_rate, tax_invoice.rate_date)
+    _set_rate(note, BnrRate(tax_invoice.currency, tax_invoice.exchange_rate, cast(dt.date, tax_invoice.rate_date))
               if tax_invoice.exchange_rate is not None else None)
     session.add(note)
     session.flush()
@@ -489,7 +491,7 @@ FROZEN_LINE_FIELDS = ("description", "service_id", "period_start", "period_end",
 
 
 @event.listens_for(Invoice, "before_update")
-def _refuse_changing_issued_document(mapper, connection, target: Invoice) -> None:
+def _refuse_changing_issued_document(mapper: Mapper[Invoice], connection: Connection, target: Invoice) -> None:
     state = inspect(target)
     kind_history = state.attrs.kind.history
     original_kind = kind_history.deleted[0] if kind_history.deleted else target.kind
@@ -501,7 +503,7 @@ def _refuse_changing_issued_document(mapper, connection, target: Invoice) -> Non
                                     "instead."), code="issued", number=target.code, fields=", ".join(changed))
 
 
-def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
+def _refuse_line_change(connection: Connection, line: InvoiceLine, changed: bool) -> None:
     if not changed:
         return
     kind = connection.scalar(select(Invoice.kind).where(Invoice.id == line.invoice_id))
@@ -511,12 +513,12 @@ def _refuse_line_change(connection, line: InvoiceLine, changed: bool) -> None:
 
 
 @event.listens_for(InvoiceLine, "before_update")
-def _refuse_changing_issued_line(mapper, connection, target: InvoiceLine) -> None:
+def _refuse_changing_issued_line(mapper: Mapper[InvoiceLine], connection: Connection, target: InvoiceLine) -> None:
     state = inspect(target)
     _refuse_line_change(connection, target,
                         any(state.attrs[name].history.has_changes() for name in FROZEN_LINE_FIELDS))
 
 
 @event.listens_for(InvoiceLine, "before_delete")
-def _refuse_deleting_issued_line(mapper, connection, target: InvoiceLine) -> None:
+def _refuse_deleting_issued_line(mapper: Mapper[InvoiceLine], connection: Connection, target: InvoiceLine) -> None:
     _refuse_line_change(connection, target, True)

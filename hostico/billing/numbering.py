@@ -4,6 +4,7 @@ issuing transaction."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,7 +46,7 @@ def reserve_numbers(session: Session, series: str, count: int, today: dt.date) -
         .returning(InvoiceCounter.last_number, InvoiceCounter.last_issue_date)
     )
     last_number, issue_date = result.one()
-    return int(last_number) - count + 1, issue_date
+    return int(last_number) - count + 1, cast(dt.date, issue_date)  # set by the UPDATE: never None
 
 
 def format_code(series: str, number: int) -> str:

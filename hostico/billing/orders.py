@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,7 @@ DOMAIN_RE = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}}
 class OrderRefused(BillingError):
     """The order cannot be placed; the message says why and is safe to show."""
 
-    def __init__(self, message: str, field: str | None = None, **params) -> None:
+    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         super().__init__(message, code=f"order_{field or 'refused'}", field=field, **params)
 
 
@@ -81,7 +82,8 @@ def normalise_domain(raw: str) -> str:
 
 def price_for(product: Product, cycle: str) -> Price:
     """Return the product's price for the cycle, or raise OrderRefused."""
-    for price in product.prices:
+    prices: list[Price] = product.prices
+    for price in prices:
         if price.cycle == cycle:
             return price
     raise OrderRefused(N_("This plan is not sold with that billing cycle."), "cycle")
@@ -96,7 +98,7 @@ def _lock_customer(session: Session, customer_id: int) -> None:
 def open_orders(session: Session, customer_id: int) -> int:
     """How many of the customer's orders wait for payment."""
     return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id,
-                                                                         open_order()))
+                                                                         open_order())) or 0
 
 
 def _check_open_orders(session: Session, customer: Customer, settings: BillingSettings) -> None:
@@ -193,7 +195,7 @@ def _order_documents(session: Session, order: Order) -> tuple[list[Service], lis
 
 
 def _cancel_order(session: Session, order: Order, services: list[Service], proformas: list[Invoice], *, code: str,
-                  params: dict, now: dt.datetime) -> list[str]:
+                  params: dict[str, Any], now: dt.datetime) -> list[str]:
     """Cancel the order, its unpaid proformas (an event `code` in their history), its pending services and the
     notices still waiting for those proformas; return the domains freed."""
     for proforma in proformas:
@@ -246,7 +248,7 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     days = settings.order_expiry_days
     domains = _cancel_order(session, order, services, proformas, code="order_expired", params={"days": days},
                             now=now)
-    customer = session.get(Customer, order.customer_id)
+    customer = session.get_one(Customer, order.customer_id)
     notify(session, "order_expired", customer, invoice=proformas[0] if proformas else None, key=str(order.id),
            context={"domains": domains, "days": days, "proformas": [p.code for p in proformas]},
            sms_hours=settings.sms_hours, timezone=settings.timezone, now=now)

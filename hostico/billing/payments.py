@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -218,7 +219,7 @@ def _advance_invoices(session: Session, proforma: Invoice) -> list[Invoice]:
     if not ids:
         return []
     found = {t.id: t for t in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
-    return [found[i] for i in ids]
+    return [found[i] for i in ids if i is not None]  # the query keeps only ids that are set
 
 
 def _credit_notes_of(session: Session, invoices: list[Invoice]) -> dict[int, list[Invoice]]:
@@ -226,20 +227,20 @@ def _credit_notes_of(session: Session, invoices: list[Invoice]) -> dict[int, lis
     out: dict[int, list[Invoice]] = {}
     for note in session.scalars(select(Invoice).where(Invoice.corrects_id.in_([i.id for i in invoices]),
                                                       Invoice.kind == InvoiceKind.CREDIT_NOTE).order_by(Invoice.id)):
-        out.setdefault(note.corrects_id, []).append(note)
+        out.setdefault(cast(int, note.corrects_id), []).append(note)  # selected by it: never None
     return out
 
 
 def _receipt_and_audit(session: Session, proforma: Invoice, payment: Payment, tax: Invoice,
                        settings: BillingSettings, *, partial: bool, receipt: bool = True) -> None:
     if receipt:
-        customer = session.get(Customer, proforma.customer_id)
+        customer = session.get_one(Customer, proforma.customer_id)
         notify(session, "payment_receipt", customer, invoice=tax, sms_hours=settings.sms_hours,
                timezone=settings.timezone,
                context={"proforma_code": proforma.code, "amount": str(payment.amount),
                         "remaining": str(proforma.amount_due) if partial else None})
-    data = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
-            "method": payment.method}
+    data: dict[str, object] = {"proforma": proforma.code, "tax_invoice": tax.code, "amount": str(payment.amount),
+                               "method": payment.method}
     if partial:
         data.update(partial=True, remaining=str(proforma.amount_due))
     record(session, "payment.recorded", actor_kind="staff" if payment.recorded_by_staff_id else "system",
@@ -253,7 +254,7 @@ def send_receipt(session: Session, paid: list[tuple[Invoice, Payment, Invoice]],
     if not paid:
         return
     first_proforma, first_payment, first_tax = paid[0]
-    customer = session.get(Customer, first_proforma.customer_id)
+    customer = session.get_one(Customer, first_proforma.customer_id)
     rows = [{"proforma": p.code, "tax": t.code, "amount": str(pay.amount), "currency": pay.currency,
              "remaining": str(p.amount_due) if p.amount_due else None} for p, pay, t in paid]
     notify(session, "payment_receipt", customer, invoice=first_tax, key=key, sms_hours=settings.sms_hours,

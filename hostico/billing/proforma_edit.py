@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -65,7 +66,7 @@ def refuse_unless_editable(invoice: Invoice) -> None:
                " longer be changed."), code="partly_paid", number=invoice.code)
 
 
-def _state(invoice: Invoice) -> dict:
+def _state(invoice: Invoice) -> dict[str, Any]:
     return {"buyer": invoice.buyer.copy(), "billing_profile_id": invoice.billing_profile_id,
             "reverse_charge": invoice.reverse_charge, "vat_category": invoice.vat_category,
             "currency": invoice.currency, "subtotal": str(invoice.subtotal),
@@ -74,7 +75,7 @@ def _state(invoice: Invoice) -> dict:
 
 def _apply(session: Session, invoice: Invoice, buyer: BuyerSnapshot, profile: BillingProfile | None,
            settings: BillingSettings, *, actor_kind: str, actor_id: int | None, code: str | None = None,
-           params: dict | None = None, today: dt.date | None = None) -> bool:
+           params: dict[str, Any] | None = None, today: dt.date | None = None) -> bool:
     before = _state(invoice)
     on = today or settings.today()  # an unpaid proforma shows the VAT rate in force today
     vat_changed = treatment_of(invoice) != tax_treatment(buyer, settings, on)
@@ -136,7 +137,7 @@ def edit_proforma_billing(
     if profile is None and (save_profile or settings.approve_new_billing_profiles):
         profile = create_profile(session, customer_id, buyer, settings, label=profile_label, default="never",
                                  approve_first=False)
-    if needs_approval(profile, settings):
+    if profile is not None and needs_approval(profile, settings):
         _supersede_pending(session, invoice.id, "superseded by a later edit")
         profile.approval = Approval.PENDING
         pending = PendingBillingEdit(invoice_id=invoice.id, customer_id=customer_id, billing_profile_id=profile.id)
@@ -172,7 +173,7 @@ def approve_pending_edit(session: Session, pending_id: int, staff_id: int, setti
     The profile stays approved either way, so the customer's later edits with it apply at once.
     """
     pending = _lock_pending(session, pending_id)
-    profile = session.get(BillingProfile, pending.billing_profile_id)
+    profile = session.get_one(BillingProfile, pending.billing_profile_id)
     invoice = lock_invoice(session, pending.invoice_id)
     now = utcnow()
     pending.status, pending.decided_by, pending.decided_at = PendingEditStatus.APPROVED, staff_id, now
@@ -194,8 +195,8 @@ def approve_pending_edit(session: Session, pending_id: int, staff_id: int, setti
 def reject_pending_edit(session: Session, pending_id: int, staff_id: int, note: str | None) -> PendingBillingEdit:
     """Drop a pending edit: the proforma keeps its billing data and the profile is marked rejected."""
     pending = _lock_pending(session, pending_id)
-    profile = session.get(BillingProfile, pending.billing_profile_id)
-    invoice = session.get(Invoice, pending.invoice_id)
+    profile = session.get_one(BillingProfile, pending.billing_profile_id)
+    invoice = session.get_one(Invoice, pending.invoice_id)
     pending.status, pending.decided_by, pending.decided_at = PendingEditStatus.REJECTED, staff_id, utcnow()
     pending.note = (note or "").strip()[:500] or None
     if profile is not None:
@@ -217,7 +218,7 @@ def complete_unpaid_proformas(session: Session, customer_id: int, profile: Billi
                          .order_by(Invoice.id)).all()
     done = []
     for invoice_id in unpaid:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         if not missing_buyer_fields(invoice.buyer):
             continue
         try:

@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
 from hostico.billing.buyers.profiles import profiles_by_customer
-from hostico.billing.currency import document_currency, rate_for
+from hostico.billing.currency import BnrRate, document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import NoExchangeRate
 from hostico.billing.hosting_services import next_period_start, suspend_service
@@ -40,6 +41,8 @@ from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.db import for_update
 from hostico.models import (
+    Base,
+    BillingProfile,
     BillingRun,
     Customer,
     Invoice,
@@ -68,7 +71,7 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield ids[start:start + size]
 
 
-def _batches(session: Session, ids: Sequence[int], batch_size: int, summary: dict, progress: Progress | None,
+def _batches(session: Session, ids: Sequence[int], batch_size: int, summary: dict[str, Any], progress: Progress | None,
              phase: str, scanned: str | None = None) -> Iterator[Sequence[int]]:
     """The billing run's batch loop, for every phase: each batch of ids takes the run lock, is handed to the
     caller's loop body, then committed (one transaction per batch, so a crash loses one batch) and reported.
@@ -90,14 +93,14 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _reserve_ids(session: Session, model, count: int) -> list[int]:
+def _reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
     """Take `count` primary keys of a table: from its sequence (PostgreSQL) or past its maximum (SQLite,
     where the caller already holds the database's write lock, taken by reserve_numbers)."""
-    table = model.__table__
+    table = cast(Table, model.__table__)
     if _is_postgres(session):
         seq = func.pg_get_serial_sequence(table.name, "id")
         return list(session.scalars(select(func.nextval(seq)).select_from(func.generate_series(1, count))))
-    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
     return list(range(start + 1, start + 1 + count))
 
 
@@ -107,7 +110,7 @@ def _lock_batch(session: Session, run_id: int) -> None:
     if _is_postgres(session):
         session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK_KEY)))
     else:  # SQLite: a no-op write takes the database's write lock for the rest of the transaction
-        table = BillingRun.__table__
+        table = cast(Table, BillingRun.__table__)
         session.execute(update(table).where(table.c.id == run_id).values(status=table.c.status))
 
 
@@ -116,10 +119,10 @@ def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
 
 
 def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt.date, *, staff_id: int,
-                          ip: str | None = None) -> dict:
+                          ip: str | None = None) -> dict[str, Any]:
     """Run the billing now at staff's request; audit it with its summary (dates and amounts as text, so the
     audit entry can store it), which is returned."""
-    summary = json.loads(json.dumps(run_billing(session, settings, today) or {}, default=str))
+    summary: dict[str, Any] = json.loads(json.dumps(run_billing(session, settings, today) or {}, default=str))
     record(session, "billing.run", actor_kind="staff", actor_id=staff_id, ip=ip,
            data={"today": today.isoformat(), "summary": summary})
     session.flush()
@@ -127,7 +130,7 @@ def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt
 
 
 def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,
-                progress: Progress | None = None) -> dict:
+                progress: Progress | None = None) -> dict[str, Any]:
     """Run the day's billing in committed batches; return (and record in a BillingRun) what it did."""
     run = BillingRun(run_date=today, status=BillingRunStatus.RUNNING)
     session.add(run)
@@ -145,18 +148,18 @@ def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, 
         _suspend_overdue(session, settings, today, batch_size, summary, progress)
     except BaseException as exc:
         session.rollback()
-        failed = session.get(BillingRun, run_id)
+        failed = session.get_one(BillingRun, run_id)
         failed.status, failed.finished_at = BillingRunStatus.FAILED, utcnow()
         failed.summary = {**summary, "error": type(exc).__name__}
         session.commit()
         raise
-    finished = session.get(BillingRun, run_id)
+    finished = session.get_one(BillingRun, run_id)
     finished.status, finished.finished_at, finished.summary = BillingRunStatus.FINISHED, utcnow(), dict(summary)
     session.commit()
     return summary
 
 
-def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, summary: dict) -> None:
+def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, summary: dict[str, Any]) -> None:
     """Ask VIES again about the VAT numbers it could not check (before renewals use the profiles)."""
     if not settings.vies_url:
         return
@@ -164,8 +167,8 @@ def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, s
     session.commit()
 
 
-def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date, batch_size: int, summary: dict,
-                    progress: Progress | None) -> None:
+def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date, batch_size: int,
+                    summary: dict[str, Any], progress: Progress | None) -> None:
     """Bring unpaid proformas to the VAT rate in force today (docs/fiscal.md): after a rate change the customer
     pays the new total, and the tax invoice charges the rate of the payment day."""
     current = settings.vat_rate_on(today)
@@ -187,7 +190,8 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
                 summary["proformas_repriced"] += 1
 
 
-def _issue_renewals(session, settings, today, batch_size, summary, progress) -> None:
+def _issue_renewals(session: Session, settings: BillingSettings, today: dt.date, batch_size: int,
+                    summary: dict[str, Any], progress: Progress | None) -> None:
     horizon = today + dt.timedelta(days=settings.renewal_days_before)
     ids = session.scalars(
         select(Service.id).where(Service.status.in_(RENEWABLE), Service.next_due_date <= horizon).order_by(Service.id)
@@ -247,13 +251,15 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
         session.bulk_save_objects(rows, preserve_order=False)
     queue_notifications(session, "proforma_system", [
         Notice(customers[invoice.customer_id], invoice=invoice, service=None, key=None,
-               context={"domain": service.domain, "due_date": invoice.due_date.isoformat(),
+               context={"domain": service.domain, "due_date": cast(dt.date, invoice.due_date).isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
         for invoice, service in zip(invoices, todo, strict=True)], settings, count=False)
     return len(invoices), waiting, no_data
 
 
-def _ask_for_billing_data(session, settings, todo, customers, profiles):
+def _ask_for_billing_data(session: Session, settings: BillingSettings, todo: list[Service],
+                          customers: dict[int, Customer],
+                          profiles: dict[int, BillingProfile]) -> tuple[list[Service], int]:
     """Leave the renewals of customers without complete billing data (no proforma without the buyer's
     name and address, docs/fiscal.md) for a later run, and email each of them once to ask for it: one email per
     customer and earliest due date, so the next runs do not repeat it. Return (services to bill, left)."""
@@ -274,7 +280,9 @@ def _ask_for_billing_data(session, settings, todo, customers, profiles):
     return [s for s in todo if s.customer_id in profiles], len(left)
 
 
-def _with_rates(session, settings, today, todo, customers, profiles):
+def _with_rates(session: Session, settings: BillingSettings, today: dt.date, todo: list[Service],
+                customers: dict[int, Customer],
+                profiles: dict[int, BillingProfile]) -> tuple[list[Service], BnrRate | None, int]:
     """Find the BNR rate the batch's foreign-currency renewals need (one lookup per batch); without
     one, leave those services for a later run. Return (services to bill, rate, services left)."""
     def needs(service: Service) -> bool:
@@ -302,7 +310,8 @@ def reminder_threshold(days_left: int, reminder_days: Sequence[int]) -> int | No
     return min(reached) if reached else None
 
 
-def _send_reminders(session, settings, today, batch_size, summary, progress) -> None:
+def _send_reminders(session: Session, settings: BillingSettings, today: dt.date, batch_size: int,
+                    summary: dict[str, Any], progress: Progress | None) -> None:
     if not settings.reminder_days:
         return
     latest = today + dt.timedelta(days=max(settings.reminder_days))
@@ -317,17 +326,19 @@ def _send_reminders(session, settings, today, batch_size, summary, progress) -> 
         customers = _customers(session, {i.customer_id for i in invoices})
         notices = []
         for invoice in invoices:
-            days_left = (invoice.due_date - today).days
+            due = cast(dt.date, invoice.due_date)  # the query selects by it: never None
+            days_left = (due - today).days
             threshold = reminder_threshold(days_left, settings.reminder_days)
             if threshold is not None:
                 notices.append(Notice(customers[invoice.customer_id], invoice=invoice, service=None,
                                       key=f"{invoice.id}:{threshold}",
-                                      context={"days_left": days_left, "due_date": invoice.due_date.isoformat(),
+                                      context={"days_left": days_left, "due_date": due.isoformat(),
                                                "total": str(invoice.total), "currency": invoice.currency}))
         summary["reminders"] += queue_notifications(session, "reminder", notices, settings)
 
 
-def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int] | None = None):
+def _overdue_pairs(session: Session, cutoff: dt.date,
+                   service_ids: Sequence[int] | None = None) -> Sequence[Row[int, int, str, dt.date | None]]:
     """Return (service id, proforma id, code, due date) of active services owing a proforma past the cutoff."""
     stmt = (
         select(Service.id, Invoice.id, Invoice.code, Invoice.due_date)
@@ -344,7 +355,8 @@ def _overdue_pairs(session: Session, cutoff: dt.date, service_ids: Sequence[int]
     return session.execute(stmt).all()
 
 
-def _suspend_overdue(session, settings, today, batch_size, summary, progress) -> None:
+def _suspend_overdue(session: Session, settings: BillingSettings, today: dt.date, batch_size: int,
+                     summary: dict[str, Any], progress: Progress | None) -> None:
     cutoff = today - dt.timedelta(days=settings.grace_days)
     service_ids = sorted({row[0] for row in _overdue_pairs(session, cutoff)})
     for chunk in _batches(session, service_ids, batch_size, summary, progress, "suspensions"):
@@ -355,7 +367,7 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
             session.execute(for_update(session, select(Invoice.id).where(Invoice.id.in_({p[1] for p in pairs}))
                                        .order_by(Invoice.id)))
             pairs = _overdue_pairs(session, cutoff, chunk)
-        owing: dict[int, tuple] = {}
+        owing: dict[int, tuple[Any, ...]] = {}
         for service_id, invoice_id, code, due in pairs:
             owing.setdefault(service_id, (code, due, invoice_id))
         stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
@@ -374,7 +386,8 @@ def _suspend_overdue(session, settings, today, batch_size, summary, progress) ->
             summary["suspensions"] += 1
 
 
-def _expire_orders(session, settings, today, batch_size, summary, progress) -> None:
+def _expire_orders(session: Session, settings: BillingSettings, today: dt.date, batch_size: int,
+                   summary: dict[str, Any], progress: Progress | None) -> None:
     """Cancel orders unpaid for more than ORDER_EXPIRY_DAYS: their proformas and pending services (which
     frees the domains), with a history event and an email each (docs/billing.md, Orders)."""
     if settings.order_expiry_days <= 0:

@@ -119,7 +119,7 @@ def resend_invoice_email(session: Session, invoice: Invoice, *, staff_id: int, n
     if invoice.kind == InvoiceKind.PROFORMA and invoice.status == InvoiceStatus.CANCELLED:
         raise InvalidTransition(N_("%(number)s is cancelled; it is not sent again."), code="cancelled",
                                 number=invoice.code)
-    customer = session.get(Customer, invoice.customer_id)
+    customer = session.get_one(Customer, invoice.customer_id)
     queued = notify(session, "invoice_resend", customer, invoice=invoice, key=f"{invoice.id}:{nonce[:60]}",
                     context={"kind": invoice.kind})
     if not queued:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hostico.models.billing_profile import BuyerSnapshot
+
+if TYPE_CHECKING:
+    from hostico.models import InvoiceLine
 
 CENT = Decimal("0.01")
 EU_COUNTRIES = frozenset(
@@ -59,14 +63,15 @@ class Treatment:
 
 
 class RateSource(Protocol):
-    seller_vat_payer: bool
+    @property
+    def seller_vat_payer(self) -> bool: ...
 
     def vat_rate_on(self, day: dt.date) -> Decimal: ...
 
 
 def vies_confirmed(buyer: BuyerSnapshot) -> bool:
     """True when VIES answered that the buyer's VAT number (the one on the snapshot) is valid."""
-    answer = buyer.get("vies") or {}
+    answer: Mapping[str, object] = buyer.get("vies") or {}
     number = (buyer.get("vat_number") or "").replace(" ", "").upper()
     return bool(number) and answer.get("valid") is True and answer.get("vat_number") == number
 
@@ -91,7 +96,7 @@ def tax_treatment(buyer: BuyerSnapshot, seller: RateSource, on_date: dt.date) ->
     return Treatment(STANDARD, Decimal(seller.vat_rate_on(on_date)))
 
 
-def vat_breakdown(lines) -> dict[Decimal, tuple[Decimal, Decimal]]:
+def vat_breakdown(lines: Iterable[InvoiceLine]) -> dict[Decimal, tuple[Decimal, Decimal]]:
     """Group lines by VAT rate: rate -> (net, vat)."""
     out: dict[Decimal, tuple[Decimal, Decimal]] = {}
     for line in lines:

@@ -38,16 +38,17 @@ def checker(settings: BillingSettings) -> Checker:
                                          timeout=settings.vies_timeout)
 
 
-def with_vies(buyer: BuyerSnapshot, settings: BillingSettings, *, check: Checker | None = None) -> dict:
+def with_vies(buyer: BuyerSnapshot, settings: BillingSettings, *, check: Checker | None = None) -> BuyerSnapshot:
     """Return the buyer data with VIES's answer about its VAT number (asked now) under `vies`.
 
     Buyers that need no check (persons, Romanian companies, companies outside the EU) come back
     without a `vies` entry.
     """
-    data = {k: v for k, v in buyer.items() if k != "vies"}
+    data = buyer.copy()
+    data.pop("vies", None)
     if not vies.needs_check(data):
         return data
-    answer = (check or checker(settings))(data["vat_number"])
+    answer = (check or checker(settings))(data["vat_number"] or "")  # needs_check: there is one
     data["vies"] = answer.snapshot()
     return data
 
@@ -60,7 +61,7 @@ def vies_status(buyer: BuyerSnapshot) -> str | None:
     if not vies.needs_check(buyer):
         return None
     answer = buyer.get("vies")
-    if not vies.still_applies(buyer, answer):
+    if answer is None or not vies.still_applies(buyer, answer):
         return vies.PENDING
     return answer.get("status") or vies.PENDING
 
@@ -89,7 +90,7 @@ def _pending_proformas(session: Session) -> list[int]:
     # EU buyers outside Romania are invoiced in EUR: that narrows the unpaid proformas to look at.
     rows = session.execute(select(Invoice.id, Invoice.buyer).where(
         unpaid_proforma(), Invoice.currency != "RON").order_by(Invoice.id))
-    return [row.id for row in rows if vies_status(row.buyer or {}) == vies.PENDING]
+    return [row.id for row in rows if vies_status(row.buyer) == vies.PENDING]
 
 
 def recheck_pending(session: Session, settings: BillingSettings, *, today: dt.date,
@@ -121,17 +122,19 @@ def recheck_pending(session: Session, settings: BillingSettings, *, today: dt.da
         return answers[number]
 
     for profile in _pending_profiles(session):
-        answer = answer_for(profile.vat_number)
+        answer = answer_for(profile.vat_number or "")  # pending: it has one
         profile.vies = answer.snapshot()
     for invoice_id in _pending_proformas(session):
         invoice = lock_invoice(session, invoice_id)
         if not invoice.is_editable or vies_status(invoice.buyer) != vies.PENDING:
             continue  # paid, cancelled or changed since the list was read
-        answer = answer_for(invoice.buyer["vat_number"])
+        answer = answer_for(invoice.buyer["vat_number"] or "")  # pending: it has one
         before = {"vies": invoice.buyer.get("vies"), "vat_category": invoice.vat_category,
                   "total": str(invoice.total)}
         old = tax_treatment(invoice.buyer, settings, today)
-        invoice.buyer = {**invoice.buyer, "vies": answer.snapshot()}
+        checked = invoice.buyer.copy()
+        checked["vies"] = answer.snapshot()
+        invoice.buyer = checked
         if tax_treatment(invoice.buyer, settings, today) != old:
             recompute(invoice, settings, today)
             summary.proformas_changed.append(invoice.code)

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from hostico.models.billing_profile import BuyerSnapshot
+from hostico.models.billing_profile import BuyerSnapshot, ViesSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class ViesAnswer:
     def valid(self) -> bool | None:
         return {VALID: True, INVALID: False}.get(self.status)
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> ViesSnapshot:
         """Return the answer as stored in a buyer snapshot and a billing profile (`vies`)."""
         return {"vat_number": self.vat_number, "status": self.status, "valid": self.valid, "name": self.name,
                 "address": self.address, "request_id": self.request_id, "request_date": self.request_date,
@@ -58,7 +60,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def _clean(value) -> str | None:
+def _clean(value: object) -> str | None:
     text = " ".join(str(value).split()) if value is not None else ""
     return text if text and text != "---" else None  # VIES says "---" when a state keeps the name secret
 
@@ -124,7 +126,7 @@ def needs_check(buyer: BuyerSnapshot) -> bool:
             and country in EU_COUNTRIES)
 
 
-def still_applies(buyer: BuyerSnapshot, answer: dict | None) -> bool:
+def still_applies(buyer: BuyerSnapshot, answer: Mapping[str, Any] | None) -> bool:
     """True when a stored answer is about the buyer's current VAT number."""
     number = (buyer.get("vat_number") or "").replace(" ", "").upper()
-    return bool(answer) and answer.get("vat_number") == number
+    return answer is not None and bool(answer) and answer.get("vat_number") == number

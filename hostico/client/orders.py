@@ -35,7 +35,9 @@ CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiann
 class OrderForm(Form):
     product = RadioField(_l("Plan"), coerce=int, validators=[DataRequired(_l("Choose a plan."))],
                          validate_choice=False)
-    cycle = SelectField(_l("Billing cycle"), choices=[SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES])
+    # Choices are the cycles the plans sell (set per request); a cycle a plan does not sell gets the domain's message.
+    cycle = SelectField(_l("Billing cycle"), choices=[SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES],
+                        validate_choice=False)
     domain = StringField(_l("Domain"), validators=[DataRequired(_l("Enter the domain to host.")), Length(max=253)])
     profile = SelectField(_l("Bill to"), coerce=int, validate_choice=False)
 
@@ -106,6 +108,8 @@ def order():
     products, profiles = _products(), _profiles()
     form = OrderForm()
     form.product.choices = [SelectChoice(p.id, p.name) for p in products]
+    sold = {price.cycle for p in products for price in p.prices}
+    form.cycle.choices = [SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES if c in sold]  # never a cycle nobody sells
     form.profile.choices = [SelectChoice(p.id, f"{p.label}: {p.display_name}" if p.label else p.display_name)
                             for p in profiles]
     if form.profile.data is None and profiles:

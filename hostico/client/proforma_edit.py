@@ -72,6 +72,9 @@ def edit_proforma(code: str):
     except InvoiceNotEditable as err:
         return _refused(code, error_message(err))
     values = {name: inv.buyer.get(name) or "" for name in BUYER_FIELDS}
+    # The form opens on what the proforma bills now: its saved profile when it has one still offered.
+    if inv.billing_profile_id and any(p.id == inv.billing_profile_id for p in _profiles()):
+        values["profile_id"] = str(inv.billing_profile_id)
     return _render_form(inv, values, {})
 
 

@@ -10,6 +10,10 @@ scope of Romanian VAT: a business or a person outside the EU, or a seller who is
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hostico.models import Invoice, InvoiceLine
 
 STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE = "S", "AE", "O"
 # Legal mentions, always in Romanian (art. 319 Cod fiscal), and the VATEX codes of the CEF code list.
@@ -19,14 +23,14 @@ EXEMPTION = {
 }
 
 
-def line_category(invoice, line) -> str:
+def line_category(invoice: Invoice, line: InvoiceLine) -> str:
     """Return S, AE or O for one line of an issued document."""
     explicit = getattr(line, "vat_category", None)
     if explicit in (STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE):
-        return explicit
+        return str(explicit)
     stored = getattr(invoice, "vat_category", None)
     if stored in (STANDARD, REVERSE_CHARGE, OUTSIDE_SCOPE):
-        return stored
+        return str(stored)
     if invoice.reverse_charge:
         return REVERSE_CHARGE
     if Decimal(line.vat_rate) > 0:
@@ -34,7 +38,7 @@ def line_category(invoice, line) -> str:
     return OUTSIDE_SCOPE
 
 
-def exemption_reason(invoice, category: str) -> tuple[str, str] | None:
+def exemption_reason(invoice: Invoice, category: str) -> tuple[str, str] | None:
     """Return (VATEX code, Romanian mention) for AE and O, None for S."""
     if category == OUTSIDE_SCOPE:
         mention = getattr(invoice, "vat_mention", None) or _outside_scope_mention(invoice)
@@ -42,7 +46,7 @@ def exemption_reason(invoice, category: str) -> tuple[str, str] | None:
     return EXEMPTION.get(category)
 
 
-def _outside_scope_mention(invoice) -> str:
+def _outside_scope_mention(invoice: Invoice) -> str:
     seller = invoice.seller or {}
     if str(seller.get("vat_payer", "1")).lower() in ("0", "false", "no"):
         return "Neplătitor de TVA"

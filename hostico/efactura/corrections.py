@@ -10,6 +10,8 @@ Past the deadline a correction is still allowed (better late than never) and rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,15 +25,17 @@ from hostico.models.billing_profile import BuyerSnapshot
 TREATMENT_FIELDS = ("kind", "country")
 
 
-def treatment_changes(before: dict | None, after: dict) -> list[str]:
+def treatment_changes(before: BuyerSnapshot | None, after: BuyerSnapshot) -> list[str]:
     """The buyer fields whose change would change the invoice's tax treatment (refused)."""
-    before = before or {}
+    was: Mapping[str, object] = before or {}
+    now: Mapping[str, object] = after
     return [name for name in TREATMENT_FIELDS
-            if str(before.get(name) or "").upper() != str(after.get(name) or "").upper()]
+            if str(was.get(name) or "").upper() != str(now.get(name) or "").upper()]
 
 
-def apply_correction(session: Session, doc: EfacturaDocument, *, seller: dict | None, buyer: BuyerSnapshot | None,
-                     now: dt.datetime, today: dt.date, actor_id: int | None) -> EfacturaCorrection | None:
+def apply_correction(session: Session, doc: EfacturaDocument, *, seller: dict[str, Any] | None,
+                     buyer: BuyerSnapshot | None, now: dt.datetime, today: dt.date,
+                     actor_id: int | None) -> EfacturaCorrection | None:
     """Store the corrected parties on the document, rebuild and revalidate its XML, keep the correction and
     audit it; flush only. `seller` / `buyer` None keep the current ones. None when nothing changed."""
     invoice = load_invoice(session, doc.invoice_id)

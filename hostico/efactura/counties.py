@@ -21,7 +21,7 @@ _SECTOR_RE = re.compile(r"\bsector(?:ul)?\s*([1-6])\b", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def counties() -> dict[str, str]:
     """Return code -> name of Romania's 41 counties and Bucharest, sorted by name (Romanian collation-ish)."""
-    subdivisions = pycountry.subdivisions.get(country_code="RO") or []
+    subdivisions = pycountry.subdivisions.get(country_code="RO") or []  # type: ignore[no-untyped-call]  # pycountry's get is unannotated
     pairs = sorted(((s.code, s.name) for s in subdivisions), key=lambda item: _fold(item[1]))
     return dict(pairs)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
@@ -26,7 +27,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _finding(rule: str, template: str, params: dict) -> dict:
+def _finding(rule: str, template: str, params: dict[str, Any]) -> dict[str, Any]:
     """A finding as stored (JSON): the rule, the English template and its parameters, for translation."""
     params = {k: v if isinstance(v, int | float | str) else str(v) for k, v in (params or {}).items()}
     return {"rule": rule, "template": template, "params": params,
@@ -39,27 +40,28 @@ class CorrectedInvoice:
     The invoice itself is never changed (a tax invoice is immutable); every other attribute is the invoice's.
     """
 
-    def __init__(self, invoice: Invoice, *, seller: dict | None, buyer: BuyerSnapshot | None) -> None:
+    def __init__(self, invoice: Invoice, *, seller: dict[str, Any] | None, buyer: BuyerSnapshot | None) -> None:
         self.__dict__["_invoice"] = invoice
         self.__dict__["seller"] = seller if seller is not None else invoice.seller
         self.__dict__["buyer"] = buyer if buyer is not None else invoice.buyer
         corrects = invoice.__dict__.get("corrects")  # loaded with the invoice (load_invoice)
         if corrects is None and invoice.corrects_id is not None:
-            corrects = object_session(invoice).get(Invoice, invoice.corrects_id)
+            session = object_session(invoice)
+            corrects = session.get(Invoice, invoice.corrects_id) if session is not None else None
         self.__dict__["corrects"] = corrects  # the credit note's reference to the invoice it corrects
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["_invoice"], name)
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("an issued invoice is immutable: correct its e-Factura document instead")
 
 
-def as_reported(doc: EfacturaDocument, invoice: Invoice):
+def as_reported(doc: EfacturaDocument, invoice: Invoice) -> Invoice:
     """The invoice with the document's corrected parties, when it has any."""
     if doc.seller is None and doc.buyer is None:
         return invoice
-    return CorrectedInvoice(invoice, seller=doc.seller, buyer=doc.buyer)
+    return cast(Invoice, CorrectedInvoice(invoice, seller=doc.seller, buyer=doc.buyer))  # reads as the invoice
 
 
 def build_and_check(doc: EfacturaDocument, invoice: Invoice, now: dt.datetime) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -60,7 +61,7 @@ class _StopRun(Exception):
     """No usable token: stop this run, every call would fail the same way."""
 
 
-def make_client(session_factory: Callable[[], Session], settings: EfacturaSettings, **kw) -> SpvClient:
+def make_client(session_factory: Callable[[], Session], settings: EfacturaSettings, **kw: Any) -> SpvClient:
     """The SPV client for the mode: the built-in simulator, or ANAF with OAuth tokens."""
     if settings.mode == "simulate":
         kw.setdefault("transport", shared_simulator(settings.simulator_file).transport())
@@ -86,7 +87,7 @@ def _fail(doc: EfacturaDocument, settings: EfacturaSettings, err: AnafError, now
     summary.errors.append(f"{doc.id}: {err}")
 
 
-def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSettings, *,
+def sync(session_factory: Callable[[], Session], config: Mapping[str, Any] | EfacturaSettings, *,
          now: dt.datetime | None = None, client: SpvClient | None = None, batch: int = 100) -> SyncSummary:
     """Enqueue new documents, upload what is due, poll and download; one transaction per step."""
     settings = config if isinstance(config, EfacturaSettings) else EfacturaSettings.from_config(config)
@@ -118,7 +119,7 @@ def sync(session_factory: Callable[[], Session], config: Mapping | EfacturaSetti
     return summary
 
 
-def _warn_token_expiry(session_factory, now: dt.datetime) -> None:
+def _warn_token_expiry(session_factory: Callable[[], Session], now: dt.datetime) -> None:
     """Email the admins 30 and 7 days before ANAF's refresh token expires (once per threshold)."""
     from hostico.efactura.token_alerts import warn_admins
 
@@ -133,7 +134,8 @@ def _warn_token_expiry(session_factory, now: dt.datetime) -> None:
             logger.exception("ANAF token expiry warning failed")
 
 
-def _isolated(step, session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int,
+def _isolated(step: Callable[..., None], session_factory: Callable[[], Session], client: SpvClient,
+              settings: EfacturaSettings, doc_id: int,
               now: dt.datetime, summary: SyncSummary) -> None:
     """Run one document's step; an unexpected failure is that document's alone (kept on it, retried later)."""
     try:
@@ -152,7 +154,7 @@ def _isolated(step, session_factory, client: SpvClient, settings: EfacturaSettin
         summary.errors.append(f"{doc_id}: {type(err).__name__}")
 
 
-def _due(session_factory, state: str, now: dt.datetime, batch: int) -> list[int]:
+def _due(session_factory: Callable[[], Session], state: EfacturaState, now: dt.datetime, batch: int) -> list[int]:
     with session_factory() as session:
         return list(session.scalars(
             select(EfacturaDocument.id)
@@ -170,7 +172,8 @@ def _lock(session: Session, doc_id: int, state: EfacturaState) -> EfacturaDocume
 
 
 # -- upload --------------------------------------------------------------------------------------------
-def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
+def _upload_one(session_factory: Callable[[], Session], client: SpvClient, settings: EfacturaSettings, doc_id: int,
+                now: dt.datetime,
                 summary: SyncSummary) -> None:
     with session_factory() as session:
         doc = _lock(session, doc_id, EfacturaState.PENDING)
@@ -213,10 +216,11 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
                 session.commit()
                 summary.blocked += 1
                 return
+        xml = cast(bytes, doc.xml)  # built above (build_and_check): never None here
         upload = EfacturaUpload(document_id=doc.id, state=UploadState.SENDING, started_at=now,
-                                xml_sha256=sha256(doc.xml))
+                                xml_sha256=sha256(xml))
         session.add(upload)
-        xml, b2c, standard, extern = doc.xml, doc.route == "uploadb2c", doc.standard, doc.extern
+        b2c, standard, extern = doc.route == "uploadb2c", doc.standard, doc.extern
         session.commit()  # recorded before it is sent: a crash from here on is an ambiguous upload
 
         try:
@@ -230,7 +234,7 @@ def _upload_one(session_factory, client: SpvClient, settings: EfacturaSettings, 
             # ExecutionStatus=1: SPV registered nothing; the same bytes would be refused again.
             upload.state, upload.error = UploadState.FAILED, str(err)[:2000]
             doc.state, doc.decided_at = EfacturaState.NOK, now
-            doc.anaf_messages = list(err.params.get("errors") or [str(err)])
+            doc.anaf_messages = list(cast("list[str]", err.params.get("errors")) or [str(err)])
             doc.last_error = str(err)[:2000]
             session.commit()
             summary.nok += 1
@@ -262,7 +266,7 @@ def _document_id(xml: bytes | None) -> tuple[str, str] | None:
     return (root.findtext(f"{cbc}ID") or "", root.findtext(f"{cbc}IssueDate") or "")
 
 
-def _find_in_spv(session: Session, client: SpvClient, doc: EfacturaDocument, open_uploads: list[EfacturaUpload],
+def _find_in_spv(session: Session, client: SpvClient, doc: EfacturaDocument, open_uploads: Sequence[EfacturaUpload],
                  now: dt.datetime) -> bool:
     """Look for a lost upload among SPV's messages; adopt it (ok, ZIP archived) when its original is ours."""
     days = (now.date() - min(u.started_at for u in open_uploads).date()).days + 1
@@ -295,17 +299,18 @@ def _adopt(doc: EfacturaDocument, upload: EfacturaUpload, message: SpvMessage, a
 # -- poll and download ---------------------------------------------------------------------------------
 def poll_delay(checks: int, unit: dt.timedelta = dt.timedelta(minutes=1)) -> dt.timedelta:
     """1, 2, 4 … 60 minutes (units) between status queries of one upload."""
-    return unit * min(60, 2 ** max(0, checks - 1))
+    return unit * min(60, int(2 ** max(0, checks - 1)))
 
 
-def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, doc_id: int, now: dt.datetime,
+def _poll_one(session_factory: Callable[[], Session], client: SpvClient, settings: EfacturaSettings, doc_id: int,
+              now: dt.datetime,
               summary: SyncSummary) -> None:
     with session_factory() as session:
         doc = _lock(session, doc_id, EfacturaState.UPLOADED)
         if doc is None:
             return
-        upload = session.scalar(select(EfacturaUpload).where(
-            EfacturaUpload.document_id == doc.id, EfacturaUpload.upload_index == doc.upload_index))
+        upload = session.scalars(select(EfacturaUpload).where(
+            EfacturaUpload.document_id == doc.id, EfacturaUpload.upload_index == doc.upload_index)).one()
         try:
             if upload.stare is None or upload.stare == "in prelucrare":
                 today = business_today(settings.timezone, now)
@@ -320,19 +325,19 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
                     summary.waiting += 1
                     return
                 upload.status_checks += 1
-                answer = client.status(upload.upload_index)
+                answer = client.status(cast(str, upload.upload_index))  # the row was found by its index
                 upload.stare, upload.download_id = answer.stare, answer.download_id
                 if answer.processing:
                     doc.next_attempt_at = now + poll_delay(upload.status_checks, settings.poll_unit)
                     session.commit()
                     summary.waiting += 1
                     return
-            verdict = "ok" if upload.stare == "ok" else "nok"
-            messages = [] if verdict == "ok" else [upload.stare]
+            verdict = EfacturaState.OK if upload.stare == "ok" else EfacturaState.NOK
+            messages: list[Any] = [] if verdict == EfacturaState.OK else [upload.stare]
             if upload.download_id:
                 archive = client.download(upload.download_id)
                 upload.zip = archive.content
-                messages = archive.errors() if verdict == "nok" else []
+                messages = archive.errors() if verdict == EfacturaState.NOK else []
         except AnafAuthError as err:
             _fail(doc, settings, err, now, summary)
             session.commit()
@@ -349,7 +354,7 @@ def _poll_one(session_factory, client: SpvClient, settings: EfacturaSettings, do
 
 
 # -- the worker ------------------------------------------------------------------------------------------
-def run_forever(session_factory: Callable[[], Session], config: Mapping | EfacturaSettings, *,
+def run_forever(session_factory: Callable[[], Session], config: Mapping[str, Any] | EfacturaSettings, *,
                 stop: threading.Event, interval: float | None = None) -> None:
     """Sync every HOSTICO_EFACTURA_SYNC_SECONDS until `stop` is set (the worker and `make run`)."""
     settings = config if isinstance(config, EfacturaSettings) else EfacturaSettings.from_config(config)

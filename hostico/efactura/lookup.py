@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -58,7 +59,7 @@ def normalise_cui(value: str | None) -> str | None:
     return digits if re.fullmatch(r"\d{2,10}", digits) else None
 
 
-def _street(address: dict) -> str:
+def _street(address: dict[str, Any]) -> str:
     street = " ".join((address.get("sdenumire_Strada") or "").split())
     number = (address.get("snumar_Strada") or "").strip()
     details = " ".join((address.get("sdetalii_Adresa") or "").split())
@@ -66,7 +67,7 @@ def _street(address: dict) -> str:
     return ", ".join(part for part in (text, details) if part)
 
 
-def _company(item: dict) -> Company:
+def _company(item: dict[str, Any]) -> Company:
     general = item.get("date_generale") or {}
     seat = item.get("adresa_sediu_social") or {}
     county_code = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -73,13 +74,13 @@ def _token_request(settings: EfacturaSettings, form: dict[str, str], *,
     )
 
 
-def exchange_code(settings: EfacturaSettings, code: str, **kw) -> TokenSet:
+def exchange_code(settings: EfacturaSettings, code: str, **kw: Any) -> TokenSet:
     """Turn the authorization code from the callback into tokens."""
     return _token_request(settings, {"grant_type": "authorization_code", "code": code,
                                      "redirect_uri": settings.redirect_uri}, **kw)
 
 
-def refresh(settings: EfacturaSettings, refresh_token: str, **kw) -> TokenSet:
+def refresh(settings: EfacturaSettings, refresh_token: str, **kw: Any) -> TokenSet:
     """Get a new access token (and refresh token) with a refresh token."""
     return _token_request(settings, {"grant_type": "refresh_token", "refresh_token": refresh_token}, **kw)
 

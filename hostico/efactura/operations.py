@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -40,7 +41,8 @@ def flag(doc: EfacturaDocument, today: dt.date) -> str | None:
     return deadline_flag(doc.deadline, today) if doc.state in UNREPORTED else None
 
 
-def documents_query(*, state: str | None = None, number: str | None = None, today: dt.date) -> Select:
+def documents_query(*, state: str | None = None, number: str | None = None,
+                    today: dt.date) -> Select[EfacturaDocument, str]:
     """Documents with their invoice code, newest first, filtered by displayed state and number."""
     stmt = select(EfacturaDocument, Invoice.code).join(Invoice, Invoice.id == EfacturaDocument.invoice_id)
     if number:
@@ -90,7 +92,7 @@ def _queue_again(doc: EfacturaDocument, valid: bool) -> None:
 
 
 def resend(session: Session, doc: EfacturaDocument, *, now: dt.datetime, actor_id: int | None,
-           seller: dict | None = None, today: dt.date | None = None) -> EfacturaDocument:
+           seller: dict[str, Any] | None = None, today: dt.date | None = None) -> EfacturaDocument:
     """Rebuild and revalidate a `nok` (or blocked) document and queue it for upload; audited; flush only.
 
     With `seller` (the current settings' snapshot) the document is built from it: a seller setting fixed
@@ -114,7 +116,7 @@ def resend(session: Session, doc: EfacturaDocument, *, now: dt.datetime, actor_i
     return doc
 
 
-def correct(session: Session, doc: EfacturaDocument, *, buyer: BuyerSnapshot | None, seller: dict | None,
+def correct(session: Session, doc: EfacturaDocument, *, buyer: BuyerSnapshot | None, seller: dict[str, Any] | None,
             now: dt.datetime, today: dt.date, actor_id: int | None) -> EfacturaCorrection | None:
     """Correct a blocked or `nok` document (validated buyer data, the seller from the current settings),
     rebuild it and queue it for upload again under the same number and date; flush only.

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from lxml import etree
+from lxml.etree import _Element
 
 from hostico.efactura import counties
 from hostico.efactura.findings import Finding
@@ -39,12 +40,12 @@ LENGTHS = (
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _text(node, path: str) -> str:
+def _text(node: _Element, path: str) -> str:
     found = node.find(path, NS)
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
-def _dec(node, path: str) -> Decimal | None:
+def _dec(node: _Element, path: str) -> Decimal | None:
     value = _text(node, path)
     try:
         return Decimal(value) if value else None
@@ -56,7 +57,7 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _header(root, kind: str) -> Iterator[Finding]:
+def _header(root: _Element, kind: str) -> Iterator[Finding]:
     customization = _text(root, "cbc:CustomizationID")
     if not customization:
         yield Finding("BR-01", "The document has no specification identifier (CustomizationID).")
@@ -95,8 +96,8 @@ def _header(root, kind: str) -> Iterator[Finding]:
                       {"currency": currency})
     if tax_currency and tax_currency != currency:
         in_tax_currency = [t for t in root.findall("cac:TaxTotal", NS)
-                           if t.find("cbc:TaxAmount", NS) is not None
-                           and t.find("cbc:TaxAmount", NS).get("currencyID") == tax_currency]
+                           if (amount := t.find("cbc:TaxAmount", NS)) is not None
+                           and amount.get("currencyID") == tax_currency]
         if not in_tax_currency:
             yield Finding("BR-53", "The total VAT in the accounting currency %(currency)s (BT-111) is missing.",
                           {"currency": tax_currency})
@@ -105,7 +106,7 @@ def _header(root, kind: str) -> Iterator[Finding]:
             yield Finding("BR-55", "A reference to a preceding invoice has no invoice number.")
 
 
-def _address(party, who: str, suffix: str) -> Iterator[Finding]:
+def _address(party: _Element, who: str, suffix: str) -> Iterator[Finding]:
     address = party.find("cac:PostalAddress", NS)
     if address is None:
         yield Finding("BR-08" if who == "seller" else "BR-10", "The %(who)s has no postal address.", {"who": who})
@@ -132,7 +133,7 @@ def _address(party, who: str, suffix: str) -> Iterator[Finding]:
                           {"who": who, "city": city or "—"})
 
 
-def _parties(root) -> Iterator[Finding]:
+def _parties(root: _Element) -> Iterator[Finding]:
     seller = root.find("cac:AccountingSupplierParty/cac:Party", NS)
     buyer = root.find("cac:AccountingCustomerParty/cac:Party", NS)
     for party, who, suffix, name_rule in ((seller, "seller", "0", "BR-06"), (buyer, "buyer", "1", "BR-07")):
@@ -154,14 +155,14 @@ def _parties(root) -> Iterator[Finding]:
             yield Finding("BR-CO-09", "The VAT identifier %(vat)s does not start with a country code.", {"vat": vat})
 
 
-def _vat_id(party) -> str:
+def _vat_id(party: _Element) -> str:
     for scheme in party.findall("cac:PartyTaxScheme", NS):
         if _text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
             return _text(scheme, "cbc:CompanyID")
     return ""
 
 
-def _lines(root, kind: str) -> Iterator[Finding]:
+def _lines(root: _Element, kind: str) -> Iterator[Finding]:
     line_tag = "cac:CreditNoteLine" if kind == "CreditNote" else "cac:InvoiceLine"
     quantity_tag = "cbc:CreditedQuantity" if kind == "CreditNote" else "cbc:InvoicedQuantity"
     lines = root.findall(line_tag, NS)
@@ -193,7 +194,7 @@ def _lines(root, kind: str) -> Iterator[Finding]:
                           {"line": number})
 
 
-def _amount_decimals(root) -> Iterator[Finding]:
+def _amount_decimals(root: _Element) -> Iterator[Finding]:
     for element in root.iter():
         if element.get("currencyID") is not None and element.tag != f"{{{NS_CBC}}}PriceAmount":
             text = (element.text or "").strip()
@@ -201,7 +202,7 @@ def _amount_decimals(root) -> Iterator[Finding]:
                 yield Finding("BR-DEC", "The amount %(value)s has more than 2 decimals.", {"value": text})
 
 
-def _line_nets_by_category(root, kind: str) -> dict[tuple[str, Decimal | None], Decimal]:
+def _line_nets_by_category(root: _Element, kind: str) -> dict[tuple[str, Decimal | None], Decimal]:
     out: dict[tuple[str, Decimal | None], Decimal] = {}
     for line in root.findall("cac:CreditNoteLine" if kind == "CreditNote" else "cac:InvoiceLine", NS):
         category = _text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID")
@@ -211,10 +212,10 @@ def _line_nets_by_category(root, kind: str) -> dict[tuple[str, Decimal | None], 
     return out
 
 
-def _vat(root, kind: str) -> Iterator[Finding]:
+def _vat(root: _Element, kind: str) -> Iterator[Finding]:
     currency = _text(root, "cbc:DocumentCurrencyCode")
     totals = [t for t in root.findall("cac:TaxTotal", NS)
-              if t.find("cbc:TaxAmount", NS) is not None and t.find("cbc:TaxAmount", NS).get("currencyID") == currency]
+              if (amount := t.find("cbc:TaxAmount", NS)) is not None and amount.get("currencyID") == currency]
     subtotals = [s for t in totals for s in t.findall("cac:TaxSubtotal", NS)]
     if not subtotals:
         yield Finding("BR-CO-18", "The document has no VAT breakdown.")
@@ -286,7 +287,7 @@ def _vat(root, kind: str) -> Iterator[Finding]:
                           {"category": key[0]})
 
 
-def _totals(root, kind: str) -> Iterator[Finding]:
+def _totals(root: _Element, kind: str) -> Iterator[Finding]:
     monetary = root.find("cac:LegalMonetaryTotal", NS)
     if monetary is None:
         yield Finding("BR-12", "The document has no totals.")
@@ -300,7 +301,7 @@ def _totals(root, kind: str) -> Iterator[Finding]:
                               (inclusive, "BR-14", "total with VAT"), (payable, "BR-15", "amount due")):
         if value is None:
             yield Finding(rule, "The %(what)s is missing.", {"what": what})
-    if None in (line_ext, exclusive, inclusive, payable):
+    if line_ext is None or exclusive is None or inclusive is None or payable is None:
         return
     lines = root.findall("cac:CreditNoteLine" if kind == "CreditNote" else "cac:InvoiceLine", NS)
     line_sum = sum((_dec(line, "cbc:LineExtensionAmount") or Decimal("0")) for line in lines)
@@ -330,7 +331,7 @@ def _totals(root, kind: str) -> Iterator[Finding]:
         yield Finding("BR-CO-25", "An amount is due but the document has neither a due date nor payment terms.")
 
 
-def _payment(root) -> Iterator[Finding]:
+def _payment(root: _Element) -> Iterator[Finding]:
     for means in root.findall("cac:PaymentMeans", NS):
         code = _text(means, "cbc:PaymentMeansCode")
         if not code:
@@ -341,7 +342,7 @@ def _payment(root) -> Iterator[Finding]:
             yield Finding("BR-61", "A credit transfer needs the account (IBAN) to pay into.")
 
 
-def _lengths(root) -> Iterator[Finding]:
+def _lengths(root: _Element) -> Iterator[Finding]:
     for rule, path, limit, what in LENGTHS:
         for element in root.findall(path, NS):
             text = element.text or ""

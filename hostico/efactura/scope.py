@@ -13,10 +13,14 @@ without a Romanian VAT code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hostico.efactura import categories
 from hostico.efactura.ubl import buyer_identifier, romanian_vat_code
 from hostico.models.invoice import InvoiceKind
+
+if TYPE_CHECKING:
+    from hostico.models import Invoice
 
 UPLOAD, UPLOAD_B2C = "upload", "uploadb2c"
 
@@ -39,7 +43,7 @@ class Route:
         return out
 
 
-def is_reported(invoice) -> bool:
+def is_reported(invoice: Invoice) -> bool:
     """True when the document's place of supply is Romania (so it must reach SPV)."""
     if invoice.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         return False
@@ -52,7 +56,7 @@ def is_reported(invoice) -> bool:
     return country == "RO" or categories.STANDARD in line_categories
 
 
-def route_for(invoice) -> Route | None:
+def route_for(invoice: Invoice) -> Route | None:
     """Return how to upload the document, or None when it is not reported to e-Factura."""
     if not is_reported(invoice):
         return None

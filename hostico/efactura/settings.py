@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hostico.config import default, read
 from hostico.efactura import seller as seller_data
@@ -63,7 +64,7 @@ class EfacturaSettings:
         return cif[2:] if cif.startswith("RO") else cif
 
     @classmethod
-    def from_config(cls, config: Mapping) -> EfacturaSettings:
+    def from_config(cls, config: Mapping[str, Any]) -> EfacturaSettings:
         mode = str(read(config, "EFACTURA") or default("EFACTURA")).strip().lower()
         if mode not in MODES:
             raise ValueError(f"HOSTICO_EFACTURA must be one of {', '.join(MODES)}, not {mode!r}")
@@ -96,7 +97,7 @@ class EfacturaSettings:
         )
 
 
-def production_problems(config: Mapping) -> list[str]:
+def production_problems(config: Mapping[str, Any]) -> list[str]:
     """Why this e-Factura configuration must not run in production (empty: it may)."""
     mode = str(config.get("EFACTURA") or default("EFACTURA")).strip().lower()
     if mode not in MODES:

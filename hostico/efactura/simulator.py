@@ -15,6 +15,7 @@ import os
 import threading
 import zipfile
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -43,7 +44,7 @@ class SpvSimulator:
                  processing_polls: int = 1, first_index: int = 5_000_000_001) -> None:
         self.path, self.validator, self.processing_polls = path, validator or _default_validator, processing_polls
         self._lock = threading.Lock()
-        self.messages: dict[str, dict] = {}
+        self.messages: dict[str, dict[str, Any]] = {}
         self.next_index = first_index
         self._mtime: float | None = None
         self._load()
@@ -134,7 +135,7 @@ class SpvSimulator:
         body = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<header xmlns="{STATUS_NS}" {attrs}/>'
         return 200, "application/xml", body.encode()
 
-    def _by_download_id(self, download_id: str) -> tuple[str, dict] | None:
+    def _by_download_id(self, download_id: str) -> tuple[str, dict[str, Any]] | None:
         for index, msg in self.messages.items():
             if msg["download_id"] == download_id:
                 return index, msg
@@ -149,7 +150,7 @@ class SpvSimulator:
         index, msg = found
         return 200, "application/zip", self.zip_for(index, msg)
 
-    def zip_for(self, index: str, msg: dict) -> bytes:
+    def zip_for(self, index: str, msg: dict[str, Any]) -> bytes:
         """The ZIP SPV serves: the original and its signature, or the error list and its signature."""
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -167,7 +168,7 @@ class SpvSimulator:
     def _list(self, query: dict[str, str]) -> Answer:
         days = int(query.get("zile") or 0)
         if not 1 <= days <= 60:
-            body = {"eroare": "Numarul de zile trebuie sa fie intre 1 si 60", "titlu": "Lista Mesaje"}
+            body: dict[str, Any] = {"eroare": "Numarul de zile trebuie sa fie intre 1 si 60", "titlu": "Lista Mesaje"}
             return 200, "application/json", json.dumps(body).encode()
         cif = query.get("cif", "")
         rows = []

@@ -13,6 +13,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from lxml import etree
@@ -108,7 +109,7 @@ def _xml_errors(root: etree._Element) -> list[str]:
     return [e.get("errorMessage", "") for e in root.iter() if _local(e.tag) == "Errors"]
 
 
-def _json(response: httpx.Response, what: str) -> dict:
+def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
         data = json.loads(response.content)
     except ValueError as exc:
@@ -135,11 +136,11 @@ class SpvClient:
     def __enter__(self) -> SpvClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- transport ---------------------------------------------------------------------------------
-    def _send(self, method: str, path: str, *, ambiguous: bool = False, **kwargs) -> httpx.Response:
+    def _send(self, method: str, path: str, *, ambiguous: bool = False, **kwargs: Any) -> httpx.Response:
         """Send with a bearer token; on 401 refresh once and send again; classify transport failures."""
         for attempt in (0, 1):
             self._limiter.acquire()
@@ -178,8 +179,9 @@ class SpvClient:
         response = self._send("POST", path, params=params, content=xml, ambiguous=True,
                               headers={"Content-Type": "text/plain"})
         root = _xml(response, path)
-        if root.get("ExecutionStatus") == "0" and root.get("index_incarcare"):
-            return root.get("index_incarcare")
+        index = root.get("index_incarcare")
+        if root.get("ExecutionStatus") == "0" and index:
+            return index
         errors = _xml_errors(root)
         raise AnafRefused("upload_refused", "; ".join(errors) or "ExecutionStatus=1", errors=errors)
 

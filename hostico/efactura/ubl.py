@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+from lxml.etree import _Element
 from sqlalchemy.orm import object_session
 
 from hostico.efactura import categories, counties
@@ -19,6 +21,9 @@ from hostico.errors import N_
 from hostico.models.billing_profile import BuyerSnapshot
 from hostico.models.invoice import InvoiceKind
 from hostico.text import has_control_characters
+
+if TYPE_CHECKING:
+    from hostico.models import Invoice, InvoiceLine
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:CIUS-RO:1.0.1"
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -30,39 +35,42 @@ UNIT_CODE = "C62"  # UN/ECE Rec. 20 "one": a hosting period is sold as one unit
 PAYMENT_CREDIT_TRANSFER = "30"
 CENT = Decimal("0.01")
 
+# (category, rate) -> (net, VAT) of the lines in that group
+_Groups = OrderedDict[tuple[str, Decimal | None], tuple[Decimal, Decimal]]
+
 
 class DocumentError(Exception):
     """A document that cannot be generated (wrong kind, missing exchange rate); carries a code and parameters."""
 
-    def __init__(self, code: str, message: str, **params):
+    def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message % params if params else message)
         self.code, self.template, self.params = code, message, params
 
 
-def _cac(parent, name: str):
+def _cac(parent: _Element, name: str) -> _Element:
     return etree.SubElement(parent, f"{{{NS_CAC}}}{name}")
 
 
-def _cbc(parent, name: str, text, **attrs):
-    element = etree.SubElement(parent, f"{{{NS_CBC}}}{name}", **attrs)
+def _cbc(parent: _Element, name: str, text: object, **attrs: str) -> _Element:
+    element = etree.SubElement(parent, f"{{{NS_CBC}}}{name}", attrib=attrs)
     element.text = str(text)
     return element
 
 
-def _money(value) -> str:
+def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def _amount(parent, name: str, value, currency: str):
+def _amount(parent: _Element, name: str, value: Decimal, currency: str) -> _Element:
     return _cbc(parent, name, _money(value), currencyID=currency)
 
 
-def _percent(rate) -> str:
+def _percent(rate: Decimal) -> str:
     text = format(Decimal(rate).normalize(), "f")
     return text if "." in text else text + ".00"
 
 
-def _tax_scheme(parent) -> None:
+def _tax_scheme(parent: _Element) -> None:
     _cbc(_cac(parent, "TaxScheme"), "ID", "VAT")
 
 
@@ -73,7 +81,7 @@ def _digits(value: str | None) -> str:
     return re.sub(r"^[A-Za-z]{2}", "", (value or "").replace(" ", ""))
 
 
-def seller_address(seller: dict) -> dict:
+def seller_address(seller: dict[str, Any]) -> dict[str, Any]:
     """Return the seller's structured address; older snapshots only kept one line, which is parsed."""
     if seller.get("city"):
         return {"street": seller.get("street") or seller.get("address", ""), "city": seller["city"],
@@ -88,7 +96,7 @@ def seller_address(seller: dict) -> dict:
             "country": "RO"}
 
 
-def _postal_address(parent, *, street: str, city: str, county: str | None, postal_code: str | None,
+def _postal_address(parent: _Element, *, street: str, city: str, county: str | None, postal_code: str | None,
                     country: str) -> None:
     address = _cac(parent, "PostalAddress")
     _cbc(address, "StreetName", street or "")
@@ -106,7 +114,7 @@ def _postal_address(parent, *, street: str, city: str, county: str | None, posta
     _cbc(_cac(address, "Country"), "IdentificationCode", country)
 
 
-def _seller_party(root, invoice, outside_scope: bool) -> None:
+def _seller_party(root: _Element, invoice: Invoice, outside_scope: bool) -> None:
     seller = invoice.seller or {}
     party = _cac(_cac(root, "AccountingSupplierParty"), "Party")
     _cbc(_cac(party, "PartyName"), "Name", seller.get("name", ""))
@@ -149,7 +157,7 @@ def buyer_identifier(buyer: BuyerSnapshot) -> str:
     return buyer.get("cnp") or ANONYMOUS_CONSUMER
 
 
-def _buyer_party(root, invoice, outside_scope: bool) -> None:
+def _buyer_party(root: _Element, invoice: Invoice, outside_scope: bool) -> None:
     buyer = invoice.buyer or {}
     company = buyer.get("kind") == "company"
     name = (buyer.get("company_name") if company else buyer.get("name")) or ""
@@ -160,7 +168,7 @@ def _buyer_party(root, invoice, outside_scope: bool) -> None:
                     country=buyer.get("country") or "RO")
     if company and buyer.get("vat_number") and not outside_scope:
         scheme = _cac(party, "PartyTaxScheme")
-        _cbc(scheme, "CompanyID", buyer["vat_number"].replace(" ", ""))  # BT-48
+        _cbc(scheme, "CompanyID", (buyer.get("vat_number") or "").replace(" ", ""))  # BT-48
         _tax_scheme(scheme)
     legal = _cac(party, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", name)
@@ -170,9 +178,9 @@ def _buyer_party(root, invoice, outside_scope: bool) -> None:
 # ------------------------------------------------------------------------------------------------ totals
 
 
-def _breakdown(invoice, sign: int) -> OrderedDict:
+def _breakdown(invoice: Invoice, sign: int) -> _Groups:
     """Group lines by (category, rate): -> [net, vat], in the document's sign."""
-    groups: OrderedDict = OrderedDict()
+    groups: _Groups = OrderedDict()
     for line in invoice.lines:
         category = categories.line_category(invoice, line)
         rate = Decimal(line.vat_rate) if category != categories.OUTSIDE_SCOPE else None
@@ -182,7 +190,7 @@ def _breakdown(invoice, sign: int) -> OrderedDict:
     return groups
 
 
-def _vat_in_ron(invoice, vat_total: Decimal) -> Decimal:
+def _vat_in_ron(invoice: Invoice, vat_total: Decimal) -> Decimal:
     """BT-111: the VAT total in lei for a document in another currency, at the BNR rate the invoice keeps."""
     for name in ("vat_total_ron", "vat_total_lei"):
         value = getattr(invoice, name, None)
@@ -198,7 +206,7 @@ def _vat_in_ron(invoice, vat_total: Decimal) -> Decimal:
     return (vat_total * Decimal(rate)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _tax_totals(root, invoice, groups, currency: str, sign: int) -> Decimal:
+def _tax_totals(root: _Element, invoice: Invoice, groups: _Groups, currency: str, sign: int) -> Decimal:
     vat_total = sign * Decimal(invoice.vat_total)
     total = _cac(root, "TaxTotal")
     _amount(total, "TaxAmount", vat_total, currency)
@@ -223,7 +231,8 @@ def _tax_totals(root, invoice, groups, currency: str, sign: int) -> Decimal:
 # ------------------------------------------------------------------------------------------------- lines
 
 
-def _line(root, invoice, line, *, credit: bool, currency: str, sign: int) -> None:
+def _line(root: _Element, invoice: Invoice, line: InvoiceLine, *, credit: bool, currency: str,
+          sign: int) -> None:
     element = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     _cbc(element, "ID", line.position)
     quantity = sign * Decimal(line.quantity)
@@ -253,7 +262,7 @@ def _line(root, invoice, line, *, credit: bool, currency: str, sign: int) -> Non
 # ---------------------------------------------------------------------------------------------- document
 
 
-def _corrected(invoice):
+def _corrected(invoice: Invoice) -> Invoice | None:
     corrected = getattr(invoice, "__dict__", {}).get("corrects")
     if corrected is None and invoice.corrects_id is not None:
         session = object_session(invoice)
@@ -264,7 +273,7 @@ def _corrected(invoice):
     return corrected
 
 
-def _reissue_references(invoice) -> list:
+def _reissue_references(invoice: Invoice) -> list[Any]:
     """A reissued tax invoice (storno and reissue) cites the tax invoice of the same sale it replaces and the credit
     notes that cancelled it: those documents, oldest first; empty for any other document."""
     proforma_id, own_id = getattr(invoice, "proforma_id", None), getattr(invoice, "id", None)
@@ -288,7 +297,7 @@ def _reissue_references(invoice) -> list:
                                             .order_by(Invoice.id))]
 
 
-def unclean_texts(invoice) -> list[str]:
+def unclean_texts(invoice: Invoice) -> list[str]:
     """Where the invoice's texts hold control characters: "buyer.name", "line 2", ... (empty when clean)."""
     found = [f"{party}.{key}" for party in ("buyer", "seller")
              for key, value in sorted((getattr(invoice, party) or {}).items())
@@ -297,7 +306,7 @@ def unclean_texts(invoice) -> list[str]:
     return found
 
 
-def build_document(invoice) -> bytes:
+def build_document(invoice: Invoice) -> bytes:
     """Return the UBL 2.1 CIUS-RO XML (UTF-8) of an issued tax invoice or credit note."""
     if invoice.kind not in (InvoiceKind.TAX, InvoiceKind.CREDIT_NOTE):
         raise DocumentError("not_reportable", "Only tax invoices and credit notes have an e-Factura document "
@@ -318,8 +327,7 @@ def build_document(invoice) -> bytes:
         _cbc(root, "DueDate", invoice.due_date.isoformat())
     _cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", "381" if credit else "380")
     groups = _breakdown(invoice, sign)
-    notes = [categories.exemption_reason(invoice, category)[1] for category, _ in groups
-             if categories.exemption_reason(invoice, category)]
+    notes = [reason[1] for category, _ in groups if (reason := categories.exemption_reason(invoice, category))]
     for note in dict.fromkeys(notes):
         _cbc(root, "Note", note)
     collected_on = getattr(invoice, "collected_on", None)

@@ -33,7 +33,7 @@ def _schema(root_name: str) -> etree.XMLSchema:
 def schema_findings(tree: etree._Element) -> list[Finding]:
     """Validate against the UBL 2.1 Invoice or CreditNote schema."""
     kinds = {f"{{{NS_INVOICE}}}Invoice": "Invoice", f"{{{NS_CREDIT_NOTE}}}CreditNote": "CreditNote"}
-    root_name = kinds.get(tree.tag)
+    root_name = kinds.get(str(tree.tag))
     if root_name is None:
         return [Finding("UBL-XSD", "The root element %(tag)s is neither a UBL 2.1 Invoice nor a CreditNote.",
                         {"tag": tree.tag})]

@@ -22,11 +22,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import Connection, Integer, Select, String, Update, bindparam, select, update
+from sqlalchemy import Connection, CursorResult, Integer, Select, String, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from hostico.models import Invoice, MailLoginToken, utcnow
@@ -120,13 +121,13 @@ def activate(conn: Session | Connection, outbox_message_id: int, *, accepted_at:
     customer's). Returns how many links became live.
     """
     accepted_at = _as_utc(accepted_at)
-    t = MailLoginToken.__table__
+    t = cast(Table, MailLoginToken.__table__)
     result = conn.execute(
         update(t).where(t.c.outbox_message_id == outbox_message_id, t.c.revoked_at.is_(None),
                         t.c.accepted_at.is_(None))
         .values(accepted_at=accepted_at, expires_at=accepted_at + VALIDITY)
     )
-    return result.rowcount
+    return cast(CursorResult[Any], result).rowcount
 
 
 def decode(token: str, *, secret_key: str, now: dt.datetime | None = None) -> tuple[Claims, bool]:
@@ -175,7 +176,7 @@ def _lookup_statement() -> Select:
 
 @lru_cache(maxsize=1)
 def _count_use_statement() -> Update:
-    table = MailLoginToken.__table__
+    table = cast(Table, MailLoginToken.__table__)
     return (update(table).where(table.c.id == bindparam("link_id", type_=Integer))
             .values(use_count=table.c.use_count + 1,
                     last_used_at=bindparam("used_at", type_=table.c.last_used_at.type)))
@@ -210,7 +211,7 @@ def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -
 def use_statement(record: MailLoginToken, *, now: dt.datetime | None = None) -> Update:
     """The UPDATE that counts one use of a link, for a caller that sends it with another statement (one round
     trip: see hostico.accounts.login_sessions.create). The caller expires the record's two counted values."""
-    table = MailLoginToken.__table__
+    table = cast(Table, MailLoginToken.__table__)
     return (update(table).where(table.c.id == record.id)
             .values(use_count=table.c.use_count + 1, last_used_at=_as_utc(now or utcnow())))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +25,7 @@ class AccountClosure(Base):
     undo_until: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     # The personal data the closure blanked (account and billing profiles), to put back on an undo; erased
     # (purged_at) once undo_until has passed.
-    snapshot: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     cancelled_orders: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     undone_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))

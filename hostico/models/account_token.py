@@ -7,6 +7,7 @@ The token itself is made by the outbox worker when it sends the email and only i
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,7 +41,7 @@ class AccountToken(TimestampMixin, Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     # What waits for the link: a visitor's order (plan, cycle, domain, billing data) placed once the sign-up is
     # confirmed, and gone with the link when it expires (docs/accounts.md, "Ordering as a visitor").
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @property
     def owner_kind(self) -> str:

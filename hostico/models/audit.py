@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,4 +24,4 @@ class AuditLog(Base):
     object_id: Mapped[str | None] = mapped_column(String(40))
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
-    data: Mapped[dict | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -27,13 +28,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored as UTC and always returned timezone-aware (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -41,7 +42,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -55,7 +56,7 @@ def one_of(column: str, states: type[enum.StrEnum], *, nullable: bool = False) -
     return f"{column} IS NULL OR {check}" if nullable else check
 
 
-class StateColumn(TypeDecorator):
+class StateColumn(TypeDecorator[enum.StrEnum]):
     """A state stored as its string (VARCHAR(length), the CHECK beside it) and read back as its StrEnum member."""
 
     impl = String
@@ -65,21 +66,21 @@ class StateColumn(TypeDecorator):
         super().__init__(length)
         self.states = states
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else str(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
         return None if value is None else self.states(value)
 
 
-class _ScaledDecimal(TypeDecorator):
+class _ScaledDecimal(TypeDecorator[Decimal]):
     """A Decimal stored exactly as an integer count of 1/SCALE units (engines agree on integers)."""
 
-    impl = BigInteger
+    impl: type[Integer] = BigInteger
     cache_ok = True
     SCALE = 100
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
         scaled = Decimal(value) * self.SCALE
@@ -87,7 +88,7 @@ class _ScaledDecimal(TypeDecorator):
             raise ValueError(f"{value} has more precision than 1/{self.SCALE}")
         return int(scaled)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         places = len(str(self.SCALE)) - 1

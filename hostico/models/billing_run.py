@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import JSON, Date, Index
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,7 +28,7 @@ class BillingRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[BillingRunStatus] = mapped_column(StateColumn(BillingRunStatus, 10),
                                                      default=BillingRunStatus.RUNNING, nullable=False)
-    summary: Mapped[dict | None] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # The billing run finds the unpaid proformas to remind about or to suspend for through this index,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,10 +58,10 @@ class EfacturaDocument(TimestampMixin, Base):
     issue_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     deadline: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the exact bytes of the last document built
-    findings: Mapped[list | None] = mapped_column(JSON)  # validation findings that block the upload
+    findings: Mapped[list[Any] | None] = mapped_column(JSON)  # validation findings that block the upload
     upload_index: Mapped[str | None] = mapped_column(String(40), index=True)  # SPV's index_incarcare
     download_id: Mapped[str | None] = mapped_column(String(40))  # SPV's id_descarcare
-    anaf_messages: Mapped[list | None] = mapped_column(JSON)  # ANAF's errors for a nok
+    anaf_messages: Mapped[list[Any] | None] = mapped_column(JSON)  # ANAF's errors for a nok
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -68,7 +69,7 @@ class EfacturaDocument(TimestampMixin, Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # A correction's seller / buyer (hostico.efactura.corrections): the XML is built from these when set,
     # the invoice's own snapshots (which never change) otherwise.
-    seller: Mapped[dict | None] = mapped_column(JSON)
+    seller: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     buyer: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -89,13 +90,13 @@ class EfacturaCorrection(Base):
     # pending (blocked) | nok
     state_before: Mapped[EfacturaState] = mapped_column(StateColumn(EfacturaState, 10), nullable=False)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # corrected past the deadline
-    seller_before: Mapped[dict | None] = mapped_column(JSON)
-    seller_after: Mapped[dict | None] = mapped_column(JSON)
+    seller_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seller_after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     buyer_before: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
     buyer_after: Mapped[BuyerSnapshot | None] = mapped_column(JSON)
     xml_before: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document as it was (blocked or refused)
     xml_after: Mapped[bytes | None] = mapped_column(LargeBinary)  # the document rebuilt from the correction
-    findings_after: Mapped[list | None] = mapped_column(JSON)
+    findings_after: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class EfacturaUpload(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -108,7 +109,7 @@ class Invoice(TimestampMixin, Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3), default="RON", nullable=False)
     buyer: Mapped[BuyerSnapshot] = mapped_column(JSON, nullable=False)
-    seller: Mapped[dict] = mapped_column(JSON, nullable=False)
+    seller: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # The VAT treatment (docs/fiscal.md, art. 278): S Romanian VAT, AE reverse charge, O not taxed in Romania;
@@ -223,13 +224,13 @@ class InvoiceEvent(Base):
     actor_kind: Mapped[str] = mapped_column(String(10), nullable=False)  # customer | staff | system
     actor_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)  # free text a person typed (a reason), shown as typed
     # A note the system writes is a code and its parameters (e.g. "from_proforma", {"proforma": "HPF-000002"}),
     # so each reader sees it in their language (hostico.web.i18n.event_note).
     note_code: Mapped[str | None] = mapped_column(String(40))
-    note_params: Mapped[dict | None] = mapped_column(JSON)
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     invoice = relationship("Invoice", back_populates="events")
 

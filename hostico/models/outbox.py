@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,7 +64,7 @@ class OutboxMessage(TimestampMixin, Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
     template: Mapped[str] = mapped_column(String(60), nullable=False)
-    context: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     subject: Mapped[str | None] = mapped_column(String(300))
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

@@ -7,7 +7,8 @@ import enum
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from hostico.models.base import Base, Money, StateColumn, TimestampMixin, UTCDateTime, one_of
 
@@ -86,6 +87,6 @@ class Service(TimestampMixin, Base):
 
 
 @event.listens_for(Service, "before_insert")
-def _anchor_to_first_due_day(mapper, connection, target: Service) -> None:
+def _anchor_to_first_due_day(mapper: Mapper[Service], connection: Connection, target: Service) -> None:
     if target.anchor_day is None and target.next_due_date is not None:
         target.anchor_day = target.next_due_date.day

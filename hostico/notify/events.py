@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -55,11 +56,11 @@ class Notice:
     invoice: Invoice | None = None
     service: Service | None = None
     key: str | None = None
-    context: dict = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict[str, Any])
     recipient: str | None = None  # an email to another address than the customer's (kept as it is)
 
 
-def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.datetime) -> list[dict]:
+def _outbox_rows(event: str, notice: Notice, now: dt.datetime, sms_at: dt.datetime) -> list[dict[str, Any]]:
     """Return the outbox rows an event writes for one notice (the docs/sms.md rules live here only)."""
     if event not in EVENT_CHANNELS:
         raise ValueError(f"unknown event {event!r}")
@@ -100,7 +101,7 @@ def notify(
     invoice: Invoice | None = None,
     service: Service | None = None,
     key: str | None = None,
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
     sms_hours: str = "09:00-19:00",
     timezone: str = default("TIMEZONE"),
     now: dt.datetime | None = None,
@@ -125,7 +126,7 @@ def notify(
     return queued
 
 
-def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, context: dict | None = None,
+def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, context: dict[str, Any] | None = None,
                  now: dt.datetime | None = None) -> OutboxMessage:
     """Queue an email to a staff user (an account email: no customer, no SMS, the address as stored)."""
     if EVENT_CHANNELS.get(event) != (Channel.EMAIL,):

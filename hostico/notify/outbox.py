@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record as audit
-from hostico.db import for_update
+from hostico.db import for_update, rowcount
 from hostico.models import OutboxMessage, utcnow
 from hostico.models.outbox import Channel, DeliveryStatus, OutboxStatus
 from hostico.notify.schedule import next_sms_time
@@ -53,12 +53,12 @@ def claim_due(session: Session, *, now: dt.datetime, worker_id: str, limit: int,
 
 def backoff_seconds(attempts: int, settings: NotifySettings, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter in its upper half: base * 2^(n-1), capped."""
-    rng = rng or random
-    ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(0, attempts - 1))
-    return max(1.0, ceiling / 2 + rng.random() * ceiling / 2)
+    draw = rng.random if rng is not None else random.random
+    ceiling: float = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(0, attempts - 1))
+    return max(1.0, ceiling / 2 + draw() * ceiling / 2)
 
 
-def _owned(msg_id: int, worker_id: str):
+def _owned(msg_id: int, worker_id: str) -> ColumnElement[bool]:
     return and_(T.id == msg_id, T.status == OutboxStatus.SENDING, T.claimed_by == worker_id)
 
 
@@ -74,7 +74,7 @@ def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, pro
     result = session.execute(
         update(T).where(_owned(msg_id, worker_id)).values(values).execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:
@@ -83,7 +83,7 @@ def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, err
         update(T).where(_owned(msg_id, worker_id)).values(status=OutboxStatus.DEAD, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def mark_retry(session: Session | Connection, msg_id: int, worker_id: str, *, channel: str, attempts: int, error: str,
@@ -111,7 +111,7 @@ def cancel_pending_sms(session: Session, customer_id: int) -> int:
         .values(status=OutboxStatus.CANCELLED, last_error="customer turned SMS off")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def retry_dead(session: Session, msg: OutboxMessage, *, settings: NotifySettings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ def mask_phone(e164: str | None) -> str | None:
 
 
 def set_sms_preference(session: Session, customer: Customer, *, opt_in: bool, phone_e164: str | None,
-                       ip: str | None = None, now: dt.datetime | None = None) -> dict:
+                       ip: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Save the mobile number and the SMS choice (validated by the caller); return what changed.
 
     Turning SMS on records the consent time; turning it off cancels every SMS not yet sent.
@@ -25,7 +26,7 @@ def set_sms_preference(session: Session, customer: Customer, *, opt_in: bool, ph
     if opt_in and not phone_e164:
         raise ValueError("SMS notifications need a mobile number")
     now = now or utcnow()
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if phone_e164 != customer.phone_e164:
         changes["phone"] = {"before": mask_phone(customer.phone_e164), "after": mask_phone(phone_e164)}
         customer.phone_e164 = phone_e164

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.orm import Session
 
+from hostico.db import rowcount
 from hostico.models import Customer, OutboxMessage, Service
 from hostico.models.outbox import Channel, DeliveryStatus
 from hostico.notify.events import notify
@@ -57,7 +58,7 @@ def record_delivery(conn: Session | Connection, msg_id: int, state: DeliveryStat
         .values(delivery_status=state, delivery_at=at, delivery_code=(code or "")[:40] or None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def apply_receipt(session: Session, receipt: Receipt, *, settings: NotifySettings,

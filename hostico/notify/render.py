@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
@@ -51,7 +52,7 @@ def environment(language: str = "en") -> Environment:
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     catalogue = locales.translations(language)
-    env.install_gettext_translations(catalogue, newstyle=True)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     env.globals["language"] = language
     env.filters["money"] = lambda amount, currency="RON": money(amount, currency, language)
     env.filters["date"] = lambda value: locales.format_date(value, language)
@@ -65,7 +66,7 @@ def message_language(customer: Customer | None) -> str:
     return locales.supported(customer.language if customer is not None else None)
 
 
-def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> dict:
+def _context(session: Session, msg: OutboxMessage, settings: NotifySettings, now: dt.datetime) -> dict[str, Any]:
     customer = session.get(Customer, msg.customer_id) if msg.customer_id else None
     invoice = session.get(Invoice, msg.invoice_id) if msg.invoice_id else None
     service = session.get(Service, msg.service_id) if msg.service_id else None
@@ -94,7 +95,7 @@ def _services_of(session: Session, invoice: Invoice | None) -> list[str]:
     return list(session.scalars(select(Service.domain).where(Service.id.in_(ids)).order_by(Service.id)))
 
 
-def _render_email_in(language: str, msg: OutboxMessage, ctx: dict) -> Rendered:
+def _render_email_in(language: str, msg: OutboxMessage, ctx: dict[str, Any]) -> Rendered:
     env = environment(language)
     text_module = env.get_template(f"email/{msg.template}.txt").make_module(ctx)
     html = env.get_template(f"email/{msg.template}.html").render(ctx)

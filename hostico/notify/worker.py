@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from queue import Empty, SimpleQueue
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from jinja2 import TemplateError
 from sqlalchemy import Connection, Engine, select
@@ -102,13 +102,13 @@ def _prepare(session: Session, ids: list[int], worker_id: str, settings: NotifyS
                 msg.status, msg.last_error = OutboxStatus.DEAD, f"render: {type(exc).__name__}: {exc}"[:2000]
                 continue
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
-        text, html, has_link = msg.body_text, msg.body_html, False
+        text, html, has_link = msg.body_text or "", msg.body_html, False  # rendered above: never None
         if msg.channel == Channel.EMAIL and links.has_link(text, html):
             url = _invoice_link(session, msg, settings, now)
-            text, html, has_link = links.fill_text(text, url), links.fill_html(html, url), True
+            text, html, has_link = links.fill_text(text, url) or "", links.fill_html(html, url), True
         if msg.channel == Channel.EMAIL and links.has_link(text, html, placeholder=ACCOUNT_LINK_PLACEHOLDER):
             url = account_links.link_for_message(session, msg, base_url=settings.base_url, now=now)
-            text = links.fill_text(text, url, ACCOUNT_LINK_PLACEHOLDER)
+            text = links.fill_text(text, url, ACCOUNT_LINK_PLACEHOLDER) or ""
             html = links.fill_html(html, url, ACCOUNT_LINK_PLACEHOLDER)
         ready.append(Envelope(msg.id, msg.channel, msg.recipient, msg.subject, text, html, msg.attempts, has_link,
                               msg.request_id, msg.event))
@@ -213,7 +213,7 @@ def deliver_due(session_factory: Callable[[], Session], settings: NotifySettings
                     break
                 envelopes = _prepare(session, ids, worker_id, settings, at)
                 session.commit()
-                engine = session.get_bind()
+                engine = cast(Engine, session.get_bind())  # the worker's sessions are bound to an engine
             handled += len(ids)
             if engine.dialect.name == "sqlite":
                 lanes = 1
@@ -268,13 +268,14 @@ class Outcomes:
 
     ATTEMPTS = 12
 
-    def __init__(self, engine) -> None:
-        self.engine, self.conn = engine, None
+    def __init__(self, engine: Engine) -> None:
+        self.engine: Engine = engine
+        self.conn: Connection | None = None
 
     def __enter__(self) -> Outcomes:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._drop()
 
     def __call__(self, write: Callable[[Connection], T]) -> T:

@@ -26,7 +26,7 @@ from hostico.models.checkout import CheckoutStatus
 from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
-from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway
+from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway, Notification
 
 MAX_PROFORMAS = 20
 # A payment page opened this recently is offered again rather than a second one (double submits).
@@ -108,7 +108,7 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
             raise PaymentsError("in_progress", "A card payment of these proformas is already under way.")
         record(session, "checkout.resumed", actor_kind="customer", actor_id=customer.id, obj=under_way,
                customer_id=customer.id, data={"proformas": [p.code for p in proformas]})
-        return under_way, under_way.payment_url
+        return under_way, under_way.payment_url or ""  # not None: checked above
     currency = proformas[0].currency
     amount = sum((p.amount_due for p in proformas), Decimal("0"))  # a partly paid proforma: what is left
     checkout = Checkout(reference=new_reference(), customer_id=customer.id, gateway=gateway.name, amount=amount,
@@ -140,7 +140,7 @@ def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout |
     return session.scalars(for_update(session, stmt, write_lock=(Checkout.status, [checkout_id]))).one()
 
 
-def record_refused_notification(session: Session, note, *, gateway: str, error: str) -> None:
+def record_refused_notification(session: Session, note: Notification, *, gateway: str, error: str) -> None:
     """Keep in the audit log an authentic notification that was wrong (amount, currency): nothing was paid, and
     staff see it there. The caller rolled the notification's changes back first."""
     record(session, "checkout.notification_refused", data={
@@ -149,7 +149,7 @@ def record_refused_notification(session: Session, note, *, gateway: str, error: 
     session.flush()
 
 
-def apply_notification(session: Session, note, *, gateway: str, settings: BillingSettings,
+def apply_notification(session: Session, note: Notification, *, gateway: str, settings: BillingSettings,
                        today: dt.date) -> str:
     """Apply a verified notification once: `recorded`, `duplicate`, `failed` or `ignored`.
 
@@ -180,13 +180,14 @@ def apply_notification(session: Session, note, *, gateway: str, settings: Billin
     return "ignored"  # a failure after the payment succeeded (out of order): nothing changes
 
 
-def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSettings, today: dt.date) -> None:
+def _settle(session: Session, checkout: Checkout, note: Notification, *, settings: BillingSettings,
+            today: dt.date) -> None:
     """Record one payment (and tax invoice) per proforma of a paid checkout."""
     reference = f"{checkout.gateway} {note.transaction_id or note.provider_id or note.event_id}"[:120]
     not_applied = []
     paid: list[tuple[Invoice, Payment, Invoice]] = []
     for item in checkout.items:
-        proforma = session.get(Invoice, item.invoice_id, populate_existing=True)
+        proforma = session.get_one(Invoice, item.invoice_id, populate_existing=True)
         if (proforma.status != InvoiceStatus.UNPAID or proforma.amount_due != item.amount
                 or proforma.currency != checkout.currency
                 or follows_rate_table(proforma, settings, today)):
@@ -204,7 +205,7 @@ def _settle(session: Session, checkout: Checkout, note, *, settings: BillingSett
             reference=reference, idempotency_key=f"checkout:{checkout.reference}:{proforma.id}",
             currency=checkout.currency, receipt=False)
         payment.checkout_id = checkout.id
-        paid.append((proforma, payment, session.get(Invoice, payment.tax_invoice_id)))
+        paid.append((proforma, payment, session.get_one(Invoice, payment.tax_invoice_id)))
     # One receipt for the checkout, listing every proforma it paid (docs/payments.md).
     send_receipt(session, paid, settings, key=f"checkout:{checkout.id}")
     checkout.status = CheckoutStatus.PAID

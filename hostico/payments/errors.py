@@ -8,6 +8,8 @@ from hostico.billing.errors import BillingError
 class PaymentsError(BillingError):
     """A payments rule or the gateway refused the operation."""
 
+    code: str
+
     def __init__(self, code: str, message: str = "", **params: object) -> None:
         super().__init__(message or code)
         self.code, self.params = code, params

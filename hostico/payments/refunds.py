@@ -63,7 +63,7 @@ def refund_card_payment(session: Session, payment_id: int, *, amount: object, re
     if amount > left:
         raise RefundRefused("too_much", f"At most {left} {payment.currency} can still be refunded.",
                             left=left, currency=payment.currency)
-    checkout = session.get(Checkout, payment.checkout_id)
+    checkout = session.get_one(Checkout, payment.checkout_id)
     if not checkout.transaction_id:
         raise RefundRefused("no_transaction", "The gateway's transaction of this payment is not known.")
     still_creditable = remaining_to_credit(session, tax)
@@ -151,7 +151,8 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
         iban = "".join((iban or "").split()).upper()[:40]
         if not iban:
             raise CreditRefused(N_("Enter the IBAN the money is sent to."), code="iban_required", field="iban")
-        note = f"IBAN {iban}" + (f"; {bank_reference.strip()[:120]}" if (bank_reference or "").strip() else "")
+        reference = (bank_reference or "").strip()
+        note = f"IBAN {iban}" + (f"; {reference[:120]}" if reference else "")
         entry = CreditEntry(customer_id=customer_id, currency=currency, amount=-amount, reason=CreditReason.REFUND_BANK,
                             actor_kind="staff", actor_id=staff_id, note=f"{note}; {reason}"[:1000],
                             idempotency_key=entry_key)
@@ -160,7 +161,7 @@ def refund_credit(session: Session, customer_id: int, *, currency: str, amount: 
         if amount > left:
             raise CreditRefused(N_("At most %(left)s %(currency)s of this card charge can still be refunded."),
                                 code="too_much", field="amount", left=str(left), currency=currency)
-        checkout = session.get(Checkout, source.checkout_id)
+        checkout = session.get_one(Checkout, source.checkout_id)
         if not checkout.transaction_id:
             raise CreditRefused(N_("The gateway's transaction of this payment is not known."), code="no_transaction")
         done = session.scalar(select(func.count()).select_from(CreditEntry).where(

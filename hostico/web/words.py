@@ -96,10 +96,17 @@ def address_line(buyer: Mapping[str, Any] | Any) -> str:
                                  names.get(country, country)) if p)
 
 
-def _plain(value: Any) -> str:
+# Fields whose stored value is itself a code with a label (hostico/web/i18n.py LABEL_MAPS).
+_VALUE_LABELS = {"reason": "suspension_reason", "previous_reason": "suspension_reason", "method": "payment_method",
+                 "status": "status", "kind": "buyer_kind", "origin": "origin"}
+
+
+def _plain(value: Any, field: str | None = None) -> str:
     """A stored value as a person reads it: no JSON escapes, codes in words, empty as a dash."""
     if value is None or value == "":
         return "—"
+    if field in _VALUE_LABELS and isinstance(value, str):
+        return labels(_VALUE_LABELS[field]).get(value, value)
     if isinstance(value, bool):
         return locales.translations(language()).ugettext(N_("yes") if value else N_("no"))
     if isinstance(value, str):
@@ -126,23 +133,11 @@ def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
             if isinstance(old, Mapping) and isinstance(new, Mapping) and key != "vies":
                 out += [(f"{word('field', key)} · {f}", a, b) for f, a, b in changes(old, new)]
             else:
-                out.append((word("field", key), _plain(old), _plain(new)))
+                out.append((word("field", key), _plain(old, key), _plain(new, key)))
         return out
     if before == after:
         return []
     return [("", _plain(before), _plain(after))]
-
-
-# Audit facts whose value is itself a code with a label (hostico.web.i18n.LABEL_MAPS): "reason: nonpayment"
-# reads "motiv: factură neplătită".
-_FACT_LABELS = {"reason": "suspension_reason", "method": "payment_method", "status": "status", "origin": "origin"}
-
-
-def _fact(key: str, value: Any) -> str:
-    label_map = _FACT_LABELS.get(key)
-    if label_map and isinstance(value, str) and value:
-        return labels(label_map).get(value, value)
-    return _plain(value)
 
 
 def audit_details(data: Mapping[str, Any] | None) -> dict[str, list]:
@@ -150,7 +145,8 @@ def audit_details(data: Mapping[str, Any] | None) -> dict[str, list]:
     data = dict(data or {})
     before, after = data.pop("before", None), data.pop("after", None)
     diff = changes(before, after) if before is not None or after is not None else []
-    return {"changes": diff, "facts": [(word("field", k), _fact(k, v)) for k, v in data.items()]}
+    facts = [(word("field", k), _plain(v, k)) for k, v in data.items() if v not in (None, "")]
+    return {"changes": diff, "facts": facts}
 
 
 def actor_names(rows: Iterable[Any]) -> Callable[[Any], str]:

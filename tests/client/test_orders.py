@@ -21,6 +21,9 @@ def test_order_page_lists_plans_and_prices(client, make, login_as):
     body = client.get("/order").get_data(as_text=True)
     assert "Order hosting" in body and "RON" in body and "19.00" in body.replace(",", ".")
     assert 'name="domain"' in body and 'name="cycle"' in body
+    cycles = re.search(r'<select[^>]*name="cycle".*?</select>', body, re.S).group(0)
+    assert 'value="monthly"' in cycles and 'value="annual"' in cycles
+    assert 'value="semiannual"' not in cycles and 'value="quarterly"' not in cycles  # no plan sells them
 
 
 def test_order_places_service_and_lands_on_the_proforma(client, session, make, login_as):

@@ -1,6 +1,7 @@
 """Editing a proforma's billing data from My Invoices (docs/proforma-edit.md): inline with htmx and without JS."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -261,3 +262,15 @@ def test_cancel_returns_the_read_only_row(client, proforma):
     assert resp.status_code == 200
     assert resp.get_data(as_text=True).lstrip().startswith(f'<tr id="invoice-{proforma.code}"')
     assert client.get(f"/invoices/{proforma.code}/row").status_code == 302
+
+
+def test_the_edit_form_opens_on_the_proformas_current_profile(client, session, make, login_as):
+    customer = make.make_customer()
+    company = make.make_profile(customer, kind="company", company_name="Firma Mea SRL")
+    proforma = make.make_proforma(customer, profile=company)
+    session.commit()
+    login_as(client, customer)
+    html = client.get(f"/invoices/{proforma.code}/edit").get_data(as_text=True)
+    choice = re.search(r'<select id="[^"]*-profile_id".*?</select>', html, re.S).group(0)
+    assert re.search(rf'<option value="{company.id}"\s+selected>', choice)
+    assert not re.search(r'<option value=""\s+selected>', choice)  # not "new billing data"

@@ -104,7 +104,8 @@ def update_profile(session: Session, profile: BillingProfile, buyer: Mapping[str
     profile.label = _label(label)
     if make_default:
         _set_default(session, profile)
-    if any(before[k] != buyer.get(k) for k in IDENTITY_FIELDS):
+    was: Mapping[str, object] = before
+    if any(was[k] != buyer.get(k) for k in IDENTITY_FIELDS):
         drop_pending_for_profile(session, profile.id, "the customer changed the profile after the request")
         if settings.approve_new_billing_profiles:
             # Another identity behind the same profile: staff approve it again before it bills anything.

@@ -15,10 +15,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from hostico.billing.reports.journal import ColumnKey, Journal, JournalRow, VatSummary
 from hostico.billing.taxes import OUTSIDE_SCOPE, REVERSE_CHARGE
 from hostico.errors import N_
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Translate = Callable[[str], str]
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -57,9 +62,9 @@ def header(journal: Journal, translate: Translate = _identity) -> list[str]:
     return cells
 
 
-def row_cells(row: JournalRow, columns: tuple[ColumnKey, ...], translate: Translate = _identity) -> list:
+def row_cells(row: JournalRow, columns: tuple[ColumnKey, ...], translate: Translate = _identity) -> list[Any]:
     """One journal row as typed cells (dates, Decimals, text)."""
-    cells: list = [row.position, row.number, translate(KIND_LABELS[row.kind]), row.issue_date, row.collected_on,
+    cells: list[Any] = [row.position, row.number, translate(KIND_LABELS[row.kind]), row.issue_date, row.collected_on,
                    row.buyer_name, row.buyer_code, row.buyer_country, row.category, row.currency, row.total_original,
                    row.exchange_rate, row.rate_date, row.total]
     for key in columns:
@@ -68,17 +73,17 @@ def row_cells(row: JournalRow, columns: tuple[ColumnKey, ...], translate: Transl
     return cells
 
 
-def total_cells(journal: Journal, translate: Translate = _identity) -> list:
+def total_cells(journal: Journal, translate: Translate = _identity) -> list[Any]:
     documents = f"{translate(N_('Documents'))}: {journal.count}"
-    cells: list = [None, translate(N_("Total")), None, None, None, documents, None, None, None, None, None, None, None,
-                   journal.total]
+    cells: list[Any] = [None, translate(N_("Total")), None, None, None, documents, None, None, None, None, None, None,
+                        None, journal.total]
     for key in journal.columns:
         base, vat = journal.totals.get(key, (Decimal("0.00"), Decimal("0.00")))
         cells.extend([base, vat])
     return cells
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -129,7 +134,7 @@ def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def _workbook(title: str, month: dt.date):
+def _workbook(title: str, month: dt.date) -> tuple[Workbook, dt.datetime]:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -140,13 +145,13 @@ def _workbook(title: str, month: dt.date):
     return book, when
 
 
-def _save(book, when: dt.datetime) -> bytes:
+def _save(book: Workbook, when: dt.datetime) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip(buffer.getvalue(), when)
 
 
-def _xlsx_row(sheet, cells: list, *, bold: bool = False) -> None:
+def _xlsx_row(sheet: WriteOnlyWorksheet, cells: list[Any], *, bold: bool = False) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
@@ -154,7 +159,8 @@ def _xlsx_row(sheet, cells: list, *, bold: bool = False) -> None:
     for value in cells:
         cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, Decimal):
-            cell.number_format = "#,##0.00##" if value.as_tuple().exponent < -2 else "#,##0.00"
+            exponent = value.as_tuple().exponent
+            cell.number_format = "#,##0.00##" if isinstance(exponent, int) and exponent < -2 else "#,##0.00"
         elif isinstance(value, dt.date):
             cell.number_format = "yyyy-mm-dd"
         if bold:
@@ -181,9 +187,9 @@ def _category_label(category: str, translate: Translate) -> str:
                      .get(category, N_("Romanian VAT (S)")))
 
 
-def summary_rows(summary: VatSummary, translate: Translate = _identity) -> list[list]:
+def summary_rows(summary: VatSummary, translate: Translate = _identity) -> list[list[Any]]:
     """The VAT summary as rows: per category and rate, then the D390 lines per EU partner."""
-    rows: list[list] = [[translate(N_("VAT category")), translate(N_("Rate")), translate(N_("Documents")),
+    rows: list[list[Any]] = [[translate(N_("VAT category")), translate(N_("Rate")), translate(N_("Documents")),
                          translate(N_("Base (lei)")), translate(N_("VAT (lei)"))]]
     for line in summary.lines:
         rows.append([_category_label(line.category, translate), line.rate, line.documents, line.base, line.vat])

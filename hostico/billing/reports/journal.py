@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hostico.billing.errors import BillingError
@@ -118,14 +119,14 @@ class Journal:
             yield row
 
 
-def _event_date():
+def _event_date() -> ColumnElement[dt.date]:
     return func.coalesce(Invoice.collected_on, Invoice.issue_date)
 
 
 CLOSING_DAY = 15  # a month's journal closes on the 15th of the next month (art. 319 alin. 16 Cod fiscal)
 
 
-def _month_filter(start: dt.date, end: dt.date) -> tuple:
+def _month_filter(start: dt.date, end: dt.date) -> tuple[Any, ...]:
     """The documents of the month's journal (docs/reports.md, "A closed month never changes"): those whose
     chargeable event falls in it and that were issued by its closing day (the 15th of the next month), and those
     issued in it after the closing day of their own event's month (a reissue dated by an older collection date,
@@ -177,10 +178,10 @@ def _lei(amount: Decimal, rate: Decimal) -> Decimal:
 BUYER_KEYS = ("kind", "name", "company_name", "cui", "cnp", "vat_number", "country")
 
 
-def buyer_fields(buyer) -> tuple[str, str, str, str]:
+def buyer_fields(buyer: object) -> tuple[str, str, str, str]:
     """(name, code, country, VAT number) of a buyer snapshot (a dict, or a row with the BUYER_KEYS read in SQL):
     the code is the VAT number or CUI of a company, the CNP of a person (empty when none was given)."""
-    get = buyer.get if isinstance(buyer, dict) else (lambda key: getattr(buyer, "buyer_" + key))
+    get: Callable[[str], Any] = buyer.get if isinstance(buyer, dict) else (lambda key: getattr(buyer, "buyer_" + key))
     company = get("kind") == "company"
     name = (get("company_name") if company else get("name")) or ""
     vat_number = (get("vat_number") or "").replace(" ", "").upper()
@@ -188,8 +189,8 @@ def buyer_fields(buyer) -> tuple[str, str, str, str]:
     return name, code.replace(" ", ""), (get("country") or "RO").upper(), vat_number
 
 
-def _journal_row(position: int, head, lines: list, rates: _Rates) -> JournalRow:
-    key_of = {}
+def _journal_row(position: int, head: Any, lines: list[Any], rates: _Rates) -> JournalRow:
+    key_of: dict[Decimal, ColumnKey] = {}
     groups: dict[ColumnKey, list[Decimal]] = {}
     for line in lines:
         rate = Decimal(line.vat_rate) if head.vat_category == STANDARD else Decimal("0.00")
@@ -299,8 +300,8 @@ def vat_summary(session: Session, month: dt.date) -> VatSummary:
     """The month's VAT per category and rate (the inputs of D300) and the reverse-charge services per EU
     partner (D390), summed from the journal's rows so the three always agree."""
     journal = sales_journal(session, month)
-    per_key: dict[ColumnKey, list] = {}
-    partners: dict[tuple[str, str], list] = {}
+    per_key: dict[ColumnKey, list[Any]] = {}
+    partners: dict[tuple[str, str], list[Any]] = {}
     for row in journal:
         for key, (base, vat) in row.amounts.items():
             entry = per_key.setdefault(key, [0, ZERO, ZERO])

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hostico.billing.reports.journal import BATCH, _event_date, _month_filter, month_bounds
-from hostico.models import Invoice
+from hostico.models import Invoice, InvoiceLine
 
 SUPPLIER_FIELDS = ("FurnizorNume", "FurnizorCIF", "FurnizorNrRegCom", "FurnizorCapital", "FurnizorTara",
                    "FurnizorLocalitate", "FurnizorJudet", "FurnizorAdresa", "FurnizorTelefon", "FurnizorMail",
@@ -101,7 +101,7 @@ def header_values(invoice: Invoice) -> dict[str, str]:
     }
 
 
-def line_values(position: int, line) -> dict[str, str]:
+def line_values(position: int, line: InvoiceLine) -> dict[str, str]:
     return {"LinieNrCrt": str(position), "Descriere": line.description, "UM": "buc",
             "Cantitate": _number(line.quantity), "Pret": _amount(line.unit_price, "0.0001"),
             "Valoare": _amount(line.net), "ProcTVA": _number(line.vat_rate), "TVA": _amount(line.vat)}

@@ -22,6 +22,7 @@ import json
 import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import httpx
 from joserfc import jwt
@@ -71,7 +72,7 @@ class NetopiaGateway:
         self.cfg = cfg
 
     # -- API calls -------------------------------------------------------------------------------
-    def _post(self, path: str, payload: dict) -> dict:
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             resp = httpx.post(f"{self.cfg.netopia_api_url}{path}", json=payload, timeout=self.cfg.timeout,
                               headers={"Authorization": self.cfg.netopia_api_key, "Accept": "application/json"})
@@ -84,7 +85,7 @@ class NetopiaGateway:
         if not isinstance(data, dict):
             data = {}
         if resp.status_code >= 400:
-            error = data.get("error") if isinstance(data.get("error"), dict) else data
+            error: dict[str, Any] = data["error"] if isinstance(data.get("error"), dict) else data
             code = str(error.get("code") or resp.status_code)
             message = str(error.get("message") or resp.reason_phrase)
             raise GatewayUnavailable(code, f"NETOPIA answered {resp.status_code}: {message}"[:300])
@@ -184,7 +185,7 @@ class NetopiaGateway:
         event = f"{payment.get('ntpID')}:{payment.get('status')}:{claims.get('jti') or claims.get('iat')}"
         return self._notification(order["orderID"], payment, event_id=event)
 
-    def _notification(self, reference: str, payment: Mapping, *, event_id: str) -> Notification:
+    def _notification(self, reference: str, payment: Mapping[str, Any], *, event_id: str) -> Notification:
         code = payment.get("status")
         if code in PAID_STATUSES:
             status, reason = PAID, None

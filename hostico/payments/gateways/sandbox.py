@@ -35,6 +35,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -136,7 +137,7 @@ class SandboxGateway:
         })
         return StartedCheckout(provider_id=start.reference, redirect_url=f"/sandbox-gateway/checkout/{token}")
 
-    def load_session(self, token: str) -> dict | None:
+    def load_session(self, token: str) -> dict[str, Any] | None:
         """Read a sandbox checkout token (None when it was not issued by this sandbox)."""
         try:
             data = self._tokens.loads(token)
@@ -144,7 +145,8 @@ class SandboxGateway:
             return None
         return data if isinstance(data, dict) and "ref" in data else None
 
-    def notification(self, session: Mapping, status: str, *, card: str = "", reason: str | None = None) -> bytes:
+    def notification(self, session: Mapping[str, Any], status: str, *, card: str = "",
+                     reason: str | None = None) -> bytes:
         """Build the body of the notification the sandbox sends for a checkout's outcome."""
         data = {"checkout": session["ref"], "amount": session["amount"], "currency": session["currency"]}
         if status == PAID:
@@ -169,7 +171,7 @@ class SandboxGateway:
         if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(
                 event.get("data"), dict):
             raise NotificationRejected("bad_body", "not an event")
-        kind = {"checkout.paid": PAID, "checkout.failed": FAILED}.get(event.get("type"))
+        kind = {"checkout.paid": PAID, "checkout.failed": FAILED}.get(str(event.get("type")))
         if kind is None:
             raise NotificationRejected("unknown_type", "unknown event type")
         data = event["data"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways.base import (
@@ -52,7 +54,7 @@ class StripeGateway:
         """Create a Checkout Session with one line per proforma; return its hosted URL."""
         currency = start.currency.lower()
         lines = start.lines or ((start.description, start.amount),)
-        params = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [{"quantity": 1, "price_data": {"currency": currency, "unit_amount": _minor(amount),
                                                           "product_data": {"name": code}}} for code, amount in lines],
@@ -69,10 +71,10 @@ class StripeGateway:
                 params=params, options={"idempotency_key": f"checkout-{start.reference}"})
         except stripe.StripeError as exc:
             raise GatewayUnavailable(getattr(exc, "code", None) or type(exc).__name__, str(exc)) from None
-        session = session.to_dict()
-        if not session.get("url") or session.get("amount_total") != _minor(start.amount):
+        answer = session.to_dict()
+        if not answer.get("url") or answer.get("amount_total") != _minor(start.amount):
             raise GatewayUnavailable("bad_answer", "Stripe answered without a checkout URL or with another amount")
-        return StartedCheckout(provider_id=session["id"], redirect_url=session["url"])
+        return StartedCheckout(provider_id=answer["id"], redirect_url=answer["url"])
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verify the Stripe-Signature header with the library, then read a Checkout Session event."""
@@ -95,7 +97,8 @@ class StripeGateway:
         reason = {"checkout.session.expired": "expired"}.get(event["type"], "card_declined")
         return self._notification(session, status, event_id=event["id"], reason=reason if status == FAILED else None)
 
-    def _notification(self, session: Mapping, status: str, *, event_id: str, reason: str | None) -> Notification:
+    def _notification(self, session: Mapping[str, Any], status: str, *, event_id: str,
+                      reason: str | None) -> Notification:
         if session.get("object") not in (None, "checkout.session"):
             status = PENDING
         reference = session.get("client_reference_id") or (session.get("metadata") or {}).get("checkout") or ""
@@ -138,7 +141,7 @@ class StripeGateway:
                 options={"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
             raise RefundRefused(getattr(exc, "code", None) or "refused", exc.user_message or str(exc)) from None
-        refund = refund.to_dict()
-        if refund.get("status") in ("failed", "canceled"):
-            raise RefundRefused(refund.get("failure_reason") or "failed", "Stripe did not complete the refund.")
-        return RefundResult(refund_id=refund["id"], status=refund.get("status") or "succeeded")
+        answer = refund.to_dict()
+        if answer.get("status") in ("failed", "canceled"):
+            raise RefundRefused(answer.get("failure_reason") or "failed", "Stripe did not complete the refund.")
+        return RefundResult(refund_id=answer["id"], status=answer.get("status") or "succeeded")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from lxml import etree
+from lxml.etree import _Element
 
 from hostico.payments.statements.entries import StatementEntry, StatementError
 
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                       remove_comments=True, remove_pis=True)
+_PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                       remove_comments=True, remove_pis=True)
 
 
 def looks_like_camt(data: bytes) -> bool:
@@ -27,13 +29,13 @@ def _q(path: str) -> str:
     return "/".join("{*}" + part if part not in (".", "..") else part for part in path.split("/"))
 
 
-def _text(el, path: str) -> str | None:
+def _text(el: _Element, path: str) -> str | None:
     value = el.findtext(_q(path))
     value = " ".join(value.split()) if value else None
     return value or None
 
 
-def _first(el, *paths: str) -> str | None:
+def _first(el: _Element, *paths: str) -> str | None:
     for path in paths:
         value = _text(el, path)
         if value:
@@ -41,7 +43,7 @@ def _first(el, *paths: str) -> str | None:
     return None
 
 
-def _date(el, path: str) -> dt.date | None:
+def _date(el: _Element, path: str) -> dt.date | None:
     """Read a DateAndDateChoice: <Dt>2026-12-01</Dt> or <DtTm>2026-12-01T10:00:00+02:00</DtTm>."""
     raw = _first(el, path + "/Dt", path + "/DtTm")
     if not raw:
@@ -52,7 +54,7 @@ def _date(el, path: str) -> dt.date | None:
         return None
 
 
-def _amount(el) -> tuple[Decimal, str] | None:
+def _amount(el: _Element | None) -> tuple[Decimal, str] | None:
     if el is None or not el.text:
         return None
     try:
@@ -65,22 +67,22 @@ def _amount(el) -> tuple[Decimal, str] | None:
     return amount.quantize(Decimal("0.01")), currency
 
 
-def _status_booked(entry) -> bool:
+def _status_booked(entry: _Element) -> bool:
     status = _first(entry, "Sts/Cd", "Sts/Prtry", "Sts")
     return status is None or status.upper() == "BOOK"
 
 
-def _party_name(tx, role: str) -> str | None:
+def _party_name(tx: _Element, role: str) -> str | None:
     return _first(tx, f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm",
                   f"RltdPties/Ultmt{role}/Nm", f"RltdPties/Ultmt{role}/Pty/Nm")
 
 
-def _account(tx, role: str) -> str | None:
+def _account(tx: _Element, role: str) -> str | None:
     iban = _first(tx, f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id")
     return iban.replace(" ", "").upper() if iban else None
 
 
-def _remittance(tx) -> tuple[str | None, str | None]:
+def _remittance(tx: _Element) -> tuple[str | None, str | None]:
     unstructured = [" ".join(u.text.split()) for u in tx.iterfind(_q("RmtInf/Ustrd")) if u.text and u.text.strip()]
     structured = [" ".join(r.text.split()) for r in tx.iterfind(_q("RmtInf/Strd/CdtrRefInf/Ref"))
                   if r.text and r.text.strip()]
@@ -89,7 +91,7 @@ def _remittance(tx) -> tuple[str | None, str | None]:
     return (" ".join(unstructured) or None), (" ".join(structured) or None)
 
 
-def _entry_lines(entry, account: str | None, position: int) -> list[StatementEntry]:
+def _entry_lines(entry: _Element, account: str | None, position: int) -> list[StatementEntry]:
     amount = _amount(entry.find(_q("Amt")))
     indicator = _text(entry, "CdtDbtInd")
     booked = _date(entry, "BookgDt") or _date(entry, "ValDt")

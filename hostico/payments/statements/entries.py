@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 
 class StatementError(Exception):
@@ -39,7 +40,7 @@ class StatementEntry:
     reversal: bool = False
     # Extra text to search for a proforma number when the remittance has none (a bank's free-text details).
     extra_text: str | None = None
-    key_parts: tuple = field(default=(), compare=False)
+    key_parts: tuple[Any, ...] = field(default=(), compare=False)
 
     def content_hash(self) -> str:
         """Hash what identifies the entry when the bank gives it no reference of its own."""

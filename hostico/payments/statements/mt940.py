@@ -86,5 +86,5 @@ def parse_mt940(data: bytes) -> list[StatementEntry]:
                 payer_iban=iban.replace(" ", "").upper() if iban else None,
                 bank_reference=ref if ref and ref.upper() != "NONREF" else None,
                 extra_text=_clean(d.get("extra_details")) or _clean(d.get("additional_purpose")),
-                key_parts=(d.get("date").isoformat() if d.get("date") else "", d.get("id") or "")))
+                key_parts=(day.isoformat() if (day := d.get("date")) else "", d.get("id") or "")))
     return entries

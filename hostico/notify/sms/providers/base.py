@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -41,7 +41,7 @@ def classify_http_failure(provider: str, response: httpx.Response, detail: str) 
     return PermanentDeliveryError(message)
 
 
-def post(client: httpx.Client, provider: str, url: str, **kwargs) -> httpx.Response:
+def post(client: httpx.Client, provider: str, url: str, **kwargs: Any) -> httpx.Response:
     """POST, turning timeouts and connection failures into temporary delivery errors."""
     try:
         return client.post(url, **kwargs)

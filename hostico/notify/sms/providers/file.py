@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import uuid
+from typing import Any
 
 from hostico.notify.errors import TemporaryDeliveryError
 
@@ -41,7 +42,7 @@ class FileProvider:
         """Nothing to release."""
 
 
-def read_sms_file(path: str, *, receipts: bool = False) -> list[dict]:
+def read_sms_file(path: str, *, receipts: bool = False) -> list[dict[str, Any]]:
     """Read back every SMS the file backend wrote (tests, the demo); with receipts=True, its receipt lines."""
     if not os.path.exists(path):
         return []

@@ -6,6 +6,8 @@ The request is a form (To, From, Body) with HTTP basic auth (Account SID, Auth T
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
@@ -46,7 +48,8 @@ class TwilioProvider:
         if response.status_code in (200, 201) and body.get("sid"):
             return str(body["sid"])
         code = body.get("code")
-        detail = f"{code} {body.get('message') or PERMANENT_CODES.get(code) or ''}".strip()
+        known = PERMANENT_CODES.get(code) if isinstance(code, int) else None
+        detail = f"{code} {body.get('message') or known or ''}".strip()
         if code in PERMANENT_CODES:
             raise PermanentDeliveryError(f"twilio: {detail}"[:500])
         if code in TEMPORARY_CODES:
@@ -60,7 +63,7 @@ class TwilioProvider:
         self.client.close()
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
