@@ -8,38 +8,26 @@ import time
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
 
 from hostico.accounts import signup as accounts_signup
-from hostico.accounts.credentials import CredentialError
 from hostico.accounts.link_tokens import InvalidAccountLink
 from hostico.auth.blueprint import bp
+from hostico.billing.errors import BillingError
+from hostico.billing.orders import place_waiting_order
 from hostico.models import Customer
 from hostico.web import password_reset as links
+from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.extensions import limiter
-from hostico.web.forms import EmptyForm, Form
-from hostico.web.i18n import error_message, language
+from hostico.web.forms import EmptyForm
+from hostico.web.i18n import error_message
 from hostico.web.login_session import start_session
 from hostico.web.security import no_store, public
+from hostico.web.signup_form import open_account, signup_form
 
 UNCONFIRMED_KEY = "signup_unconfirmed"  # the unconfirmed account that gave its password here: {"id", "at"}
 UNCONFIRMED_SECONDS = 1800
-LANGUAGES = [SelectChoice("ro", "Română"), SelectChoice("en", "English")]
-
-
-class SignupForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Language of emails and invoices"), choices=LANGUAGES)
-    # The honeypot: hidden from people (CSS, aria-hidden, no tab stop); a bot that fills every field is answered
-    # as anyone else, and nothing is opened.
-    website = StringField(_l("Leave this field empty"))
 
 
 def _email_key() -> str:
@@ -57,34 +45,6 @@ def _unconfirmed() -> Customer | None:
         return None
     customer = db.session.get(Customer, int(pending.get("id") or 0))
     return customer if customer is not None and accounts_signup.is_unverified(customer) else None
-
-
-def signup_form(order: dict | None = None) -> SignupForm:
-    form = SignupForm()
-    if not form.is_submitted():
-        form.language.data = language()
-    return form
-
-
-def open_account(form: SignupForm, order: dict | None = None) -> bool:
-    """Ask the domain to open the account of a valid form (with an order waiting for it); False with field errors.
-
-    A filled honeypot opens nothing and answers as a success would."""
-    if form.website.data:
-        return True
-    try:
-        accounts_signup.sign_up(db.session, name=form.name.data, email=form.email.data, password=form.password.data,
-                                language=form.language.data, ip=request.remote_addr, order=order)
-    except CredentialError as err:
-        db.session.rollback()
-        form.password.errors.append(error_message(err))
-        return False
-    except accounts_signup.SignupError as err:
-        db.session.rollback()
-        form.name.errors.append(error_message(err))
-        return False
-    db.session.commit()
-    return True
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -125,9 +85,25 @@ def signup_confirm():
     links.forget_link()
     session.pop(UNCONFIRMED_KEY, None)
     start_session(confirmed.customer, fresh=False, via="signup")
-    db.session.commit()
     flash(_("Your email address is confirmed. Welcome to Hostico!"), "success")
-    return redirect(url_for("client.dashboard"), 303)
+    if confirmed.order is None:
+        db.session.commit()
+        return redirect(url_for("client.dashboard"), 303)
+    # The order chosen as a visitor is placed now (docs/accounts.md, "Ordering as a visitor"); if it no longer can
+    # be (the domain taken meanwhile, no BNR rate yet), the account stays confirmed and the order page says why.
+    try:
+        with db.session.begin_nested():
+            _order, proforma = place_waiting_order(db.session, confirmed.customer, confirmed.order,
+                                                   app_settings().billing, app_settings().today(),
+                                                   ip=request.remote_addr)
+    except BillingError as err:
+        db.session.commit()
+        flash(_("We could not place your order: %(reason)s Please order again.", reason=error_message(err)), "error")
+        return redirect(url_for("client.order"), 303)
+    db.session.commit()
+    flash(_("Thank you! Your order is placed: pay proforma %(code)s to activate your hosting.", code=proforma.code),
+          "success")
+    return redirect(url_for("client.invoice", code=proforma.code), 303)
 
 
 @bp.route("/signup/unconfirmed", methods=["GET", "POST"])

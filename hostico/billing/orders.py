@@ -113,6 +113,17 @@ def _check_open_orders(session: Session, customer: Customer, settings: BillingSe
                            "product", count=count, days=settings.order_expiry_days)
 
 
+def check_order(product: Product, cycle: str, domain: str) -> str:
+    """Check what an order needs before anything is saved (a plan on sale, its cycle, a valid domain); return the
+    domain normalised. Raises OrderRefused."""
+    if not product.active:
+        raise OrderRefused(N_("This plan is no longer sold."), "product")
+    if cycle not in CYCLE_MONTHS:
+        raise OrderRefused(N_("Choose a billing cycle."), "cycle")
+    price_for(product, cycle)
+    return normalise_domain(domain)
+
+
 def place_order(
     session: Session,
     customer: Customer,
@@ -124,12 +135,8 @@ def place_order(
     profile: BillingProfile | None = None,
 ) -> tuple[Order, Invoice]:
     """Create the order, its pending service and a proforma of origin `order` (email, never SMS)."""
-    if not product.active:
-        raise OrderRefused(N_("This plan is no longer sold."), "product")
-    if cycle not in CYCLE_MONTHS:
-        raise OrderRefused(N_("Choose a billing cycle."), "cycle")
+    domain = check_order(product, cycle, domain)
     price = price_for(product, cycle)
-    domain = normalise_domain(domain)
     taken = session.scalar(select(func.count()).select_from(Service).where(
         Service.domain == domain,
         Service.status.in_((ServiceStatus.PENDING, ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED))))
@@ -248,3 +255,24 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     record(session, "order.expired", obj=order, customer_id=order.customer_id,
            data={"days": days, "domains": domains, "proformas": [p.code for p in proformas]})
     return True
+
+
+def place_waiting_order(session: Session, customer: Customer, waiting: dict[str, object], settings: BillingSettings,
+                        today: dt.date, *, ip: str | None = None) -> tuple[Order, Invoice]:
+    """Place the order a visitor chose before their account existed (docs/accounts.md, "Ordering as a visitor"):
+    the billing data typed then becomes the customer's default profile, then the order as `place_order`.
+
+    `waiting` is what the sign-up kept: product id, cycle, domain and the validated buyer data. Raises OrderRefused
+    (the plan is gone, the domain was taken meanwhile, ...) or IncompleteBuyer; the caller rolls back its savepoint.
+    """
+    from hostico.billing.buyers.lifecycle import create_profile  # the buyer lifecycle imports billing's helpers
+
+    product = session.get(Product, int(waiting.get("product_id") or 0))  # type: ignore[call-overload]
+    if product is None:
+        raise OrderRefused(N_("This plan is no longer sold."), "product")
+    buyer = waiting.get("buyer")
+    profile = None
+    if isinstance(buyer, dict):
+        profile = create_profile(session, customer.id, buyer, settings, default="always", ip=ip, via="order")
+    return place_order(session, customer, product, str(waiting.get("cycle") or ""), str(waiting.get("domain") or ""),
+                       settings, today, profile=profile)

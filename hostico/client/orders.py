@@ -17,7 +17,7 @@ from hostico.billing.buyers.lifecycle import create_profile
 from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
-from hostico.billing.orders import OrderRefused, place_order
+from hostico.billing.orders import OrderRefused, check_order, place_order
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.models import CYCLES, BillingProfile, Product
@@ -25,6 +25,8 @@ from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import Form
 from hostico.web.i18n import country_names, error_message
+from hostico.web.security import public
+from hostico.web.signup_form import open_account, signup_form
 
 CYCLE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "semiannual": _l("Every 6 months"),
                 "annual": _l("Yearly")}
@@ -57,13 +59,52 @@ def _profiles() -> list[BillingProfile]:
     return [p for p in profiles if is_usable(p, settings)]
 
 
+def visitor_order():
+    """The order page for a visitor: plan, cycle, domain, billing data and the account in one form; the order waits
+    in the sign-up link and is placed when the address is confirmed (docs/accounts.md, "Ordering as a visitor")."""
+    products = _products()
+    form = OrderForm()
+    form.product.choices = [SelectChoice(p.id, p.name) for p in products]
+    form.profile.choices = []
+    account = signup_form(prefix="account")
+    billing = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "sector")} if form.is_submitted() else {
+        "kind": "person", "country": "RO"}
+    billing_errors: dict[str, str] = {}
+    status, form_error = 200, None
+    if form.is_submitted():
+        typed = validate_buyer(request.form)
+        billing_errors = dict(typed.errors)
+        valid = form.validate_on_submit() & account.validate() & (not billing_errors)
+        product = next((p for p in products if p.id == form.product.data), None)
+        if valid and product is None:
+            form.product.errors.append(_("Choose a plan."))
+        elif valid:
+            try:
+                waiting = {"product_id": product.id, "cycle": form.cycle.data,
+                           "domain": check_order(product, form.cycle.data, form.domain.data), "buyer": typed.data}
+            except OrderRefused as exc:
+                getattr(form, exc.field or "domain").errors.append(error_message(exc))
+            else:
+                if open_account(account, order=waiting):
+                    return render_template("auth/signup_sent.html", address=account.email.data.strip(),
+                                           with_order=True)
+        status = 422
+        form_error = _("Please correct the marked fields; nothing was ordered.")
+    return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
+                           form_error=form_error, profiles=[], values=billing, errors=billing_errors,
+                           prefix="order", countries=list(country_names().items()), account=account), status
+
+
 @bp.route("/order", methods=["GET", "POST"])
+@public
 def order():
     """Show the order form; a valid order creates the service and its proforma, then shows the proforma.
 
     The proforma needs the buyer's name and full address (docs/fiscal.md): the customer chooses one of their
     billing profiles or, when they have none, types the billing data here (saved as their profile).
     """
+    if not current_user.is_authenticated:
+        return visitor_order()
     products, profiles = _products(), _profiles()
     form = OrderForm()
     form.product.choices = [SelectChoice(p.id, p.name) for p in products]
