@@ -7,21 +7,6 @@ import pytest
 
 from hostico.billing.payments import record_payment
 from hostico.models import Checkout, Invoice
-from hostico.web import pdf as pdf_module
-
-
-@pytest.fixture
-def pdf_html(monkeypatch):
-    """The HTML each PDF render was made from (WeasyPrint's input)."""
-    seen: list[str] = []
-    real = pdf_module.render_template
-
-    def spy(*args, **kwargs):
-        seen.append(real(*args, **kwargs))
-        return seen[-1]
-
-    monkeypatch.setattr(pdf_module, "render_template", spy)
-    return seen
 
 
 def card_paid_tax(session, settings, make, customer, *, method="card", gateway="netopia") -> Invoice:

@@ -122,7 +122,7 @@ def test_invoice_page_shows_every_field_of_a_romanian_invoice(client, make, cust
     for text in ("Hostico SRL", "RO18547290", "J40/12345/2006", "Ștefănescu Web SRL", "34567892", "J12/3456/2015",
                  "RO34567892", "Str. Lungă nr. 5", "Brașov", "Romania", "HPF", "000001", "Hosting Starter",
                  "RON", "100.00", "21.00", "121.00", "Issue date", "Due date",
-                 "Taxable base (VAT rate 21%)", "VAT (rate 21%)"):
+                 "Subtotal (without VAT)", "VAT (21%)"):
         assert text in body, text
     # ways to pay an unpaid proforma: card, and bank transfer with the proforma number as reference
     assert f'action="/invoices/{inv.code}/pay"' in body
