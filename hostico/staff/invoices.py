@@ -21,6 +21,7 @@ from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.models.service import ServiceStatus
+from hostico.payments.checkout import card_payment
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, ProformaForm, ReasonForm, ReissueForm
@@ -113,7 +114,7 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
     return render_template(
         "staff/invoice.html", invoice=invoice, shown_status=shown_status,
         customer=s.get(Customer, invoice.customer_id), related=related,
-        citation=reissue_citation(s, invoice),
+        citation=reissue_citation(s, invoice), card_paid=card_payment(s, invoice),
         source=source, events=events, payments=payments, messages=messages, who=actor_names(events),
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),
