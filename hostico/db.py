@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import select
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Engine, Result, Select, create_engine, event, update
+from sqlalchemy import Connection, CursorResult, Engine, Result, Select, create_engine, event, text, update
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -181,3 +183,46 @@ def for_update(session: Session, stmt: _Select, *, of: Any = None, skip_locked: 
 def rowcount(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (`Session.execute` is typed as returning a plain Result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+# -- jobs that must run once --------------------------------------------------------------------------
+def advisory_lock_key(name: str) -> int:
+    """The 64-bit key of a named lock (the same on every host: a hash of the name, not Python's hash())."""
+    return int.from_bytes(hashlib.sha256(b"hostico:" + name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def advisory_lock(bind: Engine | Connection | Session, name: str, *, wait: bool = False) -> Iterator[bool]:
+    """The one "run once" lock of the code base: hold PostgreSQL advisory lock `name` for the block.
+
+    Yields True when this process holds it, False when another session does (wait=False: the caller says so and
+    does nothing). The lock lives on a connection of its own (autocommit, so it is never "idle in transaction"),
+    not on the job's session, which commits and hands its connection back: it ends with the block, or with that
+    connection when the process dies or PostgreSQL restarts, so a crashed job never blocks the next one.
+    SQLite (one host by definition): always True, nothing taken.
+    """
+    engine = _engine_of(bind)
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = advisory_lock_key(name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if wait:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            held = True
+        else:
+            held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+        try:
+            yield held
+        finally:
+            if held:
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                except SQLAlchemyError:
+                    conn.invalidate()  # the connection is gone, and the lock with it
+
+
+def _engine_of(bind: Engine | Connection | Session) -> Engine:
+    if isinstance(bind, Session | scoped_session):
+        bind = bind.get_bind()  # type: ignore[assignment]
+    return bind.engine if isinstance(bind, Connection) else bind  # type: ignore[return-value]

@@ -77,10 +77,10 @@ def step_up(s: Session, user: User, password: str | None, *, settings: AccountSe
 
     Raises TooManyAttempts while throttled (the password is not even checked) and WrongPassword.
     """
-    now = now or utcnow()
     customer_id = user.id if user.kind == "customer" else None
     data = {"purpose": purpose[:40]}
     _lock_account(s, user)
+    now = now or utcnow()  # read once the lock is held: entries are stamped in the order the lock lets them by
     failures, oldest = recent_failures(s, user, settings=settings, now=now)
     if failures >= settings.step_up_attempts:
         audit(s, _action(user, "refused"), actor_kind=user.kind, actor_id=user.id, customer_id=customer_id, ip=ip,

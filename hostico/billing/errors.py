@@ -52,3 +52,7 @@ class IncompleteBuyer(BillingError):
     def __init__(self, message: str = "", *, missing: tuple[str, ...] = (), **params: Any) -> None:
         super().__init__(message, code="incomplete_buyer", **params)
         self.missing = missing
+
+
+class BillingRunBusy(BillingError):
+    """Another billing run holds the run's lock (docs/billing.md, The billing run): this one does nothing."""

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from hostico.billing.bnr import BnrUnavailable
 from hostico.billing.currency import refresh_rates
 from hostico.billing.settings import BillingSettings
+from hostico.db import advisory_lock
 
 logger = logging.getLogger("hostico.worker")
 RETRY_SECONDS = 300.0
+LOCK = "bnr-read"  # one read at a time on every host (hostico.db.advisory_lock)
 
 
 class RateRefresher:
@@ -35,8 +37,11 @@ class RateRefresher:
         self.next_at = self.clock() + min(self.every, RETRY_SECONDS)
         session = self.session_factory()
         try:
-            stored = refresh_rates(session, self.url, timeout=self.timeout)
-            session.commit()
+            with advisory_lock(session, LOCK) as held:
+                if not held:
+                    return None  # another worker reads the feed right now
+                stored = refresh_rates(session, self.url, timeout=self.timeout)
+                session.commit()
         except BnrUnavailable as exc:
             session.rollback()
             logger.warning("BNR rates not read (retried at the next pass): %s", exc)

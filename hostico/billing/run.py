@@ -30,7 +30,7 @@ from hostico.audit import record
 from hostico.billing.buyers.profiles import profiles_by_customer
 from hostico.billing.currency import BnrRate, document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
-from hostico.billing.errors import NoExchangeRate
+from hostico.billing.errors import BillingRunBusy, NoExchangeRate
 from hostico.billing.hosting_services import next_period_start, suspend_service
 from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer, reprice
 from hostico.billing.notices import Notice, queue_notifications
@@ -39,7 +39,9 @@ from hostico.billing.orders import expire_order, expiry_cutoff
 from hostico.billing.queries import open_order, overdue, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
-from hostico.db import for_update
+from hostico.billing.vies_job import LOCK as VIES_LOCK
+from hostico.db import advisory_lock, for_update
+from hostico.errors import N_
 from hostico.models import (
     Base,
     BillingProfile,
@@ -129,9 +131,24 @@ def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt
     return summary
 
 
+RUN_LOCK = "billing-run"  # the advisory lock every billing run takes (docs/operations.md, Many hosts)
+
+
 def run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int = 500,
-                progress: Progress | None = None) -> dict[str, Any]:
-    """Run the day's billing in committed batches; return (and record in a BillingRun) what it did."""
+                progress: Progress | None = None, wait: bool = False) -> dict[str, Any]:
+    """Run the day's billing in committed batches; return (and record in a BillingRun) what it did.
+
+    One run at a time on every host: a run started while another holds the lock raises BillingRunBusy (or, with
+    wait=True, starts when the other ends, and finds its work done)."""
+    with advisory_lock(session, RUN_LOCK, wait=wait) as held:
+        if not held:
+            raise BillingRunBusy(N_("Another billing run is in progress; this one did nothing."),
+                                 code="billing_run_busy")
+        return _run_billing(session, settings, today, batch_size=batch_size, progress=progress)
+
+
+def _run_billing(session: Session, settings: BillingSettings, today: dt.date, *, batch_size: int,
+                 progress: Progress | None) -> dict[str, Any]:
     run = BillingRun(run_date=today, status=BillingRunStatus.RUNNING)
     session.add(run)
     session.commit()
@@ -163,7 +180,9 @@ def _recheck_vies(session: Session, settings: BillingSettings, today: dt.date, s
     """Ask VIES again about the VAT numbers it could not check (before renewals use the profiles)."""
     if not settings.vies_url:
         return
-    summary["vies_rechecked"] = recheck_pending(session, settings, today=today).checked
+    with advisory_lock(session, VIES_LOCK) as held:
+        if held:  # else a worker is re-checking them right now
+            summary["vies_rechecked"] = recheck_pending(session, settings, today=today).checked
     session.commit()
 
 

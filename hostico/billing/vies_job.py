@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import RecheckSummary, recheck_pending
+from hostico.db import advisory_lock
 
 logger = logging.getLogger("hostico.worker")
+LOCK = "vies-recheck"  # one re-check at a time on every host (hostico.db.advisory_lock)
 
 
 class ViesRechecker:
@@ -33,8 +35,11 @@ class ViesRechecker:
         today = self.settings.today()
         session = self.session_factory()
         try:
-            summary = recheck_pending(session, self.settings, today=today)
-            session.commit()
+            with advisory_lock(session, LOCK) as held:
+                if not held:
+                    return None  # another worker (or the billing run) asks VIES right now
+                summary = recheck_pending(session, self.settings, today=today)
+                session.commit()
         except Exception:
             session.rollback()
             logger.exception("VIES re-check failed (tried again at the next interval)")

@@ -25,6 +25,7 @@ from hostico.client.queries import own_invoice
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
 from hostico.models.billing_profile import BuyerSnapshot
 from hostico.models.invoice import PendingEditStatus
+from hostico.payments.checkout import card_payment
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import render_page_or_partial
@@ -327,6 +328,7 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
 def document_context(invoice: Invoice) -> dict[str, object]:
     """Data the invoice document (page and PDF) shows besides the invoice itself."""
     return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
+            "card_paid": card_payment(db.session, invoice),
             "billing": app_settings().billing,
             # the BNR rate as printed, in the reader's locale: "5,0917"
             "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None,

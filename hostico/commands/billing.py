@@ -7,7 +7,7 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from hostico.billing.errors import BillingError
+from hostico.billing.errors import BillingError, BillingRunBusy
 from hostico.billing.hosting_services import suspend_service, terminate_service, unsuspend_service
 from hostico.billing.run import run_billing
 from hostico.logs import new_request_id, request_id_bound
@@ -23,8 +23,10 @@ billing_cli = AppGroup("billing", help="Billing operations.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Run as of this date (YYYY-MM-DD); default: today in the business time zone.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
-def run_command(today: dt.datetime | None, batch_size: int) -> None:
-    """Issue renewal proformas, send reminders and suspend overdue services (idempotent, resumable)."""
+@click.option("--wait", is_flag=True, help="If another billing run is in progress, wait for it (default: exit).")
+def run_command(today: dt.datetime | None, batch_size: int, wait: bool) -> None:
+    """Issue renewal proformas, send reminders and suspend overdue services (idempotent, resumable; one at a time
+    on every host)."""
     settings = app_settings().billing
     day = today.date() if today else settings.today()
     click.echo(f"Billing run for {day.isoformat()} (renewals {settings.renewal_days_before} days ahead, "
@@ -37,7 +39,10 @@ def run_command(today: dt.datetime | None, batch_size: int) -> None:
     try:
         # One id for the run: its log lines and the notices it queues carry it (hostico/logs.py).
         with request_id_bound(new_request_id("run-")):
-            summary = run_billing(session, settings, day, batch_size=batch_size, progress=progress)
+            summary = run_billing(session, settings, day, batch_size=batch_size, progress=progress, wait=wait)
+    except BillingRunBusy as busy:
+        click.echo(f"{busy} (another host or process holds the lock; --wait waits for it)")
+        return  # exit 0: a timer firing on several hosts is not a failure
     finally:
         session.close()
     click.echo(f"Done: {summary['services_scanned']} services scanned, {summary['proformas_issued']} proformas "

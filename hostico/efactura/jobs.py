@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostico.clock import business_today
-from hostico.db import for_update
+from hostico.db import advisory_lock, for_update
 from hostico.efactura import oauth
 from hostico.efactura.corrections import apply_correction
 from hostico.efactura.documents import build_and_check, enqueue_new, load_invoice, sha256
@@ -36,6 +36,7 @@ from hostico.models.efactura import EfacturaState, UploadState
 logger = logging.getLogger("hostico.efactura")
 OPEN_UPLOADS = (UploadState.SENDING, UploadState.LOST)
 MAX_MATCH_DOWNLOADS = 20  # ZIPs opened per reconciliation, at most
+LOCK = "efactura-sync"  # one sync at a time on every host (hostico.db.advisory_lock)
 
 
 @dataclass
@@ -50,8 +51,11 @@ class SyncSummary:
     waiting: int = 0
     errors: list[str] = field(default_factory=list)
     requests: int = 0
+    busy: bool = False  # another sync held the lock: this one did nothing
 
     def line(self) -> str:
+        if self.busy:
+            return "another e-Factura sync is running (on this or another host): nothing done"
         return (f"enqueued {self.enqueued}, excluded {self.excluded}, uploaded {self.uploaded}, "
                 f"found in SPV {self.found}, ok {self.ok}, nok {self.nok}, blocked {self.blocked}, "
                 f"waiting {self.waiting}, errors {len(self.errors)}, requests {self.requests}")
@@ -94,6 +98,15 @@ def sync(session_factory: Callable[[], Session], config: Mapping[str, Any] | Efa
     summary = SyncSummary()
     if not settings.enabled:
         return summary
+    with session_factory() as lock_session, advisory_lock(lock_session, LOCK) as held:
+        if not held:
+            summary.busy = True
+            return summary
+        return _sync(session_factory, settings, summary, now=now, client=client, batch=batch)
+
+
+def _sync(session_factory: Callable[[], Session], settings: EfacturaSettings, summary: SyncSummary, *,
+          now: dt.datetime | None, client: SpvClient | None, batch: int) -> SyncSummary:
     now = now or utcnow()
     with session_factory() as session:
         try:

@@ -22,6 +22,8 @@ class CheckoutStatus(enum.StrEnum):
 
 CHECKOUT_STATUSES = tuple(state.value for state in CheckoutStatus)
 GATEWAYS = ("sandbox", "netopia", "stripe")
+# How documents name each gateway ("Plătită cu cardul (NETOPIA) la …"): proper names, not translated.
+GATEWAY_NAMES = {"sandbox": "Sandbox", "netopia": "NETOPIA", "stripe": "Stripe"}
 
 
 class Checkout(TimestampMixin, Base):

@@ -22,7 +22,7 @@ from hostico.billing.payments import record_payment, send_receipt
 from hostico.billing.settings import BillingSettings
 from hostico.db import for_update
 from hostico.models import Checkout, CheckoutItem, Customer, Invoice, Payment, utcnow
-from hostico.models.checkout import CheckoutStatus
+from hostico.models.checkout import GATEWAY_NAMES, CheckoutStatus
 from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
@@ -225,3 +225,15 @@ def checkout_summary(session: Session, checkout: Checkout) -> list[tuple[Invoice
     taxes = {t.proforma_id: t for t in session.scalars(
         select(Invoice).where(Invoice.proforma_id.in_(ids), Invoice.kind == InvoiceKind.TAX))}
     return [(p, taxes.get(p.id)) for p in proformas]
+
+
+def card_payment(session: Session, invoice: Invoice) -> tuple[str, dt.date] | None:
+    """Return (gateway name, day paid) when a tax invoice was issued for a card payment through a hosted checkout,
+    else None: the document says "Plătită cu cardul (NETOPIA) la …" (docs/payments.md)."""
+    if invoice.kind != InvoiceKind.TAX:
+        return None
+    row = session.execute(
+        select(Checkout.gateway, Payment.received_on).join(Checkout, Checkout.id == Payment.checkout_id)
+        .where(Payment.tax_invoice_id == invoice.id, Payment.method == "card").order_by(Payment.id).limit(1)
+    ).first()
+    return (GATEWAY_NAMES.get(row.gateway, row.gateway), row.received_on) if row else None

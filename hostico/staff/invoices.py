@@ -20,6 +20,7 @@ from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.models.service import ServiceStatus
+from hostico.payments.checkout import card_payment
 from hostico.staff.actions import run_change
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import CreditNoteForm, NonceForm, PaymentForm, ProformaForm, ReasonForm, ReissueForm
@@ -110,7 +111,7 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
         select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
     return render_template(
         "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
-        citation=reissue_citation(s, invoice),
+        citation=reissue_citation(s, invoice), card_paid=card_payment(s, invoice),
         source=source, events=events, payments=payments, messages=messages, who=actor_names(events),
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),

@@ -290,13 +290,15 @@ def event_note(event, lang: str | None = None, *, for_staff: bool = False) -> st
 
 def bilingual(msgid: str, lang: str, **params: object) -> Markup:
     """A document's label in Romanian first and, for a reader of another language, theirs beside it
-    ("Data emiterii / Issue date"): Romanian is required on Romanian accounting documents (docs/fiscal.md)."""
+    ("Data emiterii / Issue date"): Romanian is required on Romanian accounting documents (docs/fiscal.md).
+    A date parameter is written in each part's own language ("la 5 decembrie 2026 / on Dec 5, 2026")."""
     def said(language: str) -> str:
         text = locales.translations(language).ugettext(msgid)
+        params_in = {k: locales.format_date(v, language) if isinstance(v, dt.date) else v for k, v in params.items()}
         try:
-            return text % params if params else text
+            return text % params_in if params else text
         except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a parameter: the English
-            return msgid % params if params else msgid
+            return msgid % params_in if params else msgid
 
     romanian = said("ro")
     other = romanian if lang == "ro" else said(lang)

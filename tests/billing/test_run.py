@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hostico.billing import run as run_module
+from hostico.billing.errors import BillingRunBusy
 from hostico.billing.run import reminder_threshold, run_billing
 from hostico.models import BillingRun, Invoice, OutboxMessage, Service
 
@@ -234,7 +235,10 @@ def test_two_runs_at_the_same_time_issue_each_renewal_once(app, session, make, s
         t.start()
     for t in threads:
         t.join(60)
-    assert not errors
+    # On PostgreSQL the second run finds the run's advisory lock taken and says so (docs/operations.md, Many
+    # hosts); on SQLite both run, their batches serialised. Either way each renewal is issued once.
+    assert all(isinstance(exc, BillingRunBusy) for exc in errors), errors
+    assert len(results) + len(errors) == 2 and (engine_name == "postgres" or not errors)
     assert sum(r["proformas_issued"] for r in results) == 40
     assert sorted(session.scalars(select(Invoice.number))) == list(range(1, 41))
     assert _count(session, OutboxMessage, OutboxMessage.event == "proforma_system") == 40

@@ -51,9 +51,16 @@ def _audit_count(session) -> int:
     return session.scalar(select(func.count()).select_from(AuditLog))
 
 
-def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, make_staff, login_staff, world,
+def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, make, make_staff, login_staff, world,
                                                                   session):
+    from hostico.accounts.closure import close_account
+    from hostico.accounts.settings import AccountSettings
+    from tests.factories import PASSWORD
+
     w = world
+    w["closed"] = make.make_customer(name="Cont Închis")
+    close_account(session, w["closed"], PASSWORD, settings=AccountSettings())  # staff may undo it (reopen)
+    session.commit()
     cases = {
         "staff.suspend": (f"/staff/services/{w['service'].id}/suspend", {"reason": "abuse", "note": "phishing",
                                                                      "confirm": "yes"}),
