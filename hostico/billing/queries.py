@@ -7,6 +7,7 @@ in their selects; docs/billing.md says what each state means.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
@@ -64,3 +65,17 @@ def customer_status(kind: str, status: str, *, total: Decimal, amount_paid: Deci
     if kind == InvoiceKind.TAX and status == InvoiceStatus.ISSUED and credited:
         return "credited" if credited >= total else "partly_credited"
     return status
+
+
+def statuses_of(invoices: Iterable[Invoice], today: dt.date, *, credit_notes: Iterable[Invoice] = ()) -> dict[int, str]:
+    """The status people read (customer_status) for each of `invoices`, already loaded: the credit notes among them
+    or in `credit_notes` count against the tax invoice each corrects (staff pages, where the rows are at hand)."""
+    shown = list(invoices)
+    notes = {n.id: n for n in [*shown, *credit_notes] if n.kind == InvoiceKind.CREDIT_NOTE and n.corrects_id}
+    credited: dict[int, Decimal] = {}
+    for note in notes.values():
+        assert note.corrects_id is not None
+        credited[note.corrects_id] = credited.get(note.corrects_id, Decimal("0")) - note.total
+    return {inv.id: customer_status(inv.kind, inv.status, total=inv.total, amount_paid=inv.amount_paid,
+                                    due_date=inv.due_date, credited=credited.get(inv.id), today=today)
+            for inv in shown}

@@ -12,12 +12,13 @@ from sqlalchemy import func, or_, select
 
 from hostico.accounts import closure, invitations, login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
+from hostico.billing.queries import statuses_of
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.notify.receipts import suspension_timelines
 from hostico.staff.blueprint import bp
 from hostico.staff.forms import NewCustomerForm, NonceForm, SuspendForm, TerminateForm
 from hostico.staff.invoices import proforma_form
-from hostico.staff.lookups import client_ip, customer_or_404
+from hostico.staff.lookups import business_today, client_ip, customer_or_404
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
@@ -106,6 +107,7 @@ def customer(customer_id: int):
     closed = closure.open_closure(s, c) if c.closed_at else None
     return render_template(
         "staff/customer.html", customer=c, profiles=profiles, services=services, invoices=invoices,
+        invoice_statuses=statuses_of(invoices, business_today()),
         messages=messages, audit=audit, who=actor_names(audit), counts=counts, suspend_form=SuspendForm(),
         empty_form=EmptyForm(), timelines=suspension_timelines(s, c.id, [svc.id for svc in services]),
         closure=closed, closure_reopenable=closure.can_reopen(closed),

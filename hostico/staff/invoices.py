@@ -15,6 +15,7 @@ from hostico.billing.corrections import reissue_citation, remaining_to_credit
 from hostico.billing.errors import BillingError
 from hostico.billing.invoicing import LineSpec
 from hostico.billing.payments import payment_with_key, record_payment
+from hostico.billing.queries import statuses_of
 from hostico.billing.staff_ops import cancel_proforma, issue_proforma_for_customer, resend_invoice_email
 from hostico.billing.vat_checks import with_vies
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, OutboxMessage, Payment, Service
@@ -109,8 +110,10 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
     remaining = remaining_to_credit(s, invoice) if invoice.kind == InvoiceKind.TAX else None
     reissued = any(r.kind == InvoiceKind.TAX and r.id > invoice.id for r in s.scalars(
         select(Invoice).where(Invoice.proforma_id == invoice.proforma_id))) if invoice.proforma_id else False
+    shown_status = statuses_of([invoice], business_today(), credit_notes=related)[invoice.id]
     return render_template(
-        "staff/invoice.html", invoice=invoice, customer=s.get(Customer, invoice.customer_id), related=related,
+        "staff/invoice.html", invoice=invoice, shown_status=shown_status,
+        customer=s.get(Customer, invoice.customer_id), related=related,
         citation=reissue_citation(s, invoice), card_paid=card_payment(s, invoice),
         source=source, events=events, payments=payments, messages=messages, who=actor_names(events),
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),

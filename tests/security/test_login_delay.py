@@ -31,6 +31,16 @@ def _wait_over(session) -> None:
     session.commit()
 
 
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """The delays are seconds long: on a loaded machine a few slow password checks (argon2) outlast the first
+    one, and the next attempt would be let through. The throttle's clock stands still within a test."""
+    from hostico.accounts import login_attempts
+
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(login_attempts, "utcnow", lambda: now)
+
+
 @pytest.fixture
 def customer(make):
     return make.make_customer(name="Titular Cont")

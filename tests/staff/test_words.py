@@ -1,6 +1,7 @@
 """Staff pages in words (docs/staff-area.md#staff-pages-in-words): every code with its label, people by name,
 changes as from → to, the audit log without JSON escapes, the other payer behind a button."""
 
+import datetime as dt
 import re
 
 from hostico.audit import record
@@ -84,3 +85,38 @@ def test_outbox_rows_and_efactura_routes_have_names(client, make, session, login
     with client.application.test_request_context("/?lang=ro"):
         assert word("efactura_route", "uploadb2c") == "consumator (uploadb2c)"
         assert word("efactura_route", "upload") == "cumpărător persoană juridică (upload)"
+
+
+def test_staff_read_the_status_a_customer_reads_credited_partly_credited_and_past_due(
+        client, make_staff, login_staff, make, session, settings):
+    """A fully credited tax invoice no longer reads 'issued' on the staff pages (issue 24)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from hostico.billing.invoicing import LineSpec, create_proforma
+    from hostico.billing.payments import record_payment
+    from hostico.models import Invoice
+
+    customer = make.make_customer()
+    today = dt.date.today()
+    proforma = create_proforma(session, customer, [LineSpec("Hosting", Decimal("100.00"))], origin="manual",
+                               settings=settings, today=today)
+    record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings, today=today)
+    late = make.make_proforma(customer, amount="10.00")
+    late.due_date = today - dt.timedelta(days=3)
+    session.commit()
+    tax = session.scalar(select(Invoice).where(Invoice.proforma_id == proforma.id))
+    login_staff(client, make_staff("billing"))
+    url = f"/staff/invoices/{tax.code}/credit-note"
+    client.post_form(url, {"credit-reason": "part", "credit-amount": "21.00"}, token_from="/staff/")
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert '<span class="badge badge-partly_credited">partly credited</span></h1>' in page
+    client.post_form(url, {"credit-reason": "rest", "credit-amount": "100.00"}, token_from="/staff/")
+    page = client.get(f"/staff/invoices/{tax.code}").get_data(as_text=True)
+    assert '<span class="badge badge-credited">credited</span></h1>' in page
+    listing = client.get(f"/staff/customers/{customer.id}").get_data(as_text=True)
+    assert '<span class="badge badge-credited">credited</span>' in listing
+    assert '<span class="badge badge-overdue">past due</span>' in listing
+    page = client.get(f"/staff/invoices/{late.code}?lang=ro").get_data(as_text=True)
+    assert '<span class="badge badge-overdue">restantă</span></h1>' in page
