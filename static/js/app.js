@@ -53,3 +53,16 @@ document.addEventListener("change", function (evt) {
 });
 document.addEventListener("DOMContentLoaded", function () { syncPaySelected(document); });
 document.addEventListener("htmx:load", function () { syncPaySelected(document); });
+
+// Recovery codes: the Copy button (hidden without this file) puts the codes on the clipboard.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+      });
+    });
+  });
+});

@@ -2,6 +2,8 @@
 
 import pytest
 
+from hostico.accounts import second_factor
+from hostico.accounts.second_factor import new_secret
 from hostico.web import pdf as pdf_module
 
 
@@ -17,3 +19,13 @@ def pdf_html(monkeypatch):
 
     monkeypatch.setattr(pdf_module, "render_template", spy)
     return seen
+
+
+@pytest.fixture
+def enrolled(make, session):
+    """A customer with 2FA on: (customer, TOTP secret, recovery codes)."""
+    secret = new_secret()
+    c = make.make_customer(totp_secret=secret, totp_enabled=True)
+    codes = second_factor.issue_recovery_codes(session, c)
+    session.commit()
+    return c, secret, codes

@@ -10,7 +10,6 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from hostico.accounts import second_factor
 from hostico.accounts.passwords import verify_password
 from hostico.accounts.second_factor import new_secret
 from hostico.maillogin import links
@@ -128,13 +127,6 @@ def test_after_enrolment_login_asks_for_the_code(app, client, customer, login_as
     assert fresh.post_form("/login/2fa", {"code": _now_code(secret, 30)}, token_from="/login/2fa").status_code == 302
 
 
-@pytest.fixture
-def enrolled(make, session):
-    secret = new_secret()
-    c = make.make_customer(totp_secret=secret, totp_enabled=True)
-    codes = second_factor.issue_recovery_codes(session, c)
-    session.commit()
-    return c, secret, codes
 
 
 def _login_2fa(client, customer, secret, offset=0):
