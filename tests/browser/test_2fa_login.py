@@ -26,6 +26,12 @@ def test_customer_enrols_2fa_then_logs_in_with_a_code(page, make):
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+    codes = page.locator("ul.recovery-codes code").all_inner_texts()
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()  # shown by static/js/app.js
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename == "hostico-recovery-codes.txt"
+    assert open(download.value.path(), encoding="utf-8").read().splitlines()[1:] == codes
     page.get_by_role("link", name="I have saved my codes").click()
     expect(page.locator("#security")).to_contain_text("Two-factor authentication: on")
 
