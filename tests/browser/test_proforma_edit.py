@@ -17,6 +17,9 @@ def test_customer_bills_a_proforma_to_a_company_inline(page, make, session, sett
     row.get_by_role("link", name="Edit").click()
     form = page.locator(f"#invoice-{proforma.code} form")
     form.wait_for()
+    # The form opens on the profile the proforma bills (its fields hidden); new data is typed after choosing so.
+    assert form.get_by_label("Bill to").input_value() == str(proforma.billing_profile_id)
+    form.get_by_label("Bill to").select_option("")
     form.get_by_label("a legal entity").check()
     assert not form.get_by_label("Full name").is_visible()  # only the chosen kind's fields show
     form.get_by_label("Company name").fill("Berliner Hosting GmbH")
@@ -48,6 +51,8 @@ def test_inline_errors_then_a_refusal_when_paid_meanwhile(page, make, session, s
     page.evaluate("window.__noReload = 'still here'")
     page.locator(f"#invoice-{proforma.code}").get_by_role("link", name="Edit").click()
     form = page.locator(f"#invoice-{proforma.code} form")
+    form.wait_for()
+    form.get_by_label("Bill to").select_option("")  # new billing data, typed in
     form.get_by_label("CNP (optional)").fill("1234567890123")
     form.get_by_role("button", name="Save").click()
     page.locator(f"#edit-{proforma.code}-cnp-error").wait_for()
