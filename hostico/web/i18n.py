@@ -26,6 +26,7 @@ from markupsafe import Markup
 from hostico import locales
 from hostico.errors import N_, FieldMessage, Msg, TranslatableError
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
+from hostico.web.audit_words import AUDIT_ACTIONS
 
 __all__ = ["N_", "SUPPORTED_LOCALES", "error_message", "labels", "money", "date", "select_locale"]
 
@@ -167,7 +168,7 @@ LABEL_MAPS: dict[str, dict[str, str]] = {"status": STATUS_LABELS, "invoice_kind"
                                          "cycle": CYCLES, "actor": ACTORS, "buyer_kind": BUYER_KINDS,
                                          "origin": ORIGINS, "object_type": OBJECT_TYPES,
                                          "payment_method": PAYMENT_METHODS, "notice": NOTICES,
-                                         "credit_reason": CREDIT_REASONS}
+                                         "credit_reason": CREDIT_REASONS, "audit_action": AUDIT_ACTIONS}
 # What the system notes in an invoice's history (InvoiceEvent.note_code and note_params; billing.invoicing.add_event).
 EVENT_NOTES = {
     "from_proforma": N_("from %(proforma)s"),
@@ -372,4 +373,5 @@ def init_app(app: Flask) -> None:
         invoice_kind_label=_label_filter("invoice_kind"), reason_label=_label_filter("suspension_reason"),
         cycle_label=_label_filter("cycle"), actor_label=_label_filter("actor"), origin_label=_label_filter("origin"),
         object_label=_label_filter("object_type"), notice_label=_label_filter("notice"), tr=translate_message,
+        audit_action_label=_label_filter("audit_action"),
     )
