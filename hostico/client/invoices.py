@@ -19,7 +19,6 @@ from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.corrections import reissue_citation
 from hostico.billing.queries import credited_total, customer_status, paid, unpaid_proforma
-from hostico.billing.taxes import vat_breakdown
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
 from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
@@ -30,7 +29,7 @@ from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import render_page_or_partial
 from hostico.web.i18n import N_, country_names
-from hostico.web.pdf import invoice_pdf
+from hostico.web.pdf import invoice_pdf, totals_context
 
 EVENT_LABELS = {
     "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "partly_paid": N_("Partly paid"),
@@ -327,11 +326,9 @@ def related_invoices(invoice: Invoice) -> dict[str, object]:
 
 def document_context(invoice: Invoice) -> dict[str, object]:
     """Data the invoice document (page and PDF) shows besides the invoice itself."""
-    return {"vat_rates": vat_breakdown(invoice.lines), "related": related_invoices(invoice),
+    return {**totals_context(invoice), "related": related_invoices(invoice),
             "card_paid": card_payment(db.session, invoice),
             "billing": app_settings().billing,
-            # the BNR rate as printed, in the reader's locale: "5,0917"
-            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None,
             # the rate each converted line used, which is the one its printed conversion shows
             "line_rates": {line.id: format_decimal(line.price_rate, "0.0000") for line in invoice.lines
                            if line.price_rate is not None}}

@@ -31,6 +31,7 @@ from hostico.staff.refusals import show
 from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.i18n import buyer_kind_label, cycle_label, money
+from hostico.web.pdf import totals_context
 from hostico.web.words import actor_names
 
 BILLABLE = (ServiceStatus.PENDING, ServiceStatus.ACTIVE, ServiceStatus.SUSPENDED)
@@ -114,7 +115,7 @@ def _invoice_page(invoice: Invoice, *, pay_form: PaymentForm | None = None, stat
     return render_template(
         "staff/invoice.html", invoice=invoice, shown_status=shown_status,
         customer=s.get(Customer, invoice.customer_id), related=related,
-        citation=reissue_citation(s, invoice), card_paid=card_payment(s, invoice),
+        citation=reissue_citation(s, invoice), card_paid=card_payment(s, invoice), **totals_context(invoice),
         source=source, events=events, payments=payments, messages=messages, who=actor_names(events),
         pay_form=pay_form or payment_form(invoice), cancel_form=ReasonForm(prefix="cancel"),
         credit_form=credit or credit_form(invoice, remaining), resend_form=NonceForm(),

@@ -10,10 +10,11 @@ import threading
 from collections.abc import Callable
 
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hostico.billing.taxes import vat_breakdown
 from hostico.models import Invoice, InvoicePdf
 from hostico.models.invoice import InvoiceKind
 
@@ -23,6 +24,13 @@ _render_lock = threading.Lock()  # fontconfig and pango are not safe to drive fr
 # uses the system's DejaVu Sans (fonts-dejavu-core, see scripts/ensure-system-deps.sh), which
 # WeasyPrint embeds (subset) in every PDF, so ă â î ș ț show in any viewer.
 _font_config = None
+
+
+def totals_context(invoice: Invoice) -> dict[str, object]:
+    """Return what templates/pdf/_totals.html needs besides the invoice: VAT per rate and the BNR rate as printed."""
+    return {"vat_rates": vat_breakdown(invoice.lines),
+            # the BNR rate as printed, in the reader's locale: "5,0917"
+            "fx_rate": format_decimal(invoice.exchange_rate, "0.0000") if invoice.exchange_rate else None}
 
 
 def no_fetch_fetcher():

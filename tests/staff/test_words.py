@@ -120,3 +120,21 @@ def test_staff_read_the_status_a_customer_reads_credited_partly_credited_and_pas
     assert '<span class="badge badge-overdue">past due</span>' in listing
     page = client.get(f"/staff/invoices/{late.code}?lang=ro").get_data(as_text=True)
     assert '<span class="badge badge-overdue">restantă</span></h1>' in page
+
+
+def test_the_staff_invoice_page_shows_the_document_totals_once_without_its_own_footer(client, make, session,
+                                                                                        login_staff):
+    """Staff read the same totals block as the client page and the PDF: base and VAT once (issue 24 item 7)."""
+    customer = make.make_customer()
+    proforma = make.make_proforma(customer, amount="100.00")
+    _staff(client, make, login_staff)
+    for lang, subtotal, vat, amounts in (("en", "Subtotal (without VAT)", "VAT (21%)", ("100.00", "21.00", "121.00")),
+                                         ("ro", "Subtotal (fără TVA)", "TVA (21%)", ("100,00", "21,00", "121,00"))):
+        page = client.get(f"/staff/invoices/{proforma.code}?lang={lang}").get_data(as_text=True)
+        assert "<tfoot>" not in page
+        assert page.count('<table class="totals">') == 1
+        table = re.search(r'<table class="totals">(.*?)</table>', page, re.S).group(1)
+        assert subtotal in table and vat in table
+        net, vat_amount, total = amounts
+        assert f">{net}" in table and f">{vat_amount}" in table and f'invoice-total">{total}' in table
+        assert page.count(f">{vat_amount}") == 2  # the line's VAT cell and the totals, no second footer
