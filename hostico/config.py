@@ -99,6 +99,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PAYMENT_GATEWAY": ("", _str),
     "PAYMENT_TIMEOUT": (15, _int),
     "SANDBOX_NOTIFY_DELAY": (5, _int),  # seconds the sandbox's "delayed notification" card waits
+    "CHECKOUT_MINUTES": (60, _int),  # a checkout's lifetime at the gateway (Stripe: 30 to 1440)
     "NETOPIA_API_URL": ("https://secure.mobilpay.ro/pay", _str),
     "NETOPIA_API_KEY": ("", _str),
     "NETOPIA_POS_SIGNATURE": ("", _str),

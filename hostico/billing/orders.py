@@ -168,16 +168,33 @@ def place_order(
     return order, proforma
 
 
-# A card payment may be under way on a gateway's page this long (Stripe's sessions last 24 hours): an
-# order whose proforma has a checkout that recent is left to the next run rather than cancelled under it.
-CHECKOUT_GRACE = dt.timedelta(hours=24)
-
-
 def expiry_cutoff(settings: BillingSettings, today: dt.date) -> dt.datetime:
     """Orders placed before this instant (UTC) have been unpaid for more than ORDER_EXPIRY_DAYS days."""
     zone = ZoneInfo(settings.timezone)
     start = dt.datetime.combine(today - dt.timedelta(days=settings.order_expiry_days), dt.time(), zone)
     return start.astimezone(dt.UTC)
+
+
+def order_expires_at(settings: BillingSettings, placed: dt.datetime) -> dt.datetime:
+    """The instant (UTC) from which an order placed at `placed` is unpaid for too long (the first billing run
+    after it cancels the order): the start of the day ORDER_EXPIRY_DAYS + 1 days after it was placed."""
+    zone = ZoneInfo(settings.timezone)
+    day = placed.astimezone(zone).date() + dt.timedelta(days=settings.order_expiry_days + 1)
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def _card_payment_open(session: Session, order: Order, proformas: list[Invoice], settings: BillingSettings,
+                       now: dt.datetime) -> bool:
+    """Whether a card payment of the order's proformas may still be made on a gateway's page: a pending checkout
+    whose session has not ended (`expires_at`), started before the order was due to expire. An expired, failed or
+    abandoned checkout holds nothing, and a payment page opened once the order's time was up keeps it no longer
+    (docs/billing.md, Orders): else one click a day would keep a domain for ever."""
+    if not proformas:
+        return False
+    return bool(session.scalar(
+        select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
+        .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
+               Checkout.expires_at > now, Checkout.created_at < order_expires_at(settings, order.created_at))))
 
 
 def _order_documents(session: Session, order: Order) -> tuple[list[Service], list[Invoice]]:
@@ -234,16 +251,13 @@ def expire_order(session: Session, order_id: int, settings: BillingSettings, *,
     """Cancel an unpaid order: its unpaid proformas (history), pending services (the domain is free again),
     notices still waiting; email the customer. The caller holds the lock that payments take (the billing
     run's batch lock; PostgreSQL: the proformas' rows are locked here). Returns False when the order was
-    paid or cancelled meanwhile, or a card payment of it may be under way."""
+    paid or cancelled meanwhile, or a card payment of it may still be made (`_card_payment_open`)."""
     now = now or utcnow()
     order = session.get(Order, order_id, populate_existing=True)
     if order is None or order.status != OrderStatus.PENDING:
         return False
     services, proformas = _order_documents(session, order)
-    if proformas and session.scalar(
-            select(func.count()).select_from(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
-            .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
-                   Checkout.created_at > now - CHECKOUT_GRACE)):
+    if _card_payment_open(session, order, proformas, settings, now):
         return False
     days = settings.order_expiry_days
     domains = _cancel_order(session, order, services, proformas, code="order_expired", params={"days": days},

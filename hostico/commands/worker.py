@@ -20,6 +20,8 @@ from hostico.efactura.jobs import run_forever as efactura_run_forever
 from hostico.efactura.jobs import sync as efactura_sync
 from hostico.efactura.settings import EfacturaSettings
 from hostico.notify.worker import default_worker_id, deliver_due, run_forever
+from hostico.payments.expiry import CheckoutExpirer
+from hostico.payments.gateways import GatewayConfig
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 
@@ -32,10 +34,12 @@ def _session_factory(engine):
     return lambda: Session(bind=engine, expire_on_commit=False)
 
 
-def periodic_jobs(factory, settings: BillingSettings) -> list:
+def periodic_jobs(factory, settings: BillingSettings, payments: GatewayConfig) -> list:
     """What the worker does beside the outbox, each when due: keep BNR's rates fresh, ask VIES again
-    about pending VAT numbers, erase account closures' data once they can no longer be undone."""
-    return [RateRefresher(factory, settings).due, ViesRechecker(factory, settings).due, ClosurePurger(factory).due]
+    about pending VAT numbers, erase account closures' data once they can no longer be undone, and settle the card
+    checkouts pending past their lifetime (docs/payments.md, Checkouts that end)."""
+    return [RateRefresher(factory, settings).due, ViesRechecker(factory, settings).due, ClosurePurger(factory).due,
+            CheckoutExpirer(factory, settings, payments).due]
 
 
 @click.command("worker")
@@ -59,7 +63,7 @@ def worker_command(once: bool, poll: float) -> None:
     start_efactura_thread(factory, settings.efactura, stop)
     click.echo(f"Worker {worker_id} delivering the outbox (Ctrl+C stops after the current message).")
     run_forever(factory, settings.notify, poll_seconds=poll, stop=stop, worker_id=worker_id,
-                periodic=periodic_jobs(factory, settings.billing))
+                periodic=periodic_jobs(factory, settings.billing, settings.payments))
 
 
 def start_efactura_thread(factory, efactura: EfacturaSettings, stop: threading.Event) -> threading.Thread | None:
@@ -84,10 +88,11 @@ def start_inline_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thre
         stop = threading.Event()
         factory = _session_factory(db.get(app).engine)
         settings = app_settings(app)
+        periodic = periodic_jobs(factory, settings.billing, settings.payments)
         thread = threading.Thread(
             target=run_forever, name="hostico-inline-worker", daemon=True,
             args=(factory, settings.notify),
-            kwargs={"poll_seconds": poll_seconds, "stop": stop, "periodic": periodic_jobs(factory, settings.billing)},
+            kwargs={"poll_seconds": poll_seconds, "stop": stop, "periodic": periodic},
         )
         app.extensions["hostico_inline_worker"] = (thread, stop)
         thread.start()

@@ -9,19 +9,26 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostico.models.base import Base, Money, StateColumn, TimestampMixin, UTCDateTime, one_of
+from hostico.models.base import Base, Money, StateColumn, TimestampMixin, UTCDateTime, one_of, utcnow
 
 
 class CheckoutStatus(enum.StrEnum):
-    """Pending until the gateway's signed notification says paid or failed (docs/payments.md)."""
+    """Pending until the gateway says paid or failed, or its session ends unpaid: expired (docs/payments.md)."""
 
     PENDING = "pending"
     PAID = "paid"
     FAILED = "failed"
+    EXPIRED = "expired"
 
 
 CHECKOUT_STATUSES = tuple(state.value for state in CheckoutStatus)
 GATEWAYS = ("sandbox", "netopia", "stripe")
+# The longest any gateway keeps a checkout open (Stripe's maximum): the lifetime of a checkout made without one.
+LONGEST_LIFETIME = dt.timedelta(hours=24)
+
+
+def _default_expiry() -> dt.datetime:
+    return utcnow() + LONGEST_LIFETIME
 # How documents name each gateway ("Plătită cu cardul (NETOPIA) la …"): proper names, not translated.
 GATEWAY_NAMES = {"sandbox": "Sandbox", "netopia": "NETOPIA", "stripe": "Stripe"}
 
@@ -54,6 +61,10 @@ class Checkout(TimestampMixin, Base):
                                                    nullable=False)
     failure_code: Mapped[str | None] = mapped_column(String(40))
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the gateway's session ends (Stripe's `expires_at`; sandbox and NETOPIA: HOSTICO_CHECKOUT_MINUTES after
+    # it started): past it a pending checkout is asked about, then expired, and no longer holds its order back.
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_default_expiry, nullable=False,
+                                                    index=True)
 
     items = relationship("CheckoutItem", back_populates="checkout", order_by="CheckoutItem.id", lazy="selectin",
                          cascade="all, delete-orphan")

@@ -1,7 +1,9 @@
 """Hosted checkouts: start one for one or more proformas, and settle it from the gateway's notification.
 
-A proforma is paid only here, by an authentic notification whose amount and currency match the
-checkout; a notification that arrives again, or late (a "failed" after "paid"), changes nothing.
+A proforma is paid only here, by an authentic notification (or the gateway's answer to a status query, the same
+path) whose amount and currency match the checkout; a notification that arrives again, or late (a "failed" after
+"paid"), changes nothing. A checkout whose gateway session ended unpaid is `expired` (docs/payments.md, Checkouts
+that end); money that still comes for it is recorded.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hostico.models.checkout import GATEWAY_NAMES, CheckoutStatus
 from hostico.models.credit import CreditReason
 from hostico.models.invoice import InvoiceKind, InvoiceStatus
 from hostico.payments.errors import NotificationRefused, NotificationRejected, PaymentsError
-from hostico.payments.gateways.base import FAILED, PAID, CheckoutStart, Gateway, Notification
+from hostico.payments.gateways.base import EXPIRED, FAILED, PAID, CheckoutStart, Gateway, Notification
 
 MAX_PROFORMAS = 20
 # A payment page opened this recently is offered again rather than a second one (double submits).
@@ -76,7 +78,7 @@ def _checkout_under_way(session: Session, proformas: Sequence[Invoice], now: dt.
     return session.scalar(
         select(Checkout).join(CheckoutItem, CheckoutItem.checkout_id == Checkout.id)
         .where(CheckoutItem.invoice_id.in_([p.id for p in proformas]), Checkout.status == CheckoutStatus.PENDING,
-               Checkout.created_at > now - REUSE_WINDOW)
+               Checkout.created_at > now - REUSE_WINDOW, Checkout.expires_at > now)
         .order_by(Checkout.id.desc()).limit(1)
     )
 
@@ -123,6 +125,8 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
         notify_url=notify_url, language=language, lines=tuple((p.code, p.amount_due) for p in proformas)))
     checkout.provider_id = started.provider_id
     checkout.payment_url = started.redirect_url
+    if started.expires_at is not None:  # else the longest any gateway allows (models/checkout.py)
+        checkout.expires_at = started.expires_at
     record(session, "checkout.started", actor_kind="customer", actor_id=customer.id, obj=checkout,
            customer_id=customer.id, data={"gateway": gateway.name, "amount": str(amount), "currency": currency,
                                           "proformas": [p.code for p in proformas]})
@@ -130,7 +134,8 @@ def start_checkout(session: Session, customer: Customer, proformas: Sequence[Inv
     return checkout, started.redirect_url
 
 
-def _lock_checkout(session: Session, reference: str, gateway: str) -> Checkout | None:
+def lock_checkout(session: Session, reference: str, gateway: str) -> Checkout | None:
+    """Return the gateway's checkout `reference`, its row locked until the caller commits (None when unknown)."""
     checkout_id = session.scalar(select(Checkout.id).where(Checkout.reference == reference,
                                                            Checkout.gateway == gateway))
     if checkout_id is None:
@@ -151,15 +156,18 @@ def record_refused_notification(session: Session, note: Notification, *, gateway
 
 def apply_notification(session: Session, note: Notification, *, gateway: str, settings: BillingSettings,
                        today: dt.date) -> str:
-    """Apply a verified notification once: `recorded`, `duplicate`, `failed` or `ignored`.
+    """Apply a verified notification once: `recorded`, `duplicate`, `failed`, `expired` or `ignored`.
 
     Raises NotificationRejected for an unknown checkout and NotificationRefused (audited by the
-    caller) when the amount or currency differs from the checkout's.
+    caller) when the amount or currency differs from the checkout's. News that a session ended, for a
+    checkout we do not know, is ignored (nothing to end).
     """
-    if note.status not in (PAID, FAILED):
+    if note.status not in (PAID, FAILED, EXPIRED):
         return "ignored"  # news that settles nothing (3-D Secure under way, an event we do not act on)
-    checkout = _lock_checkout(session, note.reference, gateway)
+    checkout = lock_checkout(session, note.reference, gateway)
     if checkout is None:
+        if note.status == EXPIRED:
+            return "ignored"
         raise NotificationRejected("unknown_checkout", "unknown checkout")
     if note.status == PAID:
         if note.amount is None or note.amount != checkout.amount:
@@ -170,20 +178,36 @@ def apply_notification(session: Session, note: Notification, *, gateway: str, se
             return "duplicate"
         _settle(session, checkout, note, settings=settings, today=today)
         return "recorded"
-    if note.status == FAILED and checkout.status == CheckoutStatus.PENDING:
-        checkout.status = CheckoutStatus.FAILED
-        checkout.failure_code = (note.reason or "failed")[:40]
-        record(session, "checkout.failed", obj=checkout, customer_id=checkout.customer_id,
-               data={"reason": checkout.failure_code, "event": note.event_id})
-        session.flush()
-        return "failed"
-    return "ignored"  # a failure after the payment succeeded (out of order): nothing changes
+    if checkout.status != CheckoutStatus.PENDING:
+        return "ignored"  # a failure after the payment succeeded (out of order), or news already had: nothing changes
+    if note.status == EXPIRED:
+        expire_checkout(session, checkout, event=note.event_id)
+        return "expired"
+    checkout.status = CheckoutStatus.FAILED
+    checkout.failure_code = (note.reason or "failed")[:40]
+    record(session, "checkout.failed", obj=checkout, customer_id=checkout.customer_id,
+           data={"reason": checkout.failure_code, "event": note.event_id})
+    session.flush()
+    return "failed"
+
+
+def expire_checkout(session: Session, checkout: Checkout, *, event: str, note: str | None = None) -> None:
+    """Mark a pending checkout expired: its gateway session ended unpaid, so it no longer holds its order back
+    (docs/payments.md, Checkouts that end). A "paid" that still comes for it is recorded all the same."""
+    checkout.status = CheckoutStatus.EXPIRED
+    checkout.failure_code = "expired"
+    data = {"event": event, "expires_at": checkout.expires_at.isoformat()}
+    if note:
+        data["note"] = note
+    record(session, "checkout.expired", obj=checkout, customer_id=checkout.customer_id, data=data)
+    session.flush()
 
 
 def _settle(session: Session, checkout: Checkout, note: Notification, *, settings: BillingSettings,
             today: dt.date) -> None:
     """Record one payment (and tax invoice) per proforma of a paid checkout."""
     reference = f"{checkout.gateway} {note.transaction_id or note.provider_id or note.event_id}"[:120]
+    was = checkout.status  # pending, or failed / expired: money that came late is recorded all the same
     not_applied = []
     paid: list[tuple[Invoice, Payment, Invoice]] = []
     for item in checkout.items:
@@ -214,7 +238,7 @@ def _settle(session: Session, checkout: Checkout, note: Notification, *, setting
     checkout.transaction_id = note.transaction_id or note.provider_id
     record(session, "checkout.paid", obj=checkout, customer_id=checkout.customer_id,
            data={"event": note.event_id, "amount": str(checkout.amount), "transaction": checkout.transaction_id,
-                 "not_applied": not_applied})
+                 "not_applied": not_applied, **({"was": str(was)} if was != CheckoutStatus.PENDING else {})})
     session.flush()
 
 

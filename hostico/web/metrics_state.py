@@ -93,7 +93,7 @@ def _efactura(session: Session, today: dt.date) -> Iterable[Family]:
 
 
 def _checkouts(session: Session) -> Family:
-    checkouts = Family("hostico_checkouts", "Card checkouts by gateway and outcome (pending, paid, failed, ...).",
+    checkouts = Family("hostico_checkouts", "Card checkouts by gateway and outcome (pending, paid, failed, expired).",
                        ("gateway", "status"))
     checkouts.samples = [((gateway, status), count) for gateway, status, count in session.execute(
         select(Checkout.gateway, Checkout.status, func.count()).group_by(Checkout.gateway, Checkout.status))]

@@ -83,6 +83,10 @@ def checkout(token: str):
     """The hosted payment page: pick a test card and pay (a declined card ends the attempt), or cancel."""
     session = _session(token)
     error = None
+    if SandboxGateway.session_ended(session):
+        # Like a real gateway's page past its lifetime: no payment any more (docs/payments.md, Checkouts that end).
+        return render_template("sandbox/checkout.html", session=session, token=token, cards=[], ended=True,
+                               error=N_("This payment page has expired. Nothing was charged."), chosen=None), 410
     if request.method == "POST":
         card = CARDS.get(request.form.get("card", ""))
         if card is None:
@@ -107,7 +111,7 @@ def three_d_secure(token: str):
     """The issuer's 3-D Secure step: complete it (approved) or fail it."""
     session = _session(token)
     card = CARDS.get(request.values.get("card", ""))
-    if card is None or card.behaviour != THREE_DS:
+    if card is None or card.behaviour != THREE_DS or SandboxGateway.session_ended(session):
         abort(404)
     if request.method == "POST":
         if request.form.get("outcome") == "complete":

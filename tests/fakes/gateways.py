@@ -66,7 +66,12 @@ class FakeNetopia(FakeServer):
         self.key = RSAKey.generate_key(2048, private=True)
         self.public_pem = self.key.as_pem(private=False).decode()
         self.payments: dict[str, dict] = {}
+        self.status_queries: list[str] = []
         self._ids = itertools.count(1309088)
+
+    def settle(self, ntp: str, status: int) -> None:
+        """What the customer did on the hosted page, without an IPN reaching the shop (3 paid, 12 declined...)."""
+        self.payments[ntp]["status"] = status
 
     def handle(self, request):
         if request.headers.get("Authorization") != self.API_KEY:
@@ -87,9 +92,13 @@ class FakeNetopia(FakeServer):
                                      "status": 1,
                                      "paymentURL": f"https://secure.sandbox.netopia-payments.com/ui/card?p={ntp}"}}
         if request.path == "/operation/status":
+            # {posID, ntpID, orderID} -> the payment as it stands: 1 new (the customer never paid), 3 paid,
+            # 5 confirmed, 12 declined, 23 expired, ... (`settle` below plays the customer on the hosted page).
             payment = self.payments.get(payload.get("ntpID", ""))
-            if payment is None or payload.get("posID") != self.POS:
+            if payment is None or payload.get("posID") != self.POS or (
+                    payload.get("orderID") and payload["orderID"] != payment["orderID"]):
                 return 404, {"code": "404", "message": "Order not found"}
+            self.status_queries.append(payload["ntpID"])
             return 200, {"error": {"code": "00", "message": ""}, "order": {"orderID": payment["orderID"]},
                          "payment": {"ntpID": payload["ntpID"], "status": payment["status"],
                                      "amount": payment["amount"], "currency": payment["currency"]}}
@@ -170,7 +179,13 @@ class FakeStripe(FakeServer):
                 return self._error(400, "The Checkout Session's total amount due must add up to at least 0.50",
                                    "amount_too_small")
             sid = f"cs_test_{next(self._ids):06d}"
+            now = int(time.time())
+            expires_at = int(form.get("expires_at") or now + 24 * 3600)  # Stripe's default: 24 hours
+            if not now + 30 * 60 - 5 <= expires_at <= now + 24 * 3600 + 5:
+                return self._error(400, "The `expires_at` timestamp must be between 30 minutes and 24 hours "
+                                        "after Checkout Session creation.", "parameter_invalid_integer")
             self.sessions[sid] = {
+                "expires_at": expires_at, "created": now,
                 "id": sid, "object": "checkout.session", "mode": "payment", "status": "open",
                 "payment_status": "unpaid", "amount_total": total,
                 "currency": items[0]["price_data"]["currency"], "client_reference_id": form.get("client_reference_id"),

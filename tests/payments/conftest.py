@@ -45,3 +45,36 @@ def pay_with_card(client, sandbox):
         page = client.post_form(hosted, {"card": card}, token_from=hosted)
         return hosted, page
     return do
+
+
+@pytest.fixture
+def open_checkout(client, session, make, login_as):
+    """A new customer's proforma and the checkout "Pay by card" started for it at the configured gateway."""
+    from sqlalchemy import select
+
+    from hostico.models import Checkout
+
+    def do(amount: str = "100.00"):
+        customer = make.make_customer()
+        proforma = make.make_proforma(customer, amount=amount)
+        login_as(client, customer)
+        resp = client.post_form(f"/invoices/{proforma.code}/pay", token_from="/invoices")
+        assert resp.status_code == 303
+        return proforma, session.scalars(select(Checkout).order_by(Checkout.id.desc()).limit(1)).one()
+    return do
+
+
+@pytest.fixture
+def expire_later(app, session):
+    """Run the worker's checkout-expiry pass as it would run `hours` from now (docs/payments.md)."""
+    import datetime as dt
+
+    from hostico.models import utcnow
+    from hostico.payments.expiry import expire_checkouts
+    from hostico.payments.gateways import get_gateway
+    from hostico.web.app_settings import settings as app_settings
+
+    def do(hours: float = 2):
+        return expire_checkouts(session, lambda name: get_gateway(app_settings(app).payments, name),
+                                app_settings(app).billing, now=utcnow() + dt.timedelta(hours=hours))
+    return do

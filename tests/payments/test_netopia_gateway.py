@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
-from hostico.payments.gateways.base import FAILED, PAID, PENDING
+from hostico.payments.gateways.base import EXPIRED, FAILED, PAID, PENDING
 from hostico.web.app_settings import settings as app_settings
 from tests.fakes.gateways import FakeNetopia
 
@@ -123,3 +124,57 @@ def test_the_app_pays_through_netopia_only_on_the_signed_ipn(client, session, ma
     assert session.scalar(select(Invoice.status).where(Invoice.id == proforma.id)) == "paid"
     assert session.scalar(select(func.count()).select_from(Payment)) == 1
     assert session.scalar(select(Checkout.status)) == "paid"
+
+
+# -- checkouts that end (docs/payments.md) ------------------------------------------------------------------------
+
+
+
+
+def test_the_status_query_finds_a_payment_whose_ipn_never_came_and_records_it_once(
+        client, session, fake_netopia, open_checkout, expire_later):
+    proforma, checkout = open_checkout()
+    assert dt.timedelta(minutes=59) < checkout.expires_at - checkout.created_at <= dt.timedelta(minutes=61)
+    assert expire_later(hours=0).asked == 0  # within its lifetime NETOPIA is not asked
+    fake_netopia.settle(checkout.provider_id, 3)  # paid on NETOPIA's page; the IPN was lost
+    for _ in range(2):
+        expire_later()
+    assert fake_netopia.status_queries == [checkout.provider_id]  # the second pass had nothing to ask
+    assert fake_netopia.requests[-1][3] == {"posID": FakeNetopia.POS, "ntpID": checkout.provider_id,
+                                            "orderID": checkout.reference}
+    body, headers = fake_netopia.ipn(checkout.provider_id, 3)  # the IPN turns up after all
+    assert client.post("/hooks/netopia", data=body, headers=headers).get_json()["errorType"] == 0
+    session.expire_all()
+    assert (checkout.status, session.get(Invoice, proforma.id).status) == ("paid", "paid")
+    assert session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+def test_netopia_down_leaves_the_checkout_pending_until_it_answers(session, fake_netopia, open_checkout, expire_later):
+    _, checkout = open_checkout()
+    fake_netopia.fail_next = (503, {"code": "503", "message": "Service unavailable"})
+    summary = expire_later()
+    assert (summary.asked, summary.unreachable, summary.expired) == (1, 1, 0)
+    session.expire_all()
+    assert checkout.status == "pending"
+    summary = expire_later()  # the next pass: never paid (status 1) -> expired
+    assert (summary.asked, summary.unreachable, summary.expired) == (1, 0, 1)
+    session.expire_all()
+    assert checkout.status == "expired" and checkout.failure_code == "expired"
+
+
+def test_a_declined_payment_fails_and_an_expired_one_expires(
+        app, client, session, fake_netopia, open_checkout, expire_later):
+    _, checkout = open_checkout()
+    fake_netopia.settle(checkout.provider_id, 12)
+    assert expire_later().failed == 1
+    session.expire_all()
+    assert (checkout.status, checkout.failure_code) == ("failed", "card_declined")
+    gateway = get_gateway(app_settings(app).payments)
+    assert gateway.parse_notification(*reversed(fake_netopia.ipn(checkout.provider_id, 23))).status == EXPIRED
+    _, second = open_checkout()
+    body, headers = fake_netopia.ipn(second.provider_id, 23)  # NETOPIA's IPN: the payment expired
+    for _ in range(2):
+        assert client.post("/hooks/netopia", data=body, headers=headers).get_json()["errorType"] == 0
+    session.expire_all()
+    assert second.status == "expired"
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "checkout.expired")) == 1

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from hostico.models import Checkout, Invoice, Payment
+from hostico.models import AuditLog, Checkout, Invoice, Payment
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways import CheckoutStart, GatewayConfig, get_gateway
-from hostico.payments.gateways.base import FAILED, PAID
+from hostico.payments.gateways.base import EXPIRED, PAID
 from hostico.web.app_settings import settings as app_settings
 from tests.fakes.gateways import FakeStripe
 
@@ -80,7 +80,7 @@ def test_webhook_signature_is_verified_by_the_library(app, fake_stripe):
             gateway.parse_notification(h, b)
     expired_body, expired_headers = fake_stripe.complete(gateway.start_checkout(_start("chk_2")).provider_id,
                                                          event_type="checkout.session.expired")
-    assert gateway.parse_notification(expired_headers, expired_body).status == FAILED
+    assert gateway.parse_notification(expired_headers, expired_body).status == EXPIRED
 
 
 def test_status_query_and_refunds(app, fake_stripe):
@@ -135,3 +135,51 @@ def test_a_stripe_outage_keeps_the_customer_in_the_app(client, session, make, lo
     assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{proforma.code}"
     assert "could not be opened" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Checkout)) == 0
+
+
+# -- checkouts that end (docs/payments.md) ------------------------------------------------------------------------
+
+
+
+
+def test_the_session_lifetime_is_set_at_stripe_and_kept(fake_stripe, open_checkout):
+    _, checkout = open_checkout()
+    form = fake_stripe.requests[-1][3]
+    created = int(time.time())
+    assert created + 59 * 60 <= int(form["expires_at"]) <= created + 60 * 60  # HOSTICO_CHECKOUT_MINUTES (60)
+    assert int(checkout.expires_at.timestamp()) == fake_stripe.sessions[checkout.provider_id]["expires_at"]
+
+
+def test_the_expired_event_ends_the_checkout_once_and_unknown_sessions_are_ignored(
+        app, client, session, fake_stripe, open_checkout):
+    proforma, checkout = open_checkout()
+    body, headers = fake_stripe.complete(checkout.provider_id, event_type="checkout.session.expired")
+    forged, forged_headers = fake_stripe.complete(checkout.provider_id, event_type="checkout.session.expired",
+                                                  secret="whsec_other")
+    assert client.post("/hooks/stripe", data=forged, headers=forged_headers).status_code == 400
+    session.expire_all()
+    assert checkout.status == "pending"
+    for _ in range(2):  # Stripe delivers again: harmless
+        assert client.post("/hooks/stripe", data=body, headers=headers).status_code == 200
+    session.expire_all()
+    assert (checkout.status, checkout.failure_code) == ("expired", "expired")
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "checkout.expired")) == 1
+    other = get_gateway(app_settings(app).payments).start_checkout(_start("chk_not_ours"))  # not in our books
+    unknown, unknown_headers = fake_stripe.complete(other.provider_id, event_type="checkout.session.expired")
+    assert client.post("/hooks/stripe", data=unknown, headers=unknown_headers).status_code == 200
+    assert session.get(Invoice, proforma.id).status == "unpaid"
+
+
+def test_retrieving_the_session_records_a_payment_whose_webhook_never_came(
+        session, fake_stripe, open_checkout, expire_later):
+    proforma, paid = open_checkout()
+    _, abandoned = open_checkout()
+    fake_stripe.complete(paid.provider_id)  # paid at Stripe; the webhook was lost
+    for _ in range(2):
+        expire_later()
+    assert [r[1] for r in fake_stripe.requests if r[0] == "GET"] == [
+        f"/v1/checkout/sessions/{paid.provider_id}", f"/v1/checkout/sessions/{abandoned.provider_id}"]
+    session.expire_all()
+    assert (paid.status, abandoned.status) == ("paid", "expired")
+    assert session.get(Invoice, proforma.id).status == "paid"
+    assert session.scalar(select(func.count()).select_from(Payment)) == 1

@@ -103,6 +103,7 @@ def test_the_last_billing_run_e_factura_and_checkouts_are_read_from_the_database
     session.commit()
     make.make_checkout(customer, [fresh], status="paid")
     make.make_checkout(customer, [late])
+    make.make_checkout(customer, [late], gateway="stripe", status="expired")  # its session ended unpaid
     body = scrape()
     assert sample(body, "hostico_billing_run_last_duration_seconds") == 42
     assert sample(body, "hostico_billing_run_last_count", what="proformas_issued") == 7
@@ -114,3 +115,4 @@ def test_the_last_billing_run_e_factura_and_checkouts_are_read_from_the_database
     assert sample(body, "hostico_efactura_overdue_documents") == 1
     assert sample(body, "hostico_checkouts", gateway="sandbox", status="paid") == 1
     assert sample(body, "hostico_checkouts", gateway="sandbox", status="pending") == 1
+    assert sample(body, "hostico_checkouts", gateway="stripe", status="expired") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,7 +10,9 @@ from typing import Any, Protocol
 
 from hostico.config import default, read
 
-PAID, FAILED, PENDING = "paid", "failed", "pending"
+# What a gateway says of a checkout: paid, failed (declined ...), pending (nothing yet), expired (its session ended
+# unpaid: Stripe's `checkout.session.expired`, NETOPIA's status 23 or a status query after the checkout's lifetime).
+PAID, FAILED, PENDING, EXPIRED = "paid", "failed", "pending", "expired"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class GatewayConfig:
     timeout: float = default("PAYMENT_TIMEOUT")
     sandbox_secret: str = ""
     sandbox_notify_delay: float = default("SANDBOX_NOTIFY_DELAY")
+    checkout_minutes: int = default("CHECKOUT_MINUTES")
     netopia_api_url: str = default("NETOPIA_API_URL")
     netopia_api_key: str = ""
     netopia_pos_signature: str = ""
@@ -40,6 +44,7 @@ class GatewayConfig:
             timeout=float(read(cfg, "PAYMENT_TIMEOUT")),
             sandbox_secret=str(read(cfg, "WEBHOOK_SECRET")),
             sandbox_notify_delay=float(read(cfg, "SANDBOX_NOTIFY_DELAY")),
+            checkout_minutes=max(1, int(read(cfg, "CHECKOUT_MINUTES"))),
             netopia_api_url=str(read(cfg, "NETOPIA_API_URL")).rstrip("/"),
             netopia_api_key=str(read(cfg, "NETOPIA_API_KEY")),
             netopia_pos_signature=str(read(cfg, "NETOPIA_POS_SIGNATURE")),
@@ -69,10 +74,12 @@ class CheckoutStart:
 
 @dataclass(frozen=True)
 class StartedCheckout:
-    """The gateway's answer: its id of the checkout and the hosted page to send the customer to."""
+    """The gateway's answer: its id of the checkout, the hosted page to send the customer to, and when that
+    page stops taking payments."""
 
     provider_id: str
     redirect_url: str
+    expires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class Notification:
     """A verified notification, reduced to what the app acts on."""
 
     reference: str            # our checkout reference
-    status: str               # paid | failed | pending
+    status: str               # paid | failed | pending | expired
     amount: Decimal | None
     currency: str | None
     event_id: str
@@ -113,7 +120,8 @@ class Gateway(Protocol):
         """Return (body, status, content type) the gateway expects in answer to a notification."""
 
     def query_status(self, reference: str, provider_id: str | None) -> Notification | None:
-        """Ask the gateway where a checkout stands (None when it cannot say)."""
+        """Ask the gateway where a checkout stands (None when it cannot say); raise GatewayUnavailable when it
+        does not answer."""
 
     def refund(self, *, transaction_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
         """Give money back for a paid checkout; raise RefundRefused when the gateway refuses."""

@@ -11,6 +11,8 @@ stack and PyJWT, picks its host from a live/sandbox flag instead of a base URL, 
 - refund: `POST {base}/operation/credit` with `{posID, ntpID, amount}`; approved is error code 00 and
   payment status 8 (credit).
 Payment statuses: 3 paid, 5 confirmed; 4 cancelled, 11 error, 12 declined, 23 expired; others pending.
+- lifetime: the v2 documentation publishes no lifetime of the hosted page, so a checkout lasts
+  HOSTICO_CHECKOUT_MINUTES; past it the worker asks `/operation/status` (paid: recorded; else expired).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from joserfc.jwk import RSAKey
 
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways.base import (
+    EXPIRED,
     FAILED,
     PAID,
     PENDING,
@@ -43,7 +46,8 @@ from hostico.payments.gateways.base import (
 
 ISSUER = "NETOPIA Payments"
 PAID_STATUSES = {3, 5}
-FAILED_STATUSES = {4: "cancelled", 11: "processing_error", 12: "card_declined", 13: "card_declined", 23: "expired"}
+FAILED_STATUSES = {4: "cancelled", 11: "processing_error", 12: "card_declined", 13: "card_declined"}
+EXPIRED_STATUS = 23
 CREDIT_STATUS = 8
 OK_CODES = {"00", "0"}
 HOSTED_PAGE_CODE = "101"
@@ -121,7 +125,9 @@ class NetopiaGateway:
         if str(error.get("code")) != HOSTED_PAGE_CODE or not isinstance(url, str) or not url.startswith("https://"):
             raise GatewayUnavailable(str(error.get("code") or "no_page"),
                                      f"NETOPIA did not give a payment page: {error.get('message', '')}"[:300])
-        return StartedCheckout(provider_id=str(payment.get("ntpID") or start.reference), redirect_url=url)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=self.cfg.checkout_minutes)
+        return StartedCheckout(provider_id=str(payment.get("ntpID") or start.reference), redirect_url=url,
+                               expires_at=expires)
 
     def query_status(self, reference: str, provider_id: str | None) -> Notification | None:
         """Ask NETOPIA for a payment's status."""
@@ -191,6 +197,8 @@ class NetopiaGateway:
             status, reason = PAID, None
         elif code in FAILED_STATUSES:
             status, reason = FAILED, FAILED_STATUSES[code]
+        elif code == EXPIRED_STATUS:
+            status, reason = EXPIRED, "expired"
         else:
             status, reason = PENDING, None
         return Notification(reference=reference, status=status, amount=_money(payment.get("amount")),

@@ -23,15 +23,22 @@ Notification: header `Hostico-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(se
 (several v1 while a secret is rotated; more than 5 minutes off is refused), body
 `{"id": "evt_…", "type": "checkout.paid" | "checkout.failed", "data": {"checkout": "chk_…",
 "amount": "121.00", "currency": "RON", "transaction": "sbx_…", "reason": "card_declined"}}`.
+
+A sandbox checkout lasts HOSTICO_CHECKOUT_MINUTES: its page then refuses payment, and its status query (asked by the
+worker about checkouts pending past their lifetime) answers from the outcomes this process sent, or `expired`. The
+sandbox remembers outcomes in memory only (it is a development stand-in): a late notification is still recorded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -41,6 +48,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from hostico.payments.errors import NotificationRejected, RefundRefused
 from hostico.payments.gateways.base import (
+    EXPIRED,
     FAILED,
     PAID,
     CheckoutStart,
@@ -77,6 +85,18 @@ TEST_CARDS: tuple[TestCard, ...] = (
 )
 CARDS = {card.number: card for card in TEST_CARDS}
 REFUND_REFUSED_LAST4 = "5126"
+# The outcomes this process's sandbox sent, by checkout reference (its status query reads them; the newest kept).
+_OUTCOMES: OrderedDict[str, bytes] = OrderedDict()
+_OUTCOMES_LOCK = threading.Lock()
+KEEP_OUTCOMES = 10_000
+
+
+def _remember(reference: str, body: bytes) -> None:
+    with _OUTCOMES_LOCK:
+        _OUTCOMES[reference] = body
+        _OUTCOMES.move_to_end(reference)
+        while len(_OUTCOMES) > KEEP_OUTCOMES:
+            _OUTCOMES.popitem(last=False)
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -129,13 +149,16 @@ class SandboxGateway:
 
     # -- the hosted page's side ------------------------------------------------------------------
     def start_checkout(self, start: CheckoutStart) -> StartedCheckout:
-        """Create a sandbox checkout: its id is a signed token carrying everything the page shows."""
+        """Create a sandbox checkout: its id is a signed token carrying everything the page shows, and when it ends."""
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=self.cfg.checkout_minutes)
         token = self._tokens.dumps({
+            "exp": int(expires.timestamp()),
             "ref": start.reference, "amount": str(start.amount), "currency": start.currency,
             "description": start.description, "return": start.return_url, "cancel": start.cancel_url,
             "notify": start.notify_url, "lines": [[code, str(amount)] for code, amount in start.lines],
         })
-        return StartedCheckout(provider_id=start.reference, redirect_url=f"/sandbox-gateway/checkout/{token}")
+        return StartedCheckout(provider_id=start.reference, redirect_url=f"/sandbox-gateway/checkout/{token}",
+                               expires_at=expires)
 
     def load_session(self, token: str) -> dict[str, Any] | None:
         """Read a sandbox checkout token (None when it was not issued by this sandbox)."""
@@ -144,6 +167,12 @@ class SandboxGateway:
         except BadSignature:
             return None
         return data if isinstance(data, dict) and "ref" in data else None
+
+    @staticmethod
+    def session_ended(session: Mapping[str, Any], now: float | None = None) -> bool:
+        """Whether a sandbox checkout's lifetime is over (its page no longer takes a payment)."""
+        expires = session.get("exp")
+        return isinstance(expires, int) and (time.time() if now is None else now) >= expires
 
     def notification(self, session: Mapping[str, Any], status: str, *, card: str = "",
                      reason: str | None = None) -> bytes:
@@ -154,7 +183,9 @@ class SandboxGateway:
         if reason:
             data["reason"] = reason
         event = {"id": "evt_" + secrets.token_hex(12), "type": f"checkout.{status}", "data": data}
-        return json.dumps(event).encode()
+        body = json.dumps(event).encode()
+        _remember(str(session["ref"]), body)
+        return body
 
     def signed_headers(self, body: bytes) -> dict[str, str]:
         """Headers of a notification delivery."""
@@ -164,6 +195,10 @@ class SandboxGateway:
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verify the HMAC signature, then read the event."""
         verify_signature(self.cfg.sandbox_secret, headers.get(SIGNATURE_HEADER), body)
+        return self._read_event(body)
+
+    @staticmethod
+    def _read_event(body: bytes) -> Notification:
         try:
             event = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -190,8 +225,14 @@ class SandboxGateway:
         return body, 200 if ok else 400, "application/json"
 
     def query_status(self, reference: str, provider_id: str | None) -> Notification | None:
-        """The sandbox keeps no state to ask: the notification is the only answer."""
-        return None
+        """The outcome this process's sandbox sent for the checkout (paid or failed), else `expired`: the worker
+        asks only about checkouts past their lifetime, whose page no longer takes a payment."""
+        with _OUTCOMES_LOCK:
+            body = _OUTCOMES.get(reference)
+        if body is None:
+            return Notification(reference=reference, status=EXPIRED, amount=None, currency=None,
+                                event_id=f"query:{reference}"[:100], reason="expired")
+        return self._read_event(body)
 
     def refund(self, *, transaction_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
         """Refund a sandbox payment; payments made with 4000 0000 0000 5126 are refused."""

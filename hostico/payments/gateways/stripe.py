@@ -7,7 +7,9 @@ library itself, with its 5-minute tolerance. Amounts cross the API in minor unit
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -17,6 +19,7 @@ from stripe.params.checkout import SessionCreateParams
 
 from hostico.payments.errors import GatewayUnavailable, NotificationRejected, RefundRefused
 from hostico.payments.gateways.base import (
+    EXPIRED,
     FAILED,
     PAID,
     PENDING,
@@ -28,6 +31,8 @@ from hostico.payments.gateways.base import (
 )
 
 CENTS = Decimal("100")
+# A Checkout Session's `expires_at` must be 30 minutes to 24 hours after its creation (Stripe's default: 24 hours).
+SHORTEST, LONGEST = 30, 24 * 60
 LOCALES = {"ro": "ro", "en": "en"}
 
 
@@ -65,6 +70,8 @@ class StripeGateway:
             "metadata": {"checkout": start.reference},
             "payment_intent_data": {"description": start.description[:250], "metadata": {"checkout": start.reference}},
             "locale": LOCALES.get(start.language, "auto"),
+            # The session lives HOSTICO_CHECKOUT_MINUTES, within what Stripe allows (docs/payments.md).
+            "expires_at": int(time.time()) + 60 * min(max(self.cfg.checkout_minutes, SHORTEST), LONGEST),
         }
         try:
             session = self.client.v1.checkout.sessions.create(
@@ -74,7 +81,10 @@ class StripeGateway:
         answer = session.to_dict()
         if not answer.get("url") or answer.get("amount_total") != _minor(start.amount):
             raise GatewayUnavailable("bad_answer", "Stripe answered without a checkout URL or with another amount")
-        return StartedCheckout(provider_id=answer["id"], redirect_url=answer["url"])
+        expires = answer.get("expires_at")
+        return StartedCheckout(provider_id=answer["id"], redirect_url=answer["url"],
+                               expires_at=dt.datetime.fromtimestamp(expires, dt.UTC) if isinstance(expires, int)
+                               else None)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verify the Stripe-Signature header with the library, then read a Checkout Session event."""
@@ -92,10 +102,10 @@ class StripeGateway:
             else PENDING,
             "checkout.session.async_payment_succeeded": PAID,
             "checkout.session.async_payment_failed": FAILED,
-            "checkout.session.expired": FAILED,
+            "checkout.session.expired": EXPIRED,  # the session ended unpaid (docs/payments.md, Checkouts that end)
         }.get(event["type"], PENDING)
-        reason = {"checkout.session.expired": "expired"}.get(event["type"], "card_declined")
-        return self._notification(session, status, event_id=event["id"], reason=reason if status == FAILED else None)
+        reason = {FAILED: "card_declined", EXPIRED: "expired"}.get(status)
+        return self._notification(session, status, event_id=event["id"], reason=reason)
 
     def _notification(self, session: Mapping[str, Any], status: str, *, event_id: str,
                       reason: str | None) -> Notification:
@@ -126,11 +136,11 @@ class StripeGateway:
         if data.get("payment_status") == "paid":
             status = PAID
         elif data.get("status") == "expired":
-            status = FAILED
+            status = EXPIRED
         else:
             status = PENDING
         return self._notification(data, status, event_id=f"query:{provider_id}",
-                                  reason="expired" if status == FAILED else None)
+                                  reason="expired" if status == EXPIRED else None)
 
     def refund(self, *, transaction_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
         """Refund part or all of the payment intent; Stripe's refusal raises RefundRefused."""
