@@ -18,6 +18,7 @@ AUDIT_ACTIONS = {
     "billing_profile.default": N_("Default billing profile changed"),
     "billing_profile.deleted": N_("Billing profile deleted"),
     "billing_profile.updated": N_("Billing profile changed"),
+    "checkout.expired": N_("Card payment page expired"),
     "checkout.failed": N_("Card payment failed"),
     "checkout.notification_refused": N_("Gateway notification refused"),
     "checkout.paid": N_("Card payment received"),
