@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Integer, String, bindparam, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -40,6 +40,28 @@ def balances(session: Session, customer_id: int) -> list[Balance]:
     rows = session.execute(select(CreditEntry.currency, func.sum(CreditEntry.amount))
                            .where(CreditEntry.customer_id == customer_id).group_by(CreditEntry.currency)).all()
     out = [Balance(currency, Decimal(total)) for currency, total in rows if total]
+    return sorted(out, key=lambda b: (b.currency != "RON", b.currency))
+
+
+def balances_column(customer_id: ColumnElement[int] | None = None) -> ColumnElement[str | None]:
+    """The customer's credit as one column of another query: "RON:2900 EUR:-5" (currency and minor units per
+    currency with money left), NULL when none; `balances_from_column` reads it. A page that already runs a
+    query (My Invoices) gets the balance in the same round trip. The customer is :customer_id unless given."""
+    who = customer_id if customer_id is not None else bindparam("customer_id", type_=Integer)
+    units = func.sum(CreditEntry.amount)  # stored as minor units: the sum's text is an integer
+    per_currency = (select(CreditEntry.currency.label("currency"), cast(units, String).label("units"))
+                    .where(CreditEntry.customer_id == who).group_by(CreditEntry.currency)
+                    .having(units != 0).subquery("credit_sums"))
+    return select(func.aggregate_strings(per_currency.c.currency + literal(":") + per_currency.c.units, " ")) \
+        .scalar_subquery()
+
+
+def balances_from_column(value: str | None) -> list[Balance]:
+    """The balances (as `balances` returns them) from the text of `balances_column`."""
+    out = []
+    for part in (value or "").split():
+        currency, units = part.split(":")
+        out.append(Balance(currency, (Decimal(int(units)) / 100).quantize(Decimal("0.01"))))
     return sorted(out, key=lambda b: (b.currency != "RON", b.currency))
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, fu
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.corrections import reissue_citation
+from hostico.billing.credit import Balance, balances, balances_column, balances_from_column
 from hostico.billing.queries import credited_total, customer_status, paid, unpaid_proforma
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
@@ -243,7 +244,8 @@ def _list_statement(status: str, kind: str) -> Select:
     counted = aliased(Invoice, name="counted")
     total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
     return (
-        select(*ROW_COLUMNS, _pending_name().label("pending_name"), total.label("list_total"))
+        select(*ROW_COLUMNS, _pending_name().label("pending_name"), total.label("list_total"),
+               balances_column().label("credit"))
         .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
         .where(*_conditions(Invoice, status, kind))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
@@ -251,15 +253,19 @@ def _list_statement(status: str, kind: str) -> Select:
     )
 
 
-def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int | None]:
-    """Return one page of the list (InvoiceRow) and the list's total, in one statement.
+def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int | None, list[Balance] | None]:
+    """Return one page of the list (InvoiceRow), the list's total and the customer's credit, in one statement.
 
-    The total comes with the rows, so it is None when the page is empty (no invoices, or past the end).
+    The total and the credit come with the rows, so both are None when the page is empty (no invoices, or past
+    the end).
     """
     rows = db.session.execute(_list_statement(status, kind),
                               {"customer_id": current_user.id, "offset": (page - 1) * PER_PAGE}).all()
     today = app_settings().today()
-    return [InvoiceRow(*row[:-1], today) for row in rows], (rows[0].list_total if rows else None)
+    if not rows:
+        return [], None, None
+    return ([InvoiceRow(*row[:-2], today) for row in rows], rows[0].list_total,
+            balances_from_column(rows[0].credit))
 
 
 def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
@@ -281,7 +287,7 @@ def list_context(status: str, kind: str, page: int) -> dict[str, object]:
     status = status if status in STATUS_FILTERS else "all"
     kind = kind if kind in KIND_FILTERS else "all"
     page = min(max(page, 1), MAX_PAGE)
-    rows, total = list_page(status, kind, page)
+    rows, total, credit = list_page(status, kind, page)
     if total is None:  # an empty page: count, and past the end show the last page
         total = 0 if page == 1 else db.session.scalar(
             select(func.count(Invoice.id)).where(*_conditions(Invoice, status, kind)),
@@ -289,9 +295,12 @@ def list_context(status: str, kind: str, page: int) -> dict[str, object]:
         last = max((total + PER_PAGE - 1) // PER_PAGE, 1)
         if page > last:
             page = last
-            rows, _ = list_page(status, kind, page)
+            rows, _, credit = list_page(status, kind, page)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return {"invoices": rows, "page_no": page, "pages": pages, "total": total, "status": status, "kind": kind}
+    if credit is None:
+        credit = balances(db.session, current_user.id)
+    return {"invoices": rows, "page_no": page, "pages": pages, "total": total, "status": status, "kind": kind,
+            "credit": credit}
 
 
 @bp.route("/invoices")

@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hostico.billing.credit import CreditRefused, balance, balances, customers_with_credit
+from hostico.billing.credit import (
+    Balance,
+    CreditRefused,
+    balance,
+    balances,
+    balances_column,
+    balances_from_column,
+    customers_with_credit,
+)
 from hostico.billing.credit_apply import apply_credit
 from hostico.billing.errors import PaymentRefused
 from hostico.billing.payments import record_payment
@@ -178,6 +186,19 @@ def test_the_ledger_refuses_an_entry_of_the_wrong_sign_or_without_its_source(ses
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
+
+
+def test_the_balance_read_as_a_column_of_another_query_equals_the_balance(session, settings, make):
+    customer, _staff = _credited(session, settings, make)
+    nobody = make.make_customer()
+    session.commit()
+    for who in (customer, nobody):  # one statement, as My Invoices reads it beside its list
+        text = session.scalar(select(balances_column()), {"customer_id": who.id})
+        assert balances_from_column(text) == balances(session, who.id)
+    assert balances(session, customer.id) == [Balance("RON", Decimal("29.00"))]
+    assert balances_from_column(None) == []
+    assert balances_from_column("EUR:-5 RON:2900 USD:123456") == [
+        Balance("RON", Decimal("29.00")), Balance("EUR", Decimal("-0.05")), Balance("USD", Decimal("1234.56"))]
 
 
 # -- applied ----------------------------------------------------------------------------------------------
