@@ -13,10 +13,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Select, String, Update, bindparam, insert, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Insert, Integer, Select, String, Table, Update, bindparam, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_detached
 
 from hostico.accounts.settings import SessionLimits
 from hostico.audit import record as audit
@@ -40,31 +40,55 @@ def _owner_column(kind: str) -> InstrumentedAttribute[int | None]:
     raise ValueError(f"unknown session kind {kind!r}")
 
 
+_SESSION_VALUES = ("kind", "customer_id", "staff_id", "token_hash", "via", "mail_link_id", "created_at", "last_seen_at",
+                   "fresh_at", "ip", "user_agent")
+
+
+@lru_cache(maxsize=8)
+def _insert_statement(with_update: Update | None) -> Insert:
+    """The INSERT of a session record (its values bound by name), returning its id; with `with_update` (a cached
+    statement with its own bind names) as a data-modifying CTE. Built once per statement: it runs on every login
+    and on every click of a mail-login link, and SQLAlchemy builds a statement slower than it runs it."""
+    table = cast(Table, UserSession.__table__)
+    # Bind names that are no column name: an UPDATE given parameters named like its table's columns sets them.
+    statement = insert(table).values({name: bindparam(f"session_{name}", type_=table.c[name].type)
+                                      for name in _SESSION_VALUES})
+    if with_update is not None:
+        statement = statement.add_cte(with_update.cte("with_update"))
+    return statement.returning(table.c.id)
+
+
 def create(s: Session, user: User, *, via: str = "password", fresh: bool = True, ip: str | None = None,
-           user_agent: str | None = None, mail_link_id: int | None = None, with_update: Update | None = None,
+           user_agent: str | None = None, mail_link_id: int | None = None,
+           with_update: tuple[Update, dict[str, Any]] | None = None,
            now: dt.datetime | None = None) -> tuple[UserSession, str]:
     """Open a session for user; return the record and the raw id to put in the cookie (never stored).
 
     with_update: an UPDATE that belongs with the new session (the use count of the mail-login link that opened
-    it). On PostgreSQL it travels in the same statement, as a data-modifying CTE (run once, to completion,
-    whether or not the INSERT reads it): a link's click costs one round trip fewer. Elsewhere it runs first."""
+    it), as a statement built once with bind parameters and the values of this call. On PostgreSQL it travels
+    in the same statement, as a data-modifying CTE (run once, to completion, whether or not the INSERT reads
+    it): a link's click costs one round trip fewer. Elsewhere it runs first. The record is written by a Core
+    INSERT and joins the session as already persistent (no unit-of-work flush, nothing read back)."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
-    values = dict(
+    values: dict[str, Any] = dict(
         kind=user.kind, customer_id=user.id if user.kind == "customer" else None,
         staff_id=user.id if user.kind == "staff" else None, token_hash=hash_session_id(raw),
         via="maillink" if mail_link_id is not None or via == "maillink" else "password",
         mail_link_id=mail_link_id, created_at=now, last_seen_at=now, fresh_at=now if fresh else None,
         ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:255] or None,
     )
-    if with_update is not None and s.get_bind().dialect.name == "postgresql":
-        statement = insert(UserSession).values(**values).add_cte(with_update.cte("with_update")).returning(UserSession)
-        return s.scalars(statement).one(), raw
-    if with_update is not None:
-        s.execute(with_update)
-    record = UserSession(**values)
+    together = with_update is not None and s.get_bind().dialect.name == "postgresql"
+    if with_update is not None and not together:
+        s.execute(*with_update)
+    statement = _insert_statement(with_update[0] if together and with_update is not None else None)
+    params = {f"session_{name}": value for name, value in values.items()}
+    if together and with_update is not None:
+        params.update(with_update[1])
+    new_id = s.execute(statement, params).scalar_one()
+    record = UserSession(id=new_id, revoked_at=None, revoked_reason=None, **values)
+    make_transient_to_detached(record)  # every column set: nothing is expired, nothing is read back
     s.add(record)
-    s.flush()
     return record, raw
 
 

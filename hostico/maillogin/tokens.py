@@ -27,7 +27,19 @@ from typing import Any, cast
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import Connection, CursorResult, Integer, Select, String, Table, Update, bindparam, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Integer,
+    Select,
+    String,
+    Table,
+    Update,
+    bindparam,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from hostico.models import Invoice, MailLoginToken, utcnow
@@ -178,7 +190,7 @@ def _lookup_statement() -> Select:
 def _count_use_statement() -> Update:
     table = cast(Table, MailLoginToken.__table__)
     return (update(table).where(table.c.id == bindparam("link_id", type_=Integer))
-            .values(use_count=table.c.use_count + 1,
+            .values(use_count=table.c.use_count + literal_column("1"),  # no anonymous bind: it may ride in a CTE
                     last_used_at=bindparam("used_at", type_=table.c.last_used_at.type)))
 
 
@@ -208,12 +220,11 @@ def live_record(session: Session, jti: str, *, now: dt.datetime | None = None) -
     return record
 
 
-def use_statement(record: MailLoginToken, *, now: dt.datetime | None = None) -> Update:
-    """The UPDATE that counts one use of a link, for a caller that sends it with another statement (one round
-    trip: see hostico.accounts.login_sessions.create). The caller expires the record's two counted values."""
-    table = cast(Table, MailLoginToken.__table__)
-    return (update(table).where(table.c.id == record.id)
-            .values(use_count=table.c.use_count + 1, last_used_at=_as_utc(now or utcnow())))
+def use_statement(record: MailLoginToken, *, now: dt.datetime | None = None) -> tuple[Update, dict[str, Any]]:
+    """The UPDATE that counts one use of a link and its parameters, for a caller that sends it with another
+    statement (one round trip: see hostico.accounts.login_sessions.create). The statement is built once (its
+    bind names: link_id, used_at). The caller expires the record's two counted values."""
+    return _count_use_statement(), {"link_id": record.id, "used_at": _as_utc(now or utcnow())}
 
 
 def count_use(session: Session, record: MailLoginToken, *, now: dt.datetime | None = None) -> None:
