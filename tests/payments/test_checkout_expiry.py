@@ -7,14 +7,16 @@ import datetime as dt
 import time
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from hostico.billing.credit import balance
 from hostico.billing.orders import place_order
 from hostico.billing.payments import record_payment
 from hostico.billing.run import run_billing
+from hostico.db import advisory_lock
 from hostico.models import AuditLog, Checkout, CreditEntry, Invoice, Order, Payment, Service, utcnow
-from hostico.payments.expiry import CheckoutExpirer
+from hostico.payments.expiry import LOCK, CheckoutExpirer
 from hostico.payments.gateways import get_gateway
 from hostico.payments.gateways.base import PAID
 from hostico.web.app_settings import settings as app_settings
@@ -198,3 +200,21 @@ def test_the_worker_job_runs_at_its_interval(app, session, make, settings):
     assert job.due().asked == 0
     session.expire_all()
     assert checkout.status == "expired"
+
+
+def test_a_pass_another_host_is_running_is_skipped(app, session, make, settings, engine_name):
+    """One pass at a time on every host: while another holds `checkout-expiry`, the worker skips its turn."""
+    if engine_name != "postgres":
+        pytest.skip("advisory locks are PostgreSQL's (SQLite is one host)")
+    customer = make.make_customer()
+    checkout = make.make_checkout(customer, [make.make_proforma(customer)])
+    checkout.expires_at = utcnow() - dt.timedelta(minutes=1)
+    session.commit()
+    factory = lambda: type(session)(bind=session.get_bind(), expire_on_commit=False)  # noqa: E731
+    clock = [0.0]
+    with advisory_lock(session.get_bind(), LOCK) as held:
+        assert held
+        assert CheckoutExpirer(factory, settings, app_settings(app).payments, clock=lambda: clock[0]).due() is None
+    session.expire_all()
+    assert checkout.status == "pending"
+    assert CheckoutExpirer(factory, settings, app_settings(app).payments).due().expired == 1
