@@ -2,13 +2,15 @@
 
 `invite_customer` opens an account without a password (`UNUSABLE_PASSWORD`: no login is possible) and emails an
 invitation whose link works once within `INVITE_HOURS`; staff may send a new one from the customer page
-(`resend_invitation`: the earlier links stop working) until the customer accepted. `accept` sets the password,
-proves the address and burns the link. Everything is audited. Functions flush, never commit.
+(`resend_invitation`: the earlier links stop working) until the customer accepted. Staff may give the billing
+data too: it becomes the account's default billing profile, approved, in the same flush as the account. `accept`
+sets the password, proves the address and burns the link. Everything is audited. Functions flush, never commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,8 @@ from hostico.accounts.credentials import check_new_password
 from hostico.accounts.passwords import UNUSABLE_PASSWORD, hash_password
 from hostico.accounts.recovery import find_account, queue_link_email
 from hostico.audit import record as audit
+from hostico.billing.buyers.lifecycle import create_profile
+from hostico.billing.settings import BillingSettings
 from hostico.errors import N_, TranslatableError
 from hostico.locales import supported
 from hostico.models import Customer, StaffUser, utcnow
@@ -55,8 +59,13 @@ def _send(s: Session, staff: StaffUser, customer: Customer, *, ip: str | None, n
 
 
 def invite_customer(s: Session, staff: StaffUser, *, name: str, email: str, language: str, ip: str | None = None,
+                    buyer: Mapping[str, object] | None = None, billing: BillingSettings | None = None,
                     now: dt.datetime | None = None) -> Customer:
-    """Open a customer's account (no password yet) and email the invitation. Raises AddressTaken, NameRequired."""
+    """Open a customer's account (no password yet) and email the invitation. Raises AddressTaken, NameRequired.
+
+    `buyer` is billing data already validated (hostico.billing.buyers.validation, with VIES's answer when
+    asked): it becomes the customer's default billing profile, approved (their first data), and the
+    `customer.invited` record names it."""
     now = now or utcnow()
     name = " ".join((name or "").split())
     if not name:
@@ -69,8 +78,15 @@ def invite_customer(s: Session, staff: StaffUser, *, name: str, email: str, lang
     s.add(customer)
     s.flush()
     customer.email_verified_at = None  # the column's default (verified) filled it at the insert
+    data: dict[str, object] = {"email": address}
+    if buyer is not None:
+        if billing is None:
+            raise ValueError("billing settings are needed to save billing data")
+        profile = create_profile(s, customer.id, buyer, billing, default="always", ip=ip, via="staff",
+                                 staff_id=staff.id)
+        data["billing_profile"] = {"id": profile.id, "kind": profile.kind, "name": profile.display_name}
     audit(s, "customer.invited", actor_kind="staff", actor_id=staff.id, obj=customer, customer_id=customer.id, ip=ip,
-          data={"email": address}).at = now
+          data=data).at = now
     _send(s, staff, customer, ip=ip, now=now)
     return customer
 

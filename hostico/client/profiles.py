@@ -6,13 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hostico.billing import vies
 from hostico.billing.buyers import lifecycle
 from hostico.billing.buyers.lifecycle import live_profiles
 from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.proforma_edit import complete_unpaid_proformas
-from hostico.billing.vat_checks import with_vies
 from hostico.client import my_details
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
@@ -20,6 +18,7 @@ from hostico.client.queries import own_profile
 from hostico.models import BillingProfile
 from hostico.text import control_character_errors
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.billing_form import check_vat_number
 from hostico.web.confirm import confirmation, confirmed
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
@@ -58,30 +57,6 @@ def _render_form(profile: BillingProfile | None, values: dict, errors: dict, sta
         countries=list(country_names().items()), approval_required=_approval_on(),
         for_profile=True, form_error=_("Please correct the marked fields; nothing was saved.") if errors else None,
     ), status
-
-
-def check_vat_number(data: dict, previous: dict | None = None) -> tuple[dict, dict, str | None]:
-    """Ask VIES about an EU business's VAT number; return (data with `vies`, field errors, notice).
-
-    A number VIES says is not valid is a field error (nothing is saved); a number VIES could not
-    check is saved with Romanian VAT, and the customer is told it will be checked again. An unchanged
-    number already confirmed keeps its answer.
-    """
-    kept = (previous or {}).get("vies")
-    if kept and vies.still_applies(data, kept) and kept.get("status") == vies.VALID and vies.needs_check(data):
-        return {**data, "vies": kept}, {}, None
-    checked = with_vies(data, app_settings().billing)
-    answer = checked.get("vies") or {}
-    number = checked.get("vat_number")
-    if answer.get("status") == vies.INVALID:
-        return checked, {"vat_number": _("VIES (the EU's register of VAT numbers) says %(number)s is not a valid "
-                                         "VAT number. Correct it, or leave it empty to be invoiced with Romanian "
-                                         "VAT.", number=number)}, None
-    if answer.get("status") == vies.PENDING:
-        return checked, {}, _("VIES (the EU's register of VAT numbers) could not check %(number)s right now, so "
-                              "Romanian VAT applies for now. We will check it again automatically and apply "
-                              "reverse charge once VIES confirms it.", number=number)
-    return checked, {}, None
 
 
 def _form_values() -> dict:

@@ -14,10 +14,10 @@ from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_e
 from hostico.billing.settings import BillingSettings
 from hostico.client.blueprint import bp
 from hostico.client.invoices import invoice_status, pending_edits
-from hostico.client.profiles import check_vat_number
 from hostico.client.queries import own_invoice, own_profile
 from hostico.models import BillingProfile, Invoice
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.billing_form import check_vat_number
 from hostico.web.database import db
 from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names, error_message

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from hostico.accounts import closure, invitations, login_sessions
 from hostico.accounts.mail_links import revoke_customer_links
+from hostico.billing.buyers.validation import validate_buyer
 from hostico.billing.queries import statuses_of
 from hostico.models import AuditLog, BillingProfile, Customer, Invoice, MailLoginToken, OutboxMessage, Service, utcnow
 from hostico.notify.receipts import suspension_timelines
@@ -21,9 +22,11 @@ from hostico.staff.invoices import proforma_form
 from hostico.staff.lookups import business_today, client_ip, customer_or_404
 from hostico.staff.permissions import requires
 from hostico.web.app_settings import settings as app_settings
+from hostico.web.billing_form import check_vat_number, company_lookup_answer, is_filled, typed_values
 from hostico.web.database import db
+from hostico.web.extensions import limiter
 from hostico.web.forms import EmptyForm
-from hostico.web.i18n import error_message
+from hostico.web.i18n import country_names, error_message
 from hostico.web.words import actor_names
 
 PER_PAGE = 25
@@ -164,26 +167,53 @@ def reopen_account(customer_id: int):
 @bp.route("/customers/new", methods=["GET", "POST"])
 @requires("customers.create")
 def customer_new():
-    """Open a customer's account; the customer chooses the password from the invitation email."""
-    form = NewCustomerForm()
+    """Open a customer's account, with their billing data when given; the customer chooses the password from the
+    invitation email. Any invalid field creates nothing (docs/accounts.md, "Invitations")."""
+    form = NewCustomerForm(prefix="account")
     if not form.is_submitted():
         form.language.data = "ro"
-    if form.validate_on_submit():
-        try:
-            c = invitations.invite_customer(db.session, current_user._get_current_object(), name=form.name.data,
-                                            email=form.email.data, language=form.language.data, ip=client_ip())
-        except invitations.AddressTaken as err:
-            db.session.rollback()
-            form.email.errors.append(error_message(err))
-        except invitations.InvitationError as err:
-            db.session.rollback()
-            form.name.errors.append(error_message(err))
-        else:
-            db.session.commit()
-            flash(_("Customer created; the invitation is on its way to %(email)s.", email=c.email), "success")
-            return redirect(url_for("staff.customer", customer_id=c.id), 303)
+    billing = typed_values(request.form) if form.is_submitted() else {"kind": "person", "country": "RO"}
+    billing_errors: dict[str, str] = {}
+    if form.is_submitted():
+        valid = form.validate_on_submit()
+        buyer, notice = None, None
+        if is_filled(billing):
+            typed = validate_buyer(request.form)
+            billing_errors = dict(typed.errors)
+            if valid and typed.ok:
+                buyer, billing_errors, notice = check_vat_number(typed.data)  # VIES, as in My Details
+        if valid and not billing_errors:
+            try:
+                c = invitations.invite_customer(
+                    db.session, current_user._get_current_object(), name=form.name.data, email=form.email.data,
+                    language=form.language.data, ip=client_ip(), buyer=buyer, billing=app_settings().billing)
+            except invitations.AddressTaken as err:
+                db.session.rollback()
+                form.email.errors.append(error_message(err))
+            except invitations.InvitationError as err:
+                db.session.rollback()
+                form.name.errors.append(error_message(err))
+            else:
+                db.session.commit()
+                flash(_("Customer created; the invitation is on its way to %(email)s.", email=c.email), "success")
+                if notice:
+                    flash(notice, "info")
+                return redirect(url_for("staff.customer", customer_id=c.id), 303)
     status = 422 if form.is_submitted() else 200
-    return render_template("staff/customer_new.html", form=form), status
+    return render_template(
+        "staff/customer_new.html", form=form, values=billing, errors=billing_errors, prefix="billing",
+        billing_open=is_filled(billing),
+        countries=list(country_names().items()),
+        form_error=_("Please correct the marked fields; nothing was created.") if billing_errors else None,
+    ), status
+
+
+@bp.route("/customers/new/company-lookup")
+@requires("customers.create")
+@limiter.limit("30 per minute")
+def company_lookup():
+    """Fill the new customer's company from ANAF's registry (the same lookup as the customer's own forms)."""
+    return company_lookup_answer()
 
 
 @bp.route("/customers/<int:customer_id>/invitation", methods=["POST"])

@@ -15,17 +15,9 @@ from hostico.notify.account_links import ACCOUNT_LINK_PLACEHOLDER
 CHOSEN = "my-own-passphrase"
 
 
-@pytest.fixture
-def desk(app, make, login_staff):
-    client = app.test_client()
-    staff = make.make_staff(email="support@example.com", role="support")
-    login_staff(client, staff)
-    client.staff = staff
-    return client
-
-
-def invite(desk, email="nou@example.com", name="Client Nou", language="ro"):
-    return desk.post_form("/staff/customers/new", {"name": name, "email": email, "language": language},
+def invite(desk, email="nou@example.com", name="Client Nou", language="ro", **billing):
+    return desk.post_form("/staff/customers/new", {"account-name": name, "account-email": email,
+                                                   "account-language": language, **billing},
                           token_from="/staff/customers/new")
 
 

@@ -77,8 +77,9 @@ def test_every_state_changing_staff_action_writes_an_audit_entry(app, client, ma
         "staff.revoke_links": (f"/staff/customers/{w['customer'].id}/revoke-links", {}),
         "staff.end_sessions": (f"/staff/customers/{w['customer'].id}/end-sessions", {}),
         "staff.reopen_account": (f"/staff/customers/{w['closed'].id}/reopen", {}),
-        "staff.customer_new": ("/staff/customers/new", {"name": "Ion Nou", "email": "ion.nou@example.com",
-                                                        "language": "ro"}),
+        "staff.customer_new": ("/staff/customers/new", {"account-name": "Ion Nou",
+                                                        "account-email": "ion.nou@example.com",
+                                                        "account-language": "ro"}),
         "staff.resend_invitation": (None, {}),
         "staff.logout": ("/staff/logout", {}),
     }

@@ -66,8 +66,11 @@ def drop_pending_for_profile(session: Session, profile_id: int, note: str) -> No
 
 def create_profile(session: Session, customer_id: int, buyer: Mapping[str, object], settings: BillingSettings, *,
                    label: str | None = None, default: Default = "if_none", approve_first: bool = True,
-                   ip: str | None = None, via: str | None = None) -> BillingProfile:
+                   ip: str | None = None, via: str | None = None, staff_id: int | None = None) -> BillingProfile:
     """Save validated buyer data (and VIES's answer, when given) as a new billing profile of the customer.
+
+    staff_id names the staff member who typed it (an account staff open with its billing data); the
+    audit record names them as the actor, else the customer.
 
     "pending" until staff approve its first use; it matters only while approvals are required. With
     approve_first, the customer's first complete billing data is approved at once. The proforma edit saves
@@ -83,7 +86,8 @@ def create_profile(session: Session, customer_id: int, buyer: Mapping[str, objec
             p.is_default for p in live_profiles(session, customer_id) if p.id != profile.id)):
         _set_default(session, profile)
     data = {"kind": profile.kind, "name": profile.display_name}
-    record(session, "billing_profile.created", actor_kind="customer", actor_id=customer_id, obj=profile,
+    record(session, "billing_profile.created", actor_kind="staff" if staff_id else "customer",
+           actor_id=staff_id or customer_id, obj=profile,
            customer_id=customer_id, ip=ip, data={**data, "via": via} if via else data)
     session.flush()
     return profile
