@@ -17,7 +17,7 @@ from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from hostico.accounts import closure, data_export, stepup
@@ -37,6 +37,10 @@ from hostico.web.security import no_store
 
 class CloseAccountForm(Form):
     close_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    # The confirmation step: a closure is not undone by the customer (only staff, within 30 days), so a stray
+    # click with a remembered password must not do it. A box, not a second page: the password is never echoed.
+    close_confirm = BooleanField(_l("Yes, close my account: I understand that only Hostico can reopen it, within "
+                                    "30 days."), validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 @my_details.section("data")

@@ -25,8 +25,9 @@ from hostico.models import (
 from tests.factories import PASSWORD
 
 
-def _close(client, password=PASSWORD):
-    return client.post_form("/my-details/close", {"close_password": password}, token_from="/my-details")
+def _close(client, password=PASSWORD, confirm="y"):
+    return client.post_form("/my-details/close", {"close_password": password, "close_confirm": confirm},
+                            token_from="/my-details")
 
 
 def _customer_with_history(make, session, settings):
@@ -93,6 +94,16 @@ def test_closing_needs_a_post_with_csrf_and_the_password_field(client, make, log
     assert client.get("/my-details/close").status_code == 405
     assert client.post("/my-details/close", data={"close_password": PASSWORD}).status_code == 400
     assert _close(client, "").status_code == 422
+    session.expire_all()
+    assert session.get(Customer, customer.id).closed_at is None
+
+
+def test_closing_needs_the_confirmation_box_ticked(client, make, login_as, session):
+    customer = make.make_customer()
+    login_as(client, customer)
+    resp = _close(client, confirm="")
+    assert resp.status_code == 422 and "Tick the box to confirm." in resp.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # still logged in
     session.expire_all()
     assert session.get(Customer, customer.id).closed_at is None
 
