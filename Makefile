@@ -6,6 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # `make run` works offline: emails are rendered and kept in the outbox (read them at /staff/outbox),
+# their links pointing at the HOST and PORT served (`make run PORT=5071`: links to :5071) unless HOSTICO_BASE_URL is set;
 # SMS are appended to instance/sms.jsonl. Override e.g. `make run MAIL_BACKEND=smtp SMS_BACKEND=log`.
 MAIL_BACKEND ?= outbox
 SMS_BACKEND ?= file
@@ -64,6 +65,7 @@ run: $(VENV)/.runtime $(MO_FILES) system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	HOSTICO_INLINE_WORKER=1 HOSTICO_MAIL_BACKEND=$(MAIL_BACKEND) HOSTICO_SMS_BACKEND=$(SMS_BACKEND) \
+		HOSTICO_BASE_URL="$${HOSTICO_BASE_URL:-http://$(HOST):$(PORT)}" \
 		HOSTICO_EFACTURA=$(EFACTURA) HOSTICO_EFACTURA_SYNC_SECONDS=5 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when HOSTICO_TEST_POSTGRES_URL is set or PostgreSQL

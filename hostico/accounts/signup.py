@@ -168,3 +168,9 @@ def check_link(s: Session, token: str | None, *, now: dt.datetime | None = None)
     customer = link_tokens.owner(s, link_tokens.find_live(s, token, purpose=PURPOSE, kind="customer", now=now))
     assert isinstance(customer, Customer)
     return customer
+
+
+def waiting_order(s: Session, token: str | None, *, now: dt.datetime | None = None) -> dict[str, object] | None:
+    """Return the order a live sign-up link places once confirmed (None without one); InvalidAccountLink otherwise."""
+    link = link_tokens.find_live(s, token, purpose=PURPOSE, kind="customer", now=now)
+    return dict(link.payload) if link.payload else None

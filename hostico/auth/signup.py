@@ -74,9 +74,10 @@ def signup_confirm():
     if request.method == "GET" or not form.validate_on_submit():
         try:
             accounts_signup.check_link(db.session, token)
+            order = accounts_signup.waiting_order(db.session, token)
         except InvalidAccountLink:
             return links.invalid_link_page(base="base.html", again=url_for("auth.login"))
-        return render_template("auth/signup_confirm.html", form=form)
+        return render_template("auth/signup_confirm.html", form=form, order=order)
     try:
         confirmed = accounts_signup.confirm(db.session, token, ip=request.remote_addr)
     except InvalidAccountLink:

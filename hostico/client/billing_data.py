@@ -90,8 +90,9 @@ def billing_data():
     next_url = safe_next(request.args.get("next"), url_for("client.dashboard"))
     if has_billing_data():
         return redirect(next_url, 303)
+    # A person's billing name is most often the account's: typed in already, to correct if need be.
     values = {"kind": "company" if request.args.get("kind") == "company" else "person", "country": "RO",
-              "is_default": "1", "next": next_url}
+              "name": current_user.name, "is_default": "1", "next": next_url}
     return render_template("client/billing_data.html", profile=None, values=values, errors={}, profiles=[],
                            prefix="profile", countries=list(country_names().items()),
                            approval_required=False, for_profile=True, form_error=None, asked=True)

@@ -44,6 +44,8 @@ def test_the_order_waits_for_the_confirmation_then_its_proforma_exists(client, s
     login = client.post_form("/login", {"email": "ana@example.com", "password": "ana-passphrase-1"})
     assert login.headers["Location"] == "/signup/unconfirmed"  # an unverified account cannot order
     client.get(inbox.link("ana@example.com"))
+    confirm_page = client.get("/signup/confirm").get_data(as_text=True)
+    assert "Confirming also places your order for ana-vizitatoare.ro" in confirm_page  # what the button does
     done = client.post_form("/signup/confirm", {}, token_from="/signup/confirm")
     session.expire_all()
     proforma = session.scalar(select(Invoice))

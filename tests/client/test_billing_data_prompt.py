@@ -101,3 +101,10 @@ def test_a_proforma_without_an_address_cannot_be_paid_until_it_has_one(app, clie
     assert resp.status_code == 303 and "/sandbox-gateway/" not in resp.headers["Location"]
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert f"Proforma {proforma.code} has no billing address yet" in page
+
+
+def test_the_form_starts_with_the_account_s_name_for_a_person(client, make, login_as):
+    c = make.make_customer(billing=False, name="Radu Înscris")
+    login_as(client, c)
+    page = client.get("/my-details/billing-data?next=/").get_data(as_text=True)
+    assert 'id="profile-name" name="name" value="Radu Înscris"' in page
