@@ -167,3 +167,9 @@ def test_deleting_a_profile_with_htmx_asks_in_the_browser_and_says_what_happened
     assert resp.status_code == 200 and 'id="profiles"' in text
     assert f"Billing profile {second.display_name} deleted." in text and 'role="status"' in text
     assert len(profiles(session, customer)) == 1
+
+
+def test_a_bucharest_profile_reads_its_sector_in_words(client, make, customer):
+    make.make_profile(customer, address="Bd. Unirii 1", city="SECTOR3", county="RO-B", postal_code="030167")
+    page = client.get("/my-details").get_data(as_text=True)
+    assert "Bd. Unirii 1, Sector 3, București, 030167" in page and "SECTOR3" not in page
