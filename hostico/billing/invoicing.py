@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Connection, event, inspect, select
@@ -52,8 +54,24 @@ def needs_rate(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSet
     return currency != "RON" or any((spec.currency or settings.currency) != currency for spec in specs)
 
 
+class Row(SimpleNamespace):
+    """A document or line built as plain attributes, for a bulk INSERT (the billing run): the same values an
+    Invoice or InvoiceLine would get, without the ORM's bookkeeping on every attribute set. `values(row)` is
+    what the INSERT writes."""
+
+
+def values(row: Invoice | InvoiceLine) -> dict[str, Any]:
+    """The column values of a Row built with plain=True (its lines are not a column)."""
+    return {k: v for k, v in vars(row).items() if k != "lines"}
+
+
+def _plain_line(**fields: Any) -> InvoiceLine:
+    return cast(InvoiceLine, Row(**fields))
+
+
 def _build_lines(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings, treatment: Treatment,
-                 rate: BnrRate | None = None, sign: int = 1) -> list[InvoiceLine]:
+                 rate: BnrRate | None = None, sign: int = 1,
+                 line: Callable[..., InvoiceLine] = InvoiceLine) -> list[InvoiceLine]:
     lines: list[InvoiceLine] = []
     currency = document_currency(buyer)
     for pos, spec in enumerate(specs, start=1):
@@ -63,7 +81,7 @@ def _build_lines(specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingS
         unit_price = convert(spec.unit_price, price_currency, currency, rate)
         amounts = line_amounts(qty, unit_price, vat_rate)
         converted = price_currency != currency
-        lines.append(InvoiceLine(
+        lines.append(line(
             position=pos, description=spec.description[:300], service_id=spec.service_id,
             period_start=spec.period_start, period_end=spec.period_end, quantity=qty,
             unit_price=unit_price, vat_rate=vat_rate, net=amounts.net, vat=amounts.vat,
@@ -144,23 +162,26 @@ def build_proforma(
     renewal_key: str | None = None,
     due_date: dt.date | None = None,
     rate: BnrRate | None = None,
+    plain: bool = False,
 ) -> Invoice:
     """Build (without adding it to a session) an unpaid proforma carrying an already reserved number.
 
     `rate` is the BNR rate of its issue date when it converts a price or is in EUR (document_rate).
+    plain=True builds it and its lines as `Row`s (the billing run inserts them in bulk; `values`).
     """
     buyer = buyer_from_customer(customer, profile)
     require_complete_buyer(buyer)
     treatment = tax_treatment(buyer, settings, today)
-    invoice = Invoice(
+    fields: dict[str, Any] = dict(
         customer_id=customer.id, kind=InvoiceKind.PROFORMA, series=settings.proforma_series, number=number,
         code=format_code(settings.proforma_series, number), status=InvoiceStatus.UNPAID, origin=origin,
         issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
         currency=document_currency(buyer), buyer=buyer, seller=settings.seller_snapshot(),
         billing_profile_id=profile.id if profile else None, renewal_key=renewal_key,
     )
+    invoice = cast(Invoice, Row(**fields)) if plain else Invoice(**fields)
     _set_treatment(invoice, treatment)
-    invoice.lines = _build_lines(specs, buyer, settings, treatment, rate)
+    invoice.lines = _build_lines(specs, buyer, settings, treatment, rate, line=_plain_line if plain else InvoiceLine)
     _totals(invoice)
     _set_rate(invoice, rate)
     return invoice
