@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, String, Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record as audit
@@ -62,19 +64,33 @@ def _owned(msg_id: int, worker_id: str) -> ColumnElement[bool]:
     return and_(T.id == msg_id, T.status == OutboxStatus.SENDING, T.claimed_by == worker_id)
 
 
+@lru_cache(maxsize=2)
+def _mark_sent_statement(sms: bool) -> Update:
+    """mark_sent's UPDATE, built once per kind (it runs once per message sent; SQLAlchemy builds a statement
+    slower than PostgreSQL runs it). Its bind names are no column names: an UPDATE given parameters named like
+    its table's columns would SET them too."""
+    table = cast(Table, T.__table__)
+    at = bindparam("p_at", type_=table.c.sent_at.type)
+    values: dict[str, object] = {"status": OutboxStatus.SENT, "sent_at": at, "last_error": None,
+                                 "provider_message_id": bindparam("p_provider_id", type_=String)}
+    if sms:
+        values.update(delivery_provider=bindparam("p_backend", type_=String), delivery_status=DeliveryStatus.SENT,
+                      delivery_at=at)
+    return (update(table).values(values)
+            .where(table.c.id == bindparam("p_id", type_=Integer), table.c.status == OutboxStatus.SENDING,
+                   table.c.claimed_by == bindparam("p_worker", type_=String)))
+
+
 def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
               now: dt.datetime, sms_backend: str | None = None) -> bool:
     """Record a delivery; False when the claim was lost (another worker took it over after a timeout).
 
     An SMS (`sms_backend` given) also becomes `sent` for the delivery receipts (hostico/notify/receipts.py)."""
-    values: dict[str, object] = {"status": OutboxStatus.SENT, "sent_at": now,
-                                 "provider_message_id": (provider_id or "")[:120] or None, "last_error": None}
+    params: dict[str, object] = {"p_id": msg_id, "p_worker": worker_id, "p_at": now,
+                                 "p_provider_id": (provider_id or "")[:120] or None}
     if sms_backend:
-        values.update(delivery_provider=sms_backend[:10], delivery_status=DeliveryStatus.SENT, delivery_at=now)
-    result = session.execute(
-        update(T).where(_owned(msg_id, worker_id)).values(values).execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+        params["p_backend"] = sms_backend[:10]
+    return rowcount(session.execute(_mark_sent_statement(bool(sms_backend)), params)) == 1
 
 
 def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:
