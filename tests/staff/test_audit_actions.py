@@ -4,6 +4,7 @@ in English and Romanian, so a new code cannot slip through as a bare `service.su
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 import re
 
@@ -65,26 +66,29 @@ def _codes_of(call: ast.Call, func: ast.FunctionDef | None, module_funcs: dict[s
     return found
 
 
-def audit_codes_in_source() -> tuple[set[str], list[str]]:
-    """Every action code an audit call in hostico/ can write, and the calls whose code could not be read."""
+@functools.cache
+def audit_codes_in_source() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Every action code an audit call in hostico/ can write, and the calls whose code could not be read
+    (read once per test process: both tests below ask)."""
     codes: set[str] = set()
     unread: list[str] = []
     for path in sorted(ROOT.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         module_funcs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        in_functions = {id(node) for f in module_funcs.values() for node in ast.walk(f)}
         for func in [None, *module_funcs.values()]:
             body = tree if func is None else func
             for call in ast.walk(body):
                 if not (isinstance(call, ast.Call) and _name(call.func) in AUDIT_CALLS):
                     continue
-                if func is None and any(call in set(ast.walk(f)) for f in module_funcs.values()):
+                if func is None and id(call) in in_functions:
                     continue  # read with its function
                 found = _codes_of(call, func, module_funcs)
                 if found is None:
                     unread.append(f"{path.relative_to(ROOT.parent)}:{call.lineno}")
                 else:
                     codes |= found
-    return codes, unread
+    return frozenset(codes), tuple(unread)
 
 
 def test_every_audit_code_in_the_code_has_a_label():
