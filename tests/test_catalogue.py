@@ -24,7 +24,7 @@ def _template(*ids) -> Catalog:
 def test_the_check_fails_on_missing_stale_untranslated_fuzzy_cedilla_and_broken_placeholders():
     template = _template("Pay", "New string", "Hello %(name)s,", "Paid", "Suspend", "Status")
     ro = Catalog(locale="ro", fuzzy=False)
-    ro.add("Pay", "Plătește")
+    ro.add("Pay", "Plătiți")
     ro.add("Hello %(name)s,", "Bună ziua, %(nume)s,", flags=["python-format"])
     ro.add("Paid", "")
     ro.add("Suspend", "Suspendă", flags=["fuzzy"])

@@ -26,7 +26,7 @@ def test_labels_are_the_catalogue_translations(app):
 def test_template_text_and_labels_follow_the_language_of_the_request(app):
     template = "{{ _('Total to pay') }} {{ status_label('paid') }} {{ labels('invoice_row').view }}"
     with app.test_request_context("/", headers={"Accept-Language": "ro"}):
-        assert render_template_string(template) == "Total de plată plătită Vezi"
+        assert render_template_string(template) == "Total de plată plătită Vedeți"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert render_template_string(template) == "Total to pay paid View"
 
@@ -35,7 +35,7 @@ def test_placeholders_and_plurals_in_templates(app):
     template = ("{{ _('Pay %(amount)s', amount='5 lei') }} | "
                 "{{ ngettext('%(num)d unused recovery code left.', '%(num)d unused recovery codes left.', n) }}")
     with app.test_request_context("/?lang=ro"):
-        assert render_template_string(template, n=1) == "Plătește 5 lei | Vă mai rămâne 1 cod de recuperare nefolosit."
+        assert render_template_string(template, n=1) == "Plătiți 5 lei | Vă mai rămâne 1 cod de recuperare nefolosit."
         assert render_template_string(template, n=3).endswith("Vă mai rămân 3 coduri de recuperare nefolosite.")
         assert render_template_string(template, n=20).endswith("Vă mai rămân 20 de coduri de recuperare nefolosite.")
     with app.test_request_context("/?lang=en"):

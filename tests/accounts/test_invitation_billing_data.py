@@ -150,7 +150,7 @@ def test_a_post_without_csrf_token_creates_nothing(desk, session):
 @pytest.mark.parametrize("lang,texts", [
     ("en", ["Add billing data (optional)", "becomes the customer's default billing profile", "Street address",
             "nothing was created", "This CUI/CIF is not valid"]),
-    ("ro", ["Adaugă datele de facturare (opțional)", "devin profilul de facturare implicit al clientului",
+    ("ro", ["Adăugați datele de facturare (opțional)", "devin profilul de facturare implicit al clientului",
             "nu s-a creat nimic", "Acest CUI/CIF nu este valid"]),
 ])
 def test_the_form_and_its_errors_speak_romanian_and_english(desk, lang, texts):

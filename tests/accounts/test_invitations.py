@@ -37,7 +37,7 @@ def test_support_creates_a_customer_who_gets_an_invitation(desk, session, inbox)
     page = desk.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Invitation not accepted yet" in page and "Send a new invitation" in page
     msg = inbox.last("nou@example.com")
-    assert msg["Subject"] == "Contul tău Hostico este gata: alege o parolă"  # the customer's language
+    assert msg["Subject"] == "Contul dumneavoastră Hostico este gata: alegeți o parolă"  # the customer's language
     assert "în cel mult 72 de ore" in msg.get_body(("plain",)).get_content()  # "72 de ore", as Romanian says it
     stored = session.scalar(select(OutboxMessage).where(OutboxMessage.event == "invitation"))
     assert ACCOUNT_LINK_PLACEHOLDER in stored.body_html

@@ -159,7 +159,7 @@ def test_sign_up_is_audited(client, session):
     assert session.scalar(select(AuditLog).where(AuditLog.action == "customer.signed_up")) is not None
 
 
-@pytest.mark.parametrize("language,subject", [("ro", "Confirmă adresa de email pentru Hostico")])
+@pytest.mark.parametrize("language,subject", [("ro", "Confirmați adresa de email pentru Hostico")])
 def test_the_email_speaks_the_chosen_language(client, inbox, language, subject):
     sign_up(client, "maria@example.com", language=language)
     assert inbox.last("maria@example.com")["Subject"] == subject

@@ -269,7 +269,7 @@ def test_a_remembered_row_follows_every_change_of_its_invoice_and_the_language(c
     paid = _row(client.get("/invoices").get_data(as_text=True), proforma.code)
     assert "unpaid" not in paid and "paid" in paid and "pay_one" not in paid
     romanian = _row(client.get("/invoices?lang=ro").get_data(as_text=True), proforma.code)
-    assert "plătită" in romanian and "Vezi" in romanian
+    assert "plătită" in romanian and "Vedeți" in romanian
     buyer = dict(proforma.buyer, name="Firma Nouă SRL")
     session.get(type(proforma), proforma.id).buyer = buyer
     session.commit()

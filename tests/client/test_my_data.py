@@ -72,4 +72,4 @@ def test_my_details_offers_the_download_in_romanian(client, make, login_as, sess
     session.commit()
     login_as(client, customer)
     page = client.get("/my-details?lang=ro").get_data(as_text=True)
-    assert "Descarcă datele mele" in page
+    assert "Descărcați datele mele" in page

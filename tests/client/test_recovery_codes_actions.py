@@ -10,7 +10,8 @@ import pytest
 from tests.client.test_account_security import _login_2fa, _now_code
 
 
-@pytest.mark.parametrize(("language", "download", "copy"), [("en", "Download", "Copy"), ("ro", "Descarcă", "Copiază")])
+@pytest.mark.parametrize(("language", "download", "copy"),
+                         [("en", "Download", "Copy"), ("ro", "Descărcați", "Copiați")])
 def test_new_codes_page_offers_download_and_copy(client, enrolled, session, language, download, copy):
     c, secret, _ = enrolled
     c.language = language

@@ -61,7 +61,7 @@ def test_dashboard_in_romanian(client, suspended):
     total = f"{overdue.total + current.total:.2f}".replace(".", ",")
     assert "Total de plată" in page and f"Plătiți tot ({total} lei)" in page
     assert f"blog-ana.ro este suspendat: proforma {overdue.code} (22,99 lei) nu este plătită." in page
-    assert "restantă" in page and "Plătește 22,99 lei" in page
+    assert "restantă" in page and "Plătiți 22,99 lei" in page
 
 
 def test_nothing_owed_says_so_and_offers_no_payment(client, customer):

@@ -39,7 +39,7 @@ def test_the_renewal_proforma_email_has_amount_due_date_service_and_pay_button(s
     session.commit()
     rendered = _render(session, "proforma_system")
     _pay_box(rendered, proforma.code, "22,99 lei", "15 decembrie 2026", "magazin-ana.ro")
-    assert "Plătește 22,99 lei" in rendered.html
+    assert "Plătiți 22,99 lei" in rendered.html
 
 
 def test_the_reminder_email_has_the_pay_box_too(session, make):
