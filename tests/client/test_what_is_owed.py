@@ -141,3 +141,24 @@ def test_statuses_past_due_partly_credited_and_credited(client, make, session, s
     assert badge(client.get("/invoices?kind=tax").get_data(as_text=True), tax.code) == ("credited", "credited")
     page = client.get(f"/invoices/{tax.code}?lang=ro").get_data(as_text=True)
     assert '<span class="badge badge-credited">stornată</span>' in page
+
+
+def test_the_dashboard_reads_no_invoice_lines_however_many_proformas_are_unpaid(client, session, suspended):
+    """What is owed reads the proformas' columns, not their entities (which load every line, one more query per
+    500 proformas): the dashboard's statements do not grow with the unpaid proformas (bench/run.py, section b)."""
+    from sqlalchemy import event
+
+    client.get("/")
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(session.get_bind(), "before_cursor_execute", count)
+    try:
+        body = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", count)
+    _service, overdue, current = suspended
+    assert f"Pay all ({overdue.total + current.total:.2f} RON)" in body and "Pay 22.99 RON" in body
+    assert not [s for s in statements if "invoice_lines.description" in s], statements
