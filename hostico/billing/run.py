@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnDefault, Row, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
@@ -264,18 +264,43 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
             lines.append(values(line))
         events.append({"id": event_id, "invoice_id": invoice_id, "action": "created", "actor_kind": "system",
                        "note": "system", "note_code": "renewal"})
-    # Core executemany INSERTs of plain rows (build_proforma(plain=True)): ORM objects cost more to build and
-    # to flush, attribute by attribute, than the database took to store them. Nothing in the batch reads
-    # them back as objects; column defaults (created_at, ...) are applied as the ORM would.
+    # Plain rows (build_proforma(plain=True)) inserted in bulk: ORM objects cost more to build and to flush,
+    # attribute by attribute, than the database took to store them. Nothing in the batch reads them back as
+    # objects; column defaults (created_at, ...) are applied as the ORM would.
     for model, rows in ((Invoice, [values(invoice) for invoice in invoices]), (InvoiceLine, lines),
                         (InvoiceEvent, events)):
-        session.execute(insert(cast(Table, model.__table__)), rows)
+        _insert_rows(session, model, rows)
     queue_notifications(session, "proforma_system", [
         Notice(customers[invoice.customer_id], invoice=invoice, service=None, key=None,
                context={"domain": service.domain, "due_date": cast(dt.date, invoice.due_date).isoformat(),
                         "total": str(invoice.total), "currency": invoice.currency})
         for invoice, service in zip(invoices, todo, strict=True)], settings, count=False)
     return len(invoices), waiting, no_data
+
+
+def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows (column name -> value; the model's defaults fill the columns they leave out) in one go:
+    a COPY on PostgreSQL, whose cost per row, in this process and in the server, is a fraction of an INSERT's
+    (the batch's INSERTs were a third of the run's time at 100,000 due), else a Core executemany."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    if not _is_postgres(session):
+        session.execute(insert(table), rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    defaults = {column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
+                for column in table.columns if column.name not in rows[0] and isinstance(column.default, ColumnDefault)}
+    # The values SQLAlchemy would bind (its types' conversions: money in minor units, states as text, JSON).
+    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in [*names, *defaults]]
+    fixed = list(defaults.values())
+    columns = ", ".join([*names, *defaults])
+    with connection.connection.cursor().copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            given = [row[name] for name in names] + fixed
+            copy.write_row([fn(value) if fn else value for value, fn in zip(given, convert, strict=True)])
 
 
 def _ask_for_billing_data(session: Session, settings: BillingSettings, todo: list[Service],
