@@ -19,8 +19,9 @@ from hostico import locales, message_catalog
 from tests.security.conftest import World, act_as, get_pages, world  # noqa: F401 - `world` is a fixture
 
 WORD = re.compile(r"[A-Za-zĂÂÎȘȚăâîșț]+")
-# Identifiers staff read as such (audit actions "payment.recorded", events "payment_receipt", JSON details).
-IDENTIFIER = re.compile(r"^\{.*\}$|^[\w.:#-]*[_.][\w.:#-]*$", re.S)
+# Identifiers read as such (audit actions "payment.recorded", events "payment_receipt", JSON details, an email
+# address such as the support address billing@hostico.example).
+IDENTIFIER = re.compile(r"^\{.*\}$|^[\w.:#-]*[_.][\w.:#-]*$|^[\w.+-]+@[\w.-]+$", re.S)
 LABEL_ATTRS = ("aria-label", "title", "placeholder", "alt")
 # Words of the demo data and of names that are the same in both languages (brands, codes, people).
 DATA_WORDS = {"alice", "owner", "bob", "other", "staff", "hostico", "srl", "exemplu", "example", "test", "value"}

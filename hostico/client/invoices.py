@@ -22,7 +22,7 @@ from hostico.billing.credit import Balance, balances, balances_column, balances_
 from hostico.billing.queries import credited_total, customer_status, paid, unpaid_proforma
 from hostico.client.blueprint import bp
 from hostico.client.queries import own_invoice
-from hostico.models import BillingProfile, Invoice, InvoiceEvent, PendingBillingEdit
+from hostico.models import BillingProfile, Invoice, InvoiceEvent, InvoiceLine, PendingBillingEdit
 from hostico.models.billing_profile import BuyerSnapshot
 from hostico.models.invoice import PendingEditStatus
 from hostico.payments.checkout import card_payment
@@ -266,6 +266,20 @@ def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int 
         return [], None, None
     return ([InvoiceRow(*row[:-2], today) for row in rows], rows[0].list_total,
             balances_from_column(rows[0].credit))
+
+
+def service_rows(service_id: int, limit: int) -> list[InvoiceRow]:
+    """Return the rows of the invoices billing one of the customer's services, newest first, as My Invoices shows
+    them (a proforma and its tax invoice in one row), in one statement."""
+    billed = select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service_id)
+    rows = db.session.execute(
+        select(*ROW_COLUMNS, _pending_name().label("pending_name"))
+        .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
+        .where(*_conditions(Invoice, "all", "all"), Invoice.id.in_(billed))
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit),
+        {"customer_id": current_user.id}).all()
+    today = app_settings().today()
+    return [InvoiceRow(*row, today) for row in rows]
 
 
 def pending_edits(invoice_ids: list[int]) -> dict[int, BillingProfile]:
