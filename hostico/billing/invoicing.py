@@ -171,15 +171,27 @@ def build_proforma(
     """
     buyer = buyer_from_customer(customer, profile)
     require_complete_buyer(buyer)
-    treatment = tax_treatment(buyer, settings, today)
     fields: dict[str, Any] = dict(
         customer_id=customer.id, kind=InvoiceKind.PROFORMA, series=settings.proforma_series, number=number,
         code=format_code(settings.proforma_series, number), status=InvoiceStatus.UNPAID, origin=origin,
         issue_date=today, due_date=due_date or today + dt.timedelta(days=settings.proforma_due_days),
-        currency=document_currency(buyer), buyer=buyer, seller=settings.seller_snapshot(),
-        billing_profile_id=profile.id if profile else None, renewal_key=renewal_key,
+        seller=settings.seller_snapshot(), billing_profile_id=profile.id if profile else None,
+        renewal_key=renewal_key,
     )
     invoice = cast(Invoice, Row(**fields)) if plain else Invoice(**fields)
+    return price_document(invoice, specs, buyer, settings, today, rate, plain=plain)
+
+
+def price_document(invoice: Invoice, specs: list[LineSpec], buyer: BuyerSnapshot, settings: BillingSettings,
+                   day: dt.date, rate: BnrRate | None, *, plain: bool = False) -> Invoice:
+    """Give a new document its buyer's currency and VAT treatment on `day`, its lines, totals and lei amounts.
+
+    What a proforma gets when it is built, and what the order page's summary shows before it is
+    (billing/order_quote.py, on an unsaved Invoice): one computation, so the two cannot differ.
+    plain=True builds the lines as `Row`s (build_proforma for the billing run).
+    """
+    treatment = tax_treatment(buyer, settings, day)
+    invoice.currency, invoice.buyer = document_currency(buyer), buyer
     _set_treatment(invoice, treatment)
     invoice.lines = _build_lines(specs, buyer, settings, treatment, rate, line=_plain_line if plain else InvoiceLine)
     _totals(invoice)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import cast
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,13 +19,16 @@ from hostico.billing.buyers.lifecycle import create_profile
 from hostico.billing.buyers.profiles import is_usable
 from hostico.billing.buyers.validation import BUYER_FIELDS, validate_buyer
 from hostico.billing.errors import IncompleteBuyer, NoExchangeRate
+from hostico.billing.order_quote import OrderQuote, quote_order
 from hostico.billing.orders import OrderRefused, check_order, place_order
 from hostico.client.billing_data import forget_billing_data
 from hostico.client.blueprint import bp
 from hostico.models import CYCLES, BillingProfile, Product
+from hostico.models.billing_profile import BuyerSnapshot
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.forms import Form
+from hostico.web.htmx import is_htmx
 from hostico.web.i18n import country_names, error_message
 from hostico.web.security import public
 from hostico.web.signup_form import open_account, signup_form
@@ -59,19 +64,71 @@ def _profiles() -> list[BillingProfile]:
     return [p for p in profiles if is_usable(p, settings)]
 
 
+def _order_form(products: list[Product]) -> OrderForm:
+    """The order form with the plans on sale and only the cycles they sell (never a cycle nobody sells)."""
+    form = OrderForm()
+    form.product.choices = [SelectChoice(p.id, p.name) for p in products]
+    sold = {price.cycle for p in products for price in p.prices}
+    form.cycle.choices = [SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES if c in sold]
+    return form
+
+
+def order_summary_context(products: list[Product], profiles: list[BillingProfile],
+                          chosen: Mapping[str, str]) -> dict[str, object]:
+    """The summary of what is chosen (plan, cycle, and the billing profile or the typed buyer's kind, country and
+    VAT number): the proforma the order would create, priced by billing.order_quote (docs/client-area.md)."""
+    product = next((p for p in products if str(p.id) == str(chosen.get("product") or "")), None)
+    if product is None:
+        return {"quote": None, "quote_error": None}
+    sold = [c for c in CYCLES if c in {price.cycle for price in product.prices}]
+    cycle = str(chosen.get("cycle") or (sold[0] if sold else ""))[:20]
+    if profiles:
+        profile = next((p for p in profiles if str(p.id) == str(chosen.get("profile") or "")), profiles[0])
+        buyer = profile.snapshot()
+    else:  # typed billing data: what decides the currency and the VAT (the proforma validates the rest)
+        buyer = cast(BuyerSnapshot, {
+            "kind": "company" if chosen.get("kind") == "company" else "person",
+            "country": (str(chosen.get("country") or "RO").strip().upper() or "RO")[:2],
+            "vat_number": str(chosen.get("vat_number") or "").replace(" ", "").upper()[:20] or None})
+    try:
+        quote: OrderQuote | None = quote_order(db.session, product, cycle, buyer, app_settings().billing,
+                                               _business_today())
+    except OrderRefused as exc:
+        return {"quote": None, "quote_error": error_message(exc)}
+    return {"quote": quote, "quote_error": None}
+
+
+def _chosen(form: OrderForm, profiles: list[BillingProfile]) -> dict[str, str]:
+    """What the page's form holds now (posted, or its defaults), for the summary rendered with the page."""
+    chosen = {name: request.form.get(name, "") for name in ("kind", "country", "vat_number")}
+    chosen.update(product=str(form.product.data or ""), cycle=str(form.cycle.data or ""),
+                  profile=str(form.profile.data or ""))
+    return chosen
+
+
+@bp.route("/order/summary")
+@public
+def order_summary():
+    """The order summary for htmx, as the plan, cycle or billing data change; a plain visit goes to the order page."""
+    if not is_htmx():
+        return redirect(url_for("client.order"), 303)
+    profiles = _profiles() if current_user.is_authenticated else []
+    return render_template("client/_order_summary.html",
+                           **order_summary_context(_products(), profiles, request.args), cycle_labels=CYCLE_LABELS)
+
+
 def visitor_order():
     """The order page for a visitor: plan, cycle, domain, billing data and the account in one form; the order waits
     in the sign-up link and is placed when the address is confirmed (docs/accounts.md, "Ordering as a visitor")."""
     products = _products()
-    form = OrderForm()
-    form.product.choices = [SelectChoice(p.id, p.name) for p in products]
+    form = _order_form(products)
     form.profile.choices = []
     account = signup_form(prefix="account")
     billing = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "sector")} if form.is_submitted() else {
         "kind": "person", "country": "RO"}
     billing_errors: dict[str, str] = {}
     status, form_error = 200, None
-    if form.is_submitted():
+    if form.is_submitted() and not request.form.get("preview"):
         typed = validate_buyer(request.form)
         billing_errors = dict(typed.errors)
         valid = form.validate_on_submit() & account.validate() & (not billing_errors)
@@ -92,7 +149,8 @@ def visitor_order():
         form_error = _("Please correct the marked fields; nothing was ordered.")
     return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
                            form_error=form_error, profiles=[], values=billing, errors=billing_errors,
-                           prefix="order", countries=list(country_names().items()), account=account), status
+                           prefix="order", countries=list(country_names().items()), account=account,
+                           **order_summary_context(products, [], _chosen(form, []))), status
 
 
 @bp.route("/order", methods=["GET", "POST"])
@@ -106,10 +164,7 @@ def order():
     if not current_user.is_authenticated:
         return visitor_order()
     products, profiles = _products(), _profiles()
-    form = OrderForm()
-    form.product.choices = [SelectChoice(p.id, p.name) for p in products]
-    sold = {price.cycle for p in products for price in p.prices}
-    form.cycle.choices = [SelectChoice(c, CYCLE_LABELS[c]) for c in CYCLES if c in sold]  # never a cycle nobody sells
+    form = _order_form(products)
     form.profile.choices = [SelectChoice(p.id, f"{p.label}: {p.display_name}" if p.label else p.display_name)
                             for p in profiles]
     if form.profile.data is None and profiles:
@@ -121,7 +176,9 @@ def order():
         billing = {name: request.form.get(name, "") for name in (*BUYER_FIELDS, "sector")}
         typed = validate_buyer(request.form)
         billing_errors = dict(typed.errors)
-    if form.validate_on_submit() and not billing_errors:
+    if form.is_submitted() and request.form.get("preview"):
+        billing_errors = {}  # "Show the price" without JavaScript: the page again with its summary, nothing ordered
+    elif form.validate_on_submit() and not billing_errors:
         product = next((p for p in products if p.id == form.product.data), None)
         profile = next((p for p in profiles if p.id == form.profile.data), None)
         if product is None:
@@ -162,4 +219,5 @@ def order():
             form_error = _("Please correct the marked fields; nothing was ordered.")
     return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
                            form_error=form_error, profiles=profiles, values=billing, errors=billing_errors,
-                           prefix="order", countries=list(country_names().items())), status
+                           prefix="order", countries=list(country_names().items()),
+                           **order_summary_context(products, profiles, _chosen(form, profiles))), status

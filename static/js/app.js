@@ -66,3 +66,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The order page: with htmx the summary follows every change, so "Show the price" (the no-JavaScript way) hides.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.htmx) return;
+  document.querySelectorAll("[data-without-htmx]").forEach(function (el) { el.hidden = true; });
+});
