@@ -2,8 +2,12 @@
 and the billing data as they change (the customer's country changes the currency and the VAT), with no CSP error
 and "Show the price" hidden; without JavaScript that button shows the same summary."""
 
+import os
+
 from playwright.sync_api import expect
 
+from tests.browser.axe import add_axe, axe_violations
+from tests.browser.conftest import ARTIFACTS
 from tests.client.test_order_summary import _rate
 from tests.conftest import reconfigure
 
@@ -18,6 +22,7 @@ def test_a_visitor_sees_the_summary_follow_the_form(page, make, session, app):
     _rate(session)  # a customer abroad is invoiced in EUR
     session.commit()
     errors = []
+    add_axe(page.context)
     page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.goto("/order?lang=en")
     assert "Choose a plan to see its price with VAT." in _summary(page)
@@ -31,6 +36,12 @@ def test_a_visitor_sees_the_summary_follow_the_form(page, make, session, app):
     page.select_option("select[name=country]", "US")
     expect(page.locator("#order-summary")).to_contain_text("Neimpozabil")
     assert "37.32 EUR" in _summary(page)  # 190 lei at 5.0917, no Romanian VAT
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    for size, viewport in {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}.items():
+        page.set_viewport_size(viewport)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), size
+        assert axe_violations(page) == [], size  # after the swaps too
+        page.locator("#order-summary").screenshot(path=os.path.join(ARTIFACTS, f"order-summary-{size}.png"))
     assert "VAT (21%)" not in _summary(page)
     assert errors == []
 
