@@ -98,7 +98,7 @@ def order_summary_context(products: list[Product], profiles: list[BillingProfile
     return {"quote": quote, "quote_error": None}
 
 
-def _chosen(form: OrderForm, profiles: list[BillingProfile]) -> dict[str, str]:
+def _chosen(form: OrderForm) -> dict[str, str]:
     """What the page's form holds now (posted, or its defaults), for the summary rendered with the page."""
     chosen = {name: request.form.get(name, "") for name in ("kind", "country", "vat_number")}
     chosen.update(product=str(form.product.data or ""), cycle=str(form.cycle.data or ""),
@@ -150,7 +150,7 @@ def visitor_order():
     return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
                            form_error=form_error, profiles=[], values=billing, errors=billing_errors,
                            prefix="order", countries=list(country_names().items()), account=account,
-                           **order_summary_context(products, [], _chosen(form, []))), status
+                           **order_summary_context(products, [], _chosen(form))), status
 
 
 @bp.route("/order", methods=["GET", "POST"])
@@ -220,4 +220,4 @@ def order():
     return render_template("client/order.html", form=form, products=products, cycle_labels=CYCLE_LABELS,
                            form_error=form_error, profiles=profiles, values=billing, errors=billing_errors,
                            prefix="order", countries=list(country_names().items()),
-                           **order_summary_context(products, profiles, _chosen(form, profiles))), status
+                           **order_summary_context(products, profiles, _chosen(form))), status
