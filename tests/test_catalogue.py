@@ -27,7 +27,7 @@ def test_the_check_fails_on_missing_stale_untranslated_fuzzy_cedilla_and_broken_
     ro.add("Pay", "Plătiți")
     ro.add("Hello %(name)s,", "Bună ziua, %(nume)s,", flags=["python-format"])
     ro.add("Paid", "")
-    ro.add("Suspend", "Suspendă", flags=["fuzzy"])
+    ro.add("Suspend", "Suspendați", flags=["fuzzy"])
     ro.add("Status", "Situaţie")  # t with cedilla
     ro.add("Gone from the code", "Dispărut")
     problems = message_catalog.check_catalog("ro", ro, template)

@@ -188,7 +188,7 @@ def test_the_romanian_correct_page(refused, staff, client):
     url = f"/staff/efactura/{refused.code}/correct"
     staff("admin")
     page = client.get(url, headers={"Accept-Language": "ro"}).get_data(as_text=True)
-    assert "Corectează și încarcă din nou" in page
+    assert "Corectați și încărcați din nou" in page
 
 
 def test_correction_before_the_deadline_is_not_overdue_and_ok_or_uploaded_refused(blocked, session, app):
