@@ -153,7 +153,7 @@ def test_refund_confirmation_reads_in_romanian(client, make, session, login_staf
     step = client.post_form(f"/staff/payments/{payment.id}/refund",
                             {prefix + "amount": "21.00", prefix + "reason": "x"}, token_from="/staff/",
                             headers={"Accept-Language": "ro"}).get_data(as_text=True)
-    assert "Rambursați 21,00 lei?" in step and "Da, rambursează 21,00 lei" in step
+    assert "Rambursați 21,00 lei?" in step and "Da, rambursați 21,00 lei" in step
     assert _count(session, Refund) == 0
 
 

@@ -74,7 +74,7 @@ def test_suspend_confirmation_in_romanian(client, session, staffed):
     _, service, _ = staffed
     step = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "nonpayment"},
                             token_from="/staff/", headers={"Accept-Language": "ro"}).get_data(as_text=True)
-    assert "Suspendați magazin.ro?" in step and "Da, suspendă magazin.ro" in step
+    assert "Suspendați magazin.ro?" in step and "Da, suspendați magazin.ro" in step
     assert "factură neplătită" in step
     resp = client.post_form(f"/staff/services/{service.id}/suspend", {"reason": "nonpayment", "confirm": "yes"},
                             token_from="/staff/", headers={"Accept-Language": "ro"})
