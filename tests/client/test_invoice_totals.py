@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from hostico.billing.invoicing import LineSpec, create_proforma
+from hostico.web import pdf as pdf_module
 
 
 def totals(html: str) -> str:
@@ -45,12 +46,13 @@ def test_several_rates_show_each_rate_then_the_totals(client, make, session, set
             assert text in table, text
 
 
-def test_pdf_dates_do_not_wrap_and_footer_uses_the_body_font(client, make, login_as, pdf_html):
+def test_pdf_dates_do_not_wrap_and_footer_uses_the_body_font(app, client, make, login_as, pdf_html):
     customer = make.make_customer(language="ro")
     login_as(client, customer)
     inv = make.make_proforma(customer)
     client.get(f"/invoices/{inv.code}.pdf")
     html = pdf_html[-1]
-    assert re.search(r"\.doc-dates dd[^{]*\{[^}]*white-space: nowrap", html)
+    stylesheet = app.jinja_env.loader.get_source(app.jinja_env, pdf_module.STYLESHEET)[0]  # the PDF's own CSS
+    assert re.search(r"\.doc-dates dd[^{]*\{[^}]*white-space: nowrap", stylesheet)
     bottom = re.search(r"@bottom-right \{([^}]*)\}", html).group(1)
     assert 'font-family: "DejaVu Sans"' in bottom

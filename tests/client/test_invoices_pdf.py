@@ -103,3 +103,28 @@ def test_proforma_pdf_follows_billing_changes(client, make, customer, session):
     after = pdf_text(client.get(f"/invoices/{inv.code}.pdf").data)
     assert "Maria Țurcanu" in after
     assert session.query(InvoicePdf).count() == 0  # proformas are never kept
+
+
+def test_the_pdf_stylesheet_is_parsed_once_per_process_and_applied(client, make, customer, monkeypatch):
+    import weasyprint
+
+    parsed, used = [], []
+    real_write_pdf = weasyprint.HTML.write_pdf
+
+    class CountingCSS(weasyprint.CSS):
+        def __init__(self, *args, **kwargs):
+            parsed.append(kwargs.get("string", ""))
+            super().__init__(*args, **kwargs)
+
+    def write_pdf(self, *args, **kwargs):
+        used.append(kwargs.get("stylesheets"))
+        return real_write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", CountingCSS)
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", write_pdf)
+    monkeypatch.setattr(pdf_module, "_stylesheet", None)  # as in a new process
+    first, second = make.make_proforma(customer), make.make_proforma(customer)
+    texts = [pdf_text(client.get(f"/invoices/{inv.code}.pdf").data) for inv in (first, second)]
+    assert len(parsed) == 1 and "@page { size: A4" in parsed[0]  # templates/pdf/invoice.css, parsed once
+    assert len(used) == 2 and used[0] == used[1] and isinstance(used[0][0], CountingCSS)  # and given to both
+    assert first.code in texts[0] and second.code in texts[1]
