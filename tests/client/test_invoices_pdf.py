@@ -2,7 +2,6 @@
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -86,11 +85,8 @@ def test_tax_invoice_pdf_is_rendered_once_and_kept(client, make, customer, sessi
         raise AssertionError("a kept PDF was rendered again")
 
     monkeypatch.setattr(pdf_module, "render_invoice_pdf", must_not_render)
-    started = time.perf_counter()
-    again = client.get("/invoices/HST-000001.pdf")
-    elapsed = time.perf_counter() - started
+    again = client.get("/invoices/HST-000001.pdf")  # must_not_render proves it is the kept copy
     assert again.data == first.data
-    assert elapsed < 0.5  # generous bound for a loaded CI machine; the figure here is a few ms
 
 
 def test_proforma_pdf_follows_billing_changes(client, make, customer, session):
