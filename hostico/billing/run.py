@@ -252,18 +252,17 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
             customers[service.customer_id], [spec], origin=InvoiceOrigin.SYSTEM, settings=settings, today=issue_date,
             number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
             due_date=max(start, issue_date), rate=rate, plain=True))
-    # Ids given up front let the inserts go as plain executemany batches (no RETURNING per row).
+    # The proformas' ids are taken up front, so their lines and history rows can name them without RETURNING;
+    # the lines and events get theirs from the table's sequence as they go in (nothing refers to them yet).
     invoice_ids = _reserve_ids(session, Invoice, len(invoices))
-    line_ids = iter(_reserve_ids(session, InvoiceLine, sum(len(i.lines) for i in invoices)))
-    event_ids = _reserve_ids(session, InvoiceEvent, len(invoices))
     lines, events = [], []
-    for invoice, invoice_id, event_id in zip(invoices, invoice_ids, event_ids, strict=True):
+    for invoice, invoice_id in zip(invoices, invoice_ids, strict=True):
         invoice.id = invoice_id
         for line in invoice.lines:
-            line.id, line.invoice_id = next(line_ids), invoice_id
+            line.invoice_id = invoice_id
             lines.append(values(line))
-        events.append({"id": event_id, "invoice_id": invoice_id, "action": "created", "actor_kind": "system",
-                       "note": "system", "note_code": "renewal"})
+        events.append({"invoice_id": invoice_id, "action": "created", "actor_kind": "system", "note": "system",
+                       "note_code": "renewal"})
     # Plain rows (build_proforma(plain=True)) inserted in bulk: ORM objects cost more to build and to flush,
     # attribute by attribute, than the database took to store them. Nothing in the batch reads them back as
     # objects; column defaults (created_at, ...) are applied as the ORM would.
@@ -294,13 +293,17 @@ def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]
     defaults = {column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
                 for column in table.columns if column.name not in rows[0] and isinstance(column.default, ColumnDefault)}
     # The values SQLAlchemy would bind (its types' conversions: money in minor units, states as text, JSON).
-    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in [*names, *defaults]]
-    fixed = list(defaults.values())
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    convert = [(at, fn) for at, fn in enumerate(processors) if fn is not None]
+    fixed = [fn(value) if (fn := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) else value
+             for name, value in defaults.items()]
     columns = ", ".join([*names, *defaults])
     with connection.connection.cursor().copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            given = [row[name] for name in names] + fixed
-            copy.write_row([fn(value) if fn else value for value, fn in zip(given, convert, strict=True)])
+            given = [row[name] for name in names]
+            for at, fn in convert:
+                given[at] = fn(given[at])
+            copy.write_row(given + fixed)
 
 
 def _ask_for_billing_data(session: Session, settings: BillingSettings, todo: list[Service],
