@@ -141,7 +141,8 @@ STATUS_LABELS = {
 # The notices of a service's suspension timeline on the staff customer page (docs/sms.md, Delivery receipts).
 NOTICES = {"suspension": N_("suspension notice"), "suspension_sms_failed": N_("notice that the SMS did not arrive"),
            "unsuspension": N_("reactivation notice")}
-ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "system": N_("system")}
+ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "system": N_("system"),
+          "anonymous": N_("not logged in")}
 BUYER_KINDS = {"person": N_("person"), "company": N_("legal entity")}
 ORIGINS = {"order": N_("order"), "system": N_("system"), "manual": N_("staff")}
 OBJECT_TYPES = {"Customer": N_("Customer"), "Payment": N_("Payment"), "Invoice": N_("Invoice"),

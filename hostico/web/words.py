@@ -50,7 +50,8 @@ FIELDS = {
     "email": N_("email"), "phone": N_("phone"), "language": N_("language"), "label": N_("label"),
     "is_default": N_("default"), "vies": N_("VIES answer"), "reason": N_("reason"), "note": N_("staff note"),
     "code": N_("document"), "amount": N_("amount"), "status": N_("status"), "buyer": N_("buyer"),
-    "before": N_("before"), "after": N_("after"),
+    "before": N_("before"), "after": N_("after"), "via": N_("through"), "session": N_("session"),
+    "method": N_("method"), "proforma": N_("proforma"), "tax_invoice": N_("tax invoice"), "step": N_("step"),
 }
 _MAPS = {"vat_category": VAT_CATEGORIES, "efactura_route": EFACTURA_ROUTES, "channel": CHANNELS,
          "message_event": MESSAGE_EVENTS, "field": FIELDS}

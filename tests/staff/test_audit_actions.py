@@ -127,3 +127,19 @@ def test_the_audit_log_and_customer_page_say_the_action_in_words(client, make, s
         assert ">service.suspended</td>" not in ro, url
     filtered = client.get("/staff/audit?action=service.&lang=en").get_data(as_text=True)
     assert "Service suspended" in filtered and "SMS notifications turned on" not in filtered
+
+
+def test_the_audit_log_names_its_facts_and_a_visitor_in_words(client, make, session, login_staff):
+    """A staff login's facts and a refusal to someone not logged in read in the page's language, not as keys."""
+    record(session, "staff.2fa_failed", actor_kind="anonymous", data={"step": "login"})
+    record(session, "payment.recorded", data={"proforma": "HPF-000001", "tax_invoice": "HST-000001",
+                                              "method": "card", "via": "password", "session": 3})
+    session.commit()
+    login_staff(client, make.make_staff(role="admin"))
+    ro = client.get("/staff/audit?lang=ro").get_data(as_text=True)
+    assert "neautentificat" in ro and ">anonymous<" not in ro and "anonymous (" not in ro
+    for label in ("pas: login", "proformă: HPF-000001", "factura fiscală: HST-000001", "metodă: card", "prin: password",
+                  "sesiune: 3"):
+        assert label in ro, label
+    en = client.get("/staff/audit?lang=en").get_data(as_text=True)
+    assert "not logged in" in en and "through: password" in en and "tax invoice: HST-000001" in en
