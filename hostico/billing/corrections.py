@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.credit_notes import issue_credit_note, storno_lines
 from hostico.billing.errors import CorrectionRefused
-from hostico.billing.invoicing import add_event, issue_credit_note, issue_tax_invoice, storno_lines, tax_invoice_rate
+from hostico.billing.invoicing import add_event, issue_tax_invoice, tax_invoice_rate
 from hostico.billing.payments import lock_invoice
 from hostico.billing.settings import BillingSettings
 from hostico.billing.taxes import round_money

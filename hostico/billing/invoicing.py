@@ -18,11 +18,11 @@ from hostico.billing.currency import BnrRate, convert, document_currency, rate_f
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, NoExchangeRate
 from hostico.billing.numbering import format_code, next_number
 from hostico.billing.settings import BillingSettings
-from hostico.billing.taxes import CENT, LineAmounts, Treatment, line_amounts, round_money, tax_treatment
+from hostico.billing.taxes import Treatment, line_amounts, tax_treatment
 from hostico.errors import N_
 from hostico.models import BillingProfile, Customer, Invoice, InvoiceEvent, InvoiceLine, utcnow
 from hostico.models.billing_profile import BuyerSnapshot
-from hostico.models.invoice import InvoiceKind, InvoiceOrigin, InvoiceStatus
+from hostico.models.invoice import InvoiceKind, InvoiceStatus
 
 
 @dataclass
@@ -336,63 +336,6 @@ def tax_invoice_rate(session: Session, proforma: Invoice, buyer: BuyerSnapshot, 
                     timezone=settings.timezone)
 
 
-def split_gross(gross: Decimal, vat_rate: Decimal) -> LineAmounts:
-    """Split an amount received, VAT included, into base and VAT at `vat_rate` (art. 282 alin. 2 lit. b: VAT
-    is due on the advance; the "sută mărită" method, VAT = amount × rate / (100 + rate)).
-
-    The base is chosen so that base + VAT equals the amount exactly and VAT is the base × rate rounded
-    as every line is (the rule e-Factura checks per rate, BR-CO-17); when no base gives both (some amounts
-    cannot be reached by a rounded base), the VAT is what is left of the amount after the base.
-    """
-    gross, rate = Decimal(gross), Decimal(vat_rate)
-    base = round_money(gross * 100 / (100 + rate))
-    for candidate in (base, base - CENT, base + CENT, base - 2 * CENT, base + 2 * CENT):
-        amounts = line_amounts(Decimal("1"), candidate, rate)
-        if amounts.total == gross:
-            return amounts
-    return LineAmounts(net=base, vat=gross - base)
-
-
-def advance_lines(proforma: Invoice, amount: Decimal) -> list[InvoiceLine]:
-    """The lines of the tax invoice for an advance of `amount` received for a proforma: one line per VAT rate,
-    "Avans pentru proforma HPF-…", the amount shared between the rates as the proforma's totals are."""
-    groups: dict[Decimal, Decimal] = {}
-    for line in proforma.lines:
-        groups[line.vat_rate] = groups.get(line.vat_rate, Decimal("0")) + line.net + line.vat
-    groups = {rate: gross for rate, gross in groups.items() if gross > 0} or {Decimal("0"): Decimal("1")}
-    whole = sum(groups.values(), Decimal("0"))
-    lines, left = [], Decimal(amount)
-    for position, (rate, gross) in enumerate(groups.items(), start=1):
-        share = left if position == len(groups) else round_money(Decimal(amount) * gross / whole)
-        left -= share
-        amounts = split_gross(share, rate)
-        lines.append(InvoiceLine(position=position, description=f"Avans pentru proforma {proforma.code}",
-                                 quantity=Decimal("1"), unit_price=amounts.net, vat_rate=rate, net=amounts.net,
-                                 vat=amounts.vat))
-    return lines
-
-
-def advance_storno_lines(advances: list[Invoice], start: int,
-                         credit_notes: dict[int, list[Invoice]] | None = None) -> list[InvoiceLine]:
-    """Lines that deduct the advances already invoiced from the final tax invoice of a proforma ("Storno avans
-    factura HST-…"), each at the VAT rate it was invoiced at. What a credit note gave back of an advance (a
-    refund, docs/payments.md) is not deducted again: per rate, the advance less its credit notes."""
-    lines: list[InvoiceLine] = []
-    for advance in advances:
-        left: dict[Decimal, list[Decimal]] = {}
-        for line in [*advance.lines, *(ln for note in (credit_notes or {}).get(advance.id, []) for ln in note.lines)]:
-            net_vat = left.setdefault(line.vat_rate, [Decimal("0"), Decimal("0")])
-            net_vat[0] += line.net
-            net_vat[1] += line.vat
-        for rate, (net, vat) in left.items():
-            if not net and not vat:
-                continue
-            lines.append(InvoiceLine(
-                position=start + len(lines), description=f"Storno avans factura {advance.code}", quantity=Decimal("-1"),
-                unit_price=net, vat_rate=rate, net=-net, vat=-vat))
-    return lines
-
-
 def issue_tax_invoice(session: Session, proforma: Invoice, *, settings: BillingSettings, today: dt.date,
                       buyer: BuyerSnapshot | None = None, collected_on: dt.date | None = None,
                       reissue_of: Invoice | None = None, storno: Invoice | None = None,
@@ -455,61 +398,6 @@ def copy_lines(proforma: Invoice) -> list[InvoiceLine]:
                     price_rate=line.price_rate if line.price_currency else None)
         for line in proforma.lines
     ]
-
-
-def storno_lines(tax_invoice: Invoice, positions: list[int] | None = None) -> list[InvoiceLine]:
-    """Return credit-note lines reversing the chosen lines of a tax invoice (all of them by default)."""
-    chosen = [line for line in tax_invoice.lines if positions is None or line.position in positions]
-    return [
-        InvoiceLine(position=pos, description=f"Storno: {line.description}"[:300], service_id=line.service_id,
-                    period_start=line.period_start, period_end=line.period_end, quantity=-line.quantity,
-                    unit_price=line.unit_price, vat_rate=line.vat_rate, net=-line.net, vat=-line.vat,
-                    price_currency=line.price_currency, price_amount=line.price_amount, price_rate=line.price_rate,
-                    corrects_line_id=line.id)
-        for pos, line in enumerate(chosen, start=1)
-    ]
-
-
-def issue_credit_note(session: Session, tax_invoice: Invoice, *, settings: BillingSettings, today: dt.date,
-                      reason: str, actor_kind: str = "staff", actor_id: int | None = None,
-                      lines: list[InvoiceLine] | None = None, refund: Decimal | None = None) -> Invoice:
-    """Correct a tax invoice by issuing a credit note with the given negative lines (default: all of
-    its lines reversed). It keeps the original's currency and BNR rate; the rules on how much may be
-    credited live in billing/corrections.py.
-
-    `reason` is the staff's own note, kept in both histories for staff only; the customer reads the system's
-    note ("credit note HCN-…", or for a card `refund` of that amount "Refund of 22,99 lei, credit note HCN-…")
-    in their language (docs/billing.md#corrections).
-    """
-    if tax_invoice.kind != InvoiceKind.TAX:
-        raise InvalidTransition(N_("Credit notes correct tax invoices only."), code="not_a_tax_invoice")
-    number, issue_date = next_number(session, settings.credit_series, today)
-    note = Invoice(
-        customer_id=tax_invoice.customer_id, kind=InvoiceKind.CREDIT_NOTE, series=settings.credit_series,
-        number=number, code=format_code(settings.credit_series, number), status=InvoiceStatus.ISSUED,
-        origin=InvoiceOrigin.MANUAL,
-        issue_date=issue_date, currency=tax_invoice.currency, buyer=tax_invoice.buyer.copy(),
-        seller=settings.seller_snapshot(), reverse_charge=tax_invoice.reverse_charge,
-        vat_category=tax_invoice.vat_category, vat_mention=tax_invoice.vat_mention, corrects_id=tax_invoice.id,
-    )
-    note.lines = lines if lines is not None else storno_lines(tax_invoice)
-    _totals(note)
-    _set_rate(note, BnrRate(tax_invoice.currency, tax_invoice.exchange_rate, cast(dt.date, tax_invoice.rate_date))
-              if tax_invoice.exchange_rate is not None else None)
-    session.add(note)
-    session.flush()
-    if refund is None:
-        add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason,
-                  code="credit_note_for", params={"invoice": tax_invoice.code})
-        add_event(session, tax_invoice, "credited", actor_kind=actor_kind, actor_id=actor_id, note=reason,
-                  code="credited_by", params={"invoice": note.code})
-    else:
-        money = {"amount": refund, "currency": tax_invoice.currency}
-        add_event(session, note, "issued", actor_kind=actor_kind, actor_id=actor_id, note=reason,
-                  code="refund_of", params={**money, "invoice": tax_invoice.code})
-        add_event(session, tax_invoice, "refunded", actor_kind=actor_kind, actor_id=actor_id, note=reason,
-                  code="refunded_by", params={**money, "invoice": note.code})
-    return note
 
 
 # Fields that make up an issued document: once a tax invoice or credit note exists they never change

@@ -10,13 +10,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
+from hostico.billing.advances import advance_lines, advance_storno_lines
 from hostico.billing.credit import add_credit
 from hostico.billing.errors import PaymentRefused
 from hostico.billing.hosting_services import apply_payment_to_service
 from hostico.billing.invoicing import (
     add_event,
-    advance_lines,
-    advance_storno_lines,
     chargeable_rate,
     copy_lines,
     issue_tax_invoice,

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from hostico.billing.advances import split_gross
 from hostico.billing.corrections import reissue_tax_invoice
+from hostico.billing.credit_notes import issue_credit_note
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, PaymentRefused
-from hostico.billing.invoicing import issue_credit_note, split_gross
 from hostico.billing.payments import record_payment
 from hostico.billing.proforma_edit import refuse_unless_editable
 from hostico.billing.staff_ops import cancel_proforma

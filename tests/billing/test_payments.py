@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hostico.billing.credit_notes import issue_credit_note
 from hostico.billing.errors import InvalidTransition, InvoiceNotEditable, PaymentRefused
-from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, recompute
+from hostico.billing.invoicing import LineSpec, create_proforma, recompute
 from hostico.billing.payments import record_payment
 from hostico.billing.taxes import line_amounts
 from hostico.models import AuditLog, Invoice, InvoiceLine, OutboxMessage, Payment

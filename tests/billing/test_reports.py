@@ -11,7 +11,8 @@ import pytest
 from lxml import etree
 from sqlalchemy import update
 
-from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note
+from hostico.billing.credit_notes import issue_credit_note
+from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.billing.reports import oss_status, parse_month, sales_journal, vat_summary
 from hostico.billing.reports.files import journal_csv, journal_xlsx, summary_csv

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from hostico.billing.invoicing import issue_credit_note
+from hostico.billing.credit_notes import issue_credit_note
 from hostico.billing.payments import record_payment
 from hostico.web.database import db
 from tests.factories import vies_answer

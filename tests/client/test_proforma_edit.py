@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from hostico.billing.invoicing import issue_credit_note
+from hostico.billing.credit_notes import issue_credit_note
 from hostico.billing.payments import record_payment
 from hostico.models import AuditLog, BillingProfile, Invoice, InvoiceEvent
 from tests.factories import vies_answer

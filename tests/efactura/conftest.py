@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from hostico.billing.invoicing import LineSpec, create_proforma, issue_credit_note, issue_tax_invoice
+from hostico.billing.credit_notes import issue_credit_note
+from hostico.billing.invoicing import LineSpec, create_proforma, issue_tax_invoice
 from hostico.web.database import db
 from tests.conftest import reconfigure
 from tests.fakes.anaf_spv import FakeAnaf
