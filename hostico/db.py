@@ -10,7 +10,25 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Result, Select, create_engine, event, text, update
+from sqlalchemy import (
+    ColumnDefault,
+    Connection,
+    CursorResult,
+    Engine,
+    Result,
+    Select,
+    Table,
+    create_engine,
+    event,
+    insert,
+    text,
+    update,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy import select as select_rows
+from sqlalchemy import table as sql_table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -183,6 +201,87 @@ def for_update(session: Session, stmt: _Select, *, of: Any = None, skip_locked: 
 def rowcount(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (`Session.execute` is typed as returning a plain Result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+# -- bulk writes ------------------------------------------------------------------------------------------
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows (column name -> value, the same keys in every row; the columns' Python defaults fill those
+    left out) in one go: a COPY on PostgreSQL, whose cost per row, in this process and in the server, is a
+    fraction of an INSERT's (the billing run's INSERTs were a third of its time at 100,000 due), else a Core
+    executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    copy_rows(session, table, rows)
+
+
+def insert_new_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, unique: str,
+                    returning: str | None = None) -> list[Any] | None:
+    """Insert the rows whose `unique` column's value the table does not hold yet (nor an earlier row of `rows`):
+    the database's unique index decides (ON CONFLICT DO NOTHING), so the cost does not grow with the table.
+    Return the `returning` column of the rows inserted (None without `returning`).
+
+    PostgreSQL: the rows are COPYed into a temporary table, then go in with one INSERT ... SELECT ... ON CONFLICT:
+    a pipelined INSERT per row cost the billing run's outbox several times as much, in this process and in the
+    server. SQLite: an INSERT ... ON CONFLICT DO NOTHING executemany."""
+    if not rows:
+        return [] if returning else None
+    if session.get_bind().dialect.name != "postgresql":
+        skip = sqlite_insert(table).on_conflict_do_nothing(index_elements=[unique])
+        if returning is None:
+            session.execute(skip, rows)
+            return None
+        return list(session.scalars(skip.returning(table.c[returning]), rows))
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    name = f"{table.name}_incoming"
+    # ON COMMIT DROP: a rollback or commit leaves nothing behind; dropped at once too, for the next call of the
+    # same transaction. CREATE TABLE AS keeps the column types, not the NOT NULL constraints (id stays empty).
+    session.execute(text(f"CREATE TEMPORARY TABLE {quote(name)} ON COMMIT DROP "  # noqa: S608 - our tables' names
+                         f"AS SELECT * FROM {quote(table.name)} WITH NO DATA"))
+    columns = copy_rows(session, table, rows, into=quote(name))
+    staging = sql_table(name, *(sql_column(column) for column in columns))
+    stmt = (pg_insert(table).from_select(columns, select_rows(*staging.c))
+            .on_conflict_do_nothing(index_elements=[unique]))
+    inserted = None
+    if returning is None:
+        session.execute(stmt)
+    else:
+        inserted = list(session.scalars(stmt.returning(table.c[returning])))
+    session.execute(text(f"DROP TABLE {quote(name)}"))
+    return inserted
+
+
+def copy_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, into: str | None = None) -> list[str]:
+    """COPY plain rows (as insert_rows takes them) into `table`, or into `into` (a table with its columns), on
+    PostgreSQL; return the columns written. Each value is the one SQLAlchemy would bind (its types' conversions:
+    money in minor units, states as text, JSON)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    defaults = {column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
+                for column in table.columns if column.name not in rows[0] and isinstance(column.default, ColumnDefault)}
+
+    def processor(name: str) -> Any:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    convert = [(at, fn) for at, name in enumerate(names) if (fn := processor(name)) is not None]
+    fixed = [fn(value) if (fn := processor(name)) else value for name, value in defaults.items()]
+    columns = [*names, *defaults]
+    quote = dialect.identifier_preparer.quote
+    target = into or quote(table.name)
+    cursor = connection.connection.cursor()
+    try:
+        with cursor.copy(f"COPY {target} ({', '.join(quote(name) for name in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                given = [row[name] for name in names]
+                for at, fn in convert:
+                    given[at] = fn(given[at])
+                copy.write_row(given + fixed)
+    finally:
+        cursor.close()
+    return columns
 
 
 # -- jobs that must run once --------------------------------------------------------------------------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from hostico.config import default
+from hostico.db import insert_new_rows
 from hostico.logs import current_request_id
 from hostico.models import Customer, Invoice, OutboxMessage, Service, StaffUser, utcnow
 from hostico.models.outbox import Channel, OutboxStatus
@@ -145,10 +144,11 @@ def notify_staff(session: Session, event: str, staff: StaffUser, *, key: str, co
 def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hours: str = "09:00-19:00",
                 timezone: str = default("TIMEZONE"), now: dt.datetime | None = None,
                 count: bool = True) -> int | None:
-    """Bulk `notify` (the billing run): one INSERT that skips dedupe keys already queued; return how many notices
-    queued (None with count=False: the rows go in as a plain batched INSERT, without RETURNING, which the
-    renewal run prefers). The database's unique index on dedupe_key decides (ON CONFLICT DO NOTHING), so the cost
-    does not grow with the outbox: a prior `dedupe_key IN (...)` query was planned as a scan of the whole table."""
+    """Bulk `notify` (the billing run): one insert that skips dedupe keys already queued (db.insert_new_rows: on
+    PostgreSQL a COPY, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING); return how many notices queued
+    (None with count=False: no RETURNING, which the renewal run prefers). The database's unique index on
+    dedupe_key decides, so the cost does not grow with the outbox: a prior `dedupe_key IN (...)` query was
+    planned as a scan of the whole table."""
     if event not in EVENT_CHANNELS:
         raise ValueError(f"unknown event {event!r}")
     if not notices:
@@ -158,10 +158,9 @@ def notify_many(session: Session, event: str, notices: list[Notice], *, sms_hour
     rows = [(id(n), row) for n in notices for row in _outbox_rows(event, n, now, sms_at)]
     if not rows:
         return 0
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if not count:
-        session.execute(stmt, [row for _, row in rows])
+    queued = insert_new_rows(session, cast(Table, OutboxMessage.__table__), [row for _, row in rows],
+                             unique="dedupe_key", returning="dedupe_key" if count else None)
+    if queued is None:
         return None
-    queued = set(session.scalars(stmt.returning(OutboxMessage.dedupe_key), [row for _, row in rows]))
-    return len({n for n, row in rows if row["dedupe_key"] in queued})
+    keys = set(queued)
+    return len({n for n, row in rows if row["dedupe_key"] in keys})
