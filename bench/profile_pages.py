@@ -2,6 +2,7 @@
 
     python bench/profile_pages.py                      # PostgreSQL when it answers, 200 requests each
     python bench/profile_pages.py --engine sqlite --requests 500 --top 40
+    python bench/profile_pages.py --cpu --rounds 7     # ms of CPU per request, baseline and pages interleaved
 
 Runs the production configuration (as bench/product_wsgi.py) through Flask's test client under cProfile and
 prints the functions with the most cumulative and own time, plus the SQL statements per request.
@@ -94,6 +95,30 @@ def _profile(label: str, fire, requests: int, top: int, engine) -> None:
         print(out.getvalue())
 
 
+def _cpu(pages: dict, requests: int, rounds: int) -> None:
+    """Print the process CPU (time.process_time) per request of each page, in interleaved rounds, and each
+    page's median ratio to the baseline's CPU (the in-process counterpart of bench/run.py's paired rounds)."""
+    for fire in pages.values():
+        for i in range(20):
+            fire(i)  # warm-up: templates compile, statements prepare
+    per_round: list[dict[str, float]] = []
+    for _ in range(rounds):
+        measured = {}
+        for label, fire in pages.items():
+            start = time.process_time()
+            for i in range(requests):
+                fire(i)
+            measured[label] = (time.process_time() - start) / requests * 1000
+        per_round.append(measured)
+    for label in pages:
+        values = sorted(r[label] for r in per_round)
+        line = f"{label:12} {values[len(values) // 2]:.3f} ms CPU/request (min {values[0]:.3f}, max {values[-1]:.3f})"
+        if label != "baseline" and "baseline" in pages:
+            ratios = sorted(r["baseline"] / r[label] for r in per_round)
+            line += f"  baseline/page {ratios[len(ratios) // 2]:.2f}"
+        print(line)
+
+
 def main() -> int:
     """Seed a scratch database, then profile /invoices (logged in) and /m/<token> (anonymous)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,18 +126,21 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--only", default="baseline,invoices,mail")
+    parser.add_argument("--cpu", action="store_true", help="measure ms of CPU per request instead of profiling")
+    parser.add_argument("--rounds", type=int, default=5, help="--cpu: interleaved rounds (the median is printed)")
     args = parser.parse_args()
     engine = args.engine if args.engine != "auto" else ("postgres" if postgres_available() else "sqlite")
     with tempfile.TemporaryDirectory(prefix="hostico-profile-") as tmp, scratch_database(engine, tmp) as url:
         seeded = seed_customer(url, 200)
         links = _links(url, seeded, 10)
         app = _app(url)
+        pages = {}
         if "baseline" in args.only:
             from bench import baseline_app
 
             baseline_app.prepare(url)
             base_client = baseline_app.create_baseline(url).test_client()
-            _profile("baseline /", lambda _i: base_client.get("/"), args.requests, args.top, db.get(app).engine)
+            pages["baseline"] = lambda _i: base_client.get("/")
         if "invoices" in args.only:
             client = _login(app, seeded["email"])
 
@@ -120,13 +148,19 @@ def main() -> int:
                 resp = client.get("/invoices", base_url=BASE)
                 assert resp.status_code == 200, resp.status_code
 
-            _profile("/invoices", invoices, args.requests, args.top, db.get(app).engine)
+            pages["/invoices"] = invoices
         if "mail" in args.only:
             def mail(i: int) -> None:
                 resp = app.test_client().get(links[i % len(links)], base_url=BASE)  # a fresh visitor each time
                 assert resp.status_code == 303, resp.status_code
 
-            _profile("/m/<token>", mail, args.requests, args.top, db.get(app).engine)
+            pages["/m/<token>"] = mail
+        if args.cpu:
+            _cpu(pages, args.requests, args.rounds)
+        else:
+            for label, fire in pages.items():
+                _profile("baseline /" if label == "baseline" else label, fire, args.requests, args.top,
+                         db.get(app).engine)
         db.get(app).engine.dispose()
     return 0
 
