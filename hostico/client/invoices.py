@@ -240,7 +240,13 @@ def _pending_name() -> ColumnElement[str | None]:
 
 @lru_cache(maxsize=len(STATUS_FILTERS) * len(KIND_FILTERS))
 def _list_statement(status: str, kind: str) -> Select:
-    """The list query for one filter, built once: SQLAlchemy builds a statement slower than it runs it."""
+    """The list query for one filter, built once: SQLAlchemy builds a statement slower than it runs it.
+
+    The OFFSET is written into the SQL (literal_execute), not sent as a parameter: with `OFFSET $n` PostgreSQL
+    judged its generic plan dearer than a custom one and planned the prepared statement again on every request
+    (pg_prepared_statements: 0 generic plans in 35 uses), which cost more than running it; with `OFFSET 0` the
+    first page, the one nearly every visit shows, runs the generic plan (0.68 -> 0.28 ms of PostgreSQL CPU).
+    """
     counted = aliased(Invoice, name="counted")
     total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
     return (
@@ -249,7 +255,7 @@ def _list_statement(status: str, kind: str) -> Select:
         .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
         .where(*_conditions(Invoice, status, kind))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-        .limit(PER_PAGE).offset(bindparam("offset", type_=Integer))
+        .limit(PER_PAGE).offset(bindparam("offset", type_=Integer, literal_execute=True))
     )
 
 
