@@ -15,13 +15,29 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Insert, Integer, Select, String, Table, Update, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    Select,
+    String,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_detached
 
 from hostico.accounts.settings import SessionLimits
 from hostico.audit import record as audit
 from hostico.db import rowcount
-from hostico.models import Customer, StaffUser, UserSession, utcnow
+from hostico.models import AuditLog, Customer, StaffUser, UserSession, utcnow
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often (not on every request)
 User = Customer | StaffUser
@@ -44,31 +60,58 @@ _SESSION_VALUES = ("kind", "customer_id", "staff_id", "token_hash", "via", "mail
                    "fresh_at", "ip", "user_agent")
 
 
-@lru_cache(maxsize=8)
-def _insert_statement(with_update: Update | None) -> Insert:
-    """The INSERT of a session record (its values bound by name), returning its id; with `with_update` (a cached
-    statement with its own bind names) as a data-modifying CTE. Built once per statement: it runs on every login
-    and on every click of a mail-login link, and SQLAlchemy builds a statement slower than it runs it."""
+_AUDIT_VALUES = ("at", "actor_kind", "actor_id", "action", "object_type", "object_id", "customer_id", "ip")
+
+
+def _session_insert() -> Insert:
+    """The INSERT of a session record, its values bound by name (session_<column>)."""
     table = cast(Table, UserSession.__table__)
     # Bind names that are no column name: an UPDATE given parameters named like its table's columns sets them.
-    statement = insert(table).values({name: bindparam(f"session_{name}", type_=table.c[name].type)
-                                      for name in _SESSION_VALUES})
+    return insert(table).values({name: bindparam(f"session_{name}", type_=table.c[name].type)
+                                 for name in _SESSION_VALUES})
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(with_update: Update | None, audited: int) -> Insert | Select[Any]:
+    """The statement that opens a session on PostgreSQL, returning its id: the INSERT of the record, with
+    `with_update` (a cached statement with its own bind names) and the INSERT of `audited` audit entries as
+    data-modifying CTEs, so a login, its audit entries and a mail-login link's use count cost one round trip.
+    Each entry's values are bound as audit_<n>_<column>; its data gains the new session's id ("session").
+    Built once per shape: it runs on every login and on every click of a mail-login link, and SQLAlchemy builds
+    a statement slower than it runs it."""
+    statement: Insert | Select[Any] = _session_insert().returning(cast(Table, UserSession.__table__).c.id)
+    if audited:
+        opened = statement.cte("opened_session")
+        audit = cast(Table, AuditLog.__table__)
+        entries = [
+            select(*[bindparam(f"audit_{n}_{name}", type_=audit.c[name].type) for name in _AUDIT_VALUES],
+                   sa_cast(sa_cast(bindparam(f"audit_{n}_data", type_=audit.c.data.type), JSONB)
+                           .op("||")(func.jsonb_build_object("session", opened.c.id)), audit.c.data.type))
+            .select_from(opened)
+            for n in range(audited)
+        ]
+        rows = entries[0] if audited == 1 else union_all(*entries)
+        audit_cte = insert(audit).from_select([*_AUDIT_VALUES, "data"], rows).cte("audited")
+        statement = select(opened.c.id).add_cte(audit_cte)
     if with_update is not None:
         statement = statement.add_cte(with_update.cte("with_update"))
-    return statement.returning(table.c.id)
+    return statement
 
 
 def create(s: Session, user: User, *, via: str = "password", fresh: bool = True, ip: str | None = None,
            user_agent: str | None = None, mail_link_id: int | None = None,
            with_update: tuple[Update, dict[str, Any]] | None = None,
+           audit_entries: Sequence[dict[str, Any]] = (),
            now: dt.datetime | None = None) -> tuple[UserSession, str]:
     """Open a session for user; return the record and the raw id to put in the cookie (never stored).
 
     with_update: an UPDATE that belongs with the new session (the use count of the mail-login link that opened
-    it), as a statement built once with bind parameters and the values of this call. On PostgreSQL it travels
-    in the same statement, as a data-modifying CTE (run once, to completion, whether or not the INSERT reads
-    it): a link's click costs one round trip fewer. Elsewhere it runs first. The record is written by a Core
-    INSERT and joins the session as already persistent (no unit-of-work flush, nothing read back)."""
+    it), as a statement built once with bind parameters and the values of this call. audit_entries: entries
+    (hostico.audit.entry_values) that describe the login; each one's data gains the session's id ("session").
+    On PostgreSQL all of it travels in one statement, as data-modifying CTEs (each run once, to completion,
+    whether or not the statement reads it): a click on a mail-login link costs two round trips fewer. Elsewhere
+    the statements run one after the other. The record is written by a Core INSERT and joins the session as
+    already persistent (no unit-of-work flush, nothing read back)."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
     values: dict[str, Any] = dict(
@@ -78,14 +121,22 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
         mail_link_id=mail_link_id, created_at=now, last_seen_at=now, fresh_at=now if fresh else None,
         ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:255] or None,
     )
-    together = with_update is not None and s.get_bind().dialect.name == "postgresql"
-    if with_update is not None and not together:
-        s.execute(*with_update)
-    statement = _insert_statement(with_update[0] if together and with_update is not None else None)
     params = {f"session_{name}": value for name, value in values.items()}
-    if together and with_update is not None:
-        params.update(with_update[1])
-    new_id = s.execute(statement, params).scalar_one()
+    if s.get_bind().dialect.name == "postgresql":
+        if with_update is not None:
+            params.update(with_update[1])
+        for n, entry in enumerate(audit_entries):
+            params.update({f"audit_{n}_{name}": value for name, value in entry.items()})
+            params[f"audit_{n}_data"] = entry["data"] or {}
+        new_id = s.execute(_insert_statement(with_update[0] if with_update is not None else None,
+                                             len(audit_entries)), params).scalar_one()
+    else:
+        if with_update is not None:
+            s.execute(*with_update)
+        new_id = s.execute(_insert_statement(None, 0), params).scalar_one()
+        if audit_entries:
+            s.execute(insert(AuditLog), [{**entry, "data": {**(entry["data"] or {}), "session": new_id}}
+                                         for entry in audit_entries])
     record = UserSession(id=new_id, revoked_at=None, revoked_reason=None, **values)
     make_transient_to_detached(record)  # every column set: nothing is expired, nothing is read back
     s.add(record)

@@ -5,12 +5,14 @@ An account operation (it lives with the other credential changes): hostico.maill
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hostico.accounts.login_sessions import revoke_opened_by_links
-from hostico.audit import record
-from hostico.models import MailLoginToken, utcnow
+from hostico.audit import entry_values, record
+from hostico.models import AuditLog, MailLoginToken, utcnow
 
 
 def revoke_customer_links(session: Session, customer_id: int, *, reason: str, actor_kind: str = "system",
@@ -36,12 +38,19 @@ def revoke_customer_links(session: Session, customer_id: int, *, reason: str, ac
     return len(link_ids)
 
 
-def record_link_event(session: Session, action: str, link: MailLoginToken | None, *, actor_kind: str,
-                      actor_id: int | None, ip: str | None = None, **data: object) -> None:
-    """Audit what happened to a followed mail-login link (used, refused, ...): only its jti, never the token,
-    which would log in whoever reads the log."""
+def link_event(action: str, link: MailLoginToken | None, *, actor_kind: str, actor_id: int | None,
+               ip: str | None = None, **data: object) -> dict[str, Any]:
+    """Return the audit entry (hostico.audit.entry_values) of what happened to a followed mail-login link (used,
+    refused, ...): only its jti, never the token, which would log in whoever reads the log."""
     if link is not None:
         data["jti"] = link.jti
-    record(session, action, actor_kind=actor_kind, actor_id=actor_id, object_type="MailLoginToken",
-           object_id=link.id if link else None, customer_id=link.customer_id if link else None, ip=ip, data=data)
+    return entry_values(action, actor_kind=actor_kind, actor_id=actor_id, object_type="MailLoginToken",
+                        object_id=link.id if link else None, customer_id=link.customer_id if link else None, ip=ip,
+                        data=data)
+
+
+def record_link_event(session: Session, action: str, link: MailLoginToken | None, *, actor_kind: str,
+                      actor_id: int | None, ip: str | None = None, **data: object) -> None:
+    """Audit what happened to a followed mail-login link (see link_event)."""
+    session.add(AuditLog(**link_event(action, link, actor_kind=actor_kind, actor_id=actor_id, ip=ip, **data)))
     session.flush()

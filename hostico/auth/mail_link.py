@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from hostico.accounts.mail_links import record_link_event
+from hostico.accounts.mail_links import link_event, record_link_event
 from hostico.maillogin import tokens
 from hostico.models import Customer, Invoice, MailLoginToken
 from hostico.web.app_settings import settings as app_settings
@@ -74,10 +74,13 @@ def _proceed(customer: Customer, link: MailLoginToken, target: str):
         _audit("maillogin.used", link, outcome="2fa_required")
         db.session.commit()
         return redirect(url_for("auth.login", next=target, reason="2fa"), 303)
-    # The link's use is counted by the statement that opens the session (one round trip for both).
-    start_session(customer, fresh=False, via="mail", mail_link_id=link.id, with_update=tokens.use_statement(link))
+    # The link's use is counted, and its use audited, by the statement that opens the session (one round trip).
+    # The entry is the customer's, as the login's.
+    used = link_event("maillogin.used", link, actor_kind=customer.kind, actor_id=customer.id, ip=request.remote_addr,
+                      outcome="login")
+    start_session(customer, fresh=False, via="mail", mail_link_id=link.id, with_update=tokens.use_statement(link),
+                  audit_entries=[used])
     db.session.expire(link, ["use_count", "last_used_at"])
-    _audit("maillogin.used", link, outcome="login")
     db.session.commit()
     return redirect(target, 303)
 

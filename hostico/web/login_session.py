@@ -13,12 +13,15 @@ account).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import g, request, session
 from flask_login import current_user, login_fresh, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from hostico.accounts import login_sessions, stepup
-from hostico.audit import record
+from hostico.audit import entry_values
 from hostico.models import UserSession, utcnow
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
@@ -39,8 +42,11 @@ def current_record() -> UserSession | None:
 
 
 def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_id: int | None = None,
-                  with_update=None) -> None:
-    """Drop everything in the current session and log the user in with a new session id and record."""
+                  with_update=None, audit_entries: Sequence[dict[str, Any]] = ()) -> None:
+    """Drop everything in the current session and log the user in with a new session id and record.
+
+    The login is audited (`customer.login` / `staff.login`, naming the session), with `audit_entries`
+    (hostico.audit.entry_values) after it: written with the session record, in one statement on PostgreSQL."""
     old = current_record()
     if old is not None:
         login_sessions.revoke(db.session, old, reason="replaced")  # the abandoned cookie must not live on
@@ -49,17 +55,17 @@ def start_session(user, *, fresh: bool = True, via: str = "password", mail_link_
     # and rewrite the session cookie. The token cached for the old session must not be served with it.
     g.pop("csrf_token", None)
     generate_csrf()
+    login = entry_values(f"{user.kind}.login", actor_kind=user.kind, actor_id=user.id,
+                         customer_id=user.id if user.kind == "customer" else None, ip=client_ip(), data={"via": via})
     rec, raw = login_sessions.create(db.session, user, via="maillink" if mail_link_id else "password", fresh=fresh,
                                     ip=client_ip(), user_agent=request.user_agent.string,
-                                    mail_link_id=mail_link_id, with_update=with_update)
+                                    mail_link_id=mail_link_id, with_update=with_update,
+                                    audit_entries=[login, *audit_entries])
     login_user(user, fresh=fresh)
     session[SID_KEY] = raw
     session["login_via"] = via
     session.permanent = False
     setattr(g, RECORD_KEY, rec)
-    record(db.session, f"{user.kind}.login", actor_kind=user.kind, actor_id=user.id,
-           customer_id=user.id if user.kind == "customer" else None, ip=client_ip(),
-           data={"via": via, "session": rec.id})
 
 
 def end_session(reason: str = "logout") -> None:

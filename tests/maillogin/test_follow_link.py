@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hostico.accounts.second_factor import new_secret
 from hostico.maillogin import links
-from hostico.models import AuditLog, Customer, MailLoginToken
+from hostico.models import AuditLog, Customer, MailLoginToken, UserSession
 from tests.factories import PASSWORD
 
 NEUTRAL = "This link can no longer log you in."
@@ -386,10 +386,10 @@ def test_anonymous_switch_page_sends_to_login(client):
     assert client.get("/m/-/switch").headers["Location"] == "/login"
 
 
-def test_following_a_link_is_one_read_and_two_writes(client, session, customer_and_invoice, engine_name):
-    """The record with its customer and invoice in one SELECT; then the session record and the link's use count
-    in one round trip (PostgreSQL: a data-modifying CTE; SQLite, in process, two statements); then the audit
-    entries (one INSERT where the engine batches them: PostgreSQL)."""
+def test_following_a_link_is_one_read_and_one_write(client, session, customer_and_invoice, engine_name):
+    """The record with its customer and invoice in one SELECT; then the session record, the link's use count and
+    the two audit entries in one round trip (PostgreSQL: data-modifying CTEs; SQLite, in process, one statement
+    each). Both entries name the session the link opened."""
     from sqlalchemy import event
 
 
@@ -408,13 +408,19 @@ def test_following_a_link_is_one_read_and_two_writes(client, session, customer_a
     assert resp.status_code == 303 and resp.headers["Location"] == f"/invoices/{inv.code}"
     assert statements[0].startswith("SELECT mail_login_tokens.id"), statements
     if engine_name == "postgres":
-        assert statements[1] == "WITH with_update AS (UPDATE", statements
-        assert statements[2:] == ["INSERT INTO audit_log (at,"], statements
+        assert statements[1:] == ["WITH opened_session AS (INSERT"], statements
     else:
         assert statements[1:3] == ["UPDATE mail_login_tokens SET last_used_at=?,", "INSERT INTO user_sessions (kind,"]
         assert set(statements[3:]) == {"INSERT INTO audit_log (at,"} and len(statements) <= 5, statements
     session.expire_all()
     record = session.scalars(select(MailLoginToken)).one()
     assert record.use_count == 1 and record.last_used_at is not None
-    actions = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["customer.login", "maillogin.used"]
+    opened = session.scalars(select(UserSession)).one()
+    assert opened.mail_link_id == record.id and opened.via == "maillink" and opened.customer_id == c.id
+    entries = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+    assert [(e.action, e.actor_kind, e.actor_id, e.customer_id) for e in entries] == [
+        ("customer.login", "customer", c.id, c.id), ("maillogin.used", "customer", c.id, c.id)]
+    assert entries[0].data == {"via": "mail", "session": opened.id}
+    assert entries[1].data == {"outcome": "login", "jti": record.jti, "session": opened.id}
+    assert entries[1].object_type == "MailLoginToken" and entries[1].object_id == str(record.id)
+    assert all(e.at is not None and e.ip for e in entries)

@@ -14,7 +14,7 @@ from hostico.web.audit_words import AUDIT_ACTIONS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "hostico"
 # hostico.audit.record and the wrappers that pass their `action` on to it.
-AUDIT_CALLS = {"record": 1, "audit": 1, "_audit": 0, "record_link_event": 1}
+AUDIT_CALLS = {"record": 1, "audit": 1, "_audit": 0, "record_link_event": 1, "entry_values": 0, "link_event": 0}
 KINDS = ("customer", "staff")  # what `{user.kind}` / `{kind}` in a formatted code may be
 CODE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 
