@@ -22,10 +22,12 @@ class _JsonHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # no 40 ms Nagle + delayed-ACK stall per response
 
-    def answer(self, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload).encode()
+    def answer(self, status: int, payload: dict | bytes, headers: dict | None = None) -> None:
+        """Answer JSON, or raw bytes as HTML (what a proxy in front of the provider sends on a 502)."""
+        raw = isinstance(payload, bytes)
+        data = payload if raw else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/html" if raw else "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -51,7 +53,8 @@ class FakeSmsProvider:
             def do_POST(self):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                owner.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
+                owner.requests.append({"path": self.path, "form": form, "headers": dict(self.headers),
+                                       "peer": self.client_address})
                 if owner.delay:
                     threading.Event().wait(owner.delay)
                 if owner.on_request is not None:

@@ -1,5 +1,7 @@
 """SMS providers against a local fake HTTP server: documented requests, and error classification."""
 
+import base64
+
 import pytest
 
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
@@ -21,7 +23,7 @@ def test_twilio_posts_the_documented_form_with_basic_auth(fake_provider):
     req = fake_provider.requests[0]
     assert req["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert req["form"] == {"To": "+40722123456", "From": "Hostico", "Body": "Salut"}
-    assert req["headers"]["Authorization"].startswith("Basic ")
+    assert req["headers"]["Authorization"] == "Basic " + base64.b64encode(f"{SID}:secret-token".encode()).decode()
     assert req["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
 
 
@@ -44,6 +46,33 @@ def test_twilio_timeout_is_temporary(fake_provider):
     fake_provider.delay = 0.5
     with pytest.raises(TemporaryDeliveryError, match="timeout"):
         twilio(fake_provider, timeout=0.1).send(to="+40722123456", sender="Hostico", text="x")
+
+
+def test_an_adapter_keeps_its_connection_alive_between_messages(fake_provider):
+    provider = twilio(fake_provider)
+    for n in range(3):
+        fake_provider.default = (201, {"sid": f"SM{n}"}, {})
+        assert provider.send(to="+40722123456", sender="Hostico", text=f"m{n}") == f"SM{n}"
+    provider.close()
+    assert len({req["peer"] for req in fake_provider.requests}) == 1
+
+
+def test_a_redirect_is_not_followed_and_nothing_is_sent_twice(fake_provider):
+    fake_provider.default = (307, {}, {"Location": "/elsewhere"})
+    with pytest.raises(PermanentDeliveryError, match="HTTP 307"):
+        twilio(fake_provider).send(to="+40722123456", sender="Hostico", text="x")
+    assert [req["path"] for req in fake_provider.requests] == [f"/2010-04-01/Accounts/{SID}/Messages.json"]
+
+
+def test_an_answer_that_is_not_json_is_classified_by_its_status(fake_provider):
+    fake_provider.default = (502, b"<html><body>Bad Gateway</body></html>", {})
+    with pytest.raises(TemporaryDeliveryError, match="HTTP 502"):
+        twilio(fake_provider).send(to="+40722123456", sender="Hostico", text="x")
+
+
+def test_a_provider_url_that_is_not_http_is_a_configuration_error():
+    with pytest.raises(ValueError, match="HOSTICO_SMS_API_URL"):
+        TwilioProvider(account_sid=SID, auth_token="t", base_url="ftp://sms.example.com")
 
 
 def test_smso_posts_the_documented_form_with_the_api_key_header(fake_provider):

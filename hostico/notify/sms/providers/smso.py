@@ -7,10 +7,8 @@ request, e.g. the number), 401 (wrong API key), 402 (not enough credit).
 
 from __future__ import annotations
 
-import httpx
-
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
-from hostico.notify.sms.providers.base import classify_http_failure, post
+from hostico.notify.sms.providers.base import FormPoster, classify_http_failure, is_success, json_object
 
 DEFAULT_URL = "https://app.smso.ro"
 
@@ -24,33 +22,28 @@ class SmsoProvider:
             raise ValueError("smso needs HOSTICO_SMS_API_KEY and HOSTICO_SMS_SENDER_ID (the registered sender's id)")
         self.sender_id = sender_id
         self.status_callback = status_callback  # `webhook_status`: where SMSO reports delivery
-        self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/api/v1/send"
-        self.client = httpx.Client(headers={"X-Authorization": api_key, "Accept": "application/json"},
-                                   timeout=timeout)
+        self.http = FormPoster(self.name, f"{(base_url or DEFAULT_URL).rstrip('/')}/api/v1/send", timeout=timeout,
+                               headers={"X-Authorization": api_key, "Accept": "application/json"})
 
     def send(self, *, to: str, sender: str, text: str) -> str:
         """Send through SMSO; return its response token. `sender` is shown, the registered id is sent."""
         data = {"to": to, "sender": self.sender_id, "body": text}
         if self.status_callback:
             data["webhook_status"] = self.status_callback
-        response = post(self.client, self.name, self.url, data=data)
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        if response.is_success and body.get("responseToken"):
+        response = self.http.post(data)
+        body = json_object(response)
+        if is_success(response) and body.get("responseToken"):
             return str(body["responseToken"])
-        detail = str(body.get("message") or body.get("errors") or response.reason_phrase)
-        if response.status_code in (401, 402):
+        detail = str(body.get("message") or body.get("errors") or response.reason)
+        if response.status in (401, 402):
             # A wrong key or an empty account is fixed by the operator, not by the message: keep it.
-            raise TemporaryDeliveryError(f"smso: HTTP {response.status_code}: {detail}"[:500])
-        if response.status_code == 400:
+            raise TemporaryDeliveryError(f"smso: HTTP {response.status}: {detail}"[:500])
+        if response.status == 400:
             raise PermanentDeliveryError(f"smso: HTTP 400: {detail}"[:500])
-        if response.is_success:
+        if is_success(response):
             raise TemporaryDeliveryError("smso: success without a response token")
         raise classify_http_failure(self.name, response, detail)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        self.client.close()
+        self.http.close()

@@ -6,12 +6,16 @@ The request is a form (To, From, Body) with HTTP basic auth (Account SID, Auth T
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+import base64
 
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
-from hostico.notify.sms.providers.base import classify_http_failure, post, retry_after_seconds
+from hostico.notify.sms.providers.base import (
+    FormPoster,
+    classify_http_failure,
+    is_success,
+    json_object,
+    retry_after_seconds,
+)
 
 DEFAULT_URL = "https://api.twilio.com"
 # Twilio error codes that no retry can fix: the number or the sender is wrong, or the recipient
@@ -35,17 +39,18 @@ class TwilioProvider:
             raise ValueError("twilio needs HOSTICO_SMS_ACCOUNT_SID and HOSTICO_SMS_API_KEY (the auth token)")
         self.account_sid = account_sid
         self.status_callback = status_callback  # where Twilio reports delivery (hostico/notify/sms/callbacks.py)
-        self.url = f"{(base_url or DEFAULT_URL).rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
-        self.client = httpx.Client(auth=(account_sid, auth_token), timeout=timeout)
+        url = f"{(base_url or DEFAULT_URL).rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.http = FormPoster(self.name, url, timeout=timeout, headers={"Authorization": f"Basic {credentials}"})
 
     def send(self, *, to: str, sender: str, text: str) -> str:
         """Create a Message resource; return its sid."""
         data = {"To": to, "From": sender, "Body": text}
         if self.status_callback:
             data["StatusCallback"] = self.status_callback
-        response = post(self.client, self.name, self.url, data=data)
-        body = _json(response)
-        if response.status_code in (200, 201) and body.get("sid"):
+        response = self.http.post(data)
+        body = json_object(response)
+        if response.status in (200, 201) and body.get("sid"):
             return str(body["sid"])
         code = body.get("code")
         known = PERMANENT_CODES.get(code) if isinstance(code, int) else None
@@ -54,18 +59,10 @@ class TwilioProvider:
             raise PermanentDeliveryError(f"twilio: {detail}"[:500])
         if code in TEMPORARY_CODES:
             raise TemporaryDeliveryError(f"twilio: {detail}"[:500], retry_after=retry_after_seconds(response))
-        if response.is_success:
+        if is_success(response):
             raise TemporaryDeliveryError("twilio: success without a message sid")
         raise classify_http_failure(self.name, response, detail)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        self.client.close()
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+        self.http.close()
