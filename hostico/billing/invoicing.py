@@ -163,13 +163,16 @@ def build_proforma(
     due_date: dt.date | None = None,
     rate: BnrRate | None = None,
     plain: bool = False,
+    buyer: BuyerSnapshot | None = None,
 ) -> Invoice:
     """Build (without adding it to a session) an unpaid proforma carrying an already reserved number.
 
     `rate` is the BNR rate of its issue date when it converts a price or is in EUR (document_rate).
-    plain=True builds it and its lines as `Row`s (the billing run inserts them in bulk; `values`).
+    plain=True builds it and its lines as `Row`s (the billing run inserts them in bulk; `values`). `buyer` is the
+    snapshot of `profile` when the caller took it already (the billing run, once a customer as it checks the profile).
     """
-    buyer = buyer_from_customer(customer, profile)
+    if buyer is None:
+        buyer = buyer_from_customer(customer, profile)
     require_complete_buyer(buyer)
     fields: dict[str, Any] = dict(
         customer_id=customer.id, kind=InvoiceKind.PROFORMA, series=settings.proforma_series, number=number,

@@ -27,12 +27,12 @@ from sqlalchemy import Row, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hostico.audit import record
-from hostico.billing.buyers.profiles import profiles_by_customer
+from hostico.billing.buyers.profiles import buyers_by_customer
 from hostico.billing.currency import BnrRate, document_currency, rate_for
 from hostico.billing.descriptions import hosting_line
 from hostico.billing.errors import BillingRunBusy, NoExchangeRate
 from hostico.billing.hosting_services import next_period_start, suspend_service
-from hostico.billing.invoicing import LineSpec, build_proforma, buyer_from_customer, reprice, values
+from hostico.billing.invoicing import LineSpec, build_proforma, reprice, values
 from hostico.billing.notices import Notice, queue_notifications
 from hostico.billing.numbering import reserve_numbers
 from hostico.billing.orders import expire_order, expiry_cutoff
@@ -54,6 +54,7 @@ from hostico.models import (
     Service,
     utcnow,
 )
+from hostico.models.billing_profile import BuyerSnapshot
 from hostico.models.billing_run import BillingRunStatus
 from hostico.models.invoice import InvoiceOrigin
 from hostico.models.service import ServiceStatus, SuspensionReason
@@ -234,9 +235,12 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
         return 0, 0, 0
     customer_ids = {s.customer_id for s in todo}
     customers = _customers(session, customer_ids)
-    profiles = profiles_by_customer(session, customer_ids, settings)
+    chosen = buyers_by_customer(session, customer_ids, settings)
+    # Each customer's buyer snapshot is taken once, when the profile is checked, and copied onto its proformas.
+    profiles = {customer_id: profile for customer_id, (profile, _) in chosen.items()}
+    buyers = {customer_id: buyer for customer_id, (_, buyer) in chosen.items()}
     todo, no_data = _ask_for_billing_data(session, settings, todo, customers, profiles)
-    todo, rate, waiting = _with_rates(session, settings, today, todo, customers, profiles)
+    todo, rate, waiting = _with_rates(session, settings, today, todo, buyers)
     if not todo:
         return 0, waiting, no_data
     first, issue_date = reserve_numbers(session, settings.proforma_series, len(todo), today)
@@ -250,8 +254,8 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
                         period_start=start, period_end=end)
         invoices.append(build_proforma(
             customers[service.customer_id], [spec], origin=InvoiceOrigin.SYSTEM, settings=settings, today=issue_date,
-            number=first + offset, profile=profiles.get(service.customer_id), renewal_key=keys[service.id],
-            due_date=max(start, issue_date), rate=rate, plain=True))
+            number=first + offset, profile=profiles[service.customer_id], buyer=buyers[service.customer_id],
+            renewal_key=keys[service.id], due_date=max(start, issue_date), rate=rate, plain=True))
     # The proformas' ids are taken up front, so their lines and history rows can name them without RETURNING;
     # the lines and events get theirs from the table's sequence as they go in (nothing refers to them yet).
     invoice_ids = _reserve_ids(session, Invoice, len(invoices))
@@ -301,13 +305,11 @@ def _ask_for_billing_data(session: Session, settings: BillingSettings, todo: lis
 
 
 def _with_rates(session: Session, settings: BillingSettings, today: dt.date, todo: list[Service],
-                customers: dict[int, Customer],
-                profiles: dict[int, BillingProfile]) -> tuple[list[Service], BnrRate | None, int]:
+                buyers: dict[int, BuyerSnapshot]) -> tuple[list[Service], BnrRate | None, int]:
     """Find the BNR rate the batch's foreign-currency renewals need (one lookup per batch); without
     one, leave those services for a later run. Return (services to bill, rate, services left)."""
     def needs(service: Service) -> bool:
-        currency = document_currency(buyer_from_customer(customers[service.customer_id],
-                                                         profiles.get(service.customer_id)))
+        currency = document_currency(buyers[service.customer_id])
         return currency != "RON" or service.currency != currency
     foreign = {s.id for s in todo if needs(s)}
     if not foreign:

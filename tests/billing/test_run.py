@@ -72,6 +72,22 @@ def test_renewal_bills_the_default_billing_profile(session, make, settings):
     assert session.scalars(select(Invoice)).one().buyer["company_name"] == "Exemplu SRL"
 
 
+def test_renewals_take_each_buyer_snapshot_once(session, make, settings, monkeypatch):
+    from hostico.models import BillingProfile
+
+    c = make.make_customer(billing=False)
+    make.make_profile(c, kind="company", is_default=True)
+    make.make_profile(c, name="Ion Pop")  # a second profile, checked but not chosen
+    for days in (0, 1, 2):
+        make.make_service(c, next_due_date=TODAY + dt.timedelta(days=days))
+    taken = []
+    snapshot = BillingProfile.snapshot
+    monkeypatch.setattr(BillingProfile, "snapshot", lambda self: taken.append(self.id) or snapshot(self))
+    assert run_billing(session, settings, TODAY)["proformas_issued"] == 3
+    assert len(taken) == len(set(taken)) == 2  # once a profile to check it; the chosen one's goes on the proformas
+    assert {i.buyer["company_name"] for i in session.scalars(select(Invoice))} == {"Exemplu SRL"}
+
+
 def test_second_run_the_same_day_changes_nothing(session, make, settings):
     c = make.make_customer(phone_e164="+40722123456", sms_opt_in=True)
     for days in (0, 2, 10):

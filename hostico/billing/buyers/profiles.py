@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.settings import BillingSettings
 from hostico.models import BillingProfile
-from hostico.models.billing_profile import Approval
+from hostico.models.billing_profile import Approval, BuyerSnapshot
 
 
 def needs_approval(profile: BillingProfile | None, settings: BillingSettings) -> bool:
@@ -29,13 +29,25 @@ def needs_approval(profile: BillingProfile | None, settings: BillingSettings) ->
 
 def is_usable(profile: BillingProfile, settings: BillingSettings) -> bool:
     """True when a profile may bill now: not deleted, complete, and not waiting for staff approval."""
-    return (profile.deleted_at is None and not missing_buyer_fields(profile.snapshot())
-            and not needs_approval(profile, settings))
+    return profile.deleted_at is None and _may_bill(profile, profile.snapshot(), settings)
+
+
+def _may_bill(profile: BillingProfile, buyer: BuyerSnapshot, settings: BillingSettings) -> bool:
+    """is_usable for a profile not deleted, given its snapshot."""
+    return not missing_buyer_fields(buyer) and not needs_approval(profile, settings)
 
 
 def choose_profile(profiles: Iterable[BillingProfile], settings: BillingSettings) -> BillingProfile | None:
     """Return the profile to bill among a customer's: the default if usable, else the oldest usable one."""
-    usable = sorted((p for p in profiles if is_usable(p, settings)), key=lambda p: (not p.is_default, p.id))
+    chosen = _choose(profiles, settings)
+    return chosen[0] if chosen else None
+
+
+def _choose(profiles: Iterable[BillingProfile],
+            settings: BillingSettings) -> tuple[BillingProfile, BuyerSnapshot] | None:
+    """choose_profile, with the chosen profile's buyer snapshot (taken once a profile, to check it)."""
+    candidates = [(p, p.snapshot()) for p in profiles if p.deleted_at is None]
+    usable = sorted((c for c in candidates if _may_bill(*c, settings)), key=lambda c: (not c[0].is_default, c[0].id))
     return usable[0] if usable else None
 
 
@@ -46,12 +58,13 @@ def billing_profile_for(session: Session, customer_id: int, settings: BillingSet
     return choose_profile(profiles, settings)
 
 
-def profiles_by_customer(session: Session, customer_ids: Iterable[int],
-                         settings: BillingSettings) -> dict[int, BillingProfile]:
-    """Return {customer id: profile to bill} for the customers that have complete billing data (one query)."""
+def buyers_by_customer(session: Session, customer_ids: Iterable[int],
+                       settings: BillingSettings) -> dict[int, tuple[BillingProfile, BuyerSnapshot]]:
+    """Return {customer id: (profile to bill, its buyer snapshot)} for the customers that have complete billing
+    data (one query; each profile's snapshot is taken once, and the billing run puts it on the proformas)."""
     found: dict[int, list[BillingProfile]] = {}
     for profile in session.scalars(select(BillingProfile).where(BillingProfile.customer_id.in_(list(customer_ids)),
                                                                 BillingProfile.deleted_at.is_(None))):
         found.setdefault(profile.customer_id, []).append(profile)
-    chosen = {customer_id: choose_profile(profiles, settings) for customer_id, profiles in found.items()}
-    return {customer_id: profile for customer_id, profile in chosen.items() if profile is not None}
+    chosen = {customer_id: _choose(profiles, settings) for customer_id, profiles in found.items()}
+    return {customer_id: pair for customer_id, pair in chosen.items() if pair is not None}
