@@ -54,7 +54,7 @@ i18n-resolve: $(VENV)/.runtime
 i18n-check: $(VENV)/.runtime
 	$(BIN)/python -m hostico.message_catalog check
 
-# WeasyPrint (invoice PDFs) needs pango and a Unicode font; installed once when missing.
+# Invoice PDFs embed DejaVu Sans (fonts-dejavu-core); installed once when missing.
 system-deps:
 	@scripts/ensure-system-deps.sh pdf
 
@@ -94,7 +94,9 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# the PDF row's yardstick is a minimal WeasyPrint document: pango installed once when missing
 bench: $(VENV)/.dev $(MO_FILES)
+	@scripts/ensure-system-deps.sh bench
 	$(BIN)/python bench/run.py
 
 # 10,000 SMS through 1 and 4 outbox workers on PostgreSQL to a local fake provider over HTTP.

@@ -29,7 +29,7 @@ from hostico.payments.checkout import card_payment
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.htmx import render_page_or_partial
-from hostico.web.i18n import N_, country_names
+from hostico.web.i18n import N_, country_name
 from hostico.web.pdf import invoice_pdf, totals_context
 
 EVENT_LABELS = {
@@ -46,10 +46,7 @@ STATUS_FILTERS = ("all", "unpaid", "paid")
 KIND_FILTERS = ("all", "proforma", "tax", "credit_note")
 
 
-@bp.app_template_global()
-def country_name(code: str | None) -> str:
-    """Return a country's name in the request's language from its ISO code."""
-    return country_names().get((code or "").upper(), code or "")
+bp.add_app_template_global(country_name)  # a country's name in the request's language from its ISO code
 
 
 @bp.app_template_global()

@@ -244,18 +244,25 @@ def country_names(lang: str | None = None) -> dict[str, str]:
     return locales.country_names(lang or language())
 
 
-def money(amount: Decimal | None, currency: str = "RON") -> str:
-    """Format an amount with its currency in the request's language ("22,99 lei"; the `money` filter)."""
-    return locales.format_money(amount, currency, language())
+def country_name(code: str | None, lang: str | None = None) -> str:
+    """Return a country's name from its ISO code in `lang`, default the request's language (the code when unknown)."""
+    return country_names(lang).get((code or "").upper(), code or "")
 
 
-def date(value: dt.date | None) -> str:
-    """Format a date in the request's language ("1 decembrie 2026"; the `date` filter); empty for None."""
+def money(amount: Decimal | None, currency: str = "RON", lang: str | None = None) -> str:
+    """Format an amount with its currency in `lang`, default the request's language ("22,99 lei"; the `money`
+    filter)."""
+    return locales.format_money(amount, currency, lang or language())
+
+
+def date(value: dt.date | None, lang: str | None = None) -> str:
+    """Format a date in `lang`, default the request's language ("1 decembrie 2026"; the `date` filter); empty
+    for None."""
     if not value:
         return ""
     if isinstance(value, dt.datetime):  # a moment: its day where the business is
         value = to_user_timezone(value).date()
-    return locales.format_date(value, language())
+    return locales.format_date(value, lang or language())
 
 
 def datetime(value: dt.datetime | None) -> str:
@@ -290,10 +297,10 @@ def event_note(event, lang: str | None = None, *, for_staff: bool = False) -> st
     return ": ".join(part for part in (said, typed or "") if part)
 
 
-def bilingual(msgid: str, lang: str, **params: object) -> Markup:
-    """A document's label in Romanian first and, for a reader of another language, theirs beside it
-    ("Data emiterii / Issue date"): Romanian is required on Romanian accounting documents (docs/fiscal.md).
-    A date parameter is written in each part's own language ("la 5 decembrie 2026 / on Dec 5, 2026")."""
+def bilingual_parts(msgid: str, lang: str, **params: object) -> tuple[str, str | None]:
+    """A document's label as plain text: (Romanian, the reader's language or None when it reads the same) — what
+    `bilingual` marks up and the invoice PDF draws. A date parameter is written in each part's own language
+    ("la 5 decembrie 2026 / on Dec 5, 2026")."""
     def said(language: str) -> str:
         text = locales.translations(language).ugettext(msgid)
         params_in = {k: locales.format_date(v, language) if isinstance(v, dt.date) else v for k, v in params.items()}
@@ -304,7 +311,15 @@ def bilingual(msgid: str, lang: str, **params: object) -> Markup:
 
     romanian = said("ro")
     other = romanian if lang == "ro" else said(lang)
-    if other == romanian:  # Romanian, or a label the same in both ("CUI/CIF", "IBAN")
+    # Romanian, or a label the same in both ("CUI/CIF", "IBAN"): written once
+    return romanian, (None if other == romanian else other)
+
+
+def bilingual(msgid: str, lang: str, **params: object) -> Markup:
+    """A document's label in Romanian first and, for a reader of another language, theirs beside it
+    ("Data emiterii / Issue date"): Romanian is required on Romanian accounting documents (docs/fiscal.md)."""
+    romanian, other = bilingual_parts(msgid, lang, **params)
+    if other is None:
         return Markup("{}").format(romanian)
     return Markup('<span lang="ro">{}</span> <span class="other-language" lang="{}">/ {}</span>').format(
         romanian, lang, other)
@@ -312,8 +327,13 @@ def bilingual(msgid: str, lang: str, **params: object) -> Markup:
 
 def bilingual_label(name: str, key: str | None, lang: str) -> Markup:
     """A label (an invoice kind…) as `bilingual` writes it."""
-    msgid = LABEL_MAPS[name].get(key or "", key or "")
+    msgid = label_msgid(name, key)
     return bilingual(msgid, lang) if msgid else Markup("")
+
+
+def label_msgid(name: str, key: str | None) -> str:
+    """Return the English label (the msgid) of `key` in the label map `name`; the key itself when unknown."""
+    return LABEL_MAPS[name].get(key or "", key or "")
 
 
 # Filters (Jinja calls a filter directly; a global goes through Context.call): the language from the context.
@@ -341,16 +361,12 @@ def _event_note_global(ctx: Context, event, for_staff: bool = False) -> str:
 
 @pass_context
 def _money_filter(ctx: Context, amount: Decimal | None, currency: str = "RON") -> str:
-    return locales.format_money(amount, currency, _lang(ctx))
+    return money(amount, currency, _lang(ctx))
 
 
 @pass_context
 def _date_filter(ctx: Context, value: dt.date | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = to_user_timezone(value).date()
-    return locales.format_date(value, _lang(ctx))
+    return date(value, _lang(ctx))
 
 
 @pass_context

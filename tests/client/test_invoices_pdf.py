@@ -1,14 +1,19 @@
-"""Invoice PDFs: WeasyPrint with an embedded Unicode font, escaped text, kept bytes for tax invoices."""
+"""Invoice PDFs: drawn with reportlab in an embedded Unicode font, text as typed, long invoices over several pages,
+kept bytes for tax invoices."""
 
 import datetime as dt
 import io
+import threading
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
+from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
-from hostico.models import InvoicePdf
+from hostico.models import Invoice, InvoicePdf
 from hostico.web import pdf as pdf_module
+from hostico.web import pdf_canvas
 
 
 def pdf_text(data: bytes) -> str:
@@ -58,18 +63,13 @@ def test_markup_in_the_company_name_is_text_in_the_pdf(client, make, customer):
     assert "<script>alert(1)</script> SRL" in text
 
 
-def test_markup_cannot_load_anything_while_rendering(client, make, customer):
+def test_markup_is_drawn_as_text(client, make, customer):
     name = '<img src="http://169.254.169.254/x"><link rel=stylesheet href="file:///etc/passwd"> SRL'
     profile = make.make_profile(customer, kind="company", company_name=name)
     inv = make.make_proforma(customer, profile=profile)
-    # the long value wraps anywhere in the PDF: compare without whitespace
-    text = "".join(pdf_text(client.get(f"/invoices/{inv.code}.pdf").data).split())
-    assert '<imgsrc="http://169.254.169.254/x"><linkrel=stylesheethref="file:///etc/passwd">SRL' in text
-    fetcher = pdf_module.no_fetch_fetcher()
-    with pytest.raises(ValueError):
-        fetcher.fetch("file:///etc/passwd")
-    with pytest.raises(ValueError):
-        fetcher.fetch("http://169.254.169.254/x")
+    text = pdf_text(client.get(f"/invoices/{inv.code}.pdf").data)
+    flat = "".join(text.split())
+    assert '<imgsrc="http://169.254.169.254/x"><linkrel=stylesheethref="file:///etc/passwd">SRL' in flat
 
 
 def test_tax_invoice_pdf_is_rendered_once_and_kept(client, make, customer, session, settings, monkeypatch):
@@ -101,26 +101,65 @@ def test_proforma_pdf_follows_billing_changes(client, make, customer, session):
     assert session.query(InvoicePdf).count() == 0  # proformas are never kept
 
 
-def test_the_pdf_stylesheet_is_parsed_once_per_process_and_applied(client, make, customer, monkeypatch):
-    import weasyprint
-
-    parsed, used = [], []
-    real_write_pdf = weasyprint.HTML.write_pdf
-
-    class CountingCSS(weasyprint.CSS):
-        def __init__(self, *args, **kwargs):
-            parsed.append(kwargs.get("string", ""))
-            super().__init__(*args, **kwargs)
-
-    def write_pdf(self, *args, **kwargs):
-        used.append(kwargs.get("stylesheets"))
-        return real_write_pdf(self, *args, **kwargs)
-
-    monkeypatch.setattr(weasyprint, "CSS", CountingCSS)
-    monkeypatch.setattr(weasyprint.HTML, "write_pdf", write_pdf)
-    monkeypatch.setattr(pdf_module, "_stylesheet", None)  # as in a new process
+def test_the_fonts_are_registered_once_per_process(client, make, customer, monkeypatch):
+    registered = []
+    real = pdf_canvas.pdfmetrics.registerFont
+    monkeypatch.setattr(pdf_canvas.pdfmetrics, "registerFont", lambda font: registered.append(font) or real(font))
+    monkeypatch.setattr(pdf_canvas, "_fonts_ready", False)  # as in a new process
     first, second = make.make_proforma(customer), make.make_proforma(customer)
     texts = [pdf_text(client.get(f"/invoices/{inv.code}.pdf").data) for inv in (first, second)]
-    assert len(parsed) == 1 and "@page { size: A4" in parsed[0]  # templates/pdf/invoice.css, parsed once
-    assert len(used) == 2 and used[0] == used[1] and isinstance(used[0][0], CountingCSS)  # and given to both
+    assert sorted(font.fontName for font in registered) == ["DejaVuSans", "DejaVuSans-Bold"]
     assert first.code in texts[0] and second.code in texts[1]
+
+
+def test_a_romanian_tax_invoice_has_its_diacritics_in_the_embedded_fonts(client, make, session, settings, login_as):
+    customer = make.make_customer(language="ro", name="Ștefan Țurcanu")
+    login_as(client, customer)
+    proforma = make.make_proforma(customer, description="Găzduire web, domeniu ștefănescu.ro")
+    record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
+                   today=dt.date.today())
+    session.commit()
+    data = client.get("/invoices/HST-000001.pdf").data
+    text = " ".join(pdf_text(data).split())  # the description may wrap
+    assert "Factură fiscală" in text and "Găzduire web, domeniu ștefănescu.ro" in text and "Ștefan Țurcanu" in text
+    assert "ș" in text and "ț" in text.lower() and "ă" in text and "î" in text.lower()
+    embedded = {name.split("+")[-1] for name in pdf_fonts(data)}
+    assert embedded == {"DejaVuSans", "DejaVuSans-Bold"}  # the title and the names in bold, the rest regular
+
+
+def test_sixty_lines_flow_onto_further_pages_each_with_the_table_header_and_the_footer(client, make, session,
+                                                                                     settings, customer):
+    long = "cu o descriere lungă care trebuie să treacă pe mai multe rânduri în coloana ei"
+    lines = [LineSpec(f"Găzduire {n} {long if n % 3 == 0 else ''}".strip(), Decimal("10.00") + n) for n in range(1, 61)]
+    inv = create_proforma(session, customer, lines, origin="system", settings=settings, today=dt.date.today())
+    session.commit()
+    reader = PdfReader(io.BytesIO(client.get(f"/invoices/{inv.code}.pdf").data))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, 1):
+        assert text.endswith(f"{inv.code} · {number}/{len(pages)}")  # the footer on every page
+        assert "Descriere / Description" in text  # the lines table's header again on every page
+    everything = " ".join(pages)
+    for n in range(1, 61):  # every line, its long description whole (wrapped: one space between words)
+        assert f"Găzduire {n} {long if n % 3 == 0 else ''}".strip() + " 1 " in everything, n
+    assert everything.index("Găzduire 60") > everything.index("Găzduire 1 ")
+    assert "Total de plată / Total to pay" in pages[-1] and "Total de plată" not in pages[0]
+
+
+def test_drawings_in_several_threads_at_once_are_whole(app, make, customer, session):
+    inv = session.get(Invoice, make.make_proforma(customer, description="Găzduire").id)
+    context = {**pdf_module.totals_context(inv), "related": {}, "card_paid": None, "line_rates": {}}
+    results: list[bytes] = []
+
+    def draw() -> None:
+        with app.app_context():
+            results.append(pdf_module.render_invoice_pdf(inv, "ro", **context))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4
+    for data in results:
+        assert "Găzduire" in pdf_text(data) and inv.code in pdf_text(data)
