@@ -148,8 +148,8 @@ class _InvoiceDrawing:
                                                                f.left, top) - 3)
         y, x = top - 2, f.right - dates_w
         for label, value in dates:
-            bottom = f.text(wrap(label, label_w + 1), x, y)
-            y = min(bottom, f.text([Line([[0.0, value, BODY]], BODY.width(value))], x + label_w + 10, y)) - 2
+            label_bottom = f.text(wrap(label, label_w + 1), x, y)
+            y = min(label_bottom, f.text([Line([[0.0, value, BODY]], BODY.width(value))], x + label_w + 10, y)) - 2
         f.y = min(bottom, y) - 8
         f.rule(f.left, f.right, f.y, 1.5, RULE)
         f.y -= 12

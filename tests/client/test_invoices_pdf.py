@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from hostico.billing.corrections import credit_tax_invoice
 from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, InvoicePdf
@@ -163,3 +164,27 @@ def test_drawings_in_several_threads_at_once_are_whole(app, make, customer, sess
     assert len(results) == 4
     for data in results:
         assert "Găzduire" in pdf_text(data) and inv.code in pdf_text(data)
+
+
+def test_each_part_is_drawn_above_the_next_when_the_title_wraps(app, make, customer, session, settings):
+    """An English reader's credit note has the longest title ("Factură de stornare / Credit note"): it wraps, and
+    everything after it moves down with it."""
+    proforma = make.make_proforma(customer, amount="100.00")
+    payment = record_payment(session, proforma.id, amount=proforma.total, method="card", settings=settings,
+                             today=dt.date.today())
+    tax = session.get(Invoice, payment.tax_invoice_id)
+    note = credit_tax_invoice(session, tax, settings=settings, today=dt.date.today(), reason="discount",
+                              amount=Decimal("12.10"))
+    session.commit()
+    context = {**pdf_module.totals_context(note), "related": {"corrects": tax}, "card_paid": None, "line_rates": {}}
+    pdf_canvas.register_fonts()
+    drawing = pdf_module._InvoiceDrawing(note, "en", context)
+    with app.app_context():
+        for part in ("head", "parties", "sentences", "lines", "totals", "exchange", "mentions"):
+            drawn = len(drawing.flow.pages[0])
+            getattr(drawing, part)()
+            texts = [op for op in drawing.flow.pages[0][drawn:] if op[0] == "T"]
+            assert all(op[2] > drawing.flow.y for op in texts), part  # the cursor is below all it drew
+    assert len(drawing.flow.pages) == 1
+    title = [op[3] for op in drawing.flow.pages[0] if op[0] == "T" and op[4] is pdf_module.KIND_OTHER]
+    assert len(title) == 2  # "/ Credit" and "note": the title did wrap
