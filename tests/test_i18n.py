@@ -42,6 +42,21 @@ def test_placeholders_and_plurals_in_templates(app):
         assert render_template_string(template, n=3) == "Pay 5 lei | 3 unused recovery codes left."
 
 
+def test_template_gettext_escapes_its_placeholders_formats_always_and_is_one_template_call(app, monkeypatch):
+    from jinja2.runtime import Context
+
+    template = ("{{ _('Pay %(amount)s', amount='<b>5</b>') }}|{{ _('100%% paid') }}|"
+                "{% trans amount='<i>' %}Pay {{ amount }}{% endtrans %}|{{ gettext('Total to pay') }}")
+    with app.test_request_context("/?lang=ro"):
+        assert render_template_string(template) == \
+            "Plătiți &lt;b&gt;5&lt;/b&gt;|100% paid|Plătiți &lt;i&gt;|Total de plată"
+        calls = []
+        real = Context.call
+        monkeypatch.setattr(Context, "call", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+        assert render_template_string("{{ _('Total to pay') }}") == "Total de plată"
+        assert len(calls) == 1  # Jinja's own `_` is three calls: alias, newstyle wrapper, translation
+
+
 def test_a_language_switched_during_the_request_is_honoured(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert render_template_string("{{ _('Total to pay') }}") == "Total to pay"

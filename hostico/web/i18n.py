@@ -374,10 +374,23 @@ def _labels_global(ctx: Context, name: str) -> Mapping[str, str]:
     return labels(name, _lang(ctx))
 
 
+@pass_context
+def _template_gettext(ctx: Context, message: str, **variables: object) -> str:
+    """The template's `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, Markup when the template
+    autoescapes, then always `% variables`), in one call. Jinja's own `_` is an alias calling its `gettext`, which
+    calls the translating function, each through Context.call: three calls for each of the ~26 messages a page
+    says, 70% of the template calls of My Invoices."""
+    text = locales.translations(_lang(ctx)).ugettext(message)
+    if ctx.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogue's own text, as Jinja's gettext marks it; variables are escaped by %
+    return text % variables
+
+
 def init_app(app: Flask) -> None:
     """Install the template `_()` (over Flask-Babel's own), the language switch and the label helpers."""
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
                                             npgettext=_npgettext, newstyle=True)
+    app.jinja_env.globals.update({"_": _template_gettext, "gettext": _template_gettext})
     app.after_request(remember_locale)
     app.context_processor(lambda: {"_lang": language()})  # once per render: the filters read it from there
     app.jinja_env.globals.update(get_locale=get_locale, language=language, lang_url=lang_url,
