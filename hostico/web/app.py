@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, health, i18n, ids, observability, production, words
+from hostico.web import app_settings, health, i18n, ids, observability, production, urls, words
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -248,6 +248,8 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
         return {"htmx_version": HTMX_VERSION, "htmx_sri": HTMX_SRI, "htmx_cdn": HTMX_CDN_URL}
+
+    urls.init_app(app)  # the templates' url_for remembers the URLs it built
 
 
 
