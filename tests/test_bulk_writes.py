@@ -1,14 +1,15 @@
-"""The bulk writes of hostico/db.py: plain rows in one go (a COPY on PostgreSQL), and the rows whose unique key is
-new (COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING on PostgreSQL)."""
+"""The batch helpers of hostico/db.py: plain rows in one go (a COPY on PostgreSQL), the rows whose unique key is new
+(COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING on PostgreSQL), and a batch's
+`IN` (one array parameter on PostgreSQL)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
-from hostico.db import insert_new_rows, insert_rows
+from hostico.db import among, insert_new_rows, insert_rows
 from hostico.models import OutboxMessage, Price, Product, utcnow
 from hostico.models.outbox import Channel, OutboxStatus
 
@@ -63,3 +64,27 @@ def test_plain_rows_go_in_with_their_types_converted(session):
     assert sorted((p.cycle, p.amount) for p in session.scalars(select(Price))) == [
         ("annual", Decimal("199.00")), ("monthly", Decimal("19.99"))]
     assert sorted(session.scalars(text("SELECT amount FROM prices"))) == [1999, 19900]  # money in minor units
+
+
+def test_among_selects_the_rows_of_a_batch_with_one_parameter_on_postgresql(session, engine_name):
+    insert_new_rows(session, OUTBOX, [_message(f"k{n}", next_attempt_at=utcnow()) for n in range(600)],
+                    unique="dedupe_key")
+    ids = session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    wanted = ids[100:600]
+    stmt = select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.id, wanted))
+    assert sorted(session.scalars(stmt)) == sorted(f"k{n}" for n in range(100, 600))
+    keys = select(OutboxMessage.id).where(among(session, OutboxMessage.dedupe_key, ["k3", "k5", "nowhere"]))
+    assert sorted(session.scalars(keys)) == [ids[3], ids[5]]
+    assert session.scalars(select(OutboxMessage.id).where(among(session, OutboxMessage.id, []))).all() == []
+    sent = []
+    engine = session.get_bind()
+
+    def parameters(_conn, _cursor, _statement, params, _context, _many):
+        sent.append(len(params))
+
+    event.listen(engine, "before_cursor_execute", parameters)
+    try:
+        session.execute(stmt).all()
+    finally:
+        event.remove(engine, "before_cursor_execute", parameters)
+    assert sent == [1 if engine_name == "postgres" else 500]  # an array, or one placeholder an id

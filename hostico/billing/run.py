@@ -40,7 +40,7 @@ from hostico.billing.queries import open_order, overdue, unpaid_proforma
 from hostico.billing.settings import BillingSettings
 from hostico.billing.vat_checks import recheck_pending
 from hostico.billing.vies_job import LOCK as VIES_LOCK
-from hostico.db import advisory_lock, for_update, insert_rows
+from hostico.db import advisory_lock, among, for_update, insert_rows
 from hostico.errors import N_
 from hostico.models import (
     Base,
@@ -118,7 +118,7 @@ def _lock_batch(session: Session, run_id: int) -> None:
 
 
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
-    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return {c.id: c for c in session.scalars(select(Customer).where(among(session, Customer.id, ids)))}
 
 
 def run_billing_for_staff(session: Session, settings: BillingSettings, today: dt.date, *, staff_id: int,
@@ -202,7 +202,7 @@ def _reprice_unpaid(session: Session, settings: BillingSettings, today: dt.date,
         .group_by(Invoice.id).order_by(Invoice.id)
     ).all()
     for chunk in _batches(session, ids, batch_size, summary, progress, "vat"):
-        stmt = select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id).execution_options(
+        stmt = select(Invoice).where(among(session, Invoice.id, chunk)).order_by(Invoice.id).execution_options(
             populate_existing=True)
         stmt = for_update(session, stmt)  # a payment waits, then finds the proforma at the new rate
         for invoice in session.scalars(stmt).all():
@@ -227,9 +227,10 @@ def _renew_batch(session: Session, settings: BillingSettings, today: dt.date,
                  chunk: Sequence[int]) -> tuple[int, int, int]:
     """Issue the batch's renewal proformas; return (issued, left for lack of a BNR rate, left for lack of
     the customer's billing data)."""
-    services = session.scalars(select(Service).where(Service.id.in_(chunk)).order_by(Service.id)).all()
+    services = session.scalars(select(Service).where(among(session, Service.id, chunk)).order_by(Service.id)).all()
     keys = {s.id: renewal_key(s.id, s.next_due_date) for s in services if s.status in RENEWABLE}
-    issued = set(session.scalars(select(Invoice.renewal_key).where(Invoice.renewal_key.in_(list(keys.values())))))
+    issued = set(session.scalars(select(Invoice.renewal_key).where(among(session, Invoice.renewal_key,
+                                                                         list(keys.values())))))
     todo = [s for s in services if s.id in keys and keys[s.id] not in issued]
     if not todo:
         return 0, 0, 0
@@ -344,7 +345,7 @@ def _send_reminders(session: Session, settings: BillingSettings, today: dt.date,
         .order_by(Invoice.id)
     ).all()
     for chunk in _batches(session, ids, batch_size, summary, progress, "reminders", scanned="proformas_scanned"):
-        invoices = session.scalars(select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)).all()
+        invoices = session.scalars(select(Invoice).where(among(session, Invoice.id, chunk)).order_by(Invoice.id)).all()
         customers = _customers(session, {i.customer_id for i in invoices})
         notices = []
         for invoice in invoices:
@@ -373,7 +374,7 @@ def _overdue_pairs(session: Session, cutoff: dt.date,
         .order_by(Service.id, Invoice.due_date)
     )
     if service_ids is not None:
-        stmt = stmt.where(Service.id.in_(service_ids))
+        stmt = stmt.where(among(session, Service.id, service_ids))
     return session.execute(stmt).all()
 
 
@@ -386,13 +387,13 @@ def _suspend_overdue(session: Session, settings: BillingSettings, today: dt.date
         if _is_postgres(session):
             # Lock in the order a payment does (proforma, then service), then look again: a payment
             # that committed meanwhile must not be followed by a suspension.
-            session.execute(for_update(session, select(Invoice.id).where(Invoice.id.in_({p[1] for p in pairs}))
-                                       .order_by(Invoice.id)))
+            proformas = select(Invoice.id).where(among(session, Invoice.id, {p[1] for p in pairs}))
+            session.execute(for_update(session, proformas.order_by(Invoice.id)))
             pairs = _overdue_pairs(session, cutoff, chunk)
         owing: dict[int, tuple[Any, ...]] = {}
         for service_id, invoice_id, code, due in pairs:
             owing.setdefault(service_id, (code, due, invoice_id))
-        stmt = select(Service).where(Service.id.in_(list(owing))).order_by(Service.id)
+        stmt = select(Service).where(among(session, Service.id, owing)).order_by(Service.id)
         stmt = stmt.execution_options(populate_existing=True)
         stmt = for_update(session, stmt, of=Service)
         services = session.scalars(stmt).all()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hostico.billing.buyers.completeness import missing_buyer_fields
 from hostico.billing.settings import BillingSettings
+from hostico.db import among
 from hostico.models import BillingProfile
 from hostico.models.billing_profile import Approval, BuyerSnapshot
 
@@ -63,8 +64,9 @@ def buyers_by_customer(session: Session, customer_ids: Iterable[int],
     """Return {customer id: (profile to bill, its buyer snapshot)} for the customers that have complete billing
     data (one query; each profile's snapshot is taken once, and the billing run puts it on the proformas)."""
     found: dict[int, list[BillingProfile]] = {}
-    for profile in session.scalars(select(BillingProfile).where(BillingProfile.customer_id.in_(list(customer_ids)),
-                                                                BillingProfile.deleted_at.is_(None))):
+    stmt = select(BillingProfile).where(among(session, BillingProfile.customer_id, customer_ids),
+                                        BillingProfile.deleted_at.is_(None))
+    for profile in session.scalars(stmt):
         found.setdefault(profile.customer_id, []).append(profile)
     chosen = {customer_id: _choose(profiles, settings) for customer_id, profiles in found.items()}
     return {customer_id: pair for customer_id, pair in chosen.items() if pair is not None}
