@@ -107,7 +107,8 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
 
     with_update: an UPDATE that belongs with the new session (the use count of the mail-login link that opened
     it), as a statement built once with bind parameters and the values of this call. audit_entries: entries
-    (hostico.audit.entry_values) that describe the login; each one's data gains the session's id ("session").
+    (hostico.audit.entry_values) that describe the login, in order, dated with the session; each one's data gains
+    the session's id ("session").
     On PostgreSQL all of it travels in one statement, as data-modifying CTEs (each run once, to completion,
     whether or not the statement reads it): a click on a mail-login link costs two round trips fewer. Elsewhere
     the statements run one after the other. The record is written by a Core INSERT and joins the session as
@@ -122,6 +123,7 @@ def create(s: Session, user: User, *, via: str = "password", fresh: bool = True,
         ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:255] or None,
     )
     params = {f"session_{name}": value for name, value in values.items()}
+    audit_entries = [{**entry, "at": now} for entry in audit_entries]
     if s.get_bind().dialect.name == "postgresql":
         if with_update is not None:
             params.update(with_update[1])
