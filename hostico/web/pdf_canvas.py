@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = os.environ.get("HOSTICO_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"  # fonts-dejavu-core (scripts/ensure-system-deps.sh pdf)
 FONTS = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf"}
 REGULAR, BOLD = FONTS
 _fonts_lock = threading.Lock()
