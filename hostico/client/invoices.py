@@ -9,12 +9,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, cast, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import aliased, raiseload
 
 from hostico.billing.corrections import reissue_citation
@@ -31,6 +31,7 @@ from hostico.web.database import db
 from hostico.web.htmx import render_page_or_partial
 from hostico.web.i18n import N_, country_name
 from hostico.web.pdf import invoice_pdf, totals_context
+from hostico.web.urls import url_for
 
 EVENT_LABELS = {
     "created": N_("Issued"), "issued": N_("Issued"), "paid": N_("Paid"), "partly_paid": N_("Partly paid"),
@@ -120,6 +121,12 @@ class InvoiceLinks:
 def invoice_links() -> InvoiceLinks:
     """Return the row link builder for this render (templates/client/_invoice_row.html)."""
     return InvoiceLinks()
+
+
+@bp.app_template_global()
+def unpaid_proformas(rows: list[InvoiceRow]) -> list[InvoiceRow]:
+    """The rows whose Pay button and tick box belong to the pay-several form (one loop, not two Jinja filters)."""
+    return [row for row in rows if row.status == "unpaid" and row.kind == "proforma"]
 
 
 ROW_CACHE_SIZE = 4096
@@ -256,14 +263,22 @@ def _list_statement(status: str, kind: str) -> Select:
     )
 
 
+def _column_rows(statement: Select, params: dict[str, object]) -> list[Row]:
+    """Run a statement of columns (no entity to load) on the session's connection: what Session.execute does for
+    it, without the ORM's execution layer (a fifth of the list statement's CPU). Pending changes are flushed
+    first, as the session's autoflush would."""
+    db.session.flush()
+    return list(db.session.connection().execute(statement, params).all())
+
+
 def list_page(status: str, kind: str, page: int) -> tuple[list[InvoiceRow], int | None, list[Balance] | None]:
     """Return one page of the list (InvoiceRow), the list's total and the customer's credit, in one statement.
 
     The total and the credit come with the rows, so both are None when the page is empty (no invoices, or past
     the end).
     """
-    rows = db.session.execute(_list_statement(status, kind),
-                              {"customer_id": current_user.id, "offset": (page - 1) * PER_PAGE}).all()
+    rows = _column_rows(_list_statement(status, kind), {"customer_id": current_user.id,
+                                                        "offset": (page - 1) * PER_PAGE})
     today = app_settings().today()
     if not rows:
         return [], None, None
@@ -275,12 +290,12 @@ def service_rows(service_id: int, limit: int) -> list[InvoiceRow]:
     """Return the rows of the invoices billing one of the customer's services, newest first, as My Invoices shows
     them (a proforma and its tax invoice in one row), in one statement."""
     billed = select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service_id)
-    rows = db.session.execute(
+    rows = _column_rows(
         select(*ROW_COLUMNS, _pending_name().label("pending_name"))
         .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
         .where(*_conditions(Invoice, "all", "all"), Invoice.id.in_(billed))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit),
-        {"customer_id": current_user.id}).all()
+        {"customer_id": current_user.id})
     today = app_settings().today()
     return [InvoiceRow(*row, today) for row in rows]
 

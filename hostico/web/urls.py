@@ -5,17 +5,24 @@ what the request's URL adapter adds (the script root; server name, subdomain and
 another host): that is the key. The URL map cannot change once the app serves requests, so a remembered URL is
 the one url_for would build. Anything else (`_external`, `_anchor`, `_method`, `_scheme`, a value that is not
 a plain str or int, URL defaults registered by the app, no request) goes to Flask's url_for as it is.
+Python code building many links for a page (the invoice rows' prefixes) calls `url_for` here, not Flask's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.globals import _cv_request
 
 CACHE_SIZE = 2048  # values can come from the request (a `next` path): bounded, cleared when full
 _PLAIN = (str, int)
+EXTENSION_KEY = "hostico_url_for"
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """The current app's remembering url_for (as the templates' one)."""
+    return current_app.extensions[EXTENSION_KEY](endpoint, **values)
 
 
 def init_app(app: Flask) -> None:
@@ -23,7 +30,7 @@ def init_app(app: Flask) -> None:
     cache: dict[tuple, str] = {}
     build = app.url_for
 
-    def url_for(endpoint: str, **values: Any) -> str:
+    def remembering_url_for(endpoint: str, **values: Any) -> str:
         ctx = _cv_request.get(None)
         if ctx is None or app.url_default_functions or any(
                 key[:1] == "_" or type(value) not in _PLAIN for key, value in values.items()):
@@ -43,4 +50,4 @@ def init_app(app: Flask) -> None:
             cache[key] = url
         return url
 
-    app.jinja_env.globals["url_for"] = url_for
+    app.jinja_env.globals["url_for"] = app.extensions[EXTENSION_KEY] = remembering_url_for

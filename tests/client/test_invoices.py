@@ -121,6 +121,23 @@ def test_the_list_offset_is_written_into_its_sql_so_postgresql_keeps_one_generic
     assert len(rows(first)) == 20 and len(rows(second)) == 5 and not set(rows(first)) & set(rows(second))
 
 
+def test_the_list_reads_changes_the_request_has_not_flushed_yet(app, make, customer):
+    from flask_login import login_user
+
+    from hostico.client.invoices import list_page, service_rows
+    from hostico.models import Customer, Invoice
+
+    service = make.make_service(customer)
+    proforma = make.make_proforma(customer, service=service, today=dt.date(2026, 3, 1))
+    with app.test_request_context("/invoices"):
+        login_user(db.session.get(Customer, customer.id))
+        db.session.get(Invoice, proforma.id).due_date = dt.date(2031, 1, 2)  # pending in the session, not flushed
+        rows, total, _ = list_page("all", "all", 1)
+        assert [(row.code, row.due_date) for row in rows] == [(proforma.code, dt.date(2031, 1, 2))] and total == 1
+        assert [row.due_date for row in service_rows(service.id, 5)] == [dt.date(2031, 1, 2)]
+        db.session.rollback()
+
+
 def test_list_runs_the_same_number_of_queries_for_10_and_60_invoices(client, make, customer, session, settings):
     for _ in range(10):
         make.make_proforma(customer)

@@ -3,6 +3,8 @@
 from flask import render_template_string, url_for
 from werkzeug.routing import MapAdapter
 
+from hostico.web import urls
+
 TEMPLATE = ("{{ url_for('client.invoices', page=2, status='unpaid') }} {{ url_for('static', filename='css/app.css') }}"
             " {{ url_for('client.invoice', code='HPF-1 x') }} {{ url_for('client.invoices', page='2') }}"
             " {{ url_for('client.invoices', _external=True) }} {{ url_for('client.invoices', _anchor='top') }}"
@@ -29,6 +31,8 @@ def test_template_urls_are_the_ones_flask_builds_and_each_is_built_once(app, mon
         built.clear()
         assert render_template_string(TEMPLATE) == expected
         assert len(built) == 3  # only _external, _anchor and a value not str or int: never remembered
+        built.clear()
+        assert urls.url_for("client.invoice", code="HPF-1 x") == "/invoices/HPF-1%20x" and not built  # Python's too
     with app.test_request_context("/", base_url="http://localhost/billing"):  # another script root
         assert render_template_string("{{ url_for('client.invoices', page=2, status='unpaid') }}") == \
             "/billing/invoices?page=2&amp;status=unpaid"
