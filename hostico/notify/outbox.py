@@ -10,10 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import ColumnElement, Connection, Integer, String, Table, Update, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from hostico.audit import record as audit
@@ -64,33 +79,54 @@ def _owned(msg_id: int, worker_id: str) -> ColumnElement[bool]:
     return and_(T.id == msg_id, T.status == OutboxStatus.SENDING, T.claimed_by == worker_id)
 
 
-@lru_cache(maxsize=2)
-def _mark_sent_statement(sms: bool) -> Update:
-    """mark_sent's UPDATE, built once per kind (it runs once per message sent; SQLAlchemy builds a statement
-    slower than PostgreSQL runs it). Its bind names are no column names: an UPDATE given parameters named like
-    its table's columns would SET them too."""
+@dataclass(frozen=True)
+class Sent:
+    """A message the provider or SMTP server accepted, to be recorded."""
+
+    id: int
+    provider_id: str | None
+    at: dt.datetime  # when it was accepted
+
+
+@lru_cache(maxsize=64)
+def _mark_sent_statement(sms: bool, rows: int) -> Update:
+    """mark_sent's UPDATE for `rows` messages, built once per kind and size (SQLAlchemy builds a statement slower
+    than PostgreSQL runs it; a VALUES construct would be built again at every call, it cannot be cached): the
+    accepted messages as a UNION ALL of one-row SELECTs joined to the table. Its bind names are no column names: an
+    UPDATE given parameters named like its table's columns would SET them too."""
     table = cast(Table, T.__table__)
-    at = bindparam("p_at", type_=table.c.sent_at.type)
-    values: dict[str, object] = {"status": OutboxStatus.SENT, "sent_at": at, "last_error": None,
-                                 "provider_message_id": bindparam("p_provider_id", type_=String)}
+    at_type = table.c.sent_at.type
+    given = union_all(*[
+        select(bindparam(f"p_id_{n}", type_=Integer).label("p_id"),
+               bindparam(f"p_provider_id_{n}", type_=String).label("p_provider_id"),
+               bindparam(f"p_at_{n}", type_=at_type).label("p_at"))
+        for n in range(rows)]).cte("accepted")
+    changes: dict[str, object] = {"status": OutboxStatus.SENT, "sent_at": given.c.p_at, "last_error": None,
+                                  "provider_message_id": given.c.p_provider_id}
     if sms:
-        values.update(delivery_provider=bindparam("p_backend", type_=String), delivery_status=DeliveryStatus.SENT,
-                      delivery_at=at)
-    return (update(table).values(values)
-            .where(table.c.id == bindparam("p_id", type_=Integer), table.c.status == OutboxStatus.SENDING,
-                   table.c.claimed_by == bindparam("p_worker", type_=String)))
+        changes.update(delivery_provider=bindparam("p_backend", type_=String), delivery_status=DeliveryStatus.SENT,
+                       delivery_at=given.c.p_at)
+    return (update(table).values(changes)
+            .where(table.c.id == given.c.p_id, table.c.status == OutboxStatus.SENDING,
+                   table.c.claimed_by == bindparam("p_worker", type_=String))
+            .returning(table.c.id))
 
 
-def mark_sent(session: Session | Connection, msg_id: int, worker_id: str, *, provider_id: str | None,
-              now: dt.datetime, sms_backend: str | None = None) -> bool:
-    """Record a delivery; False when the claim was lost (another worker took it over after a timeout).
+def mark_sent(session: Session | Connection, sent: Sequence[Sent], worker_id: str, *,
+              sms_backend: str | None = None) -> set[int]:
+    """Record deliveries of one kind in one statement; return the ids recorded (one missing had lost its claim:
+    another worker took it over after a timeout).
 
-    An SMS (`sms_backend` given) also becomes `sent` for the delivery receipts (hostico/notify/receipts.py)."""
-    params: dict[str, object] = {"p_id": msg_id, "p_worker": worker_id, "p_at": now,
-                                 "p_provider_id": (provider_id or "")[:120] or None}
+    SMS (`sms_backend` given) also become `sent` for the delivery receipts (hostico/notify/receipts.py)."""
+    if not sent:
+        return set()
+    params: dict[str, object] = {"p_worker": worker_id}
+    for n, one in enumerate(sent):
+        params.update({f"p_id_{n}": one.id, f"p_provider_id_{n}": (one.provider_id or "")[:120] or None,
+                       f"p_at_{n}": one.at})
     if sms_backend:
         params["p_backend"] = sms_backend[:10]
-    return rowcount(session.execute(_mark_sent_statement(bool(sms_backend)), params)) == 1
+    return set(session.execute(_mark_sent_statement(bool(sms_backend), len(sent)), params).scalars())
 
 
 def mark_dead(session: Session | Connection, msg_id: int, worker_id: str, *, error: str) -> bool:

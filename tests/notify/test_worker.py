@@ -113,7 +113,8 @@ def test_a_late_report_from_a_worker_whose_claim_was_taken_over_changes_nothing(
     with Session(bind=session.get_bind()) as s:
         outbox_ops.claim_due(s, now=NOW, worker_id="slow", limit=10, claim_timeout=300)
         outbox_ops.claim_due(s, now=NOW + dt.timedelta(seconds=400), worker_id="fast", limit=10, claim_timeout=300)
-        assert outbox_ops.mark_sent(s, msg.id, "fast", provider_id="p1", now=NOW)
+        assert outbox_ops.mark_sent(s, [outbox_ops.Sent(msg.id, "p1", NOW)], "fast") == {msg.id}
+        assert outbox_ops.mark_sent(s, [outbox_ops.Sent(msg.id, "p2", NOW)], "slow") == set()
         assert not outbox_ops.mark_dead(s, msg.id, "slow", error="late failure")
         s.commit()
     assert outbox("sms")[0].status == "sent"
@@ -274,3 +275,104 @@ def test_a_worker_delivers_a_batch_over_its_lanes_at_once_and_each_message_once(
         assert peak[0] == 1
     else:
         assert peak[0] >= 2, peak  # several SMS in flight at once (emails, not slowed, share the lanes)
+
+
+def _queue_many_sms(session, make, count: int) -> None:
+    """`count` suspension SMS due now (their emails cancelled, so a lane carries only the SMS, in id order)."""
+    from sqlalchemy import update
+
+    for i in range(count):
+        customer = make.make_customer(phone_e164=f"+4072233{i:04d}", sms_opt_in=True)
+        suspend_service(session, make.make_service(customer), reason="abuse", sms_hours="00:00-24:00")
+    session.commit()
+    session.execute(update(OutboxMessage).where(OutboxMessage.channel == "email").values(status="cancelled"))
+    session.execute(update(OutboxMessage).values(next_attempt_at=NOW))
+    session.commit()
+
+
+def _count_sent_at_each_request(app, fake_provider) -> list[int]:
+    """Before the fake provider answers each request, count the messages already recorded as sent."""
+    from sqlalchemy import func, select
+
+    seen: list[int] = []
+
+    def count(_requests: int) -> None:
+        with db.get(app).engine.connect() as conn:
+            seen.append(conn.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.status == "sent")))
+    fake_provider.on_request = count
+    return seen
+
+
+def test_a_lane_records_the_messages_the_provider_accepted_in_groups(
+        app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch):
+    """One UPDATE for RECORD_GROUP accepted messages, not one each: a crash resends at most a group per lane."""
+    from hostico.notify import worker
+
+    monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
+    reconfigure(app, OUTBOX_THREADS=1)
+    _queue_many_sms(session, make, 20)
+    fake_provider.script = [(201, {"sid": f"SM{n:02d}"}, {}) for n in range(20)]
+    seen = _count_sent_at_each_request(app, fake_provider)
+    assert deliver(now=NOW) == 20
+    group = worker.RECORD_GROUP
+    assert 1 < group < 20
+    assert seen == [(k // group) * group for k in range(20)]  # before the k-th request (from 0), k were accepted
+    sid_of_body = {req["form"]["Body"]: f"SM{n:02d}" for n, req in enumerate(fake_provider.requests)}
+    sms = outbox("sms")
+    assert {m.status for m in sms} == {"sent"} and len(sms) == 20
+    assert all(m.provider_message_id == sid_of_body[m.body_text] for m in sms)  # each row its own provider id
+    assert all(m.delivery_status == "sent" and m.delivery_provider == "twilio" for m in sms)
+
+
+def test_an_accepted_message_waits_at_most_record_wait_to_be_recorded(
+        app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch):
+    """A slow provider does not hold accepted messages unrecorded (nor their delivery receipts unmatched): one that
+    waited RECORD_WAIT is recorded before the next delivery starts."""
+    from hostico.notify import worker
+
+    monkeypatch.setattr(worker, "RECORD_WAIT", 0.0)
+    reconfigure(app, OUTBOX_THREADS=1)
+    _queue_many_sms(session, make, 5)
+    seen = _count_sent_at_each_request(app, fake_provider)
+    assert deliver(now=NOW) == 5
+    assert seen == [0, 1, 2, 3, 4]
+    assert {m.status for m in outbox("sms")} == {"sent"}
+
+
+def test_failures_inside_a_group_leave_the_accepted_messages_of_the_group_recorded(
+        app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch):
+    from hostico.notify import worker
+
+    monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
+    reconfigure(app, OUTBOX_THREADS=1)
+    _queue_many_sms(session, make, 4)
+    fake_provider.script = [(201, {"sid": "SMa"}, {}), (503, {}, {}), (400, {"code": 21211}, {}),
+                            (201, {"sid": "SMd"}, {})]
+    assert deliver(now=NOW) == 5  # and the email telling the customer their suspension SMS failed
+    assert [(m.status, m.provider_message_id) for m in outbox("sms")] == [
+        ("sent", "SMa"), ("pending", None), ("dead", None), ("sent", "SMd")]
+
+
+def test_a_message_whose_claim_was_taken_over_while_it_waited_in_a_group_is_left_to_its_new_worker(
+        app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch, caplog):
+    from sqlalchemy import update
+
+    from hostico.notify import worker
+
+    monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
+    reconfigure(app, OUTBOX_THREADS=1)
+    _queue_many_sms(session, make, 3)
+    first = outbox("sms")[0]
+
+    def take_over(requests: int) -> None:
+        if requests == 3:  # the first SMS was accepted and waits in the lane's group
+            with db.get(app).engine.begin() as conn:
+                conn.execute(update(OutboxMessage).where(OutboxMessage.id == first.id).values(claimed_by="other"))
+    fake_provider.on_request = take_over
+    with caplog.at_level("WARNING", logger="hostico.worker"):
+        assert deliver(now=NOW) == 3
+    rows = outbox("sms")
+    assert (rows[0].status, rows[0].claimed_by, rows[0].provider_message_id) == ("sending", "other", None)
+    assert [m.status for m in rows[1:]] == ["sent", "sent"]
+    assert f"outbox {first.id} was sent but its claim had been taken over" in caplog.text
