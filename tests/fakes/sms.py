@@ -47,6 +47,7 @@ class FakeSmsProvider:
         self.default: tuple[int, dict, dict] = (201, {"sid": "SM0"}, {})
         self.delay = 0.0
         self.on_request = None  # called with the number of requests so far, before answering (fault injection)
+        self.hang_up = False  # close each connection after answering, without saying so (an idle timeout)
         owner = self
 
         class Handler(_JsonHandler):
@@ -61,6 +62,8 @@ class FakeSmsProvider:
                     owner.on_request(len(owner.requests))
                 status, body, headers = owner.script.pop(0) if owner.script else owner.default
                 self.answer(status, body, headers)
+                if owner.hang_up:
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"

@@ -1,6 +1,9 @@
 """SMS providers against a local fake HTTP server: documented requests, and error classification."""
 
 import base64
+import http.client
+import select
+import ssl
 
 import pytest
 
@@ -55,6 +58,31 @@ def test_an_adapter_keeps_its_connection_alive_between_messages(fake_provider):
         assert provider.send(to="+40722123456", sender="Hostico", text=f"m{n}") == f"SM{n}"
     provider.close()
     assert len({req["peer"] for req in fake_provider.requests}) == 1
+
+
+def test_a_connection_the_provider_closed_while_idle_is_replaced(fake_provider):
+    provider = twilio(fake_provider)
+    fake_provider.hang_up = True
+    assert provider.send(to="+40722123456", sender="Hostico", text="m0") == "SM0"
+    select.select([provider.http.conn.sock], [], [], 5)  # the provider's end of the connection has arrived
+    assert provider.send(to="+40722123456", sender="Hostico", text="m1") == "SM0"
+    assert len({req["peer"] for req in fake_provider.requests}) == 2
+
+
+def test_after_a_timeout_the_next_message_goes_out_on_a_new_connection(fake_provider):
+    provider = twilio(fake_provider, timeout=0.1)
+    fake_provider.delay = 0.5
+    with pytest.raises(TemporaryDeliveryError, match="timeout"):
+        provider.send(to="+40722123456", sender="Hostico", text="late")
+    fake_provider.delay = 0
+    assert provider.send(to="+40722123456", sender="Hostico", text="next") == "SM0"
+    assert [req["form"]["Body"] for req in fake_provider.requests] == ["late", "next"]
+
+
+def test_https_providers_are_verified_against_the_ca_bundle():
+    conn = TwilioProvider(account_sid=SID, auth_token="t", base_url="https://api.twilio.com").http.conn
+    assert isinstance(conn, http.client.HTTPSConnection) and (conn.host, conn.port) == ("api.twilio.com", 443)
+    assert conn._context.verify_mode == ssl.CERT_REQUIRED and conn._context.check_hostname
 
 
 def test_a_redirect_is_not_followed_and_nothing_is_sent_twice(fake_provider):

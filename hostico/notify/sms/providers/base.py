@@ -1,25 +1,42 @@
 """The SMS provider adapter interface, and the HTTP plumbing shared by real providers: one keep-alive connection
 per adapter, timeouts, and the classification of failures.
 
-urllib3 rather than httpx: a provider request is one small form POST on a kept-alive connection, and urllib3 makes
-it with about half the CPU (bench/outbox.py spends most of a worker's time here). No retries and no redirects are
-followed: a retry is the outbox's decision (backoff, Retry-After), never the client's.
+The standard library's http.client rather than an HTTP client library: a provider request is one small form POST on
+a kept-alive connection, and bench/outbox.py spends most of a worker's CPU on it. Per request on a kept-alive
+connection to the fake provider: httpx 450-470 us CPU, urllib3 240-270 us, http.client 150-170 us. No retries and no
+redirects are followed: a retry is the outbox's decision (backoff, Retry-After), never the client's. HTTPS verifies
+the certificate and host name against certifi's CA bundle (as httpx does).
 """
 
 from __future__ import annotations
 
+import http.client
+import json
+import select
+import socket
+import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import certifi
-import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError
-from urllib3.exceptions import TimeoutError as HTTPTimeoutError
 
 from hostico.notify.errors import PermanentDeliveryError, TemporaryDeliveryError
 
-Response = urllib3.BaseHTTPResponse
+
+@dataclass(frozen=True)
+class Response:
+    """A provider's answer, read whole."""
+
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage  # case-insensitive get()
+    data: bytes
+
+    def json(self) -> object:
+        """The body as JSON (ValueError when it is not JSON, or not UTF-8)."""
+        return json.loads(self.data.decode("utf-8"))
 
 
 class SmsProvider(Protocol):
@@ -41,35 +58,45 @@ class FormPoster:
 
     def __init__(self, provider: str, url: str, *, timeout: float, headers: Mapping[str, str]) -> None:
         self.provider = provider
-        parsed = urllib3.util.parse_url(url)
-        if not parsed.host or parsed.scheme not in ("http", "https"):
+        parts = urlsplit(url)
+        if not parts.hostname or parts.scheme not in ("http", "https"):
             raise ValueError(f"{provider}: HOSTICO_SMS_API_URL must be an http(s) URL, not {url!r}")
-        self.path = parsed.request_uri
+        self.path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-        limits = urllib3.Timeout(connect=timeout, read=timeout)
-        self.pool: urllib3.HTTPConnectionPool
-        if parsed.scheme == "https":  # the same CA bundle as the other adapters (httpx uses certifi's)
-            self.pool = urllib3.HTTPSConnectionPool(parsed.host, parsed.port, timeout=limits, retries=False, maxsize=1,
-                                                    ca_certs=certifi.where())
+        self.conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            tls = ssl.create_default_context(cafile=certifi.where())  # verifies the certificate and the host name
+            self.conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=tls)
         else:
-            self.pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, timeout=limits, retries=False, maxsize=1)
+            self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
 
     def post(self, form: Mapping[str, str]) -> Response:
         """POST the form; turn timeouts and connection failures into temporary delivery errors."""
+        if self.conn.sock is not None and _readable(self.conn.sock):
+            self.conn.close()  # the provider closed the idle connection (or sent what nobody asked for): a new one
         try:
-            return self.pool.urlopen("POST", self.path, body=urlencode(form).encode(), headers=self.headers,
-                                     retries=False, redirect=False, assert_same_host=False)
-        except NewConnectionError as exc:  # before the timeouts: urllib3 counts it as a ConnectTimeoutError
-            raise TemporaryDeliveryError(f"{self.provider}: connection failed: {type(exc).__name__}") from exc
-        except HTTPTimeoutError as exc:
+            self.conn.request("POST", self.path, body=urlencode(form).encode(), headers=self.headers)
+            answer = self.conn.getresponse()
+            response = Response(answer.status, answer.reason, answer.headers, answer.read())
+        except TimeoutError as exc:
+            self.conn.close()
             # The provider may or may not have accepted it; retrying is the only way not to lose it.
             raise TemporaryDeliveryError(f"{self.provider}: timeout: {type(exc).__name__}") from exc
-        except HTTPError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
             raise TemporaryDeliveryError(f"{self.provider}: connection failed: {type(exc).__name__}") from exc
+        return response  # http.client closes the connection itself when the answer said so
 
     def close(self) -> None:
         """Close the connection."""
-        self.pool.close()
+        self.conn.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether an idle connection has something to read: its end (the server closed it) or stray bytes."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def is_success(response: Response) -> bool:
