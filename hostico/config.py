@@ -68,6 +68,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "OUTBOX_CLAIM_TIMEOUT": (300, _int),
     "OUTBOX_BATCH_SIZE": (50, _int),
     "OUTBOX_THREADS": (4, _int),  # deliveries in flight at once per worker process (PostgreSQL; SQLite: 1)
+    # accepted deliveries a lane records in one statement; 1 = each at once (a crash resends none but the one in flight)
+    "OUTBOX_RECORD_GROUP": (1, _int),
     "TIMEZONE": ("Europe/Bucharest", _str),
     "DEFAULT_LOCALE": ("ro", _str),  # ro | en: the language of a visitor who has not chosen one
     "CURRENCY": ("RON", _str),

@@ -39,6 +39,7 @@ class NotifySettings:
     claim_timeout_seconds: float = default("OUTBOX_CLAIM_TIMEOUT")
     batch_size: int = default("OUTBOX_BATCH_SIZE")
     delivery_lanes: int = default("OUTBOX_THREADS")
+    record_group: int = default("OUTBOX_RECORD_GROUP")
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> NotifySettings:
@@ -76,4 +77,5 @@ class NotifySettings:
             claim_timeout_seconds=float(get("OUTBOX_CLAIM_TIMEOUT")),
             batch_size=int(get("OUTBOX_BATCH_SIZE")),
             delivery_lanes=int(get("OUTBOX_THREADS")),
+            record_group=max(1, int(get("OUTBOX_RECORD_GROUP"))),
         )

@@ -248,11 +248,11 @@ def _drain(queue: SimpleQueue[Envelope]) -> Iterator[Envelope]:
 
 
 # A lane records the messages accepted by the provider (or the SMTP server) together, in one UPDATE, once
-# RECORD_GROUP of them wait, when one has waited RECORD_WAIT seconds (checked before each delivery), and when its part
-# of the batch ends: one statement and one commit per group instead of per message (half a worker's CPU went to them,
-# bench/outbox.py). The price: a worker killed mid-group sends its waiting messages again after the claim timeout,
-# so a crash can resend at most RECORD_GROUP messages per lane (docs/notifications.md).
-RECORD_GROUP = 8
+# settings.record_group of them wait (HOSTICO_OUTBOX_RECORD_GROUP; default 1: each at once), when one has waited
+# RECORD_WAIT seconds (checked before each delivery), and when its part of the batch ends. A group of 8 saves a
+# statement and a commit per message (a third of a worker's CPU, bench/outbox.py); the price, why it is not the
+# default: a worker killed mid-group sends its waiting messages again after the claim timeout (up to a group per
+# lane), and a delivery receipt arriving while its message waits finds nothing to match (docs/notifications.md).
 RECORD_WAIT = 0.5
 
 
@@ -268,7 +268,7 @@ class Accepted:
 
 def _deliver_lane(engine: Engine, channels: Channels, envelopes: Iterable[Envelope], worker_id: str,
                   settings: NotifySettings, now: dt.datetime | None) -> None:
-    """Deliver envelopes one after another; record failures at once and accepted messages by groups (RECORD_GROUP)
+    """Deliver envelopes one after another; record failures at once and accepted messages by groups (record_group)
     on a connection held for the lane (Outcomes: written again on a new one if the database went away)."""
     waiting: list[Accepted] = []
     with Outcomes(engine) as record:
@@ -280,7 +280,7 @@ def _deliver_lane(engine: Engine, channels: Channels, envelopes: Iterable[Envelo
                     accepted = _deliver_one(record, channels, env, worker_id, settings, now)
                 if accepted is not None:
                     waiting.append(accepted)
-                    if len(waiting) >= RECORD_GROUP:
+                    if len(waiting) >= settings.record_group:
                         _record_accepted(record, channels, waiting, worker_id, settings)
         finally:
             _record_accepted(record, channels, waiting, worker_id, settings)

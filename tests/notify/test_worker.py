@@ -304,19 +304,33 @@ def _count_sent_at_each_request(app, fake_provider) -> list[int]:
     return seen
 
 
-def test_a_lane_records_the_messages_the_provider_accepted_in_groups(
+def test_by_default_a_lane_records_each_accepted_message_before_the_next_delivery(
         app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch):
-    """One UPDATE for RECORD_GROUP accepted messages, not one each: a crash resends at most a group per lane."""
+    """HOSTICO_OUTBOX_RECORD_GROUP defaults to 1: a crash resends nothing but the message in flight, and a delivery
+    receipt always finds its message."""
     from hostico.notify import worker
 
     monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
     reconfigure(app, OUTBOX_THREADS=1)
+    _queue_many_sms(session, make, 6)
+    seen = _count_sent_at_each_request(app, fake_provider)
+    assert deliver(now=NOW) == 6
+    assert seen == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_lane_records_the_messages_the_provider_accepted_in_groups(
+        app, twilio_app, session, make, deliver, outbox, fake_provider, monkeypatch):
+    """HOSTICO_OUTBOX_RECORD_GROUP=8: one UPDATE for 8 accepted messages, not one each; a crash resends at most a
+    group per lane."""
+    from hostico.notify import worker
+
+    monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
+    group = 8
+    reconfigure(app, OUTBOX_THREADS=1, OUTBOX_RECORD_GROUP=group)
     _queue_many_sms(session, make, 20)
     fake_provider.script = [(201, {"sid": f"SM{n:02d}"}, {}) for n in range(20)]
     seen = _count_sent_at_each_request(app, fake_provider)
     assert deliver(now=NOW) == 20
-    group = worker.RECORD_GROUP
-    assert 1 < group < 20
     assert seen == [(k // group) * group for k in range(20)]  # before the k-th request (from 0), k were accepted
     sid_of_body = {req["form"]["Body"]: f"SM{n:02d}" for n, req in enumerate(fake_provider.requests)}
     sms = outbox("sms")
@@ -332,7 +346,7 @@ def test_an_accepted_message_waits_at_most_record_wait_to_be_recorded(
     from hostico.notify import worker
 
     monkeypatch.setattr(worker, "RECORD_WAIT", 0.0)
-    reconfigure(app, OUTBOX_THREADS=1)
+    reconfigure(app, OUTBOX_THREADS=1, OUTBOX_RECORD_GROUP=8)
     _queue_many_sms(session, make, 5)
     seen = _count_sent_at_each_request(app, fake_provider)
     assert deliver(now=NOW) == 5
@@ -345,7 +359,7 @@ def test_failures_inside_a_group_leave_the_accepted_messages_of_the_group_record
     from hostico.notify import worker
 
     monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
-    reconfigure(app, OUTBOX_THREADS=1)
+    reconfigure(app, OUTBOX_THREADS=1, OUTBOX_RECORD_GROUP=8)
     _queue_many_sms(session, make, 4)
     fake_provider.script = [(201, {"sid": "SMa"}, {}), (503, {}, {}), (400, {"code": 21211}, {}),
                             (201, {"sid": "SMd"}, {})]
@@ -361,7 +375,7 @@ def test_a_message_whose_claim_was_taken_over_while_it_waited_in_a_group_is_left
     from hostico.notify import worker
 
     monkeypatch.setattr(worker, "RECORD_WAIT", 3600.0)
-    reconfigure(app, OUTBOX_THREADS=1)
+    reconfigure(app, OUTBOX_THREADS=1, OUTBOX_RECORD_GROUP=8)
     _queue_many_sms(session, make, 3)
     first = outbox("sms")[0]
 
