@@ -142,6 +142,18 @@ def seed_customer(url: str, invoices: int, *, email: str = "bench@example.com", 
     return result
 
 
+def proc_cpu_seconds(pid: int, part: str = "all") -> float | None:
+    """User plus system CPU seconds (or only "user" / "sys") of a process on this machine, from /proc/<pid>/stat;
+    None when there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = (int(fields[11]) if part != "sys" else 0) + (int(fields[12]) if part != "user" else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
     with socket.socket() as s:

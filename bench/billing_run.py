@@ -144,17 +144,11 @@ def _backend_cpu(engine) -> dict[int, float]:
     server's share of the run, apart from this process's; {} when the server is not on this machine."""
     from sqlalchemy import text
 
+    from bench._common import proc_cpu_seconds
+
     with engine.connect() as conn:
         pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
-    out = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return out
+    return {pid: seconds for pid in pids if (seconds := proc_cpu_seconds(pid)) is not None}
 
 
 def _timed_run(database_url: str, queue) -> None:

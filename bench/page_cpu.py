@@ -28,6 +28,7 @@ from bench._common import (  # noqa: E402
     WEBHOOK_SECRET,
     gunicorn,
     login_cookie,
+    proc_cpu_seconds,
     scratch_database,
     seed_customer,
 )
@@ -35,15 +36,7 @@ from bench._common import (  # noqa: E402
 
 def cpu_seconds(pids: list[int], part: str = "all") -> float:
     """User plus system CPU time (or only "user" / "sys") of processes, from /proc/<pid>/stat."""
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += (int(fields[11]) if part != "sys" else 0) + (int(fields[12]) if part != "user" else 0)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(proc_cpu_seconds(pid, part) or 0.0 for pid in pids)
 
 
 def server_pids(port: int) -> list[int]:
