@@ -1,4 +1,5 @@
-"""A small flowing layout over reportlab's canvas, for documents drawn in code (hostico/web/pdf.py, the invoice):
+"""A small flowing layout over reportlab's canvas, for documents drawn in code (the invoice:
+hostico/web/pdf_invoice.py):
 text in a few styles wrapped at word boundaries, blocks that move to the next page when they do not fit, and a
 footer on every page once the number of pages is known.
 

@@ -14,7 +14,7 @@ from hostico.billing.invoicing import LineSpec, create_proforma
 from hostico.billing.payments import record_payment
 from hostico.models import Invoice, InvoicePdf
 from hostico.web import pdf as pdf_module
-from hostico.web import pdf_canvas
+from hostico.web import pdf_canvas, pdf_invoice
 
 
 def pdf_text(data: bytes) -> str:
@@ -178,7 +178,7 @@ def test_each_part_is_drawn_above_the_next_when_the_title_wraps(app, make, custo
     session.commit()
     context = {**pdf_module.totals_context(note), "related": {"corrects": tax}, "card_paid": None, "line_rates": {}}
     pdf_canvas.register_fonts()
-    drawing = pdf_module._InvoiceDrawing(note, "en", context)
+    drawing = pdf_invoice.InvoiceDrawing(note, "en", context)
     with app.app_context():
         for part in ("head", "parties", "sentences", "lines", "totals", "exchange", "mentions"):
             drawn = len(drawing.flow.pages[0])
@@ -186,5 +186,5 @@ def test_each_part_is_drawn_above_the_next_when_the_title_wraps(app, make, custo
             texts = [op for op in drawing.flow.pages[0][drawn:] if op[0] == "T"]
             assert all(op[2] > drawing.flow.y for op in texts), part  # the cursor is below all it drew
     assert len(drawing.flow.pages) == 1
-    title = [op[3] for op in drawing.flow.pages[0] if op[0] == "T" and op[4] is pdf_module.KIND_OTHER]
+    title = [op[3] for op in drawing.flow.pages[0] if op[0] == "T" and op[4] is pdf_invoice.KIND_OTHER]
     assert len(title) == 2  # "/ Credit" and "note": the title did wrap
