@@ -93,6 +93,14 @@ def _refuse_hung_up_connection(dbapi_conn, record, _proxy) -> None:
 
 
 WROTE = "hostico_wrote"  # Session.info: the current transaction ran something other than a SELECT
+READS_ONLY = "hostico_reads_only"  # Session.info: this request reads without a transaction (AppDatabase.reads_only)
+WRITE_ALLOWED = "hostico_write_allowed"  # Session.info: a single-statement write is allowed meanwhile
+
+
+class ReadOnlyViolation(SQLAlchemyError):
+    """A request declared to only read (AppDatabase.reads_only) tried to write or to lock rows: a programming
+    error, refused before anything reaches the database."""
+
 
 
 def _track_writes(factory: sessionmaker) -> None:
@@ -114,7 +122,17 @@ def _track_writes(factory: sessionmaker) -> None:
     @event.listens_for(factory, "do_orm_execute")
     def _executed(state) -> None:
         if not state.is_select:
+            _refuse_in_reads_only(state.session, "ran a statement that writes")
             state.session.info[WROTE] = True
+
+    @event.listens_for(factory, "before_flush")
+    def _flushing(session, _context, _instances) -> None:
+        _refuse_in_reads_only(session, "flushed changes")
+
+
+def _refuse_in_reads_only(session: Session, what: str) -> None:
+    if session.info.get(READS_ONLY) and not session.info.get(WRITE_ALLOWED):
+        raise ReadOnlyViolation(f"a request that reads only {what}: its statements run without a transaction")
 
 
 def _read_only(session: Session) -> bool:
@@ -131,6 +149,34 @@ class AppDatabase:
         factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         _track_writes(factory)
         self.session: scoped_session[Session] = scoped_session(factory)
+        # The same pool, each statement its own transaction: for requests that only read (reads_only).
+        self.reader: Engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def reads_only(self) -> None:
+        """Run the current request's statements without a transaction: no BEGIN and no COMMIT round trips.
+
+        For views that only read, where nothing needs one snapshot across statements (a list, a page of
+        facts): each SELECT sees the committed data of its own moment. Called before the request's first
+        statement; once a transaction is open it changes nothing. The request must not write: a flush or a
+        writing statement raises ReadOnlyViolation, and so does a row lock (for_update), which would end with
+        its statement; a single-statement write can be allowed explicitly (allow_one_write).
+        """
+        session = self.session()
+        if session.in_transaction():
+            return
+        session.bind = self.reader
+        session.info[READS_ONLY] = True
+
+    @contextmanager
+    def allow_one_write(self) -> Iterator[None]:
+        """Allow a write in a request that reads only, where one statement is the whole change (it commits
+        by itself): the session record's "last seen" time."""
+        session = self.session()
+        session.info[WRITE_ALLOWED] = True
+        try:
+            yield
+        finally:
+            session.info.pop(WRITE_ALLOWED, None)
 
     def new_session(self) -> Session:
         """Open an independent session (workers, CLI batches, threads)."""
@@ -190,8 +236,10 @@ def for_update(session: Session, stmt: _Select, *, of: Any = None, skip_locked: 
     rows). SQLite has no row locks and ignores FOR UPDATE: when `write_lock=(Model.column, ids)` is given, a
     no-op write of that column on those rows takes the database's write lock now (waiting the busy timeout),
     so what `stmt` reads next is current and no other writer can interleave; without it the statement reads
-    unlocked (SQLite serialises writers at their first write).
+    unlocked (SQLite serialises writers at their first write). Refused in a request that reads only
+    (AppDatabase.reads_only): without a transaction a lock would end with its own statement.
     """
+    _refuse_in_reads_only(session, "asked for a row lock")
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(of=of, skip_locked=skip_locked)
     if write_lock is not None:

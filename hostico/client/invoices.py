@@ -27,7 +27,7 @@ from hostico.models.billing_profile import BuyerSnapshot
 from hostico.models.invoice import PendingEditStatus
 from hostico.payments.checkout import card_payment
 from hostico.web.app_settings import settings as app_settings
-from hostico.web.database import db
+from hostico.web.database import db, reads_only
 from hostico.web.htmx import render_page_or_partial
 from hostico.web.i18n import N_, country_name
 from hostico.web.pdf import invoice_pdf, totals_context
@@ -344,6 +344,7 @@ def list_context(status: str, kind: str, page: int) -> dict[str, object]:
 
 
 @bp.route("/invoices")
+@reads_only
 def invoices():
     """List the customer's invoices, newest first, filtered by status and kind, a page at a time."""
     context = list_context(request.args.get("status", "all"), request.args.get("kind", "all"),

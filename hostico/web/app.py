@@ -170,8 +170,10 @@ def _login_url_for(endpoint: str | None) -> str:
 
 
 def _register_hooks(app: Flask) -> None:
+    from hostico.web.database import begin_request
     from hostico.web.login_session import check_session
 
+    app.before_request(begin_request)  # a view marked @reads_only reads without a transaction, session check too
     app.before_request(check_session)  # first: a revoked session is logged out before anything else runs
 
     @app.before_request

@@ -4,7 +4,7 @@ and the `flask db upgrade` command."""
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -46,6 +46,23 @@ class Database:
 
 
 db = Database()
+
+
+def reads_only(view):
+    """Mark a view that only reads: its GET requests run their statements without a transaction (no BEGIN, no
+    COMMIT: two round trips fewer), the session check included (hostico.db.AppDatabase.reads_only). Only for
+    views where nothing needs one snapshot across statements and nothing is written; a write or a row lock in
+    such a request raises ReadOnlyViolation."""
+    view.reads_only = True
+    return view
+
+
+def begin_request() -> None:
+    """before_request, before the session check: a GET of a view marked @reads_only reads without a transaction."""
+    if request.method in ("GET", "HEAD") and request.endpoint is not None:
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "reads_only", False):
+            db.get().reads_only()
 
 
 db_cli = AppGroup("db", help="Manage the database schema.")

@@ -102,7 +102,8 @@ def load_user(user_id: str):
     user, rec = found
     setattr(g, RECORD_KEY, rec)
     if login_sessions.touch(rec, ip=client_ip(), now=utcnow()):
-        db.session.commit()  # at the start of the request (check_session): nothing else is pending yet
+        with db.get().allow_one_write():  # one UPDATE: it needs no transaction in a request that reads only
+            db.session.commit()  # at the start of the request (check_session): nothing else is pending yet
     return user
 
 
