@@ -192,7 +192,9 @@ class AppDatabase:
         A transaction that wrote, or holds unflushed changes, is rolled back as before.
         """
         session = self.session()
-        if exc is None and _read_only(session):
+        if session.info.get(READS_ONLY):
+            pass  # every statement committed by itself: nothing to end (close() below returns the connection)
+        elif exc is None and _read_only(session):
             try:
                 session.commit()
             except SQLAlchemyError:

@@ -15,6 +15,7 @@ from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
 from hostico.web.security import is_public_endpoint, reject_nul_bytes, set_security_headers
+from hostico.web.templating import HosticoEnvironment
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout
 
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    app.jinja_environment = HosticoEnvironment  # before the environment is first used (hostico/web/templating.py)
     ids.init_app(app)  # every <int:…> id is bounded (before any route is added)
     app.config.update(default_config(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
