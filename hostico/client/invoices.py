@@ -207,12 +207,21 @@ class InvoiceRow(NamedTuple):
 # invoice, and the list leaves out the tax invoices that have a proforma unless it shows tax invoices only.
 TAX = aliased(Invoice, name="tax")
 _NEWEST_TAX = aliased(Invoice, name="newest_tax")
-NEWEST_TAX_ID = (select(func.max(_NEWEST_TAX.id))
-                 .where(_NEWEST_TAX.proforma_id == Invoice.id, _NEWEST_TAX.kind == "tax")
-                 .correlate(Invoice).scalar_subquery())
-ROW_COLUMNS = (Invoice.id, Invoice.code, Invoice.kind, Invoice.status, Invoice.issue_date, Invoice.due_date,
-               Invoice.currency, cast(Invoice.buyer, Text), Invoice.reverse_charge, Invoice.total, Invoice.amount_paid,
-               credited_total(Invoice), TAX.code, TAX.total, credited_total(TAX))
+
+
+def _row_columns(row: type[Invoice]) -> tuple[ColumnElement, ...]:
+    """The columns of a row for Invoice or an alias of it (a page of the list), in InvoiceRow's order; joined
+    to TAX on `_newest_tax_id(row)`."""
+    return (row.id, row.code, row.kind, row.status, row.issue_date, row.due_date, row.currency,
+            cast(row.buyer, Text), row.reverse_charge, row.total, row.amount_paid, credited_total(row),
+            TAX.code, TAX.total, credited_total(TAX))
+
+
+def _newest_tax_id(row: type[Invoice]) -> ColumnElement[int | None]:
+    return (select(func.max(_NEWEST_TAX.id)).where(_NEWEST_TAX.proforma_id == row.id, _NEWEST_TAX.kind == "tax")
+            .correlate(row).scalar_subquery())
+
+
 MAX_PAGE = 10**6  # beyond any real list; keeps OFFSET inside the databases' integer range
 
 
@@ -230,7 +239,7 @@ def _conditions(entity: type[Invoice], status: str, kind: str) -> list[ColumnEle
     return conditions
 
 
-def _pending_name() -> ColumnElement[str | None]:
+def _pending_name(row: type[Invoice] = Invoice) -> ColumnElement[str | None]:
     """Per row: the name on the invoice's newest billing change waiting for staff approval, else NULL.
 
     Asked per row only when the customer has any change waiting (one uncorrelated EXISTS, evaluated once, on the
@@ -241,10 +250,10 @@ def _pending_name() -> ColumnElement[str | None]:
     name = (
         select(BillingProfile.display_name)
         .join(PendingBillingEdit, PendingBillingEdit.billing_profile_id == BillingProfile.id)
-        .where(PendingBillingEdit.invoice_id == Invoice.id, PendingBillingEdit.status == PendingEditStatus.PENDING,
+        .where(PendingBillingEdit.invoice_id == row.id, PendingBillingEdit.status == PendingEditStatus.PENDING,
                PendingBillingEdit.customer_id == customer_id)
         .order_by(PendingBillingEdit.id.desc()).limit(1)
-        .correlate(Invoice).scalar_subquery()
+        .correlate(row).scalar_subquery()
     )
     return case((exists().where(any_waiting.status == PendingEditStatus.PENDING,
                                 any_waiting.customer_id == customer_id).correlate(None), name), else_=None)
@@ -254,6 +263,11 @@ def _pending_name() -> ColumnElement[str | None]:
 def _list_statement(status: str, kind: str) -> Select:
     """The list query for one filter, built once: SQLAlchemy builds a statement slower than it runs it.
 
+    The page's rows are chosen first, in a subquery (filter, order, LIMIT/OFFSET, the invoice's columns), and only
+    those rows are joined to their tax invoice and have their credit notes summed: with the join in the same query
+    as the sort, PostgreSQL, once it had statistics and found a customer's invoices a large part of the table,
+    joined every invoice of the customer to its tax invoice before sorting them (2.7 ms instead of 0.2 ms for 200
+    invoices; PostgreSQL CPU per statement 440 -> 185 us).
     The OFFSET is written into the SQL (literal_execute), not sent as a parameter: with `OFFSET $n` PostgreSQL
     judged its generic plan dearer than a custom one and planned the prepared statement again on every request
     (pg_prepared_statements: 0 generic plans in 35 uses), which cost more than running it; with `OFFSET 0` the
@@ -261,13 +275,15 @@ def _list_statement(status: str, kind: str) -> Select:
     """
     counted = aliased(Invoice, name="counted")
     total = select(func.count(counted.id)).where(*_conditions(counted, status, kind)).scalar_subquery()
+    page = aliased(Invoice, select(Invoice).where(*_conditions(Invoice, status, kind))
+                   .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+                   .limit(PER_PAGE).offset(bindparam("offset", type_=Integer, literal_execute=True))
+                   .subquery("page"))
     return (
-        select(*ROW_COLUMNS, _pending_name().label("pending_name"), total.label("list_total"),
+        select(*_row_columns(page), _pending_name(page).label("pending_name"), total.label("list_total"),
                balances_column().label("credit"))
-        .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
-        .where(*_conditions(Invoice, status, kind))
-        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-        .limit(PER_PAGE).offset(bindparam("offset", type_=Integer, literal_execute=True))
+        .outerjoin(TAX, TAX.id == _newest_tax_id(page))
+        .order_by(page.issue_date.desc(), page.id.desc())
     )
 
 
@@ -299,8 +315,8 @@ def service_rows(service_id: int, limit: int) -> list[InvoiceRow]:
     them (a proforma and its tax invoice in one row), in one statement."""
     billed = select(InvoiceLine.invoice_id).where(InvoiceLine.service_id == service_id)
     rows = _column_rows(
-        select(*ROW_COLUMNS, _pending_name().label("pending_name"))
-        .outerjoin(TAX, TAX.id == NEWEST_TAX_ID)
+        select(*_row_columns(Invoice), _pending_name().label("pending_name"))
+        .outerjoin(TAX, TAX.id == _newest_tax_id(Invoice))
         .where(*_conditions(Invoice, "all", "all"), Invoice.id.in_(billed))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit),
         {"customer_id": current_user.id})
