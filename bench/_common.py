@@ -142,6 +142,22 @@ def seed_customer(url: str, invoices: int, *, email: str = "bench@example.com", 
     return result
 
 
+def analyze(url: str) -> None:
+    """VACUUM ANALYZE a seeded PostgreSQL database (nothing on SQLite): the pages are measured with the statistics
+    and visibility map a production database has, not planned blind and then, when autovacuum wakes up in the
+    middle of a run, planned again differently."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import text
+
+    from hostico.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 def proc_cpu_seconds(pid: int, part: str = "all") -> float | None:
     """User plus system CPU seconds (or only "user" / "sys") of a process on this machine, from /proc/<pid>/stat;
     None when there is no such process."""

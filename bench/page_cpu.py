@@ -26,6 +26,7 @@ from bench._common import (  # noqa: E402
     PG_ADMIN_URL,
     SECRET_KEY,
     WEBHOOK_SECRET,
+    analyze,
     gunicorn,
     login_cookie,
     proc_cpu_seconds,
@@ -75,6 +76,7 @@ def main() -> int:
         from bench import baseline_app
 
         baseline_app.prepare(url)
+        analyze(url)
         env = {"HOSTICO_DATABASE_URL": url, "HOSTICO_SECRET_KEY": SECRET_KEY, "HOSTICO_ENV": "production",
                "HOSTICO_WEBHOOK_SECRET": WEBHOOK_SECRET, "BENCH_BASELINE_DB": url}
         with gunicorn("bench.baseline_app:app", env, workers=1) as base_port, \

@@ -24,7 +24,15 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._common import PASSWORD, SECRET_KEY, WEBHOOK_SECRET, postgres_available, scratch_database, seed_customer  # noqa: E402
+from bench._common import (  # noqa: E402
+    PASSWORD,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    analyze,
+    postgres_available,
+    scratch_database,
+    seed_customer,
+)
 from hostico.web.database import db  # noqa: E402
 
 BASE = "https://bench.example"  # production cookies are Secure: the test client must speak https
@@ -133,12 +141,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hostico-profile-") as tmp, scratch_database(engine, tmp) as url:
         seeded = seed_customer(url, 200)
         links = _links(url, seeded, 10)
+        if "baseline" in args.only:
+            from bench import baseline_app
+
+            baseline_app.prepare(url)
+        analyze(url)
         app = _app(url)
         pages = {}
         if "baseline" in args.only:
             from bench import baseline_app
 
-            baseline_app.prepare(url)
             base_client = baseline_app.create_baseline(url).test_client()
             pages["baseline"] = lambda _i: base_client.get("/")
         if "invoices" in args.only:

@@ -32,6 +32,7 @@ from bench._common import (  # noqa: E402
     SECRET_KEY,
     WEBHOOK_SECRET,
     Row,
+    analyze,
     gunicorn,
     load,
     load_tool,
@@ -127,6 +128,7 @@ def section_pages(args, engine: str, tmp: str) -> list[Row]:
     with scratch_database(engine, tmp) as url:
         seeded = seed_customer(url, 200)
         baseline_app.prepare(url)
+        analyze(url)
         env = {"HOSTICO_DATABASE_URL": url, "HOSTICO_SECRET_KEY": SECRET_KEY, "HOSTICO_ENV": "production",
                "HOSTICO_WEBHOOK_SECRET": WEBHOOK_SECRET, "BENCH_BASELINE_DB": url}
         with gunicorn("bench.baseline_app:app", env, workers=workers) as base_port, \
