@@ -62,7 +62,7 @@ def test_a_request_that_only_read_ends_with_a_commit(client, make, login_as, end
     login_as(client, make.make_customer())
     make.make_proforma(make.make_customer())
     ends.update(commit=0, rollback=0)
-    assert client.get("/services").status_code == 200  # a page with its transaction (not @reads_only)
+    assert client.get("/my-details").status_code == 200  # a page with its transaction (not @reads_only)
     assert ends == {"commit": 1, "rollback": 0}
 
 

@@ -11,12 +11,13 @@ from hostico.client.invoices import service_rows
 from hostico.client.queries import own_service
 from hostico.models import Service
 from hostico.web.app_settings import settings as app_settings
-from hostico.web.database import db
+from hostico.web.database import db, reads_only
 
 SERVICE_INVOICES = 50  # the newest; My Invoices has them all
 
 
 @bp.route("/services")
+@reads_only
 def services():
     """List the customer's hosting services."""
     rows = db.session.scalars(
@@ -26,6 +27,7 @@ def services():
 
 
 @bp.route("/services/<int:service_id>")
+@reads_only
 def service_detail(service_id: int):
     """Show one service of the customer: its invoices (one row per purchase) and the actions its state allows."""
     service = own_service(service_id)
