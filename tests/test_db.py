@@ -130,3 +130,77 @@ def test_checkout_refuses_a_pooled_connection_the_server_has_spoken_on_or_closed
             _refuse_hung_up_connection(_Conn(ours), _Record(), None)
     with pytest.raises(DisconnectionError):  # closed on our side: no file descriptor
         _refuse_hung_up_connection(_Conn(ours), _Record(), None)
+
+
+# PostgreSQL's cursors describe their results lazily (hostico.db.LazyDescription): SQLAlchemy and psycopg still
+# see the same names and type codes, streaming still works, and a statement without rows has no description.
+
+ROWS = text("SELECT 7 AS answer, 'seven'::text AS word, now() AS at_time")
+
+
+@pytest.fixture
+def pg_engine(engine_name, engine):
+    if engine_name != "postgres":
+        pytest.skip("psycopg's cursors: PostgreSQL only")
+    return engine
+
+
+def test_the_description_is_psycopgs_made_when_read(pg_engine):
+    import psycopg
+
+    from hostico.db import LazyDescription
+
+    raw = pg_engine.raw_connection()
+    try:
+        ours, theirs = raw.cursor(), psycopg.Cursor(raw.driver_connection)
+        for cursor in (ours, theirs):
+            cursor.execute(str(ROWS))
+        lazy = ours.description
+        assert isinstance(lazy, LazyDescription) and len(lazy) == 3 and lazy
+        assert [tuple(c) for c in lazy] == [tuple(c) for c in theirs.description]
+        assert [c.name for c in lazy] == ["answer", "word", "at_time"]
+        assert lazy[-1].type_code == theirs.description[-1].type_code and lazy == list(lazy)
+        assert lazy[1:] == lazy._built()[1:] and repr(lazy) == repr(list(lazy))
+
+        ours.execute("SELECT 1 AS other")
+        earlier = ours.description
+        ours.execute("SELECT 2 AS later, 3 AS more")
+        assert [c.name for c in earlier] == ["other"]  # first read after the next statement: still its own result
+
+        for cursor in (ours, theirs):
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            assert cursor.description is None
+            cursor.execute("SELECT ;")  # rows without columns: an empty description, as psycopg's
+            assert cursor.description is not None and len(cursor.description) == 0 and not cursor.description
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def test_results_come_back_by_name_first_and_cached(pg_engine, session, make):
+    customer = make.make_customer()
+    session.commit()
+    for _ in range(3):  # the first execution builds SQLAlchemy's metadata from the description, later ones reuse it
+        row = session.execute(select(Customer.id, Customer.email).where(Customer.id == customer.id)).one()
+        assert row._mapping["email"] == customer.email and row.id == customer.id
+        with pg_engine.connect() as conn:
+            result = conn.execute(ROWS)
+            assert list(result.keys()) == ["answer", "word", "at_time"]
+            assert result.one()[:2] == (7, "seven")
+            assert conn.execute(text("UPDATE customers SET name = name WHERE id = -1")).rowcount == 0
+            assert conn.execute(text("SET LOCAL statement_timeout = 0")).returns_rows is False
+
+
+def test_streamed_results_still_work(pg_engine, session, make):
+    for _ in range(5):
+        make.make_customer()
+    session.commit()
+    streamed = session.execute(select(Customer.id, Customer.email).order_by(Customer.id).execution_options(yield_per=2))
+    chunks = [list(chunk) for chunk in streamed.partitions()]
+    assert [len(chunk) for chunk in chunks] == [2, 2, 1]
+    assert [row.email for chunk in chunks for row in chunk] == list(
+        session.scalars(select(Customer.email).order_by(Customer.id)))
+    with pg_engine.connect() as conn:
+        rows = conn.execution_options(stream_results=True, max_row_buffer=2).execute(
+            text("SELECT g AS n FROM generate_series(1, 5) g")).all()
+        assert [row.n for row in rows] == [1, 2, 3, 4, 5]

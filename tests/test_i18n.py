@@ -57,6 +57,34 @@ def test_template_gettext_escapes_its_placeholders_formats_always_and_is_one_tem
         assert len(calls) == 1  # Jinja's own `_` is three calls: alias, newstyle wrapper, translation
 
 
+def test_remembered_plain_messages_follow_the_language_the_escaping_and_stay_bounded(app, monkeypatch):
+    """`_()` without variables remembers its text per catalogue and autoescape setting: never another's."""
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    monkeypatch.setattr(i18n, "_plain_messages", {})
+    template = "{{ _('Total to pay') }}|{{ _('100%% paid') }}|{{ _('<b>') }}|{{ _(m) }}"
+    for _ in range(2):  # the second time from what was remembered
+        with app.test_request_context("/?lang=ro"):
+            assert render_template_string(template, m=Markup("<i>")) == "Total de plată|100% paid|<b>|<i>"
+            assert render_template_string(template, m="<i>") == "Total de plată|100% paid|<b>|<i>"
+        with app.test_request_context("/?lang=en"):
+            assert render_template_string(template, m="x") == "Total to pay|100% paid|<b>|x"
+    assert len(i18n._plain_messages) == 8  # four str messages in two languages; the Markup one is never remembered
+
+    plain = Environment(autoescape=False)
+    plain.globals["_"] = i18n._template_gettext
+    for lang, expected in (("ro", "Total de plată <b>"), ("en", "Total to pay <b>")):
+        said = plain.from_string("{{ _('Total to pay') }} {{ _('<b>') }}").render(_lang=lang)
+        assert said == expected  # no autoescape: plain text, never the Markup remembered for HTML templates
+    assert type(plain.globals["_"](plain.from_string("").new_context({"_lang": "ro"}), "<b>")) is str
+
+    monkeypatch.setattr(i18n, "PLAIN_MESSAGES_SIZE", 3)
+    with app.test_request_context("/?lang=ro"):
+        render_template_string("{{ _('Total to pay') }}{{ _('Pages') }}{{ _('Newer') }}{{ _('Older') }}")
+    assert 0 < len(i18n._plain_messages) <= 3
+
+
 def test_a_language_switched_during_the_request_is_honoured(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert render_template_string("{{ _('Total to pay') }}") == "Total to pay"

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
@@ -374,14 +375,39 @@ def _labels_global(ctx: Context, name: str) -> Mapping[str, str]:
     return labels(name, _lang(ctx))
 
 
+PLAIN_MESSAGES_SIZE = 2048
+_plain_messages: dict[tuple[NullTranslations, str, bool], str] = {}
+
+
 @pass_context
 def _template_gettext(ctx: Context, message: str, **variables: object) -> str:
     """The template's `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, Markup when the template
     autoescapes, then always `% variables`), in one call. Jinja's own `_` is an alias calling its `gettext`, which
     calls the translating function, each through Context.call: three calls for each of the ~26 messages a page
-    says, 70% of the template calls of My Invoices."""
-    text = locales.translations(_lang(ctx)).ugettext(message)
-    if ctx.eval_ctx.autoescape:
+    says, 70% of the template calls of My Invoices.
+
+    A message without variables gives the same text every time for a catalogue and an autoescape setting: that
+    text is remembered (Markup's `%` alone was half of the call's time). Keyed by the catalogue itself, so another
+    language, or a catalogue loaded again, is another key; plain str messages only; bounded, cleared when full.
+    """
+    catalogue = locales.translations(_lang(ctx))
+    autoescape = ctx.eval_ctx.autoescape
+    if not variables and type(message) is str:
+        key = (catalogue, message, autoescape)
+        known = _plain_messages.get(key)
+        if known is None:
+            known = _gettext_formatted(catalogue, message, autoescape, variables)
+            if len(_plain_messages) >= PLAIN_MESSAGES_SIZE:
+                _plain_messages.clear()
+            _plain_messages[key] = known
+        return known
+    return _gettext_formatted(catalogue, message, autoescape, variables)
+
+
+def _gettext_formatted(catalogue: NullTranslations, message: str, autoescape: bool,
+                       variables: dict[str, object]) -> str:
+    text = catalogue.ugettext(message)
+    if autoescape:
         text = Markup(text)  # noqa: S704 - the catalogue's own text, as Jinja's gettext marks it; variables are escaped by %
     return text % variables
 

@@ -361,7 +361,60 @@ def test_remembered_rows_are_bounded(client, make, customer, app, monkeypatch):
     for _ in range(5):
         make.make_proforma(customer)
     body = client.get("/invoices").get_data(as_text=True)
-    assert len(rows(body)) == 5 and len(app.extensions["hostico_invoice_rows"]) <= 3
+    remembered = sum(map(len, app.extensions["hostico_invoice_rows"].values()))
+    assert len(rows(body)) == 5 and 0 < remembered <= 3
+
+
+def _invoice_row(invoice_id: int, **changes):
+    from decimal import Decimal
+
+    from hostico.client.invoices import InvoiceRow
+
+    row = InvoiceRow(id=invoice_id, code=f"HST-{invoice_id:06d}", kind="proforma", status="issued",
+                     issue_date=dt.date(2026, 1, 2), due_date=dt.date(2026, 1, 16), currency="RON",
+                     buyer_json='{"kind": "person", "name": "Ion"}', reverse_charge=False, total=Decimal("12.00"),
+                     amount_paid=Decimal("0.00"), credited=Decimal("0.00"), tax_code=None, tax_total=None,
+                     tax_credited=None, pending_name=None, today=dt.date(2026, 1, 5))
+    return row._replace(**changes)
+
+
+def test_a_remembered_row_is_reused_only_for_an_equal_row_the_same_language_and_links(app):
+    """Rows are remembered by invoice id, with the row they were rendered from: anything else renders again."""
+    from decimal import Decimal
+
+    from markupsafe import Markup
+
+    from hostico.client.invoices import InvoiceLinks, cached_invoice_rows
+
+    rendered = []
+
+    def macro(inv, pending_name, links, L):
+        rendered.append((inv, L["lang"]))
+        return Markup("<tr>{} {} {}</tr>").format(inv.code, inv.total, L["lang"]) if inv.id != 3 else "<b>plain</b>"
+
+    with app.test_request_context("/invoices"):
+        links = InvoiceLinks()
+        first = [_invoice_row(1), _invoice_row(2)]
+        page = cached_invoice_rows(macro, first, links, {"lang": "en"}, "en")
+        assert page == Markup("<tr>HST-000001 12.00 en</tr>\n<tr>HST-000002 12.00 en</tr>") and len(rendered) == 2
+        equal = [_invoice_row(1), _invoice_row(2)]  # new objects, equal values: as the next request reads them
+        assert cached_invoice_rows(macro, equal, links, {"lang": "en"}, "en") == page and len(rendered) == 2
+
+        paid = _invoice_row(2, amount_paid=Decimal("12.00"))  # the same invoice, changed
+        later = _invoice_row(1, today=dt.date(2026, 1, 17))  # the same row read on another day
+        again = cached_invoice_rows(macro, [later, paid], links, {"lang": "en"}, "en")
+        assert rendered[2:] == [(later, "en"), (paid, "en")] and again == page  # rendered again, not served
+        assert cached_invoice_rows(macro, [later, paid], links, {"lang": "en"}, "en") == page and len(rendered) == 4
+
+        romanian = cached_invoice_rows(macro, [later], links, {"lang": "ro"}, "ro")
+        assert romanian == Markup("<tr>HST-000001 12.00 ro</tr>") and rendered[4:] == [(later, "ro")]
+        links.key = (("/elsewhere/", ""),)  # other link prefixes: another scope
+        cached_invoice_rows(macro, [later], links, {"lang": "ro"}, "ro")
+        assert len(rendered) == 6
+
+        text_row = cached_invoice_rows(macro, [_invoice_row(3)], links, {"lang": "ro"}, "ro")
+        assert text_row == Markup("&lt;b&gt;plain&lt;/b&gt;")  # a str is escaped, as Markup.join escaped it
+        assert cached_invoice_rows(macro, [_invoice_row(3)], links, {"lang": "ro"}, "ro") == text_row
 
 
 def test_a_row_shows_the_company_and_its_cui_or_the_persons_name_from_the_buyer_snapshot(client, make, customer):
