@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # the templates' csrf_token(): a signed token reused for a minute
-    babel.init_app(app, locale_selector=i18n.select_locale,
+    babel.init_app(app, locale_selector=i18n.request_locale,
                    timezone_selector=lambda: app_settings.settings(app).timezone)
     i18n.init_app(app)
     words.init_app(app)
