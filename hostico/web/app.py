@@ -10,7 +10,18 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, csrf_tokens, health, i18n, ids, observability, production, urls, words
+from hostico.web import (
+    app_settings,
+    cookie_session,
+    csrf_tokens,
+    health,
+    i18n,
+    ids,
+    observability,
+    production,
+    urls,
+    words,
+)
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
 from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
@@ -39,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
     app_settings.init_app(app)  # the one typed settings object: app.extensions["hostico_settings"]
 
+    cookie_session.init_app(app)  # Flask's signed cookie session, each cookie verified once
     db.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # the templates' csrf_token(): a signed token reused for a minute
