@@ -15,6 +15,7 @@ from hostico.web import (
     cookie_session,
     csrf_tokens,
     health,
+    htmx,
     i18n,
     ids,
     observability,
@@ -24,7 +25,7 @@ from hostico.web import (
 )
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
-from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
+from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, is_htmx
 from hostico.web.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 from hostico.web.templating import HosticoEnvironment
 
@@ -208,7 +209,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
-    app.after_request(add_vary)
+    app.after_request(htmx.vary_on(*htmx.VARY, *i18n.VARY))  # partials and languages: one update of Vary
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):

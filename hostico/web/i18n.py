@@ -67,13 +67,15 @@ def remember_language(response, language: str):
     return response
 
 
+# Pages differ by language: the browser's and the lang cookie's (hostico.web.app lists them in Vary).
+VARY = ("Accept-Language", "Cookie")
+
+
 def remember_locale(response):
-    """Keep a language chosen with ?lang= in the cookie (after_request); pages differ by language."""
+    """Keep a language chosen with ?lang= in the cookie (after_request)."""
     chosen = _first(request.args, "lang")
     if chosen in SUPPORTED_LOCALES and request.cookies.get(LANG_COOKIE) != chosen:
         remember_language(response, chosen)
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
     return response
 
 
