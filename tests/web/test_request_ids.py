@@ -28,6 +28,8 @@ def test_an_odd_x_request_id_is_replaced_by_a_new_one(client, sent):
 def test_every_response_carries_a_fresh_id_when_none_was_sent(client):
     first, second = client.get("/login"), client.get("/login")
     assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+    assert all(len(r.headers["X-Request-ID"]) == 32 and int(r.headers["X-Request-ID"], 16) >= 0
+               for r in (first, second))
 
 
 def test_log_lines_of_a_request_carry_its_id(app, client, caplog):
