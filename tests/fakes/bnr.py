@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fakes.local_http import QuietServer
 
 
 def feed(days: dict[dt.date, str], published: dt.date | None = None) -> bytes:
@@ -56,7 +58,7 @@ class FakeBnr:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/nbrfxrates.xml"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()

@@ -14,8 +14,10 @@ import hashlib
 import hmac
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from tests.fakes.local_http import QuietServer
 
 
 class _JsonHandler(BaseHTTPRequestHandler):
@@ -65,7 +67,7 @@ class FakeSmsProvider:
                 if owner.hang_up:
                     self.close_connection = True
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
@@ -93,7 +95,7 @@ def serve_counting_provider(port_queue) -> None:
             seen.clear()
             self.answer(200, {})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port_queue.put(server.server_port)
     server.serve_forever()
