@@ -132,7 +132,7 @@ def test_checkout_refuses_a_pooled_connection_the_server_has_spoken_on_or_closed
         _refuse_hung_up_connection(_Conn(ours), _Record(), None)
 
 
-# PostgreSQL's cursors describe their results lazily (hostico.db.LazyDescription): SQLAlchemy and psycopg still
+# PostgreSQL's cursors describe their results lazily (hostico.pg_cursor.LazyDescription): SQLAlchemy and psycopg still
 # see the same names and type codes, streaming still works, and a statement without rows has no description.
 
 ROWS = text("SELECT 7 AS answer, 'seven'::text AS word, now() AS at_time")
@@ -148,7 +148,7 @@ def pg_engine(engine_name, engine):
 def test_the_description_is_psycopgs_made_when_read(pg_engine):
     import psycopg
 
-    from hostico.db import LazyDescription
+    from hostico.pg_cursor import LazyDescription
 
     raw = pg_engine.raw_connection()
     try:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.client.blueprint import bp
-from hostico.client.invoices import list_context
+from hostico.client.invoice_list import list_context
 from hostico.client.queries import own_invoice
 from hostico.models import Checkout
 from hostico.models.invoice import InvoiceKind, InvoiceStatus

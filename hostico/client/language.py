@@ -20,7 +20,7 @@ from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.models import Customer
 from hostico.web.database import db
 from hostico.web.forms import Form
-from hostico.web.i18n import remember_language
+from hostico.web.request_language import remember_language
 
 
 class LanguageForm(Form):

@@ -13,7 +13,8 @@ from hostico.billing.errors import BillingError, InvoiceNotEditable
 from hostico.billing.proforma_edit import edit_proforma_billing, refuse_unless_editable
 from hostico.billing.settings import BillingSettings
 from hostico.client.blueprint import bp
-from hostico.client.invoices import invoice_status, pending_edits
+from hostico.client.invoice_list import pending_edits
+from hostico.client.invoices import invoice_status
 from hostico.client.queries import own_invoice, own_profile
 from hostico.models import BillingProfile, Invoice
 from hostico.web.app_settings import settings as app_settings

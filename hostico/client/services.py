@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hostico.client.blueprint import bp
-from hostico.client.invoices import service_rows
+from hostico.client.invoice_list import service_rows
 from hostico.client.queries import own_service
 from hostico.models import Service
 from hostico.web.app_settings import settings as app_settings

@@ -20,6 +20,7 @@ from hostico.web import (
     ids,
     observability,
     production,
+    request_language,
     urls,
     words,
 )
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # the templates' csrf_token(): a signed token reused for a minute
-    babel.init_app(app, locale_selector=i18n.request_locale,
+    babel.init_app(app, locale_selector=request_language.request_locale,
                    timezone_selector=lambda: app_settings.settings(app).timezone)
     i18n.init_app(app)
     words.init_app(app)
@@ -209,7 +210,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
-    app.after_request(htmx.vary_on(*htmx.VARY, *i18n.VARY))  # partials and languages: one update of Vary
+    app.after_request(htmx.vary_on(*htmx.VARY, *request_language.VARY))  # partials and languages: one update of Vary
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):

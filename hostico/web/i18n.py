@@ -1,4 +1,5 @@
-"""The web layer's languages: which one a request speaks, and translations, amounts and dates in it.
+"""The web layer's translations, amounts and dates in the request's language (which language a request speaks:
+hostico/web/request_language.py).
 
 Only public APIs: the request's language is Flask-Babel's `get_locale()` (so `force_locale()` and
 `refresh()` are honoured), chosen by `select_locale`. A template asks for it once per render — a context
@@ -14,82 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, current_app, request
+from flask import Flask
 from flask_babel import format_datetime, get_locale, to_user_timezone
-from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 
 from hostico import locales
 from hostico.errors import N_, FieldMessage, Msg, TranslatableError
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.web.audit_words import AUDIT_ACTIONS
+from hostico.web.request_language import lang_url, language, remember_locale, select_locale
 
 __all__ = ["N_", "SUPPORTED_LOCALES", "error_message", "labels", "money", "date", "select_locale"]
 
-LANG_COOKIE = "lang"
-LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-def select_locale() -> str:
-    """Return the language: ?lang=, the lang cookie, the customer's saved language, Accept-Language, default."""
-    for chosen in (_first(request.args, "lang"), _first(request.cookies, LANG_COOKIE)):
-        if chosen in SUPPORTED_LOCALES:
-            return chosen
-    user = current_user._get_current_object()  # one proxy lookup, not two
-    saved = getattr(user, "language", None) if user else None
-    if saved in SUPPORTED_LOCALES:
-        return saved
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or current_app.config["DEFAULT_LOCALE"]
-
-
-def request_locale() -> Locale:
-    """Flask-Babel's locale selector: the language `select_locale` chooses as a Babel Locale made once per
-    language (given a code, Flask-Babel would parse it again on every request: ~12 µs)."""
-    return locales.babel_locale(select_locale())
-
-
-def _first(values: MultiDict, key: str) -> str | None:
-    """Return values.get(key), cheaply when it is absent: a MultiDict raises and catches a BadRequestKeyError (an
-    HTTP exception) for a missing key, several µs on each request with no ?lang= or no lang cookie."""
-    return values.get(key) if key in values else None
-
-
-def remember_language(response, language: str):
-    """Set the lang cookie, so this browser's next pages and htmx partials speak `language`."""
-    response.set_cookie(LANG_COOKIE, language, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
-    return response
-
-
-# Pages differ by language: the browser's and the lang cookie's (hostico.web.app lists them in Vary).
-VARY = ("Accept-Language", "Cookie")
-
-
-def remember_locale(response):
-    """Keep a language chosen with ?lang= in the cookie (after_request)."""
-    chosen = _first(request.args, "lang")
-    if chosen in SUPPORTED_LOCALES and request.cookies.get(LANG_COOKIE) != chosen:
-        remember_language(response, chosen)
-    return response
-
-
-def language() -> str:
-    """Return the language of the current request ("ro" or "en"; the default outside a request)."""
-    locale = get_locale()
-    return locale.language if locale is not None else locales.DEFAULT_LOCALE
-
-
-def lang_url(code: str) -> str:
-    """Return this page's URL in another language (the header's language switch)."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
-    return f"{request.path}?{urlencode(args)}"
+# The request's language (hostico/web/request_language.py): what every page here reads it through.
 
 
 def _lang(ctx: Context) -> str:

@@ -163,7 +163,7 @@ def test_the_list_joins_tax_invoices_to_the_page_s_rows_only_whatever_the_statis
 def test_the_list_reads_changes_the_request_has_not_flushed_yet(app, make, customer):
     from flask_login import login_user
 
-    from hostico.client.invoices import list_page, service_rows
+    from hostico.client.invoice_list import list_page, service_rows
     from hostico.models import Customer, Invoice
 
     service = make.make_service(customer)
@@ -355,9 +355,9 @@ def test_a_remembered_row_follows_every_change_of_its_invoice_and_the_language(c
 
 
 def test_remembered_rows_are_bounded(client, make, customer, app, monkeypatch):
-    from hostico.client import invoices
+    from hostico.client import invoice_list
 
-    monkeypatch.setattr(invoices, "ROW_CACHE_SIZE", 3)
+    monkeypatch.setattr(invoice_list, "ROW_CACHE_SIZE", 3)
     for _ in range(5):
         make.make_proforma(customer)
     body = client.get("/invoices").get_data(as_text=True)
@@ -368,7 +368,7 @@ def test_remembered_rows_are_bounded(client, make, customer, app, monkeypatch):
 def _invoice_row(invoice_id: int, **changes):
     from decimal import Decimal
 
-    from hostico.client.invoices import InvoiceRow
+    from hostico.client.invoice_list import InvoiceRow
 
     row = InvoiceRow(id=invoice_id, code=f"HST-{invoice_id:06d}", kind="proforma", status="issued",
                      issue_date=dt.date(2026, 1, 2), due_date=dt.date(2026, 1, 16), currency="RON",
@@ -384,7 +384,7 @@ def test_a_remembered_row_is_reused_only_for_an_equal_row_the_same_language_and_
 
     from markupsafe import Markup
 
-    from hostico.client.invoices import InvoiceLinks, cached_invoice_rows
+    from hostico.client.invoice_list import InvoiceLinks, cached_invoice_rows
 
     rendered = []
 
