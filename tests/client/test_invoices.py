@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
@@ -100,23 +101,31 @@ def _count_queries(client, url):
     return len(statements)
 
 
+@contextmanager
+def _list_statements(client):
+    """Collect (SQL, parameters) of the list statements the app sends meanwhile."""
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, params, context, executemany):
+        if "list_total" in statement:
+            sent.append((statement, params))
+
+    engine = db.get(client.application).engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
 def test_the_list_offset_is_written_into_its_sql_so_postgresql_keeps_one_generic_plan(client, make, customer):
     # With OFFSET as a parameter PostgreSQL re-planned the prepared list statement on every request (its generic
     # plan looked dearer than a custom one); the page's offset in the SQL text lets the first page keep one plan.
     for _ in range(25):
         make.make_proforma(customer)
-    sent = []
-
-    def keep(conn, cursor, statement, params, context, executemany):
-        if "FROM invoices" in statement and "ORDER BY" in statement:
-            sent.append((statement, params))
-
-    event.listen(db.get(client.application).engine, "before_cursor_execute", keep)
-    try:
+    with _list_statements(client) as sent:
         first = client.get("/invoices").get_data(as_text=True)
         second = client.get("/invoices?page=2").get_data(as_text=True)
-    finally:
-        event.remove(db.get(client.application).engine, "before_cursor_execute", keep)
     assert [f"OFFSET {offset})" in statement for (statement, _), offset in zip(sent, (0, 20))] == [True, True]
     assert not any("offset" in name for _, params in sent if isinstance(params, dict) for name in params)
     assert len(rows(first)) == 20 and len(rows(second)) == 5 and not set(rows(first)) & set(rows(second))
@@ -130,21 +139,12 @@ def test_the_list_joins_tax_invoices_to_the_page_s_rows_only_whatever_the_statis
         pytest.skip("the plan is PostgreSQL's (EXPLAIN ANALYZE)")
     for _ in range(60):
         make.make_proforma(customer)
-    sent = []
-
-    def keep(conn, cursor, statement, params, context, executemany):
-        if "newest_tax" in statement and "list_total" in statement:
-            sent.append((statement, params))
-
     engine = db.get(client.application).engine
     with engine.connect() as conn:
         conn.execute(sql_text("ANALYZE invoices"))
         conn.commit()
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with _list_statements(client) as sent:
         assert client.get("/invoices").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     (statement, params), = sent
     with engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()
