@@ -19,6 +19,8 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from hostico.caches import remember
+
 CACHE_SIZE = 1024  # cookies come from clients: bounded, cleared when full
 _ATOMS = frozenset((str, int, float, bool, type(None)))  # values shared safely between copies
 
@@ -51,9 +53,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             except BadSignature:  # tampered, signed with another key, or expired
                 return self.session_class()
             flat = type(data) is dict and all(type(value) in _ATOMS for value in data.values())
-            if len(self._verified) >= CACHE_SIZE:
-                self._verified.clear()
-            self._verified[key] = found = (int(signed.timestamp()), data, flat)
+            found = remember(self._verified, key, (int(signed.timestamp()), data, flat), CACHE_SIZE)
         signed_at, data, flat = found
         age = int(time.time()) - signed_at
         if age > max_age or age < 0:  # itsdangerous's SignatureExpired

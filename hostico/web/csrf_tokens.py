@@ -15,6 +15,8 @@ import time
 from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
+from hostico.caches import remember
+
 REUSE_SECONDS = 60
 CACHE_SIZE = 4096  # sessions signed for in the last minute, per process; cleared when full
 
@@ -33,9 +35,7 @@ def init_app(app: Flask) -> None:
                 setattr(g, name, hit[0])
                 return hit[0]
             token = generate_csrf()
-            if len(signed) >= CACHE_SIZE:
-                signed.clear()
-            signed[(key[0], str(session.get(name)))] = (token, time.monotonic())
+            remember(signed, (key[0], str(session.get(name))), (token, time.monotonic()), CACHE_SIZE)
             return token
         return generate_csrf()
 

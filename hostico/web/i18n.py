@@ -24,6 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from hostico import locales
+from hostico.caches import remember
 from hostico.errors import N_, FieldMessage, Msg, TranslatableError
 from hostico.locales import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from hostico.web.audit_words import AUDIT_ACTIONS
@@ -355,10 +356,8 @@ def _template_gettext(ctx: Context, message: str, **variables: object) -> str:
         key = (catalogue, message, autoescape)
         known = _plain_messages.get(key)
         if known is None:
-            known = _gettext_formatted(catalogue, message, autoescape, variables)
-            if len(_plain_messages) >= PLAIN_MESSAGES_SIZE:
-                _plain_messages.clear()
-            _plain_messages[key] = known
+            known = remember(_plain_messages, key, _gettext_formatted(catalogue, message, autoescape, variables),
+                             PLAIN_MESSAGES_SIZE)
         return known
     return _gettext_formatted(catalogue, message, autoescape, variables)
 

@@ -30,6 +30,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from hostico import logs
+from hostico.caches import remember
 from hostico.web.app_settings import settings as app_settings
 from hostico.web.database import db
 from hostico.web.metrics_state import read_state
@@ -85,10 +86,8 @@ def _metrics(route: str, method: str, status: int) -> tuple[Any, Any]:
     key = (route, method, status)
     found = _children.get(key)
     if found is None:
-        if len(_children) >= METRICS_SIZE:
-            _children.clear()
-        found = _children[key] = (HTTP_REQUESTS.labels(route, method, str(status)),
-                                  HTTP_LATENCY.labels(route, method))
+        found = remember(_children, key, (HTTP_REQUESTS.labels(route, method, str(status)),
+                                          HTTP_LATENCY.labels(route, method)), METRICS_SIZE)
     return found
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask.globals import _cv_request
 
+from hostico.caches import remember
+
 CACHE_SIZE = 2048  # values can come from the request (a `next` path): bounded, cleared when full
 _PLAIN = (str, int)
 EXTENSION_KEY = "hostico_url_for"
@@ -44,10 +46,7 @@ def init_app(app: Flask) -> None:
                *((name, type(value), value) for name, value in values.items()))
         url = cache.get(key)
         if url is None:
-            url = build(endpoint, **values)
-            if len(cache) >= CACHE_SIZE:
-                cache.clear()
-            cache[key] = url
+            url = remember(cache, key, build(endpoint, **values), CACHE_SIZE)
         return url
 
     app.jinja_env.globals["url_for"] = app.extensions[EXTENSION_KEY] = remembering_url_for
